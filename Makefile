@@ -1,0 +1,42 @@
+# The two commands of the README: `make serve` and `make test`. Both start from nothing:
+# they create .venv, install the project, and provision Neo4j (NEO4J_URI, Docker, or Maven + JDK 17).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install serve test lint neo4j-start neo4j-stop clean
+
+$(BIN)/threadline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/threadline
+
+# Serve on http://$(HOST):$(PORT)/graphql against NEO4J_URI, or a local Neo4j kept in .threadline/.
+serve: install
+	@if [ -z "$$NEO4J_URI" ]; then \
+	  export $$($(BIN)/threadline neo4j start | grep '^NEO4J_URI='); \
+	fi; \
+	exec $(BIN)/threadline serve --dev --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
+test: lint
+	$(BIN)/pytest
+
+neo4j-start: install
+	@$(BIN)/threadline neo4j start
+
+neo4j-stop: install
+	@$(BIN)/threadline neo4j stop
+
+clean:
+	rm -rf $(VENV) .threadline .mypy_cache .ruff_cache .pytest_cache *.egg-info

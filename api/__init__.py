@@ -1,0 +1,1 @@
+"""The GraphQL API (strawberry on starlette) and the `threadline` command line."""

@@ -1,0 +1,75 @@
+"""The Starlette application: `/graphql`, `/healthz` (process up), `/readyz` (Neo4j + schema)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from neo4j.exceptions import DriverError, Neo4jError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from api.request import RequestContext
+from api.schema import build_schema
+from graph.database import Database
+from graph.schema import migrate, missing_schema
+from graph.settings import Settings
+
+log = logging.getLogger("threadline.api")
+
+
+class ThreadlineGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, db: Database, *, graphiql: bool) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+        self.db = db
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
+        return RequestContext(self.db)
+
+
+def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:
+    """Build the app; the Neo4j driver opens at start-up (migrating the schema) and closes at stop."""
+    if not settings.neo4j_uri:
+        raise ValueError("NEO4J_URI is not set (run `threadline neo4j start` and export it)")
+    db = Database.connect(
+        settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if apply_schema:
+            count = await migrate(db)
+            log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
+        try:
+            yield
+        finally:
+            await db.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await db.driver.verify_connectivity()
+            missing = await missing_schema(db)
+        except (DriverError, Neo4jError, OSError) as error:
+            return JSONResponse({"status": "unavailable", "neo4j": str(error)}, status_code=503)
+        if missing:
+            return JSONResponse({"status": "migrating", "missing": missing}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    graphql = ThreadlineGraphQL(db, graphiql=dev)
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,120 @@
+"""`threadline`: serve the API, migrate the schema, run a local Neo4j for development.
+
+    threadline neo4j start [--data-dir DIR]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
+    threadline migrate
+    threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from graph.errors import ThreadlineError
+from graph.settings import Settings
+
+DEFAULT_DATA_DIR = Path(".threadline/neo4j")
+
+
+def _print_uri(uri: str) -> None:
+    # Alone on its own line of stdout so a script can `eval` / `export` it.
+    print(f"NEO4J_URI={uri}", flush=True)
+
+
+def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.local_server import LocalNeo4j  # noqa: PLC0415 - only this command needs it
+
+    server = LocalNeo4j(args.data_dir.resolve(), settings)
+    if args.action == "start":
+        if server.state() is None:
+            print(f"starting Neo4j {settings.neo4j_version} in {server.home} ...", file=sys.stderr)
+        _print_uri(server.start())
+        return 0
+    if args.action == "status":
+        state = server.state()
+        if state is None:
+            print(f"Neo4j is not running (data dir {server.home})", file=sys.stderr)
+            return 1
+        print(f"Neo4j running, pid {state['pid']}", file=sys.stderr)
+        _print_uri(str(state["uri"]))
+        return 0
+    stopped = server.stop()
+    print("Neo4j stopped" if stopped else "Neo4j was not running", file=sys.stderr)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.database import Database  # noqa: PLC0415
+    from graph.schema import migrate  # noqa: PLC0415
+
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        assert settings.neo4j_uri is not None
+        db = Database.connect(
+            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+        )
+        try:
+            return await migrate(db)
+        finally:
+            await db.close()
+
+    count = asyncio.run(run())
+    print(f"schema applied: {count} statements", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from api.app import create_app  # noqa: PLC0415
+
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+        return 2
+    app = create_app(settings, dev=args.dev)
+    mode = " (dev: GraphiQL on)" if args.dev else ""
+    print(f"Threadline on http://{args.host}:{args.port}/graphql{mode}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="threadline", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the GraphQL API under uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--dev", action="store_true", help="development mode: GraphiQL on")
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="apply constraints and indexes").set_defaults(
+        run=cmd_migrate
+    )
+
+    neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
+    neo4j.add_argument("action", choices=["start", "stop", "status"])
+    neo4j.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    neo4j.set_defaults(run=cmd_neo4j)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args, settings))
+    except ThreadlineError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The `context` query."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context.types import Context
+from api.request import Info
+from graph.context import ContextSelector, get_context
+
+
+@strawberry.type
+class ContextQueries:
+    @strawberry.field(
+        description="The cross-channel context of a user's current session, a given session, "
+        "or the user behind a channel identity (exactly one of the three)."
+    )
+    async def context(
+        self,
+        info: Info,
+        user_id: strawberry.ID | None = None,
+        session_id: strawberry.ID | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        last_messages: int = 20,
+    ) -> Context:
+        selector = ContextSelector(
+            user_id=str(user_id) if user_id is not None else None,
+            session_id=str(session_id) if session_id is not None else None,
+            channel=channel,
+            external_user_id=external_user_id,
+        )
+        return Context.from_record(await get_context(info.context.db, selector, last_messages))

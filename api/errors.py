@@ -1,0 +1,49 @@
+"""GraphQL errors with `extensions.code`: expected failures keep their message and code,
+anything else is masked, logged with the request id, and reported as INTERNAL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from graph.errors import ThreadlineError
+
+log = logging.getLogger("threadline.api")
+
+
+def _with_code(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message, nodes=error.nodes, source=error.source, positions=error.positions,
+        path=error.path, original_error=None, extensions=extensions,
+    )
+
+
+def coded(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The client-facing form of one error."""
+    original = error.original_error
+    if isinstance(original, ThreadlineError):
+        return _with_code(error, original.message, {"code": original.code, **original.details})
+    if original is None:  # a GraphQL syntax or validation error: the request is malformed
+        return _with_code(error, error.message, {"code": "BAD_INPUT", **(error.extensions or {})})
+    log.error("unexpected error (request %s)", request_id, exc_info=original)
+    return _with_code(
+        error, f"Internal error (request id {request_id}).",
+        {"code": "INTERNAL", "requestId": request_id},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error of a result a stable `extensions.code`."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is None or not errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        result.errors = [coded(error, request_id) for error in errors]

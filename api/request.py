@@ -1,0 +1,39 @@
+"""Per-request GraphQL context: the database handle, a request id, and per-request DataLoaders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from graph.users import get_users
+
+if TYPE_CHECKING:
+    from graph.database import Database
+    from graph.records import UserRecord
+
+
+def _user_loader(db: Database) -> DataLoader[str, UserRecord | None]:
+    async def load(ids: list[str]) -> list[UserRecord | None]:
+        found = await get_users(db, ids)
+        return [found.get(user_id) for user_id in ids]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class RequestContext:
+    """What resolvers see as `info.context`."""
+
+    db: Database
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    users: DataLoader[str, UserRecord | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = _user_loader(self.db)
+
+
+Info = StrawberryInfo[RequestContext, None]

@@ -1,0 +1,36 @@
+"""The GraphQL schema, composed from the domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.context.queries import ContextQueries
+from api.errors import ErrorCodes
+from api.events.mutations import EventMutations
+from api.sessions.queries import SessionQueries
+from api.users.queries import UserQueries
+
+Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries))
+Mutation = merge_types("Mutation", (EventMutations,))
+
+
+class ThreadlineSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Errors are reported with codes by `ErrorCodes` (which logs the unexpected ones)."""
+
+
+def build_schema(**kwargs: Any) -> strawberry.Schema:
+    return ThreadlineSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ErrorCodes(), ParserCache(maxsize=256), ValidationCache(maxsize=256)],
+        **kwargs,
+    )

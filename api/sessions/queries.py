@@ -1,0 +1,17 @@
+"""Session queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.request import Info
+from api.sessions.types import Session
+from graph.sessions import get_session
+
+
+@strawberry.type
+class SessionQueries:
+    @strawberry.field(description="One session by id, or null.")
+    async def session(self, info: Info, id: strawberry.ID) -> Session | None:  # noqa: A002
+        record = await get_session(info.context.db, str(id))
+        return Session.from_record(record) if record else None

@@ -1,0 +1,79 @@
+"""GraphQL types of sessions and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.scalars import JSON, Role, SessionStatus
+from graph.sessions import session_messages
+
+from api.request import Info
+
+if TYPE_CHECKING:
+    from api.users.types import User
+    from graph.records import MessageRecord, SessionRecord
+
+
+@strawberry.type(description="One utterance, on one channel, at one place in its session.")
+class Message:
+    id: strawberry.ID
+    event_id: strawberry.ID
+    session_id: strawberry.ID
+    user_id: strawberry.ID
+    channel: str
+    role: Role
+    text: str | None
+    at: datetime
+    seq: int
+    metadata: JSON | None
+
+    @classmethod
+    def from_record(cls, record: MessageRecord) -> Message:
+        return cls(
+            id=strawberry.ID(record.id), event_id=strawberry.ID(record.event_id),
+            session_id=strawberry.ID(record.session_id), user_id=strawberry.ID(record.user_id),
+            channel=record.channel, role=Role(record.role), text=record.text, at=record.at,
+            seq=record.seq, metadata=record.metadata,
+        )
+
+
+@strawberry.type(description="One cross-channel conversation.")
+class Session:
+    id: strawberry.ID
+    user_id: strawberry.ID
+    status: SessionStatus
+    created_at: datetime
+    last_activity_at: datetime
+    closed_at: datetime | None
+    seq: int = strawberry.field(description="Messages so far: the last message's seq.")
+    version: int
+    channels: list[str]
+    continues_id: strawberry.ID | None = strawberry.field(
+        description="The expired session this one picked up, if any."
+    )
+
+    @classmethod
+    def from_record(cls, record: SessionRecord) -> Session:
+        return cls(
+            id=strawberry.ID(record.id), user_id=strawberry.ID(record.user_id),
+            status=SessionStatus(record.status), created_at=record.created_at,
+            last_activity_at=record.last_activity_at, closed_at=record.closed_at,
+            seq=record.seq, version=record.version, channels=record.channels,
+            continues_id=strawberry.ID(record.continues) if record.continues else None,
+        )
+
+    @strawberry.field(description="The person this conversation is with.")
+    async def user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")] | None:
+        from api.users.types import User  # noqa: PLC0415 - types refer to each other
+
+        record = await info.context.users.load(str(self.user_id))
+        return User.from_record(record) if record else None
+
+    @strawberry.field(description="The last `last` messages, oldest first, across channels.")
+    async def messages(self, info: Info, last: int = 20) -> list[Message]:
+        limit = max(0, min(last, info.context.db.settings.max_context_messages))
+        records = await session_messages(info.context.db, str(self.id), limit)
+        return [Message.from_record(r) for r in records]

@@ -1,0 +1,1 @@
+"""Channel connectors: platform payloads in, Threadline `EventInput`s out."""

@@ -1,0 +1,2 @@
+// Block until every index is online (after migrations).
+CALL db.awaitIndexes($timeoutSeconds)

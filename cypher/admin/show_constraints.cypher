@@ -1,0 +1,3 @@
+// Constraint names, for readiness checks.
+SHOW CONSTRAINTS YIELD name
+RETURN name

@@ -1,0 +1,11 @@
+// Reserve `count` sequence numbers per session under its write lock (the SET locks before it reads),
+// and record activity: last activity time, channels used, IDLE -> ACTIVE.
+UNWIND $sessions AS row
+MATCH (s:Session {id: row.id})
+SET s.seq = s.seq + row.count
+SET s.lastActivityAt = CASE WHEN s.lastActivityAt < row.lastAt THEN row.lastAt ELSE s.lastActivityAt END,
+    s.status = CASE WHEN s.status = 'IDLE' THEN 'ACTIVE' ELSE s.status END,
+    s.version = s.version + row.attributeChanges,
+    s.channels = reduce(acc = coalesce(s.channels, []), c IN row.channels |
+      CASE WHEN c IN acc THEN acc ELSE acc + c END)
+RETURN s.id AS id, s.seq - row.count AS base

@@ -1,0 +1,9 @@
+// Events without text (attribute updates, page views, clicks): kept for idempotency and metadata.
+UNWIND $events AS row
+MATCH (s:Session {id: row.sessionId})
+CREATE (e:Event {
+  eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
+  identityKey: row.identityKey, channel: row.channel, role: row.role,
+  at: row.at, receivedAt: row.receivedAt, metadata: row.metadata
+})
+CREATE (e)-[:IN]->(s)

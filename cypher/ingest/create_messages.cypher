@@ -1,0 +1,9 @@
+// The utterances of a batch, each in its session with its reserved sequence number.
+UNWIND $messages AS row
+MATCH (s:Session {id: row.sessionId})
+CREATE (m:Message {
+  id: row.id, eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
+  identityKey: row.identityKey, channel: row.channel, role: row.role, text: row.text,
+  at: row.at, receivedAt: row.receivedAt, seq: row.seq, metadata: row.metadata
+})
+CREATE (m)-[:IN]->(s)

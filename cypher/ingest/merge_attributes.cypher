@@ -1,0 +1,9 @@
+// Session attributes carried by events: last write wins by event time (later in a batch wins ties).
+UNWIND $attributes AS row
+MATCH (s:Session {id: row.sessionId})
+MERGE (a:Attribute {owner: row.owner, key: row.key})
+  ON CREATE SET a.version = 0
+MERGE (s)-[:HAS]->(a)
+WITH a, row
+WHERE a.updatedAt IS NULL OR a.updatedAt <= row.at
+SET a.value = row.value, a.updatedAt = row.at, a.channel = row.channel, a.version = a.version + 1

@@ -1,0 +1,8 @@
+// Users by id, each with every channel identity (oldest first).
+UNWIND $ids AS id
+MATCH (u:User {id: id})
+RETURN u.id AS id, u.createdAt AS createdAt,
+  COLLECT {
+    MATCH (i:Identity)-[:IDENTIFIES]->(u)
+    RETURN i {.key, .channel, .externalId, .createdAt} ORDER BY i.createdAt, i.key
+  } AS identities

@@ -1,0 +1,12 @@
+// Lookups by session, user, channel and time; fulltext over message text.
+CREATE INDEX message_session_seq IF NOT EXISTS FOR (n:Message) ON (n.sessionId, n.seq);
+CREATE INDEX message_user_at IF NOT EXISTS FOR (n:Message) ON (n.userId, n.at);
+CREATE INDEX message_channel_at IF NOT EXISTS FOR (n:Message) ON (n.channel, n.at);
+CREATE INDEX message_at IF NOT EXISTS FOR (n:Message) ON (n.at);
+CREATE INDEX event_session_at IF NOT EXISTS FOR (n:Event) ON (n.sessionId, n.at);
+CREATE INDEX session_status_activity IF NOT EXISTS FOR (n:Session) ON (n.status, n.lastActivityAt);
+CREATE INDEX session_last_activity IF NOT EXISTS FOR (n:Session) ON (n.lastActivityAt);
+CREATE INDEX session_created IF NOT EXISTS FOR (n:Session) ON (n.createdAt);
+CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
+CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
+CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (n:Message) ON EACH [n.text];

@@ -1,0 +1,1 @@
+"""Enrichment of messages (entities, sentiment, intents): pure, text in, annotations out."""

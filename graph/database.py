@@ -1,0 +1,37 @@
+"""The driver boundary: one async driver, the database name, and the settings it was built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from neo4j import AsyncDriver, AsyncGraphDatabase
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
+
+
+@dataclass
+class Database:
+    """What every repository needs to reach Neo4j. Close it when the process ends."""
+
+    driver: AsyncDriver
+    name: str
+    settings: Settings
+
+    @classmethod
+    def connect(
+        cls, uri: str, auth: tuple[str, str] | None, name: str, settings: Settings
+    ) -> Database:
+        driver = AsyncGraphDatabase.driver(
+            uri,
+            auth=auth,
+            max_connection_pool_size=100,
+            notifications_min_severity="WARNING",
+            # "label/property does not exist yet" is normal on a fresh database
+            notifications_disabled_classifications=["UNRECOGNIZED"],
+        )
+        return cls(driver, name, settings)
+
+    async def close(self) -> None:
+        await self.driver.close()

@@ -1,0 +1,147 @@
+"""Events as connectors and the API hand them to the broker, and their validation at the edge.
+
+`validate_batch` checks a whole batch before anything is written and names the first offending
+event index and field, so a bad event rejects the batch with nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from graph.errors import BadInputError, LimitExceededError
+from graph.settings import Settings
+
+CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
+MAX_ID_LENGTH = 256
+MAX_JSON_BYTES = 64 * 1024
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class Role(StrEnum):
+    """Who said a message."""
+
+    USER = "USER"
+    BOT = "BOT"
+    AGENT = "AGENT"
+    SYSTEM = "SYSTEM"
+
+
+@dataclass
+class EventInput:
+    """One thing that happened on a channel: usually an utterance, sometimes only state."""
+
+    event_id: str
+    channel: str
+    external_user_id: str
+    thread_id: str | None = None
+    session_id: str | None = None
+    role: Role = Role.USER
+    text: str | None = None
+    occurred_at: datetime | None = None
+    attributes: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def identity_key(self) -> str:
+        return f"{self.channel}:{self.external_user_id}"
+
+    @property
+    def thread_key(self) -> str | None:
+        return f"{self.channel}:{self.thread_id}" if self.thread_id is not None else None
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    """An `EventInput` that passed validation, with its time fixed and JSON serialised."""
+
+    index: int
+    source: EventInput
+    at: datetime
+    metadata_json: str | None
+    attributes: dict[str, str] = field(default_factory=dict)  # key -> JSON text
+
+    @property
+    def is_message(self) -> bool:
+        return self.source.text is not None
+
+
+def _fail(index: int, name: str, problem: str) -> BadInputError:
+    return BadInputError(f"events[{index}].{name}: {problem}", index=index, field=name)
+
+
+def _check_id(index: int, name: str, value: str | None, *, required: bool) -> None:
+    if value is None:
+        if required:
+            raise _fail(index, name, "is required")
+        return
+    if not value.strip():
+        raise _fail(index, name, "must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise _fail(index, name, f"must be at most {MAX_ID_LENGTH} characters")
+
+
+def _json_text(index: int, name: str, value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise _fail(index, name, f"is not JSON-serialisable ({error})") from None
+    if len(text.encode()) > MAX_JSON_BYTES:
+        raise _fail(index, name, f"must be at most {MAX_JSON_BYTES} bytes of JSON")
+    return text
+
+
+def _check_time(index: int, value: datetime | None, now: datetime, skew: timedelta) -> datetime:
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise _fail(index, "occurredAt", "must include a UTC offset, e.g. 2026-11-25T10:00:00Z")
+    if value < EARLIEST:
+        raise _fail(index, "occurredAt", "is before 2000-01-01")
+    if value > now + skew:
+        raise _fail(index, "occurredAt", f"is more than {skew.seconds}s in the future")
+    return value.astimezone(UTC)
+
+
+def validate_event(index: int, event: EventInput, settings: Settings, now: datetime) -> ValidEvent:
+    """Check one event; raise `BadInputError` naming `events[index].field` on the first problem."""
+    _check_id(index, "eventId", event.event_id, required=True)
+    if not CHANNEL_PATTERN.fullmatch(event.channel or ""):
+        raise _fail(index, "channel", "must match [a-z0-9_-]{1,32} (lowercase)")
+    _check_id(index, "externalUserId", event.external_user_id, required=True)
+    _check_id(index, "threadId", event.thread_id, required=False)
+    _check_id(index, "sessionId", event.session_id, required=False)
+    if event.text is not None and len(event.text.encode()) > settings.max_text_bytes:
+        raise _fail(index, "text", f"must be at most {settings.max_text_bytes} bytes")
+    at = _check_time(index, event.occurred_at, now, timedelta(seconds=settings.future_skew_seconds))
+    if event.attributes is not None and not isinstance(event.attributes, dict):
+        raise _fail(index, "attributes", "must be a JSON object")
+    if event.metadata is not None and not isinstance(event.metadata, dict):
+        raise _fail(index, "metadata", "must be a JSON object")
+    attributes = {
+        str(key): _json_text(index, f"attributes.{key}", value)
+        for key, value in (event.attributes or {}).items()
+    }
+    for key in attributes:
+        _check_id(index, "attributes", key, required=True)
+    metadata = _json_text(index, "metadata", event.metadata) if event.metadata else None
+    return ValidEvent(index, event, at, metadata, attributes)
+
+
+def validate_batch(
+    events: list[EventInput], settings: Settings, now: datetime | None = None
+) -> list[ValidEvent]:
+    """Validate a whole batch (all or nothing)."""
+    if not events:
+        raise BadInputError("events: at least one event is required", field="events")
+    if len(events) > settings.max_batch:
+        raise LimitExceededError(
+            f"events: at most {settings.max_batch} events per call (got {len(events)})",
+            limit=settings.max_batch,
+        )
+    moment = now or datetime.now(UTC)
+    return [validate_event(i, event, settings, moment) for i, event in enumerate(events)]

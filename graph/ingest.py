@@ -1,0 +1,245 @@
+"""The write path: a validated batch of events stored in one transaction, idempotently.
+
+Inside one managed transaction (retried by the driver on transient errors, so it is side-effect
+free): lock the senders' users and the batch's threads → find replayed event ids → check explicit
+sessions → read the users' open/closed sessions → plan sessions (pure) → create sessions, map
+threads, reserve `seq` ranges under each session's lock, write messages, the NEXT chain, text-less
+events and attributes. Every step is one `UNWIND` round trip over the whole batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from neo4j.exceptions import ConstraintError
+
+import cypher
+from graph.errors import NotFoundError
+from graph.events import EventInput, ValidEvent, validate_batch
+from graph.session_resolution import (
+    ClosedSession,
+    GraphState,
+    KnownSession,
+    Routable,
+    plan_sessions,
+)
+
+if TYPE_CHECKING:
+    from neo4j import AsyncManagedTransaction
+
+    from graph.database import Database
+
+CONSTRAINT_RACE_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class IngestedEvent:
+    """Where one event landed; `duplicate` when its `eventId` had been stored before."""
+
+    event_id: str
+    session_id: str
+    message_id: str | None
+    seq: int | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    results: list[IngestedEvent]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    result = await tx.run(cypher.load(name), **params)
+    return [record.data() async for record in result]
+
+
+async def _lock_senders(tx: AsyncManagedTransaction, events: list[ValidEvent]) -> dict[str, str]:
+    """identity key -> user id, creating identities/users; locks the users (sorted: no deadlock)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        source = event.source
+        rows.setdefault(source.identity_key, {
+            "key": source.identity_key, "channel": source.channel,
+            "externalId": source.external_user_id, "at": event.at,
+            "sessionId": source.session_id, "newUserId": new_id("usr"),
+        })
+    ordered = [rows[key] for key in sorted(rows)]
+    records = await _run(tx, "ingest/merge_identities", identities=ordered)
+    return {r["key"]: r["userId"] for r in records}
+
+
+async def _lock_threads(
+    tx: AsyncManagedTransaction, events: list[ValidEvent]
+) -> dict[str, KnownSession]:
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if (key := event.source.thread_key) is not None:
+            rows.setdefault(key, {"key": key, "channel": event.source.channel,
+                                  "nativeId": event.source.thread_id, "at": event.at})
+    if not rows:
+        return {}
+    records = await _run(tx, "ingest/merge_threads", threads=[rows[k] for k in sorted(rows)])
+    return {
+        r["key"]: KnownSession(r["sessionId"], r["status"], "")
+        for r in records if r["sessionId"] is not None
+    }
+
+
+async def _graph_state(
+    tx: AsyncManagedTransaction, events: list[ValidEvent], users: dict[str, str],
+    threads: dict[str, KnownSession],
+) -> GraphState:
+    state = GraphState(thread_sessions=threads)
+    explicit = sorted({e.source.session_id for e in events if e.source.session_id is not None})
+    if explicit:
+        records = await _run(tx, "ingest/find_sessions", sessionIds=explicit)
+        state.explicit = {r["id"]: KnownSession(r["id"], r["status"], r["userId"]) for r in records}
+        for event in events:
+            wanted = event.source.session_id
+            if wanted is not None and wanted not in state.explicit:
+                raise NotFoundError(
+                    f"events[{event.index}].sessionId: no session {wanted!r}",
+                    index=event.index, field="sessionId",
+                )
+    records = await _run(tx, "ingest/user_sessions", userIds=sorted(set(users.values())))
+    for r in records:
+        if r["openId"] is not None:
+            state.open_by_user[r["userId"]] = r["openId"]
+        if r["closedId"] is not None:
+            state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], r["closedAt"].to_native())
+    return state
+
+
+def _session_rows(
+    events: list[ValidEvent], session_ids: list[str]
+) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for event, session_id in zip(events, session_ids, strict=True):
+        row = rows.setdefault(session_id, {
+            "id": session_id, "count": 0, "lastAt": event.at, "channels": [],
+            "attributeChanges": 0,
+        })
+        row["count"] += int(event.is_message)
+        row["lastAt"] = max(row["lastAt"], event.at)
+        if event.source.channel not in row["channels"]:
+            row["channels"].append(event.source.channel)
+        row["attributeChanges"] = 1 if event.attributes or row["attributeChanges"] else 0
+    return list(rows.values())
+
+
+async def _write(
+    tx: AsyncManagedTransaction, events: list[ValidEvent], users: dict[str, str],
+    session_ids: list[str], now: datetime,
+) -> list[IngestedEvent]:
+    sessions = await _run(tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids))
+    next_seq = {r["id"]: r["base"] + 1 for r in sessions}
+    messages, others, attributes, results = [], [], [], []
+    for event, session_id in zip(events, session_ids, strict=True):
+        source = event.source
+        row = {
+            "eventId": source.event_id, "sessionId": session_id,
+            "userId": users[source.identity_key], "identityKey": source.identity_key,
+            "channel": source.channel, "role": source.role.value, "at": event.at,
+            "receivedAt": now, "metadata": event.metadata_json,
+        }
+        message_id, seq = None, None
+        if event.is_message:
+            message_id, seq = new_id("msg"), next_seq[session_id]
+            next_seq[session_id] += 1
+            messages.append(row | {"id": message_id, "seq": seq, "text": source.text})
+        else:
+            others.append(row)
+        attributes += [
+            {"sessionId": session_id, "owner": f"session:{session_id}", "key": key,
+             "value": value, "at": event.at, "channel": source.channel}
+            for key, value in event.attributes.items()
+        ]
+        results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
+    if messages:
+        await _run(tx, "ingest/create_messages", messages=messages)
+        await _run(tx, "ingest/link_messages", messages=[m for m in messages if m["seq"] > 1])
+    if others:
+        await _run(tx, "ingest/create_events", events=others)
+    if attributes:
+        await _run(tx, "ingest/merge_attributes", attributes=attributes)
+    return results
+
+
+async def _ingest_tx(
+    tx: AsyncManagedTransaction, batch: list[ValidEvent], window: timedelta
+) -> list[IngestedEvent]:
+    now = datetime.now(UTC)
+    users = await _lock_senders(tx, batch)
+    threads = await _lock_threads(tx, batch)
+    stored = await _run(tx, "ingest/find_events", eventIds=sorted({e.source.event_id for e in batch}))
+    replayed = {
+        r["eventId"]: IngestedEvent(r["eventId"], r["sessionId"], r["messageId"], r["seq"], False)
+        for r in stored
+    }
+    fresh: list[ValidEvent] = []
+    seen: set[str] = set(replayed)
+    for event in batch:  # the first occurrence of an id inside the batch is the one written
+        if event.source.event_id not in seen:
+            seen.add(event.source.event_id)
+            fresh.append(event)
+    written: dict[str, IngestedEvent] = {}
+    if fresh:
+        state = await _graph_state(tx, fresh, users, threads)
+        routable = [
+            Routable(users[e.source.identity_key], e.at, e.source.session_id, e.source.thread_key)
+            for e in fresh
+        ]
+        plan = plan_sessions(routable, state, lambda: new_id("ses"), now, window)
+        if plan.new_sessions:
+            await _run(tx, "ingest/create_sessions", sessions=[
+                {"id": s.id, "userId": s.user_id, "at": s.at, "continues": s.continues}
+                for s in plan.new_sessions
+            ])
+        if plan.thread_moves:
+            await _run(tx, "ingest/attach_threads", threads=[
+                {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
+            ])
+        for result in await _write(tx, fresh, users, plan.session_ids, now):
+            written[result.event_id] = result
+    results: list[IngestedEvent] = []
+    reported: set[str] = set()
+    for event in batch:
+        event_id = event.source.event_id
+        if event_id in written and event_id not in reported:
+            results.append(written[event_id])
+        else:
+            results.append(replace(replayed.get(event_id) or written[event_id], duplicate=True))
+        reported.add(event_id)
+    return results
+
+
+async def ingest_events(db: Database, events: list[EventInput]) -> IngestResult:
+    """Validate and store a batch; results come back in input order.
+
+    A replayed `eventId` (from an earlier call or earlier in the same batch) returns the
+    original session/message/seq with `duplicate=True` and writes nothing.
+    """
+    batch = validate_batch(events, db.settings)
+    window = timedelta(hours=db.settings.continue_window_hours)
+    for attempt in range(CONSTRAINT_RACE_RETRIES):
+        try:
+            async with db.driver.session(
+                database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+            ) as session:
+                results = await session.execute_write(_ingest_tx, batch, window)
+            break
+        except ConstraintError:
+            # A concurrent batch stored the same eventId first; the next attempt sees it.
+            if attempt == CONSTRAINT_RACE_RETRIES - 1:
+                raise
+    duplicates = sum(r.duplicate for r in results)
+    return IngestResult(len(results) - duplicates, duplicates, results)

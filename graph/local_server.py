@@ -1,0 +1,262 @@
+"""A real Neo4j Community server resolved from Maven Central and run on the local JDK.
+
+No Docker needed: `graph/pom.xml` lists the server jars, Maven copies them into a cache folder once,
+and `LocalNeo4j` starts `org.neo4j.server.CommunityEntryPoint` with its own config, Bolt on a free
+loopback port, HTTP off and auth off, then waits until the driver connects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
+
+from graph.errors import Neo4jUnavailableError
+from graph.settings import Settings
+
+POM = Path(__file__).resolve().parent / "pom.xml"
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+SUPPORTED_JAVA = (17, 21)
+# Module opens Neo4j 5 needs on JDK 17+; without them it fails reflecting into java.nio.
+JVM_FLAGS = (
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-XX:+UseG1GC",
+    "-Dfile.encoding=UTF-8",
+)
+STATE_FILE = "server.json"
+
+
+def _java_major(java: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(java), "-XshowSettings:properties", "-version"],
+            capture_output=True, text=True, timeout=60, check=False,
+        ).stderr
+    except OSError:
+        return None
+    match = re.search(r"java\.specification\.version = (\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def find_java() -> Path:
+    """A `java` of a version Neo4j 5.26 runs on (17 or 21), preferring JAVA_HOME, then PATH."""
+    candidates: list[Path] = []
+    for var in ("THREADLINE_JAVA_HOME", "JAVA_HOME"):
+        if home := os.environ.get(var):
+            candidates.append(Path(home) / "bin" / "java")
+    if on_path := shutil.which("java"):
+        candidates.append(Path(on_path))
+    candidates += sorted(Path("/usr/lib/jvm").glob("*/bin/java"))
+    seen: dict[Path, int | None] = {}
+    for java in candidates:
+        if java.is_file() and java not in seen:
+            seen[java] = major = _java_major(java)
+            if major in SUPPORTED_JAVA:
+                return java
+    found = ", ".join(f"{path} ({major})" for path, major in seen.items()) or "none"
+    raise Neo4jUnavailableError(
+        f"Neo4j 5.26 needs Java 17 or 21; found: {found}. Install a JDK 17, set JAVA_HOME, "
+        "or point NEO4J_URI at a running server."
+    )
+
+
+def install(settings: Settings) -> Path:
+    """Resolve the server jars into `<cache>/neo4j-<version>/lib` (once; safe to run in parallel)."""
+    home = settings.cache_dir / f"neo4j-{settings.neo4j_version}"
+    lib = home / "lib"
+    if (home / ".complete").exists():
+        return lib
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise Neo4jUnavailableError(
+            "Maven (mvn) is needed to fetch Neo4j from Maven Central; install it, or set NEO4J_URI."
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (home / ".complete").exists():
+            return lib
+        staging = home / "lib.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        result = subprocess.run(
+            [mvn, "-q", "-B", "-f", str(POM), f"-Dneo4j.version={settings.neo4j_version}",
+             "dependency:copy-dependencies", "-DincludeScope=runtime",
+             f"-DoutputDirectory={staging}"],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            tail = (result.stdout + result.stderr)[-3000:]
+            raise Neo4jUnavailableError(f"mvn could not resolve Neo4j {settings.neo4j_version}:\n{tail}")
+        shutil.rmtree(lib, ignore_errors=True)
+        staging.rename(lib)
+        (home / ".complete").write_text(settings.neo4j_version)
+    return lib
+
+
+def free_port(preferred: int | None = None) -> int:
+    """`preferred` when it is free on 127.0.0.1, else any free port."""
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise Neo4jUnavailableError("no free TCP port on 127.0.0.1")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)  # reap our own exited child so it does not look alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class LocalNeo4j:
+    """One local server whose config, data and logs live under `home`.
+
+    >>> server = LocalNeo4j(Path(".threadline/neo4j"), Settings())
+    >>> uri = server.start()   # bolt://127.0.0.1:<port>
+    >>> server.stop()
+    """
+
+    home: Path
+    settings: Settings
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    def state(self) -> dict[str, int | str] | None:
+        """The pid/port/uri of the server last started here, if it is still running."""
+        try:
+            state: dict[str, int | str] = json.loads((self.home / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        return state if _pid_alive(int(state["pid"])) else None
+
+    def _write_config(self, port: int) -> Path:
+        conf = self.home / "conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        for folder in ("data", "logs", "run"):
+            (self.home / folder).mkdir(exist_ok=True)
+        lines = [
+            "dbms.security.auth_enabled=false",
+            f"server.bolt.listen_address=127.0.0.1:{port}",
+            "server.bolt.advertised_address=127.0.0.1",
+            "server.http.enabled=false",
+            "server.https.enabled=false",
+            f"server.memory.pagecache.size={self.settings.neo4j_pagecache}",
+            f"server.directories.data={self.home / 'data'}",
+            f"server.directories.logs={self.home / 'logs'}",
+            f"server.directories.run={self.home / 'run'}",
+            "dbms.usage_report.enabled=false",
+            "db.tx_log.rotation.retention_policy=100M size",
+        ]
+        (conf / "neo4j.conf").write_text("\n".join(lines) + "\n")
+        return conf
+
+    def start(self) -> str:
+        """Start (or find already running) and return its Bolt URI once it answers."""
+        if running := self.state():
+            return str(running["uri"])
+        lib = install(self.settings)
+        java = find_java()
+        previous = self._previous_port()
+        port = free_port(previous)
+        conf = self._write_config(port)
+        heap = self.settings.neo4j_heap
+        command = [
+            str(java), f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, "-cp", f"{lib}/*", ENTRY_POINT,
+            f"--home-dir={self.home}", f"--config-dir={conf}", "--console-mode",
+        ]
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        uri = f"bolt://127.0.0.1:{port}"
+        (self.home / STATE_FILE).write_text(json.dumps({"pid": process.pid, "port": port, "uri": uri}))
+        try:
+            self._wait_ready(uri, process)
+        except BaseException:
+            self.stop()
+            raise
+        return uri
+
+    def _previous_port(self) -> int | None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            return int(json.loads((self.home / STATE_FILE).read_text())["port"])
+        return None
+
+    def _wait_ready(self, uri: str, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + self.settings.neo4j_start_timeout
+        with GraphDatabase.driver(uri, connection_timeout=2) as driver:
+            while True:
+                if process.poll() is not None:
+                    raise Neo4jUnavailableError(
+                        f"Neo4j exited with code {process.returncode}:\n{self.log_tail()}"
+                    )
+                try:
+                    driver.verify_connectivity()
+                    return
+                except (DriverError, Neo4jError, OSError):
+                    if time.monotonic() > deadline:
+                        raise Neo4jUnavailableError(
+                            f"Neo4j did not answer on {uri} within "
+                            f"{self.settings.neo4j_start_timeout:.0f}s:\n{self.log_tail()}"
+                        ) from None
+                    time.sleep(0.25)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the server cleanly (SIGTERM, then SIGKILL after `timeout`); False if none ran."""
+        state = self.state()
+        if state is None:
+            return False
+        pid = int(state["pid"])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while _pid_alive(pid):
+                time.sleep(0.05)
+        self._write_stopped(state)
+        return True
+
+    def _write_stopped(self, state: dict[str, int | str]) -> None:
+        # Keep the port so the next start reuses it and eval'd NEO4J_URIs stay valid.
+        (self.home / STATE_FILE).write_text(json.dumps({"pid": 0, "port": state["port"], "uri": ""}))

@@ -1,0 +1,39 @@
+"""Sessions and their messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cypher
+from graph.records import MessageRecord, SessionRecord
+
+if TYPE_CHECKING:
+    from graph.database import Database
+
+
+async def get_session(db: Database, session_id: str) -> SessionRecord | None:
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/session"), id=session_id, database_=db.name, routing_="r"
+    )
+    if not records:
+        return None
+    row = records[0]
+    return SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+
+
+async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionRecord]:
+    """A user's sessions, most recently active first."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/user_sessions"), userId=user_id, limit=limit,
+        database_=db.name, routing_="r",
+    )
+    return [SessionRecord.from_row(r["session"], r["userId"], r["continues"]) for r in records]
+
+
+async def session_messages(db: Database, session_id: str, last: int) -> list[MessageRecord]:
+    """The last `last` messages of a session, oldest first."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/session_messages"), sessionId=session_id, last=last,
+        database_=db.name, routing_="r",
+    )
+    return [MessageRecord.from_map(r["message"]) for r in records]

@@ -1,0 +1,40 @@
+"""Configuration, read once from the environment into one typed object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+NEO4J_VERSION = "5.26.30"
+
+
+class Settings(BaseSettings):
+    """Every knob Threadline reads; see the configuration table in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="THREADLINE_", extra="ignore")
+
+    neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(default=SecretStr(""), validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", validation_alias="NEO4J_DATABASE")
+
+    neo4j_version: str = NEO4J_VERSION
+    cache_dir: Path = Path.home() / ".cache" / "threadline"
+    neo4j_heap: str = "512m"
+    neo4j_pagecache: str = "256m"
+    neo4j_start_timeout: float = 180.0
+
+    max_batch: int = 500
+    max_text_bytes: int = 16 * 1024
+    max_context_messages: int = 500
+    future_skew_seconds: int = 300
+    continue_window_hours: float = 24 * 7
+
+    log_level: str = "INFO"
+
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        """Basic auth for the driver, or None when the server runs without auth."""
+        password = self.neo4j_password.get_secret_value()
+        return (self.neo4j_user, password) if password else None
