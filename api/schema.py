@@ -13,11 +13,12 @@ from strawberry.types import ExecutionContext
 from api.context.queries import ContextQueries
 from api.errors import ErrorCodes
 from api.events.mutations import EventMutations
+from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
 from api.users.queries import UserQueries
 
 Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries))
-Mutation = merge_types("Mutation", (EventMutations,))
+Mutation = merge_types("Mutation", (EventMutations, SessionMutations))
 
 
 class ThreadlineSchema(strawberry.Schema):

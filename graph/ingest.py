@@ -142,7 +142,11 @@ async def _write(
 ) -> list[IngestedEvent]:
     sessions = await _run(tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids))
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
-    messages, others, attributes, results = [], [], [], []
+    messages: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    results: list[IngestedEvent] = []
+    # one row per (session, key): Cypher would evaluate the LWW filter for all rows before any SET
+    attributes: dict[tuple[str, str], dict[str, Any]] = {}
     for event, session_id in zip(events, session_ids, strict=True):
         source = event.source
         row = {
@@ -158,11 +162,13 @@ async def _write(
             messages.append(row | {"id": message_id, "seq": seq, "text": source.text})
         else:
             others.append(row)
-        attributes += [
-            {"sessionId": session_id, "owner": f"session:{session_id}", "key": key,
-             "value": value, "at": event.at, "channel": source.channel}
-            for key, value in event.attributes.items()
-        ]
+        for key, value in event.attributes.items():
+            current = attributes.get((session_id, key))
+            if current is None or current["at"] <= event.at:  # later in the batch wins ties
+                attributes[(session_id, key)] = {
+                    "sessionId": session_id, "owner": f"session:{session_id}", "key": key,
+                    "value": value, "at": event.at, "channel": source.channel,
+                }
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
     if messages:
         await _run(tx, "ingest/create_messages", messages=messages)
@@ -170,7 +176,7 @@ async def _write(
     if others:
         await _run(tx, "ingest/create_events", events=others)
     if attributes:
-        await _run(tx, "ingest/merge_attributes", attributes=attributes)
+        await _run(tx, "ingest/merge_attributes", attributes=list(attributes.values()))
     return results
 
 

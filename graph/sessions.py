@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import cypher
+from graph.errors import NotFoundError
 from graph.records import MessageRecord, SessionRecord
 
 if TYPE_CHECKING:
@@ -37,3 +39,15 @@ async def session_messages(db: Database, session_id: str, last: int) -> list[Mes
         database_=db.name, routing_="r",
     )
     return [MessageRecord.from_map(r["message"]) for r in records]
+
+
+async def close_session(db: Database, session_id: str, reason: str | None) -> SessionRecord:
+    """Close a session; the next event for it starts a new session that CONTINUES it."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("sessions/close"), id=session_id, reason=reason, now=datetime.now(UTC),
+        database_=db.name,
+    )
+    if not records:
+        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
+    row = records[0]
+    return SessionRecord.from_row(row["session"], row["userId"], row["continues"])

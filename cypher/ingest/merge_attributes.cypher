@@ -1,4 +1,5 @@
-// Session attributes carried by events: last write wins by event time (later in a batch wins ties).
+// Session attributes carried by events: last write wins by event time against what is stored.
+// One row per (session, key): the caller resolves ties inside a batch.
 UNWIND $attributes AS row
 MATCH (s:Session {id: row.sessionId})
 MERGE (a:Attribute {owner: row.owner, key: row.key})

@@ -1,0 +1,128 @@
+"""One real Neo4j for the whole run, provisioned like `make serve` does (graph.provision):
+NEO4J_URI, else Docker via testcontainers, else a local server from Maven Central on JDK 17.
+Tests isolate their data with unique ids, so the suite can also run against a shared server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from neo4j import Driver, GraphDatabase
+
+from api.app import create_app
+from graph.database import Database
+from graph.local_server import free_port
+from graph.provision import Neo4jTarget, provision
+from graph.schema import migrate
+from graph.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def neo4j_target() -> Iterator[Neo4jTarget]:
+    with provision(Settings()) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def settings(neo4j_target: Neo4jTarget) -> Settings:
+    """Settings pointing at the provisioned server, with the schema applied once."""
+    auth = neo4j_target.auth or ("neo4j", "")
+    configured = Settings().model_copy(update={
+        "neo4j_uri": neo4j_target.uri, "neo4j_user": auth[0],
+        "neo4j_database": neo4j_target.database,
+    })
+    if neo4j_target.auth:
+        from pydantic import SecretStr
+
+        configured = configured.model_copy(update={"neo4j_password": SecretStr(auth[1])})
+
+    async def apply() -> None:
+        db = _connect(configured)
+        try:
+            await migrate(db)
+        finally:
+            await db.close()
+
+    asyncio.run(apply())
+    return configured
+
+
+def _connect(settings: Settings) -> Database:
+    assert settings.neo4j_uri is not None
+    return Database.connect(
+        settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+    )
+
+
+@pytest.fixture(scope="session")
+def driver(settings: Settings) -> Iterator[Driver]:
+    """A plain sync driver for arranging and inspecting the graph in tests."""
+    assert settings.neo4j_uri is not None
+    with GraphDatabase.driver(settings.neo4j_uri, auth=settings.neo4j_auth()) as sync_driver:
+        yield sync_driver
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = _connect(settings)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def uid() -> str:
+    """A short unique token for ids, so tests never see each other's data."""
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "uvicorn exited during start-up"
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class GraphQLClient:
+    """POSTs GraphQL over real HTTP and returns the decoded JSON body."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+
+    def __call__(self, query: str, **variables: object) -> dict[str, object]:
+        response = self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+
+@pytest.fixture
+def gql(live_server: str) -> Iterator[GraphQLClient]:
+    client = GraphQLClient(live_server)
+    yield client
+    client.http.close()
