@@ -26,7 +26,8 @@ def coded(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ThreadlineError):
         return _with_code(error, original.message, {"code": original.code, **original.details})
-    if original is None:  # a GraphQL syntax or validation error: the request is malformed
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
+        # syntax, validation or variable-coercion error: the request itself is malformed
         return _with_code(error, error.message, {"code": "BAD_INPUT", **(error.extensions or {})})
     log.error("unexpected error (request %s)", request_id, exc_info=original)
     return _with_code(

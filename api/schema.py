@@ -32,6 +32,11 @@ def build_schema(**kwargs: Any) -> strawberry.Schema:
     return ThreadlineSchema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorCodes(), ParserCache(maxsize=256), ValidationCache(maxsize=256)],
+        # factories: a fresh extension per request; both caches are shared at module level
+        extensions=[
+            ErrorCodes,
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
         **kwargs,
     )

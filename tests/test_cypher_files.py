@@ -1,0 +1,45 @@
+"""Every query file parses and plans on the real server; the schema applies idempotently."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j import Driver
+
+import cypher
+from graph.database import Database
+from graph.schema import migrate, missing_schema
+
+pytestmark = pytest.mark.integration
+
+QUERIES = [name for name in cypher.names() if not name.startswith(("schema/", "admin/"))]
+
+
+def test_there_are_query_files_to_check() -> None:
+    assert "ingest/merge_identities" in QUERIES
+    assert "context/session_context" in QUERIES
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_query_file_explains(driver: Driver, name: str) -> None:
+    summary = driver.execute_query(f"EXPLAIN {cypher.load(name)}").summary
+    assert summary.plan is not None, name
+
+
+@pytest.mark.parametrize("name", [n for n in cypher.names("admin")])
+def test_admin_file_runs(driver: Driver, name: str) -> None:
+    driver.execute_query(cypher.load(name), timeoutSeconds=10)
+
+
+@pytest.mark.anyio
+async def test_schema_migration_runs_twice_and_leaves_everything_online(db: Database) -> None:
+    first = await migrate(db)
+    second = await migrate(db)
+    assert first == second > 20
+    assert await missing_schema(db) == []
+
+
+def test_loader_refuses_paths_outside_the_cypher_folder() -> None:
+    with pytest.raises(cypher.UnknownQueryError):
+        cypher.load("../pyproject")
+    with pytest.raises(cypher.UnknownQueryError):
+        cypher.load("no/such/query")
