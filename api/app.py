@@ -34,7 +34,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
 
 
 def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:
-    """Build the app; the Neo4j driver opens at start-up (migrating the schema) and closes at stop."""
+    """Build the app; the driver opens at start-up (migrating the schema) and closes at stop."""
     if not settings.neo4j_uri:
         raise ValueError("NEO4J_URI is not set (run `threadline neo4j start` and export it)")
     db = Database.connect(

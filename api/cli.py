@@ -1,8 +1,8 @@
 """`threadline`: serve the API, migrate the schema, run a local Neo4j for development.
 
-    threadline neo4j start [--data-dir DIR]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
-    threadline migrate
-    threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
+threadline neo4j start [--data-dir DIR]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
+threadline migrate
+threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _print_uri(uri: str) -> None:
 
 
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.local_server import LocalNeo4j  # noqa: PLC0415 - only this command needs it
+    from graph.local_server import LocalNeo4j
 
     server = LocalNeo4j(args.data_dir.resolve(), settings)
     if args.action == "start":
@@ -47,8 +47,8 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.database import Database  # noqa: PLC0415
-    from graph.schema import migrate  # noqa: PLC0415
+    from graph.database import Database
+    from graph.schema import migrate
 
     if not settings.neo4j_uri:
         print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
@@ -70,9 +70,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from api.app import create_app  # noqa: PLC0415
+    from api.app import create_app
 
     if not settings.neo4j_uri:
         print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
@@ -108,7 +108,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.run(args, settings))
     except ThreadlineError as error:

@@ -16,8 +16,13 @@ log = logging.getLogger("threadline.api")
 
 def _with_code(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
     return GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, original_error=None, extensions=extensions,
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
     )
 
 
@@ -31,7 +36,8 @@ def coded(error: GraphQLError, request_id: str) -> GraphQLError:
         return _with_code(error, error.message, {"code": "BAD_INPUT", **(error.extensions or {})})
     log.error("unexpected error (request %s)", request_id, exc_info=original)
     return _with_code(
-        error, f"Internal error (request id {request_id}).",
+        error,
+        f"Internal error (request id {request_id}).",
         {"code": "INTERNAL", "requestId": request_id},
     )
 

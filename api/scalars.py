@@ -7,9 +7,9 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.events import Role as GraphRole
+from graph.events import Role
 
-Role = strawberry.enum(GraphRole, name="Role", description="Who said a message.")
+strawberry.enum(Role, name="Role", description="Who said a message.")
 
 
 @strawberry.enum(description="Where a session is in its lifecycle.")

@@ -63,12 +63,17 @@ async def get_context(db: Database, selector: ContextSelector, last_messages: in
     if last_messages > db.settings.max_context_messages:
         raise LimitExceededError(
             f"lastMessages must be <= {db.settings.max_context_messages}",
-            field="lastMessages", limit=db.settings.max_context_messages,
+            field="lastMessages",
+            limit=db.settings.max_context_messages,
         )
     session_id = await _session_for(db, selector)
     records, _, _ = await db.driver.execute_query(
-        cypher.load("context/session_context"), sessionId=session_id, last=last_messages,
-        owner=f"session:{session_id}", database_=db.name, routing_="r",
+        cypher.load("context/session_context"),
+        sessionId=session_id,
+        last=last_messages,
+        owner=f"session:{session_id}",
+        database_=db.name,
+        routing_="r",
     )
     if not records:
         raise NotFoundError(f"no session {session_id!r}", field="sessionId")

@@ -67,11 +67,17 @@ async def _lock_senders(tx: AsyncManagedTransaction, events: list[ValidEvent]) -
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         source = event.source
-        rows.setdefault(source.identity_key, {
-            "key": source.identity_key, "channel": source.channel,
-            "externalId": source.external_user_id, "at": event.at,
-            "sessionId": source.session_id, "newUserId": new_id("usr"),
-        })
+        rows.setdefault(
+            source.identity_key,
+            {
+                "key": source.identity_key,
+                "channel": source.channel,
+                "externalId": source.external_user_id,
+                "at": event.at,
+                "sessionId": source.session_id,
+                "newUserId": new_id("usr"),
+            },
+        )
     ordered = [rows[key] for key in sorted(rows)]
     records = await _run(tx, "ingest/merge_identities", identities=ordered)
     return {r["key"]: r["userId"] for r in records}
@@ -83,19 +89,29 @@ async def _lock_threads(
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         if (key := event.source.thread_key) is not None:
-            rows.setdefault(key, {"key": key, "channel": event.source.channel,
-                                  "nativeId": event.source.thread_id, "at": event.at})
+            rows.setdefault(
+                key,
+                {
+                    "key": key,
+                    "channel": event.source.channel,
+                    "nativeId": event.source.thread_id,
+                    "at": event.at,
+                },
+            )
     if not rows:
         return {}
     records = await _run(tx, "ingest/merge_threads", threads=[rows[k] for k in sorted(rows)])
     return {
         r["key"]: KnownSession(r["sessionId"], r["status"], "")
-        for r in records if r["sessionId"] is not None
+        for r in records
+        if r["sessionId"] is not None
     }
 
 
 async def _graph_state(
-    tx: AsyncManagedTransaction, events: list[ValidEvent], users: dict[str, str],
+    tx: AsyncManagedTransaction,
+    events: list[ValidEvent],
+    users: dict[str, str],
     threads: dict[str, KnownSession],
 ) -> GraphState:
     state = GraphState(thread_sessions=threads)
@@ -108,26 +124,33 @@ async def _graph_state(
             if wanted is not None and wanted not in state.explicit:
                 raise NotFoundError(
                     f"events[{event.index}].sessionId: no session {wanted!r}",
-                    index=event.index, field="sessionId",
+                    index=event.index,
+                    field="sessionId",
                 )
     records = await _run(tx, "ingest/user_sessions", userIds=sorted(set(users.values())))
     for r in records:
         if r["openId"] is not None:
             state.open_by_user[r["userId"]] = r["openId"]
         if r["closedId"] is not None:
-            state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], r["closedAt"].to_native())
+            state.closed_by_user[r["userId"]] = ClosedSession(
+                r["closedId"], r["closedAt"].to_native()
+            )
     return state
 
 
-def _session_rows(
-    events: list[ValidEvent], session_ids: list[str]
-) -> list[dict[str, Any]]:
+def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for event, session_id in zip(events, session_ids, strict=True):
-        row = rows.setdefault(session_id, {
-            "id": session_id, "count": 0, "lastAt": event.at, "channels": [],
-            "attributeChanges": 0,
-        })
+        row = rows.setdefault(
+            session_id,
+            {
+                "id": session_id,
+                "count": 0,
+                "lastAt": event.at,
+                "channels": [],
+                "attributeChanges": 0,
+            },
+        )
         row["count"] += int(event.is_message)
         row["lastAt"] = max(row["lastAt"], event.at)
         if event.source.channel not in row["channels"]:
@@ -137,10 +160,15 @@ def _session_rows(
 
 
 async def _write(
-    tx: AsyncManagedTransaction, events: list[ValidEvent], users: dict[str, str],
-    session_ids: list[str], now: datetime,
+    tx: AsyncManagedTransaction,
+    events: list[ValidEvent],
+    users: dict[str, str],
+    session_ids: list[str],
+    now: datetime,
 ) -> list[IngestedEvent]:
-    sessions = await _run(tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids))
+    sessions = await _run(
+        tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
+    )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     messages: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
@@ -150,10 +178,15 @@ async def _write(
     for event, session_id in zip(events, session_ids, strict=True):
         source = event.source
         row = {
-            "eventId": source.event_id, "sessionId": session_id,
-            "userId": users[source.identity_key], "identityKey": source.identity_key,
-            "channel": source.channel, "role": source.role.value, "at": event.at,
-            "receivedAt": now, "metadata": event.metadata_json,
+            "eventId": source.event_id,
+            "sessionId": session_id,
+            "userId": users[source.identity_key],
+            "identityKey": source.identity_key,
+            "channel": source.channel,
+            "role": source.role.value,
+            "at": event.at,
+            "receivedAt": now,
+            "metadata": event.metadata_json,
         }
         message_id, seq = None, None
         if event.is_message:
@@ -166,8 +199,12 @@ async def _write(
             current = attributes.get((session_id, key))
             if current is None or current["at"] <= event.at:  # later in the batch wins ties
                 attributes[(session_id, key)] = {
-                    "sessionId": session_id, "owner": f"session:{session_id}", "key": key,
-                    "value": value, "at": event.at, "channel": source.channel,
+                    "sessionId": session_id,
+                    "owner": f"session:{session_id}",
+                    "key": key,
+                    "value": value,
+                    "at": event.at,
+                    "channel": source.channel,
                 }
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
     if messages:
@@ -186,7 +223,9 @@ async def _ingest_tx(
     now = datetime.now(UTC)
     users = await _lock_senders(tx, batch)
     threads = await _lock_threads(tx, batch)
-    stored = await _run(tx, "ingest/find_events", eventIds=sorted({e.source.event_id for e in batch}))
+    stored = await _run(
+        tx, "ingest/find_events", eventIds=sorted({e.source.event_id for e in batch})
+    )
     replayed = {
         r["eventId"]: IngestedEvent(r["eventId"], r["sessionId"], r["messageId"], r["seq"], False)
         for r in stored
@@ -206,14 +245,22 @@ async def _ingest_tx(
         ]
         plan = plan_sessions(routable, state, lambda: new_id("ses"), now, window)
         if plan.new_sessions:
-            await _run(tx, "ingest/create_sessions", sessions=[
-                {"id": s.id, "userId": s.user_id, "at": s.at, "continues": s.continues}
-                for s in plan.new_sessions
-            ])
+            await _run(
+                tx,
+                "ingest/create_sessions",
+                sessions=[
+                    {"id": s.id, "userId": s.user_id, "at": s.at, "continues": s.continues}
+                    for s in plan.new_sessions
+                ],
+            )
         if plan.thread_moves:
-            await _run(tx, "ingest/attach_threads", threads=[
-                {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
-            ])
+            await _run(
+                tx,
+                "ingest/attach_threads",
+                threads=[
+                    {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
+                ],
+            )
         for result in await _write(tx, fresh, users, plan.session_ids, now):
             written[result.event_id] = result
     results: list[IngestedEvent] = []

@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import GraphDatabase
@@ -46,7 +46,10 @@ def _java_major(java: Path) -> int | None:
     try:
         out = subprocess.run(
             [str(java), "-XshowSettings:properties", "-version"],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         ).stderr
     except OSError:
         return None
@@ -77,7 +80,7 @@ def find_java() -> Path:
 
 
 def install(settings: Settings) -> Path:
-    """Resolve the server jars into `<cache>/neo4j-<version>/lib` (once; safe to run in parallel)."""
+    """Resolve the server jars into `<cache>/neo4j-<version>/lib` once (safe in parallel)."""
     home = settings.cache_dir / f"neo4j-{settings.neo4j_version}"
     lib = home / "lib"
     if (home / ".complete").exists():
@@ -95,14 +98,26 @@ def install(settings: Settings) -> Path:
         staging = home / "lib.partial"
         shutil.rmtree(staging, ignore_errors=True)
         result = subprocess.run(
-            [mvn, "-q", "-B", "-f", str(POM), f"-Dneo4j.version={settings.neo4j_version}",
-             "dependency:copy-dependencies", "-DincludeScope=runtime",
-             f"-DoutputDirectory={staging}"],
-            capture_output=True, text=True, check=False,
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-f",
+                str(POM),
+                f"-Dneo4j.version={settings.neo4j_version}",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             tail = (result.stdout + result.stderr)[-3000:]
-            raise Neo4jUnavailableError(f"mvn could not resolve Neo4j {settings.neo4j_version}:\n{tail}")
+            raise Neo4jUnavailableError(
+                f"mvn could not resolve Neo4j {settings.neo4j_version}:\n{tail}"
+            )
         shutil.rmtree(lib, ignore_errors=True)
         staging.rename(lib)
         (home / ".complete").write_text(settings.neo4j_version)
@@ -146,6 +161,7 @@ class LocalNeo4j:
 
     home: Path
     settings: Settings
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def log_file(self) -> Path:
@@ -191,16 +207,30 @@ class LocalNeo4j:
         conf = self._write_config(port)
         heap = self.settings.neo4j_heap
         command = [
-            str(java), f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, "-cp", f"{lib}/*", ENTRY_POINT,
-            f"--home-dir={self.home}", f"--config-dir={conf}", "--console-mode",
+            str(java),
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
+            *JVM_FLAGS,
+            "-cp",
+            f"{lib}/*",
+            ENTRY_POINT,
+            f"--home-dir={self.home}",
+            f"--config-dir={conf}",
+            "--console-mode",
         ]
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        self._process = process
         uri = f"bolt://127.0.0.1:{port}"
-        (self.home / STATE_FILE).write_text(json.dumps({"pid": process.pid, "port": port, "uri": uri}))
+        (self.home / STATE_FILE).write_text(
+            json.dumps({"pid": process.pid, "port": port, "uri": uri})
+        )
         try:
             self._wait_ready(uri, process)
         except BaseException:
@@ -254,9 +284,14 @@ class LocalNeo4j:
                 os.kill(pid, signal.SIGKILL)
             while _pid_alive(pid):
                 time.sleep(0.05)
+        if self._process is not None and self._process.pid == pid:
+            self._process.wait()
+            self._process = None
         self._write_stopped(state)
         return True
 
     def _write_stopped(self, state: dict[str, int | str]) -> None:
         # Keep the port so the next start reuses it and eval'd NEO4J_URIs stay valid.
-        (self.home / STATE_FILE).write_text(json.dumps({"pid": 0, "port": state["port"], "uri": ""}))
+        (self.home / STATE_FILE).write_text(
+            json.dumps({"pid": 0, "port": state["port"], "uri": ""})
+        )

@@ -7,6 +7,7 @@ Order: `NEO4J_URI` (any external server or cluster) → a Docker engine that ans
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,25 +32,35 @@ class Neo4jTarget:
     source: str  # "external", "docker" or "local"
 
 
+def _docker_endpoint_exists() -> bool:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    return not host.startswith("unix://") or Path(host.removeprefix("unix://")).exists()
+
+
 def docker_available() -> bool:
     """True when testcontainers' Docker client can reach an engine."""
+    if not _docker_endpoint_exists():  # the client leaks a socket when it finds no engine
+        return False
     try:
-        import docker  # noqa: PLC0415 - optional, only with the dev extra
+        import docker  # optional: only installed with the dev extra
 
         client = docker.from_env()
-        client.ping()
-        client.close()
     except Exception:  # any failure means "no engine"  # noqa: BLE001
         return False
-    return True
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        client.close()
 
 
 @contextmanager
 def _docker_neo4j() -> Iterator[Neo4jTarget]:
     try:  # testcontainers >= 4.15 moved the module; the old path warns
-        from testcontainers.community.neo4j import Neo4jContainer  # noqa: PLC0415
+        from testcontainers.community.neo4j import Neo4jContainer
     except ImportError:  # pragma: no cover - older testcontainers
-        from testcontainers.neo4j import Neo4jContainer  # noqa: PLC0415
+        from testcontainers.neo4j import Neo4jContainer
     password = "threadline-test"  # noqa: S105 - a throwaway container on loopback
     with Neo4jContainer(image=DOCKER_IMAGE, password=password) as container:
         yield Neo4jTarget(container.get_connection_url(), ("neo4j", password), "neo4j", "docker")

@@ -10,7 +10,7 @@ from typing import Any
 
 def native_time(value: Any) -> datetime | None:
     """A neo4j DateTime (or None) as a Python datetime."""
-    return None if value is None else value.to_native()  # type: ignore[no-any-return]
+    return None if value is None else value.to_native()  # type: ignore[no-any-return,unused-ignore]
 
 
 def json_value(text: str | None) -> Any:
@@ -50,13 +50,19 @@ class SessionRecord:
     continues: str | None
 
     @classmethod
-    def from_row(cls, session: dict[str, Any], user_id: str, continues: str | None) -> SessionRecord:
+    def from_row(
+        cls, session: dict[str, Any], user_id: str, continues: str | None
+    ) -> SessionRecord:
         return cls(
-            id=session["id"], user_id=user_id, status=session["status"],
+            id=session["id"],
+            user_id=user_id,
+            status=session["status"],
             created_at=native_time(session["createdAt"]),  # type: ignore[arg-type]
             last_activity_at=native_time(session["lastActivityAt"]),  # type: ignore[arg-type]
-            closed_at=native_time(session.get("closedAt")), seq=session["seq"],
-            version=session["version"], channels=list(session.get("channels") or []),
+            closed_at=native_time(session.get("closedAt")),
+            seq=session["seq"],
+            version=session["version"],
+            channels=list(session.get("channels") or []),
             continues=continues,
         )
 
@@ -78,11 +84,17 @@ class MessageRecord:
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> MessageRecord:
         return cls(
-            id=row["id"], event_id=row["eventId"], session_id=row["sessionId"],
-            user_id=row["userId"], identity_key=row["identityKey"], channel=row["channel"],
-            role=row["role"], text=row.get("text"),
+            id=row["id"],
+            event_id=row["eventId"],
+            session_id=row["sessionId"],
+            user_id=row["userId"],
+            identity_key=row["identityKey"],
+            channel=row["channel"],
+            role=row["role"],
+            text=row.get("text"),
             at=native_time(row["at"]),  # type: ignore[arg-type]
-            seq=row["seq"], metadata=json_value(row.get("metadata")),
+            seq=row["seq"],
+            metadata=json_value(row.get("metadata")),
         )
 
 

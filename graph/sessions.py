@@ -26,8 +26,11 @@ async def get_session(db: Database, session_id: str) -> SessionRecord | None:
 async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionRecord]:
     """A user's sessions, most recently active first."""
     records, _, _ = await db.driver.execute_query(
-        cypher.load("read/user_sessions"), userId=user_id, limit=limit,
-        database_=db.name, routing_="r",
+        cypher.load("read/user_sessions"),
+        userId=user_id,
+        limit=limit,
+        database_=db.name,
+        routing_="r",
     )
     return [SessionRecord.from_row(r["session"], r["userId"], r["continues"]) for r in records]
 
@@ -35,8 +38,11 @@ async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionR
 async def session_messages(db: Database, session_id: str, last: int) -> list[MessageRecord]:
     """The last `last` messages of a session, oldest first."""
     records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_messages"), sessionId=session_id, last=last,
-        database_=db.name, routing_="r",
+        cypher.load("read/session_messages"),
+        sessionId=session_id,
+        last=last,
+        database_=db.name,
+        routing_="r",
     )
     return [MessageRecord.from_map(r["message"]) for r in records]
 
@@ -44,7 +50,10 @@ async def session_messages(db: Database, session_id: str, last: int) -> list[Mes
 async def close_session(db: Database, session_id: str, reason: str | None) -> SessionRecord:
     """Close a session; the next event for it starts a new session that CONTINUES it."""
     records, _, _ = await db.driver.execute_query(
-        cypher.load("sessions/close"), id=session_id, reason=reason, now=datetime.now(UTC),
+        cypher.load("sessions/close"),
+        id=session_id,
+        reason=reason,
+        now=datetime.now(UTC),
         database_=db.name,
     )
     if not records:

@@ -18,7 +18,8 @@ async def get_users(db: Database, user_ids: list[str]) -> dict[str, UserRecord]:
     )
     return {
         row["id"]: UserRecord(
-            row["id"], native_time(row["createdAt"]),
+            row["id"],
+            native_time(row["createdAt"]),
             [IdentityRecord.from_map(i) for i in row["identities"]],
         )
         for row in records
@@ -32,7 +33,9 @@ async def get_user(db: Database, user_id: str) -> UserRecord | None:
 async def resolve_identity(db: Database, channel: str, external_id: str) -> str | None:
     """The id of the user known on `channel` as `external_id`, if any."""
     records, _, _ = await db.driver.execute_query(
-        cypher.load("read/resolve_identity"), key=f"{channel}:{external_id}",
-        database_=db.name, routing_="r",
+        cypher.load("read/resolve_identity"),
+        key=f"{channel}:{external_id}",
+        database_=db.name,
+        routing_="r",
     )
     return str(records[0]["id"]) if records else None

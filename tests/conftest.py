@@ -33,10 +33,13 @@ def neo4j_target() -> Iterator[Neo4jTarget]:
 def settings(neo4j_target: Neo4jTarget) -> Settings:
     """Settings pointing at the provisioned server, with the schema applied once."""
     auth = neo4j_target.auth or ("neo4j", "")
-    configured = Settings().model_copy(update={
-        "neo4j_uri": neo4j_target.uri, "neo4j_user": auth[0],
-        "neo4j_database": neo4j_target.database,
-    })
+    configured = Settings().model_copy(
+        update={
+            "neo4j_uri": neo4j_target.uri,
+            "neo4j_user": auth[0],
+            "neo4j_database": neo4j_target.database,
+        }
+    )
     if neo4j_target.auth:
         from pydantic import SecretStr
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 
@@ -42,7 +42,7 @@ class Context:
             session=Session.from_record(record.session),
             messages=[Message.from_record(m) for m in record.messages],
             entities=[],
-            attributes=record.attributes,
+            attributes=cast(JSON, record.attributes),
             channels=record.channels,
             sentiment=None,
         )

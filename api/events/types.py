@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 
 from api.scalars import JSON, Role
 from graph.events import EventInput as GraphEventInput
-from graph.events import Role as GraphRole
 
 if TYPE_CHECKING:
     from graph.ingest import IngestResult as GraphIngestResult
@@ -26,7 +25,7 @@ class EventInput:
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="Attach to this session explicitly (continuation)."
     )
-    role: Role = GraphRole.USER
+    role: Role = Role.USER
     text: str | None = None
     occurred_at: datetime | None = strawberry.field(default=None, description="Default: now.")
     attributes: JSON | None = strawberry.field(default=None, description="Session attributes.")
@@ -34,11 +33,17 @@ class EventInput:
 
     def to_graph(self) -> GraphEventInput:
         return GraphEventInput(
-            event_id=str(self.event_id), channel=self.channel,
-            external_user_id=self.external_user_id, thread_id=self.thread_id,
+            event_id=str(self.event_id),
+            channel=self.channel,
+            external_user_id=self.external_user_id,
+            thread_id=self.thread_id,
             session_id=str(self.session_id) if self.session_id is not None else None,
-            role=GraphRole(self.role), text=self.text, occurred_at=self.occurred_at,
-            attributes=self.attributes, metadata=self.metadata,
+            role=self.role,
+            text=self.text,
+            occurred_at=self.occurred_at,
+            # JSON objects are checked by validation; anything else is rejected there
+            attributes=cast("dict[str, Any] | None", self.attributes),
+            metadata=cast("dict[str, Any] | None", self.metadata),
         )
 
 
@@ -64,9 +69,11 @@ class IngestResult:
             duplicates=result.duplicates,
             results=[
                 IngestedEvent(
-                    event_id=strawberry.ID(r.event_id), session_id=strawberry.ID(r.session_id),
+                    event_id=strawberry.ID(r.event_id),
+                    session_id=strawberry.ID(r.session_id),
                     message_id=strawberry.ID(r.message_id) if r.message_id else None,
-                    seq=r.seq, duplicate=r.duplicate,
+                    seq=r.seq,
+                    duplicate=r.duplicate,
                 )
                 for r in result.results
             ],

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.sessions import session_messages
-
-from api.request import Info
 
 if TYPE_CHECKING:
     from api.users.types import User
@@ -33,10 +32,16 @@ class Message:
     @classmethod
     def from_record(cls, record: MessageRecord) -> Message:
         return cls(
-            id=strawberry.ID(record.id), event_id=strawberry.ID(record.event_id),
-            session_id=strawberry.ID(record.session_id), user_id=strawberry.ID(record.user_id),
-            channel=record.channel, role=Role(record.role), text=record.text, at=record.at,
-            seq=record.seq, metadata=record.metadata,
+            id=strawberry.ID(record.id),
+            event_id=strawberry.ID(record.event_id),
+            session_id=strawberry.ID(record.session_id),
+            user_id=strawberry.ID(record.user_id),
+            channel=record.channel,
+            role=Role(record.role),
+            text=record.text,
+            at=record.at,
+            seq=record.seq,
+            metadata=record.metadata,
         )
 
 
@@ -58,16 +63,21 @@ class Session:
     @classmethod
     def from_record(cls, record: SessionRecord) -> Session:
         return cls(
-            id=strawberry.ID(record.id), user_id=strawberry.ID(record.user_id),
-            status=SessionStatus(record.status), created_at=record.created_at,
-            last_activity_at=record.last_activity_at, closed_at=record.closed_at,
-            seq=record.seq, version=record.version, channels=record.channels,
+            id=strawberry.ID(record.id),
+            user_id=strawberry.ID(record.user_id),
+            status=SessionStatus(record.status),
+            created_at=record.created_at,
+            last_activity_at=record.last_activity_at,
+            closed_at=record.closed_at,
+            seq=record.seq,
+            version=record.version,
+            channels=record.channels,
             continues_id=strawberry.ID(record.continues) if record.continues else None,
         )
 
     @strawberry.field(description="The person this conversation is with.")
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")] | None:
-        from api.users.types import User  # noqa: PLC0415 - types refer to each other
+        from api.users.types import User
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from graph.sessions import user_sessions
-
 from api.request import Info
+from graph.sessions import user_sessions
 
 if TYPE_CHECKING:
     from api.sessions.types import Session
@@ -26,7 +25,9 @@ class Identity:
     @classmethod
     def from_record(cls, record: IdentityRecord) -> Identity:
         return cls(
-            key=record.key, channel=record.channel, external_id=record.external_id,
+            key=record.key,
+            channel=record.channel,
+            external_id=record.external_id,
             created_at=record.created_at,
         )
 
@@ -40,7 +41,8 @@ class User:
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
         return cls(
-            id=strawberry.ID(record.id), created_at=record.created_at,
+            id=strawberry.ID(record.id),
+            created_at=record.created_at,
             identities=[Identity.from_record(i) for i in record.identities],
         )
 
@@ -48,7 +50,7 @@ class User:
     async def sessions(
         self, info: Info, limit: int = 20
     ) -> list[Annotated[Session, strawberry.lazy("api.sessions.types")]]:
-        from api.sessions.types import Session  # noqa: PLC0415 - types refer to each other
+        from api.sessions.types import Session
 
         records = await user_sessions(info.context.db, str(self.id), max(0, min(limit, 200)))
         return [Session.from_record(r) for r in records]

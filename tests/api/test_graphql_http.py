@@ -48,27 +48,56 @@ def error_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_web_conversation_continues_in_the_mobile_app(gql: GraphQLClient, uid: str) -> None:
-    web = data(gql(INGEST, events=[
-        {"eventId": f"{uid}-w1", "channel": "web", "externalUserId": f"cookie-{uid}",
-         "threadId": f"widget-{uid}", "text": "Where is my order A-1001?"},
-        {"eventId": f"{uid}-w2", "channel": "web", "externalUserId": f"cookie-{uid}",
-         "threadId": f"widget-{uid}", "role": "BOT", "text": "It ships tomorrow."},
-    ]))["ingestEvents"]
+    web = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-w1",
+                    "channel": "web",
+                    "externalUserId": f"cookie-{uid}",
+                    "threadId": f"widget-{uid}",
+                    "text": "Where is my order A-1001?",
+                },
+                {
+                    "eventId": f"{uid}-w2",
+                    "channel": "web",
+                    "externalUserId": f"cookie-{uid}",
+                    "threadId": f"widget-{uid}",
+                    "role": "BOT",
+                    "text": "It ships tomorrow.",
+                },
+            ],
+        )
+    )["ingestEvents"]
     session_id = web["results"][0]["sessionId"]
     assert [r["seq"] for r in web["results"]] == [1, 2]
 
-    app = data(gql(INGEST, events=[
-        {"eventId": f"{uid}-m1", "channel": "mobile", "externalUserId": f"acct-{uid}",
-         "sessionId": session_id, "text": "Logged in on the app: can I change the address?",
-         "occurredAt": "2026-01-01T10:00:00+01:00", "metadata": {"os": "ios"}},
-    ]))["ingestEvents"]
+    app = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-m1",
+                    "channel": "mobile",
+                    "externalUserId": f"acct-{uid}",
+                    "sessionId": session_id,
+                    "text": "Logged in on the app: can I change the address?",
+                    "occurredAt": "2026-01-01T10:00:00+01:00",
+                    "metadata": {"os": "ios"},
+                },
+            ],
+        )
+    )["ingestEvents"]
     assert app["results"][0]["sessionId"] == session_id
     assert app["results"][0]["seq"] == 3
 
     context = data(gql(CONTEXT, channel="mobile", externalUserId=f"acct-{uid}"))["context"]
     assert context["session"]["id"] == session_id
     assert [(m["seq"], m["channel"], m["role"]) for m in context["messages"]] == [
-        (1, "web", "USER"), (2, "web", "BOT"), (3, "mobile", "USER")
+        (1, "web", "USER"),
+        (2, "web", "BOT"),
+        (3, "mobile", "USER"),
     ]
     assert context["channels"] == ["web", "mobile"]
     assert sorted(i["channel"] for i in context["user"]["identities"]) == ["mobile", "web"]
@@ -77,8 +106,12 @@ def test_web_conversation_continues_in_the_mobile_app(gql: GraphQLClient, uid: s
 
 
 def test_replayed_event_over_http_is_reported_as_duplicate(gql: GraphQLClient, uid: str) -> None:
-    event = {"eventId": f"{uid}-1", "channel": "sms", "externalUserId": f"+1555{uid}",
-             "text": "hello"}
+    event = {
+        "eventId": f"{uid}-1",
+        "channel": "sms",
+        "externalUserId": f"+1555{uid}",
+        "text": "hello",
+    }
     first = data(gql(INGEST, events=[event]))["ingestEvents"]
     again = data(gql(INGEST, events=[event]))["ingestEvents"]
     assert (again["accepted"], again["duplicates"]) == (0, 1)
@@ -88,16 +121,20 @@ def test_replayed_event_over_http_is_reported_as_duplicate(gql: GraphQLClient, u
 def test_bad_batch_gets_bad_input_with_index_and_nothing_is_written(
     gql: GraphQLClient, driver: Driver, uid: str
 ) -> None:
-    body = gql(INGEST, events=[
-        {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "ok"},
-        {"eventId": f"{uid}-2", "channel": "web", "externalUserId": uid, "text": "x" * 20000},
-    ])
+    body = gql(
+        INGEST,
+        events=[
+            {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "ok"},
+            {"eventId": f"{uid}-2", "channel": "web", "externalUserId": uid, "text": "x" * 20000},
+        ],
+    )
     error = error_of(body)
     assert error["extensions"] == {"code": "BAD_INPUT", "index": 1, "field": "text"}
     assert body["data"] is None
     found, _, _ = driver.execute_query(
         "MATCH (n) WHERE n.eventId STARTS WITH $uid OR n.key = $key RETURN count(n) AS n",
-        uid=uid, key=f"web:{uid}",
+        uid=uid,
+        key=f"web:{uid}",
     )
     assert found[0]["n"] == 0
 
@@ -105,8 +142,18 @@ def test_bad_batch_gets_bad_input_with_index_and_nothing_is_written(
 def test_error_codes_for_unknown_session_malformed_query_and_limits(
     gql: GraphQLClient, uid: str
 ) -> None:
-    missing = gql(INGEST, events=[{"eventId": f"{uid}-1", "channel": "web",
-                                   "externalUserId": uid, "sessionId": "nope", "text": "hi"}])
+    missing = gql(
+        INGEST,
+        events=[
+            {
+                "eventId": f"{uid}-1",
+                "channel": "web",
+                "externalUserId": uid,
+                "sessionId": "nope",
+                "text": "hi",
+            }
+        ],
+    )
     assert error_of(missing)["extensions"]["code"] == "NOT_FOUND"
     wrong_type = gql(INGEST, events=[{"eventId": f"{uid}-2", "channel": "web"}])
     assert error_of(wrong_type)["extensions"]["code"] == "BAD_INPUT"
@@ -114,42 +161,69 @@ def test_error_codes_for_unknown_session_malformed_query_and_limits(
     assert error_of(too_many)["extensions"]["code"] == "LIMIT_EXCEEDED"
     ambiguous = gql(CONTEXT, userId="u", sessionId="s")
     assert error_of(ambiguous)["extensions"]["code"] == "BAD_INPUT"
-    batch = [{"eventId": f"{uid}-{i}", "channel": "web", "externalUserId": uid}
-             for i in range(501)]
+    batch = [{"eventId": f"{uid}-{i}", "channel": "web", "externalUserId": uid} for i in range(501)]
     assert error_of(gql(INGEST, events=batch))["extensions"]["code"] == "LIMIT_EXCEEDED"
 
 
 def test_session_user_and_identity_queries(gql: GraphQLClient, uid: str) -> None:
-    result = data(gql(INGEST, events=[
-        {"eventId": f"{uid}-1", "channel": "whatsapp", "externalUserId": f"wa-{uid}",
-         "threadId": f"conv-{uid}", "text": "hi"},
-    ]))["ingestEvents"]["results"][0]
-    session = data(gql(
-        "query($id: ID!) { session(id: $id) { id status seq channels "
-        "user { id } messages(last: 5) { text } } }", id=result["sessionId"],
-    ))["session"]
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-1",
+                    "channel": "whatsapp",
+                    "externalUserId": f"wa-{uid}",
+                    "threadId": f"conv-{uid}",
+                    "text": "hi",
+                },
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    session = data(
+        gql(
+            "query($id: ID!) { session(id: $id) { id status seq channels "
+            "user { id } messages(last: 5) { text } } }",
+            id=result["sessionId"],
+        )
+    )["session"]
     assert session["status"] == "ACTIVE"
     assert session["messages"] == [{"text": "hi"}]
-    user = data(gql(
-        "query($c: String!, $e: String!) { resolveIdentity(channel: $c, externalId: $e) "
-        "{ id sessions { id } identities { key } } }", c="whatsapp", e=f"wa-{uid}",
-    ))["resolveIdentity"]
+    user = data(
+        gql(
+            "query($c: String!, $e: String!) { resolveIdentity(channel: $c, externalId: $e) "
+            "{ id sessions { id } identities { key } } }",
+            c="whatsapp",
+            e=f"wa-{uid}",
+        )
+    )["resolveIdentity"]
     assert user["id"] == session["user"]["id"]
     assert user["sessions"] == [{"id": result["sessionId"]}]
     assert user["identities"] == [{"key": f"whatsapp:wa-{uid}"}]
-    assert data(gql("query { user(id: \"nobody\") { id } }"))["user"] is None
-    assert data(gql("query { session(id: \"nothing\") { id } }"))["session"] is None
+    assert data(gql('query { user(id: "nobody") { id } }'))["user"] is None
+    assert data(gql('query { session(id: "nothing") { id } }'))["session"] is None
 
 
 def test_close_session_over_http(gql: GraphQLClient, uid: str) -> None:
-    result = data(gql(INGEST, events=[
-        {"eventId": f"{uid}-1", "channel": "email", "externalUserId": f"{uid}@example.com",
-         "text": "please close"},
-    ]))["ingestEvents"]["results"][0]
-    closed = data(gql(
-        'mutation($s: ID!) { closeSession(sessionId: $s, reason: "done") { status closedAt } }',
-        s=result["sessionId"],
-    ))["closeSession"]
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-1",
+                    "channel": "email",
+                    "externalUserId": f"{uid}@example.com",
+                    "text": "please close",
+                },
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    closed = data(
+        gql(
+            'mutation($s: ID!) { closeSession(sessionId: $s, reason: "done") { status closedAt } }',
+            s=result["sessionId"],
+        )
+    )["closeSession"]
     assert closed["status"] == "CLOSED"
     assert closed["closedAt"]
     missing = gql('mutation { closeSession(sessionId: "nope") { status } }')
@@ -159,9 +233,19 @@ def test_close_session_over_http(gql: GraphQLClient, uid: str) -> None:
 def test_eight_concurrent_writers_on_one_session_get_seq_1_to_n(
     live_server: str, gql: GraphQLClient, driver: Driver, uid: str
 ) -> None:
-    start = data(gql(INGEST, events=[
-        {"eventId": f"{uid}-start", "channel": "web", "externalUserId": f"c-{uid}", "text": "0"},
-    ]))["ingestEvents"]["results"][0]
+    start = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-start",
+                    "channel": "web",
+                    "externalUserId": f"c-{uid}",
+                    "text": "0",
+                },
+            ],
+        )
+    )["ingestEvents"]["results"][0]
     session_id = start["sessionId"]
     channels = ["web", "mobile", "whatsapp", "messenger", "sms", "email", "voice", "slack"]
     per_writer = 10
@@ -170,11 +254,16 @@ def test_eight_concurrent_writers_on_one_session_get_seq_1_to_n(
         seqs = []
         with httpx.Client(base_url=live_server, timeout=60) as http:
             for n in range(per_writer):
-                event = {"eventId": f"{uid}-{channel}-{n}", "channel": channel,
-                         "externalUserId": f"{channel}-{uid}", "sessionId": session_id,
-                         "text": f"{channel} {n}"}
-                body = http.post("/graphql", json={"query": INGEST,
-                                                   "variables": {"events": [event]}}).json()
+                event = {
+                    "eventId": f"{uid}-{channel}-{n}",
+                    "channel": channel,
+                    "externalUserId": f"{channel}-{uid}",
+                    "sessionId": session_id,
+                    "text": f"{channel} {n}",
+                }
+                body = http.post(
+                    "/graphql", json={"query": INGEST, "variables": {"events": [event]}}
+                ).json()
                 seqs.append(data(body)["ingestEvents"]["results"][0]["seq"])
         return seqs
 

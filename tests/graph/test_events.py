@@ -13,7 +13,10 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def event(**overrides: object) -> EventInput:
     fields: dict[str, object] = {
-        "event_id": "e1", "channel": "web", "external_user_id": "u1", "text": "hi"
+        "event_id": "e1",
+        "channel": "web",
+        "external_user_id": "u1",
+        "text": "hi",
     }
     fields.update(overrides)
     return EventInput(**fields)  # type: ignore[arg-type]

@@ -32,8 +32,11 @@ def count_for(driver: Driver, uid: str) -> dict[str, int]:
 
 def web(uid: str, n: int, **extra: Any) -> EventInput:
     fields: dict[str, Any] = {
-        "event_id": f"{uid}-web-{n}", "channel": "web", "external_user_id": f"cookie-{uid}",
-        "thread_id": f"widget-{uid}", "text": f"web message {n}",
+        "event_id": f"{uid}-web-{n}",
+        "channel": "web",
+        "external_user_id": f"cookie-{uid}",
+        "thread_id": f"widget-{uid}",
+        "text": f"web message {n}",
     }
     fields.update(extra)
     return EventInput(**fields)
@@ -49,7 +52,8 @@ async def test_a_batch_creates_one_session_with_ordered_seq_and_next_chain(
     chain, _, _ = driver.execute_query(
         "MATCH p = (:Message {eventId: $first})-[:NEXT*]->(:Message {eventId: $last}) "
         "RETURN [m IN nodes(p) | m.seq] AS seqs",
-        first=f"{uid}-web-1", last=f"{uid}-web-3",
+        first=f"{uid}-web-1",
+        last=f"{uid}-web-3",
     )
     assert chain[0]["seqs"] == [1, 2, 3]
 
@@ -65,7 +69,8 @@ async def test_replayed_event_returns_the_original_and_writes_nothing(
         **{**first.results[1].__dict__, "duplicate": True}
     )
     assert [r.message_id for r in replay.results] == [
-        first.results[1].message_id, first.results[0].message_id
+        first.results[1].message_id,
+        first.results[0].message_id,
     ]
     assert count_for(driver, uid) == before
     text, _, _ = driver.execute_query(
@@ -105,16 +110,24 @@ async def test_next_channel_of_the_same_user_continues_the_open_session(
 ) -> None:
     started = await ingest_events(db, [web(uid, 1)])
     session_id = started.results[0].session_id
-    later = await ingest_events(db, [
-        EventInput(f"{uid}-app-1", "mobile", f"cookie-{uid}", text="same person, new channel"),
-    ])
+    later = await ingest_events(
+        db,
+        [
+            EventInput(f"{uid}-app-1", "mobile", f"cookie-{uid}", text="same person, new channel"),
+        ],
+    )
     # a different channel means a different identity, hence a different user and session ...
     assert later.results[0].session_id != session_id
     # ... until the app names the session explicitly (continuation after login)
-    joined = await ingest_events(db, [
-        EventInput(f"{uid}-app-2", "mobile", f"account-{uid}", session_id=session_id, text="hi"),
-        EventInput(f"{uid}-app-3", "mobile", f"account-{uid}", text="and without the id"),
-    ])
+    joined = await ingest_events(
+        db,
+        [
+            EventInput(
+                f"{uid}-app-2", "mobile", f"account-{uid}", session_id=session_id, text="hi"
+            ),
+            EventInput(f"{uid}-app-3", "mobile", f"account-{uid}", text="and without the id"),
+        ],
+    )
     assert [r.session_id for r in joined.results] == [session_id, session_id]
     assert [r.seq for r in joined.results] == [2, 3]
 
@@ -124,9 +137,14 @@ async def test_explicit_session_attaches_the_new_identity_to_the_sessions_user(
 ) -> None:
     started = await ingest_events(db, [web(uid, 1)])
     session_id = started.results[0].session_id
-    await ingest_events(db, [
-        EventInput(f"{uid}-app-1", "mobile", f"account-{uid}", session_id=session_id, text="hi"),
-    ])
+    await ingest_events(
+        db,
+        [
+            EventInput(
+                f"{uid}-app-1", "mobile", f"account-{uid}", session_id=session_id, text="hi"
+            ),
+        ],
+    )
     users, _, _ = driver.execute_query(
         "MATCH (i:Identity)-[:IDENTIFIES]->(u:User) WHERE i.key IN $keys "
         "RETURN collect(DISTINCT u.id) AS users",
@@ -169,13 +187,27 @@ async def test_text_less_events_update_attributes_and_metadata_without_messages(
     db: Database, driver: Driver, uid: str
 ) -> None:
     t0 = datetime.now(UTC) - timedelta(minutes=5)
-    result = await ingest_events(db, [
-        web(uid, 1, occurred_at=t0),
-        web(uid, 2, text=None, occurred_at=t0 + timedelta(seconds=2),
-            attributes={"cart": ["SKU-1"], "locale": "en-GB"}, metadata={"page": "/cart"}),
-        web(uid, 3, text=None, occurred_at=t0 + timedelta(seconds=1),
-            attributes={"locale": "fr-FR"}),
-    ])
+    result = await ingest_events(
+        db,
+        [
+            web(uid, 1, occurred_at=t0),
+            web(
+                uid,
+                2,
+                text=None,
+                occurred_at=t0 + timedelta(seconds=2),
+                attributes={"cart": ["SKU-1"], "locale": "en-GB"},
+                metadata={"page": "/cart"},
+            ),
+            web(
+                uid,
+                3,
+                text=None,
+                occurred_at=t0 + timedelta(seconds=1),
+                attributes={"locale": "fr-FR"},
+            ),
+        ],
+    )
     assert [r.message_id is None for r in result.results] == [False, True, True]
     assert [r.seq for r in result.results] == [1, None, None]
     context = await get_context(db, ContextSelector(session_id=result.results[0].session_id), 20)

@@ -19,7 +19,9 @@ def ids() -> itertools.count[int]:
     return itertools.count(1)
 
 
-def plan(events: list[Routable], state: GraphState) -> tuple[list[str], list[tuple[str, str | None]], dict[str, str]]:
+def plan(
+    events: list[Routable], state: GraphState
+) -> tuple[list[str], list[tuple[str, str | None]], dict[str, str]]:
     counter = ids()
     result = plan_sessions(events, state, lambda: f"new{next(counter)}", NOW, WEEK)
     created = [(s.id, s.continues) for s in result.new_sessions]

@@ -1,0 +1,49 @@
+"""The README's curl walkthrough, run as written against the real server, gives the shown output."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCK = re.compile(r"```(sh|json)\n(.*?)```", re.DOTALL)
+DOCUMENTED_URL = "http://127.0.0.1:8000"
+
+
+def walkthrough() -> list[tuple[str, str]]:
+    """(shell script, expected JSON) pairs: each curl block followed by its output block."""
+    blocks = BLOCK.findall(README.read_text())
+    return [
+        (script, blocks[i + 1][1])
+        for i, (kind, script) in enumerate(blocks)
+        if kind == "sh" and "curl" in script and i + 1 < len(blocks) and blocks[i + 1][0] == "json"
+    ]
+
+
+def test_readme_has_the_three_step_walkthrough() -> None:
+    assert len(walkthrough()) == 3
+
+
+def test_readme_make_commands_are_the_two_documented_ones() -> None:
+    text = README.read_text()
+    assert "make serve" in text
+    assert "make test" in text
+
+
+def test_readme_curl_examples_return_the_documented_output(live_server: str) -> None:
+    for script, expected in walkthrough():
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script.replace(DOCUMENTED_URL, live_server)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == json.loads(expected), script
