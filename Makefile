@@ -11,7 +11,7 @@ PORT ?= 8000
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner]'
 	touch $@
 
 install: $(BIN)/threadline

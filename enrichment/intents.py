@@ -1,0 +1,60 @@
+"""spaCy component `threadline_intents`: phrase rules from the pattern file → `doc._.intents`.
+
+Each matching pattern is evidence with a weight; an intent's confidence combines its evidence as
+`1 - Π(1 - weight)` (two independent cues are stronger than one), capped at 0.99. A veto pattern
+("don't cancel") removes its intent. Several intents per message are normal.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from enrichment._text import doc_text
+from enrichment.annotations import IntentScore
+from enrichment.patterns import IntentPattern, load_patterns
+
+CAP = 0.99
+
+if not Doc.has_extension("intents"):
+    Doc.set_extension("intents", default=None)
+
+
+class IntentMatcher:
+    def __init__(
+        self, intents: dict[str, list[IntentPattern]], vetoes: dict[str, list[re.Pattern[str]]]
+    ) -> None:
+        self.intents = intents
+        self.vetoes = vetoes
+        # one search per intent rules most out; only a hit is scored pattern by pattern
+        self.any_of = {
+            name: re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns))
+            for name, patterns in intents.items()
+        }
+
+    def score(self, text: str) -> list[IntentScore]:
+        lowered = text.lower()
+        found: list[IntentScore] = []
+        for name, patterns in self.intents.items():
+            if not self.any_of[name].search(lowered):
+                continue
+            miss = 1.0
+            for pattern in patterns:
+                if pattern.regex.search(lowered):
+                    miss *= 1.0 - pattern.weight
+            if not any(v.search(lowered) for v in self.vetoes.get(name, [])):
+                found.append(IntentScore(name, round(min(CAP, 1.0 - miss), 3)))
+        return sorted(found, key=lambda intent: (-intent.confidence, intent.name))
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.intents = self.score(doc_text(doc))
+        return doc
+
+
+@Language.factory("threadline_intents", default_config={"extra_patterns": None})
+def make_intents(nlp: Language, name: str, extra_patterns: str | None) -> IntentMatcher:
+    patterns = load_patterns(Path(extra_patterns) if extra_patterns else None)
+    return IntentMatcher(patterns.intents, patterns.vetoes)

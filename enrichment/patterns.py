@@ -1,0 +1,92 @@
+"""Patterns as data: the bundled `patterns.json`, plus an optional file of additions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BUNDLED = Path(__file__).resolve().parent / "patterns.json"
+FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+
+
+class PatternError(ValueError):
+    """A pattern file is malformed (bad JSON, unknown key, invalid regex)."""
+
+
+@dataclass(frozen=True)
+class EntityPattern:
+    type: str
+    priority: int
+    regex: re.Pattern[str] | None  # None: a named matcher (e.g. phonenumbers)
+    matcher: str | None = None
+    digits: bool = False  # prefilter: only texts with a digit
+    requires: tuple[str, ...] = ()  # prefilter: the lowercased text contains one of these
+
+    def may_match(self, lowered: str, has_digit: bool) -> bool:
+        if self.digits and not has_digit:
+            return False
+        return not self.requires or any(word in lowered for word in self.requires)
+
+
+@dataclass(frozen=True)
+class IntentPattern:
+    regex: re.Pattern[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    entities: list[EntityPattern]
+    intents: dict[str, list[IntentPattern]]
+    vetoes: dict[str, list[re.Pattern[str]]]
+    digest: str  # sha256 of the files' bytes: part of the enrichment version
+
+
+def _compile(source: str, flags: str = "") -> re.Pattern[str]:
+    value = 0
+    for flag in flags:
+        value |= FLAGS[flag]
+    try:
+        return re.compile(source, value)
+    except re.error as error:
+        raise PatternError(f"invalid regex {source!r}: {error}") from None
+
+
+def _entity(row: dict[str, Any]) -> EntityPattern:
+    regex = None if "matcher" in row else _compile(row["regex"], row.get("flags", ""))
+    return EntityPattern(
+        type=row["type"],
+        priority=int(row.get("priority", 50)),
+        regex=regex,
+        matcher=row.get("matcher"),
+        digits=bool(row.get("digits", False)),
+        requires=tuple(word.lower() for word in row.get("requires", [])),
+    )
+
+
+def load_patterns(extra: Path | None = None) -> PatternSet:
+    """Bundled patterns, then `extra`'s entities appended and intents/vetoes merged in."""
+    digest = hashlib.sha256()
+    entities: list[EntityPattern] = []
+    intents: dict[str, list[IntentPattern]] = {}
+    vetoes: dict[str, list[re.Pattern[str]]] = {}
+    for path in [BUNDLED, *([extra] if extra else [])]:
+        raw = path.read_bytes()
+        digest.update(raw)
+        try:
+            data = json.loads(raw)
+            entities += [_entity(row) for row in data.get("entities", [])]
+            for name, rows in data.get("intents", {}).items():
+                intents.setdefault(name, []).extend(
+                    IntentPattern(_compile(r["regex"], r.get("flags", "")), float(r["weight"]))
+                    for r in rows
+                )
+            for name, sources in data.get("intent_vetoes", {}).items():
+                vetoes.setdefault(name, []).extend(_compile(s) for s in sources)
+        except (ValueError, KeyError, TypeError) as error:
+            raise PatternError(f"{path}: {error}") from None
+    return PatternSet(entities, intents, vetoes, digest.hexdigest()[:12])
