@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 
 from api.request import RequestContext
 from api.schema import build_schema
+from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.database import Database
 from graph.schema import migrate, missing_schema
 from graph.settings import Settings
@@ -25,12 +26,27 @@ log = logging.getLogger("threadline.api")
 
 
 class ThreadlineGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, db: Database, *, graphiql: bool) -> None:
+    def __init__(self, db: Database, enricher: Enricher | None, *, graphiql: bool) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
         self.db = db
+        self.enricher = enricher
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        return RequestContext(self.db)
+        return RequestContext(self.db, self.enricher)
+
+
+def enricher_for(settings: Settings) -> Enricher | None:
+    """The enrichment pipeline the settings ask for (`THREADLINE_SPACY_MODEL=off`: none)."""
+    if settings.spacy_model == "off":
+        return None
+    return build_enricher(
+        EnrichmentConfig(
+            model=settings.spacy_model,
+            extra_patterns=settings.enrichment_patterns,
+            phone_region=settings.phone_region,
+            dayfirst=settings.date_dayfirst,
+        )
+    )
 
 
 def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:
@@ -64,7 +80,10 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             return JSONResponse({"status": "migrating", "missing": missing}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    graphql = ThreadlineGraphQL(db, graphiql=dev)
+    enricher = enricher_for(settings)
+    if enricher is not None:
+        log.info("enrichment: %s", enricher.version)
+    graphql = ThreadlineGraphQL(db, enricher, graphiql=dev)
     return Starlette(
         routes=[
             Route("/healthz", healthz),

@@ -7,11 +7,23 @@ from typing import TYPE_CHECKING
 
 import cypher
 from graph.errors import BadInputError, LimitExceededError, NotFoundError
-from graph.records import ContextRecord, MessageRecord, SessionRecord, json_value
+from graph.records import (
+    ContextEntityRecord,
+    ContextIntentRecord,
+    ContextRecord,
+    MessageRecord,
+    SentimentPoint,
+    SessionRecord,
+    json_value,
+    native_time,
+)
+from graph.sentiment import WINDOW, recency_weighted
 from graph.users import get_user, resolve_identity
 
 if TYPE_CHECKING:
     from graph.database import Database
+
+ENTITY_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ async def get_context(db: Database, selector: ContextSelector, last_messages: in
         sessionId=session_id,
         last=last_messages,
         owner=f"session:{session_id}",
+        entityLimit=ENTITY_LIMIT,
+        sentimentWindow=WINDOW,
         database_=db.name,
         routing_="r",
     )
@@ -87,4 +101,19 @@ async def get_context(db: Database, selector: ContextSelector, last_messages: in
         session=session,
         messages=[MessageRecord.from_map(m) for m in row["messages"]],
         attributes={key: json_value(value) for key, value in row["attributes"]},
+        entities=[ContextEntityRecord.from_map(e) for e in row["entities"]],
+        intents=[
+            ContextIntentRecord(
+                i["name"],
+                i["messages"],
+                i["confidence"],
+                native_time(i["lastSeenAt"]),  # type: ignore[arg-type]
+            )
+            for i in row["intents"]
+        ],
+        sentiment_trend=[
+            SentimentPoint(p["seq"], native_time(p["at"]), p["channel"], p["sentiment"])  # type: ignore[arg-type]
+            for p in reversed(row["sentiments"])
+        ],
+        sentiment=recency_weighted([p["sentiment"] for p in row["sentiments"]]),
     )

@@ -3,8 +3,9 @@
 Inside one managed transaction (retried by the driver on transient errors, so it is side-effect
 free): lock the senders' users and the batch's threads → find replayed event ids → check explicit
 sessions → read the users' open/closed sessions → plan sessions (pure) → create sessions, map
-threads, reserve `seq` ranges under each session's lock, write messages, the NEXT chain, text-less
-events and attributes. Every step is one `UNWIND` round trip over the whole batch.
+threads, reserve `seq` ranges under each session's lock, write messages with their enrichment
+(MENTIONS, EXPRESSES), the NEXT chain, text-less events and attributes. Every step is one `UNWIND`
+round trip over the whole batch. Enrichment itself runs before the transaction (pure CPU work).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from neo4j.exceptions import ConstraintError
 
 import cypher
+from graph.annotations import annotate, message_fields, relationship_rows, write_relationships
 from graph.errors import NotFoundError
 from graph.events import EventInput, ValidEvent, validate_batch
 from graph.session_resolution import (
@@ -30,6 +32,8 @@ from graph.session_resolution import (
 if TYPE_CHECKING:
     from neo4j import AsyncManagedTransaction
 
+    from enrichment.annotations import Annotation
+    from enrichment.pipeline import Enricher
     from graph.database import Database
 
 CONSTRAINT_RACE_RETRIES = 3
@@ -165,12 +169,15 @@ async def _write(
     users: dict[str, str],
     session_ids: list[str],
     now: datetime,
+    annotations: dict[int, Annotation | None],
 ) -> list[IngestedEvent]:
     sessions = await _run(
         tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     messages: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    intents: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     results: list[IngestedEvent] = []
     # one row per (session, key): Cypher would evaluate the LWW filter for all rows before any SET
@@ -192,7 +199,15 @@ async def _write(
         if event.is_message:
             message_id, seq = new_id("msg"), next_seq[session_id]
             next_seq[session_id] += 1
-            messages.append(row | {"id": message_id, "seq": seq, "text": source.text})
+            annotation = annotations.get(event.index)
+            messages.append(
+                row
+                | {"id": message_id, "seq": seq, "text": source.text}
+                | message_fields(annotation)
+            )
+            more_mentions, more_intents = relationship_rows(message_id, annotation, event.at)
+            mentions += more_mentions
+            intents += more_intents
         else:
             others.append(row)
         for key, value in event.attributes.items():
@@ -210,6 +225,7 @@ async def _write(
     if messages:
         await _run(tx, "ingest/create_messages", messages=messages)
         await _run(tx, "ingest/link_messages", messages=[m for m in messages if m["seq"] > 1])
+        await write_relationships(tx, mentions, intents)
     if others:
         await _run(tx, "ingest/create_events", events=others)
     if attributes:
@@ -218,7 +234,10 @@ async def _write(
 
 
 async def _ingest_tx(
-    tx: AsyncManagedTransaction, batch: list[ValidEvent], window: timedelta
+    tx: AsyncManagedTransaction,
+    batch: list[ValidEvent],
+    window: timedelta,
+    annotations: dict[int, Annotation | None],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
     users = await _lock_senders(tx, batch)
@@ -261,7 +280,7 @@ async def _ingest_tx(
                     {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
                 ],
             )
-        for result in await _write(tx, fresh, users, plan.session_ids, now):
+        for result in await _write(tx, fresh, users, plan.session_ids, now, annotations):
             written[result.event_id] = result
     results: list[IngestedEvent] = []
     reported: set[str] = set()
@@ -275,20 +294,26 @@ async def _ingest_tx(
     return results
 
 
-async def ingest_events(db: Database, events: list[EventInput]) -> IngestResult:
-    """Validate and store a batch; results come back in input order.
+async def ingest_events(
+    db: Database, events: list[EventInput], enricher: Enricher | None = None
+) -> IngestResult:
+    """Validate, enrich and store a batch; results come back in input order.
 
     A replayed `eventId` (from an earlier call or earlier in the same batch) returns the
-    original session/message/seq with `duplicate=True` and writes nothing.
+    original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
+    (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
     batch = validate_batch(events, db.settings)
+    texts = [(event.index, event.source.text or "") for event in batch if event.is_message]
+    found = await annotate(enricher, [text for _, text in texts], [batch[i].at for i, _ in texts])
+    annotations = {index: annotation for (index, _), annotation in zip(texts, found, strict=True)}
     window = timedelta(hours=db.settings.continue_window_hours)
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
             async with db.driver.session(
                 database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
             ) as session:
-                results = await session.execute_write(_ingest_tx, batch, window)
+                results = await session.execute_write(_ingest_tx, batch, window, annotations)
             break
         except ConstraintError:
             # A concurrent batch stored the same eventId first; the next attempt sees it.

@@ -68,6 +68,28 @@ class SessionRecord:
 
 
 @dataclass(frozen=True)
+class MentionRecord:
+    """An entity as one message mentions it (`start`/`end`/`text`: where in the text)."""
+
+    key: str
+    type: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> MentionRecord:
+        return cls(row["key"], row["type"], row["value"], row["start"], row["end"], row["text"])
+
+
+@dataclass(frozen=True)
+class IntentRecord:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: str
     event_id: str
@@ -80,6 +102,11 @@ class MessageRecord:
     at: datetime
     seq: int
     metadata: Any
+    sentiment: float | None = None
+    sentiment_label: str | None = None
+    enrichment_version: str | None = None
+    entities: list[MentionRecord] = field(default_factory=list)
+    intents: list[IntentRecord] = field(default_factory=list)
 
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> MessageRecord:
@@ -95,7 +122,53 @@ class MessageRecord:
             at=native_time(row["at"]),  # type: ignore[arg-type]
             seq=row["seq"],
             metadata=json_value(row.get("metadata")),
+            sentiment=row.get("sentiment"),
+            sentiment_label=row.get("sentimentLabel"),
+            enrichment_version=row.get("enrichmentVersion"),
+            entities=[MentionRecord.from_map(e) for e in row.get("entities") or []],
+            intents=[IntentRecord(i["name"], i["confidence"]) for i in row.get("expressed") or []],
         )
+
+
+@dataclass(frozen=True)
+class ContextEntityRecord:
+    """An entity of a conversation, deduplicated across channels."""
+
+    key: str
+    type: str
+    value: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    mentions: int
+    channels: list[str]
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> ContextEntityRecord:
+        return cls(
+            row["key"],
+            row["type"],
+            row["value"],
+            native_time(row["firstSeenAt"]),  # type: ignore[arg-type]
+            native_time(row["lastSeenAt"]),  # type: ignore[arg-type]
+            row["mentions"],
+            list(row["channels"]),
+        )
+
+
+@dataclass(frozen=True)
+class ContextIntentRecord:
+    name: str
+    messages: int
+    confidence: float
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class SentimentPoint:
+    seq: int
+    at: datetime
+    channel: str
+    sentiment: float
 
 
 @dataclass(frozen=True)
@@ -106,6 +179,10 @@ class ContextRecord:
     session: SessionRecord
     messages: list[MessageRecord]
     attributes: dict[str, Any]
+    entities: list[ContextEntityRecord] = field(default_factory=list)
+    intents: list[ContextIntentRecord] = field(default_factory=list)
+    sentiment_trend: list[SentimentPoint] = field(default_factory=list)  # oldest first
+    sentiment: float | None = None
 
     @property
     def channels(self) -> list[str]:

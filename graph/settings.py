@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     future_skew_seconds: int = 300
     continue_window_hours: float = 24 * 7
 
+    spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
+    enrichment_patterns: Path | None = None
+    phone_region: str = "US"
+    date_dayfirst: bool = False
+
     log_level: str = "INFO"
 
     def neo4j_auth(self) -> tuple[str, str] | None:

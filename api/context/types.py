@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 import strawberry
@@ -14,13 +15,33 @@ if TYPE_CHECKING:
     from graph.records import ContextRecord
 
 
-@strawberry.type
+@strawberry.type(
+    description="Something mentioned in the conversation, deduplicated across channels."
+)
 class Entity:
-    """Something mentioned in the conversation (filled in by enrichment)."""
-
-    key: str
+    key: str = strawberry.field(description="`TYPE:normalized`, e.g. `ORDER_ID:A12345`.")
     type: str
     value: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    mentions: int = strawberry.field(description="How many messages mention it.")
+    channels: list[str] = strawberry.field(description="Where it was mentioned, first use first.")
+
+
+@strawberry.type(description="An intent expressed in the conversation.")
+class ContextIntent:
+    name: str
+    messages: int = strawberry.field(description="How many messages express it.")
+    confidence: float = strawberry.field(description="The highest confidence seen.")
+    last_seen_at: datetime
+
+
+@strawberry.type(description="One user message's sentiment.")
+class SentimentPoint:
+    seq: int
+    at: datetime
+    channel: str
+    sentiment: float
 
 
 @strawberry.type(description="What an agent needs to pick up a conversation on any channel.")
@@ -31,9 +52,15 @@ class Context:
         description="The cross-channel timeline, oldest first, each message with its channel."
     )
     entities: list[Entity] = strawberry.field(description="Most recently mentioned first.")
+    intents: list[ContextIntent] = strawberry.field(description="Most recently expressed first.")
     attributes: JSON
     channels: list[str] = strawberry.field(description="Channels used in this session.")
-    sentiment: float | None
+    sentiment: float | None = strawberry.field(
+        description="Recency-weighted mean of the last 10 user messages (docs/enrichment.md)."
+    )
+    sentiment_trend: list[SentimentPoint] = strawberry.field(
+        description="The last 10 user messages' sentiment, oldest first."
+    )
 
     @classmethod
     def from_record(cls, record: ContextRecord) -> Context:
@@ -41,8 +68,32 @@ class Context:
             user=User.from_record(record.user),
             session=Session.from_record(record.session),
             messages=[Message.from_record(m) for m in record.messages],
-            entities=[],
+            entities=[
+                Entity(
+                    key=e.key,
+                    type=e.type,
+                    value=e.value,
+                    first_seen_at=e.first_seen_at,
+                    last_seen_at=e.last_seen_at,
+                    mentions=e.mentions,
+                    channels=e.channels,
+                )
+                for e in record.entities
+            ],
+            intents=[
+                ContextIntent(
+                    name=i.name,
+                    messages=i.messages,
+                    confidence=i.confidence,
+                    last_seen_at=i.last_seen_at,
+                )
+                for i in record.intents
+            ],
             attributes=cast(JSON, record.attributes),
             channels=record.channels,
-            sentiment=None,
+            sentiment=record.sentiment,
+            sentiment_trend=[
+                SentimentPoint(seq=p.seq, at=p.at, channel=p.channel, sentiment=p.sentiment)
+                for p in record.sentiment_trend
+            ],
         )

@@ -16,5 +16,6 @@ class EventMutations:
         "A replayed eventId returns its original result with duplicate: true."
     )
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
-        result = await ingest_events(info.context.db, [e.to_graph() for e in events])
+        batch = [event.to_graph() for event in events]
+        result = await ingest_events(info.context.db, batch, info.context.enricher)
         return IngestResult.from_result(result)

@@ -16,6 +16,22 @@ if TYPE_CHECKING:
     from graph.records import MessageRecord, SessionRecord
 
 
+@strawberry.type(description="An entity as one message mentions it, with where in the text.")
+class Mention:
+    key: str = strawberry.field(description="`TYPE:normalized`, the same on every channel.")
+    type: str
+    value: str = strawberry.field(description="The normalized value.")
+    start: int
+    end: int
+    text: str = strawberry.field(description="As written in the message.")
+
+
+@strawberry.type(description="An intent a message expresses, with the rule layer's confidence.")
+class MessageIntent:
+    name: str
+    confidence: float
+
+
 @strawberry.type(description="One utterance, on one channel, at one place in its session.")
 class Message:
     id: strawberry.ID
@@ -28,6 +44,11 @@ class Message:
     at: datetime
     seq: int
     metadata: JSON | None
+    sentiment: float | None = strawberry.field(description="VADER compound score in [-1, 1].")
+    sentiment_label: str | None = strawberry.field(description="NEGATIVE, NEUTRAL or POSITIVE.")
+    enrichment_version: str | None
+    entities: list[Mention]
+    intents: list[MessageIntent]
 
     @classmethod
     def from_record(cls, record: MessageRecord) -> Message:
@@ -42,6 +63,16 @@ class Message:
             at=record.at,
             seq=record.seq,
             metadata=record.metadata,
+            sentiment=record.sentiment,
+            sentiment_label=record.sentiment_label,
+            enrichment_version=record.enrichment_version,
+            entities=[
+                Mention(
+                    key=e.key, type=e.type, value=e.value, start=e.start, end=e.end, text=e.text
+                )
+                for e in record.entities
+            ],
+            intents=[MessageIntent(name=i.name, confidence=i.confidence) for i in record.intents],
         )
 
 

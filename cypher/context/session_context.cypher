@@ -1,15 +1,51 @@
-// Everything an agent needs about one session in one round trip: the session, its owner, the
-// last $last messages across channels (oldest first) and the session attributes.
+// Everything an agent needs about one session in one round trip: the session and its owner; the
+// last $last messages across channels (oldest first) with their entities and intents; the session
+// attributes; every entity mentioned in the session (most recently mentioned first, with where and
+// how often); the intents expressed; the sentiment of the last $sentimentWindow user messages.
 MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
 RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
   COLLECT {
     MATCH (m:Message)
     WHERE m.sessionId = s.id AND m.seq > s.seq - $last
-    RETURN m {.*} ORDER BY m.seq
+    RETURN m {
+      .*,
+      entities: COLLECT {
+        MATCH (m)-[r:MENTIONS]->(e:Entity)
+        RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+      },
+      expressed: COLLECT {
+        MATCH (m)-[x:EXPRESSES]->(i:Intent)
+        RETURN {name: i.name, confidence: x.confidence} ORDER BY x.confidence DESC, i.name
+      }
+    } ORDER BY m.seq
   } AS messages,
   COLLECT {
     MATCH (a:Attribute)
     WHERE a.owner = $owner
     RETURN [a.key, a.value] ORDER BY a.key
-  } AS attributes
+  } AS attributes,
+  COLLECT {
+    MATCH (m:Message)-[:MENTIONS]->(e:Entity)
+    WHERE m.sessionId = s.id
+    WITH e, m ORDER BY m.seq
+    WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
+         collect(DISTINCT m.channel) AS channels
+    RETURN e {.key, .type, .value, firstSeenAt, lastSeenAt, mentions, channels}
+    ORDER BY lastSeenAt DESC, e.key
+    LIMIT $entityLimit
+  } AS entities,
+  COLLECT {
+    MATCH (m:Message)-[x:EXPRESSES]->(i:Intent)
+    WHERE m.sessionId = s.id
+    WITH i, count(*) AS messages, max(x.confidence) AS confidence, max(m.at) AS lastSeenAt
+    RETURN {name: i.name, messages: messages, confidence: confidence, lastSeenAt: lastSeenAt}
+    ORDER BY lastSeenAt DESC, i.name
+  } AS intents,
+  COLLECT {
+    MATCH (m:Message)
+    WHERE m.sessionId = s.id AND m.role = 'USER' AND m.sentiment IS NOT NULL
+    RETURN {seq: m.seq, at: m.at, channel: m.channel, sentiment: m.sentiment}
+    ORDER BY m.seq DESC
+    LIMIT $sentimentWindow
+  } AS sentiments

@@ -1,0 +1,6 @@
+// Entity mentions of new messages: one Entity per normalized key, shared across channels and users.
+UNWIND $mentions AS row
+MATCH (m:Message {id: row.messageId})
+MERGE (e:Entity {key: row.key})
+  ON CREATE SET e.type = row.type, e.value = row.value, e.createdAt = row.at
+CREATE (m)-[:MENTIONS {start: row.start, end: row.end, text: row.text}]->(e)

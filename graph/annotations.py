@@ -1,0 +1,88 @@
+"""Enrichment on the write path: run the (pure) pipeline off the event loop, and turn its
+annotations into the rows the Cypher files write."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import cypher
+from enrichment.pipeline import EnrichmentError
+from graph.errors import ThreadlineError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from neo4j import AsyncManagedTransaction
+
+    from enrichment.annotations import Annotation
+    from enrichment.pipeline import Enricher
+
+
+class EnrichmentFailedError(ThreadlineError):
+    """The pipeline failed on a batch: nothing of the batch is written."""
+
+    code = "ENRICHMENT_FAILED"
+
+
+async def annotate(
+    enricher: Enricher | None, texts: list[str], times: list[datetime]
+) -> list[Annotation | None]:
+    """One annotation per text (None without an enricher); CPU work runs in a worker thread."""
+    if enricher is None or not texts:
+        return [None] * len(texts)
+    try:
+        annotations = await asyncio.to_thread(enricher.enrich, texts, times)
+    except EnrichmentError as error:
+        raise EnrichmentFailedError(str(error)) from error
+    return list(annotations)
+
+
+def message_fields(annotation: Annotation | None) -> dict[str, Any]:
+    """The message-level properties (null when enrichment is off)."""
+    if annotation is None:
+        return {"sentiment": None, "sentimentLabel": None, "intents": [], "enrichmentVersion": None}
+    return {
+        "sentiment": annotation.sentiment,
+        "sentimentLabel": annotation.sentiment_label,
+        "intents": [intent.name for intent in annotation.intents],
+        "enrichmentVersion": annotation.version,
+    }
+
+
+def relationship_rows(
+    message_id: str, annotation: Annotation | None, at: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(MENTIONS rows, EXPRESSES rows) of one message."""
+    if annotation is None:
+        return [], []
+    mentions = [
+        {
+            "messageId": message_id,
+            "key": m.key,
+            "type": m.type,
+            "value": m.value,
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "at": at,
+        }
+        for m in annotation.mentions
+    ]
+    intents = [
+        {"messageId": message_id, "name": i.name, "confidence": i.confidence}
+        for i in annotation.intents
+    ]
+    return mentions, intents
+
+
+async def write_relationships(
+    tx: AsyncManagedTransaction, mentions: list[dict[str, Any]], intents: list[dict[str, Any]]
+) -> None:
+    """MENTIONS and EXPRESSES, in key order so concurrent batches lock shared nodes alike."""
+    if mentions:
+        rows = sorted(mentions, key=lambda row: row["key"])
+        await (await tx.run(cypher.load("ingest/create_mentions"), mentions=rows)).consume()
+    if intents:
+        rows = sorted(intents, key=lambda row: row["name"])
+        await (await tx.run(cypher.load("ingest/create_intents"), intents=rows)).consume()
