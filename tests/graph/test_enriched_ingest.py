@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from neo4j import Driver
 
+from enrichment.annotations import Annotation
 from enrichment.pipeline import Enricher, EnrichmentConfig, EnrichmentError, build_enricher
 from graph.annotations import EnrichmentFailedError
 from graph.context import ContextSelector, get_context
@@ -111,7 +112,7 @@ async def test_bot_messages_do_not_count_towards_user_sentiment(
 
 
 class FailingEnricher(Enricher):
-    def enrich(self, texts: list[str], references: list[datetime]) -> list:  # type: ignore[override]
+    def enrich(self, texts: list[str], references: list[datetime]) -> list[Annotation]:
         raise EnrichmentError("model crashed")
 
 
