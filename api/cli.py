@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.errors import ThreadlineError
@@ -69,6 +70,48 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
+    from api.app import enricher_for
+    from graph.database import Database
+    from graph.reenrich import reenrich
+
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+        return 2
+    enricher = enricher_for(settings.model_copy(update={"spacy_model": args.model}))
+    if enricher is None:
+        print("--model off: nothing to re-enrich with", file=sys.stderr)
+        return 2
+    print(f"re-enriching with {enricher.version}", file=sys.stderr)
+
+    async def run() -> int:
+        assert settings.neo4j_uri is not None
+        db = Database.connect(
+            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+        )
+        try:
+            return await reenrich(
+                db,
+                enricher,
+                args.since,
+                args.until,
+                page_size=args.batch,
+                outdated_only=args.outdated,
+                progress=lambda n: print(f"  {n} messages", file=sys.stderr),
+            )
+        finally:
+            await db.close()
+
+    count = asyncio.run(run())
+    print(f"re-enriched {count} messages", file=sys.stderr)
+    return 0
+
+
+def _since(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -97,6 +140,28 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply constraints and indexes").set_defaults(
         run=cmd_migrate
     )
+
+    again = commands.add_parser("reenrich", help="re-run enrichment over stored messages")
+    again.add_argument(
+        "--since",
+        type=_since,
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        help="only messages at or after this ISO time (default: all)",
+    )
+    again.add_argument(
+        "--until",
+        type=_since,
+        default=datetime(9999, 1, 1, tzinfo=UTC),
+        help="only messages before this ISO time (default: no limit)",
+    )
+    again.add_argument("--batch", type=int, default=500, help="messages per transaction")
+    again.add_argument(
+        "--outdated", action="store_true", help="only messages of another pipeline version"
+    )
+    again.add_argument(
+        "--model", default=Settings().spacy_model, help="auto | rules | a spaCy package"
+    )
+    again.set_defaults(run=cmd_reenrich)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
