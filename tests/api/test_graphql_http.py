@@ -291,3 +291,44 @@ def test_health_and_readiness(live_server: str) -> None:
         ready = http.get("/readyz")
         assert ready.status_code == 200
         assert ready.json() == {"status": "ready"}
+
+
+def test_enrichment_is_visible_on_messages_and_context(gql: GraphQLClient, uid: str) -> None:
+    order = f"Z-{uid[:6].translate(str.maketrans('abcdef', '123456'))}"
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-1",
+                    "channel": "web",
+                    "externalUserId": uid,
+                    "text": f"My order {order} never arrived, email me at {uid}@Example.com",
+                },
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    body = data(
+        gql(
+            """query($s: ID!) { context(sessionId: $s) {
+             messages { sentiment sentimentLabel enrichmentVersion
+                        entities { key type value text } intents { name confidence } }
+             entities { key mentions channels firstSeenAt lastSeenAt }
+             intents { name messages confidence }
+             sentiment sentimentTrend { seq channel sentiment } } }""",
+            s=result["sessionId"],
+        )
+    )["context"]
+    [message] = body["messages"]
+    assert message["sentimentLabel"] == "NEGATIVE"
+    assert message["enrichmentVersion"].startswith("threadline-enrichment/1")
+    order_key = "ORDER_ID:" + order.replace("-", "")
+    assert {e["key"] for e in message["entities"]} == {order_key, f"EMAIL:{uid}@example.com"}
+    assert message["intents"][0]["name"] == "delivery_problem"
+    assert {e["key"] for e in body["entities"]} == {order_key, f"EMAIL:{uid}@example.com"}
+    assert all(e["channels"] == ["web"] and e["mentions"] == 1 for e in body["entities"])
+    assert body["intents"][0]["name"] == "delivery_problem"
+    assert body["sentiment"] == message["sentiment"]
+    assert body["sentimentTrend"] == [
+        {"seq": 1, "channel": "web", "sentiment": message["sentiment"]}
+    ]
