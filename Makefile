@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint neo4j-start neo4j-stop clean
+.PHONY: install serve test lint bench neo4j-start neo4j-stop clean
 
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: install
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
 test: lint
 	$(BIN)/pytest
+
+# Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
+bench: install
+	$(BIN)/python -m bench.enrichment
 
 neo4j-start: install
 	@$(BIN)/threadline neo4j start

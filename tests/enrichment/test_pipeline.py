@@ -99,3 +99,30 @@ def test_statistical_mode_adds_named_entities_and_keeps_rules() -> None:
     assert "ORDER_ID:A12345" in found
     assert "PERSON:john smith" in found
     assert "GPE:paris" in found
+
+
+def test_pipeline_is_renewed_so_the_vocabulary_cannot_grow_forever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from enrichment import pipeline
+
+    monkeypatch.setattr(pipeline, "RENEW_AFTER_DOCS", 2)
+    enricher = build_enricher(EnrichmentConfig(model="rules"))
+    first = enricher.nlp
+    enricher.enrich(["order A-11111", "order A-22222"], [NOW, NOW])
+    assert enricher.nlp is first
+    [annotation] = enricher.enrich(["order A-33333 and A-44444"], [NOW])
+    assert enricher.nlp is not first
+    assert "A-11111" in first.vocab.strings
+    assert "A-11111" not in enricher.nlp.vocab.strings  # the old words went with the old pipeline
+    assert [m.key for m in annotation.mentions] == ["ORDER_ID:A33333", "ORDER_ID:A44444"]
+
+
+def test_vader_is_skipped_only_when_it_would_return_zero(rules: Enricher) -> None:
+    from bench.workload import messages
+    from enrichment.sentiment import VaderSentiment
+
+    vader = VaderSentiment()
+    texts = [*messages(3000, seed=11), "no", "not bad", "ok!!!", ":)", ":(", "yeah right", "🙂"]
+    for text in texts:
+        assert vader.score(text) == float(vader.analyzer.polarity_scores(text)["compound"]), text
