@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     phone_region: str = "US"
     date_dayfirst: bool = False
 
+    # connectors: a channel whose secret is unset is disabled unless insecure_webhooks is on
+    web_secret: SecretStr | None = None
+    mobile_secret: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    messenger_app_secret: SecretStr | None = None
+    messenger_verify_token: SecretStr | None = None
+    twilio_auth_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    email_token: SecretStr | None = None
+    alexa_skill_id: str | None = None
+    dialogflow_token: SecretStr | None = None
+    insecure_webhooks: bool = False
+    public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
+    webhook_max_bytes: int = 1024 * 1024
+
     log_level: str = "INFO"
 
     def neo4j_auth(self) -> tuple[str, str] | None:

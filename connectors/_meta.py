@@ -1,0 +1,44 @@
+"""What WhatsApp Cloud API and Messenger webhooks share: the `hub.challenge` subscription
+handshake and `X-Hub-Signature-256` over the raw body with the app secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from connectors._common import secret
+from connectors._signatures import check_hub_signature, require_equal
+from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+
+
+@dataclass
+class MetaWebhook:
+    app_secret: SecretStr | None
+    verify_token: SecretStr | None
+    insecure: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.insecure or secret(self.app_secret) is not None
+
+    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
+        if request.method != "GET":
+            return None
+        if request.query.get("hub.mode") != "subscribe":
+            raise WebhookError(400, "expected hub.mode=subscribe")
+        token = secret(self.verify_token)
+        if token is None:
+            raise WebhookError(403, "no verify token configured")
+        require_equal(request.query.get("hub.verify_token"), token, "verify token")
+        return WebhookReply.text(request.query.get("hub.challenge", ""))
+
+    def verify(self, request: WebhookRequest) -> None:
+        key = secret(self.app_secret)
+        if key is None and self.insecure:
+            return
+        assert key is not None
+        check_hub_signature(key, request.headers.get("x-hub-signature-256"), request.body)
+
+    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+        return OK

@@ -1,0 +1,163 @@
+"""`email`: raw RFC 5322 messages — `POST /webhooks/email` with `Content-Type: message/rfc822` and
+`Authorization: Bearer $THREADLINE_EMAIL_TOKEN` (what inbound-mail services can forward), or
+`threadline ingest-email FILE|-` for a file or an mbox.
+
+`Message-ID` is the event id; the sender's address (lowercased) the identity; the thread root —
+the first `References` entry, else `In-Reply-To`, else the message's own id — the thread, so a
+reply continues its conversation. The plain-text body is chosen from multipart (HTML converted
+when it is the only body), quoted replies and signatures are stripped, headers and charsets are
+decoded, and attachments are recorded by name, type and size only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors._common import secret
+from connectors._signatures import require_equal
+from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+from graph.events import EventInput
+
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+QUOTE_HEADER = re.compile(
+    r"^(On .{5,200}wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+|Le .{5,200}a écrit\s?:)\s*$",
+    re.IGNORECASE,
+)
+SIGNATURE = re.compile(r"^(-- ?|__+|Sent from my \w+.*)$")
+TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+MAX_TEXT_CHARS = 16000
+
+
+def _ids(value: str | None) -> list[str]:
+    return MESSAGE_ID.findall(value or "")
+
+
+def strip_reply(text: str) -> str:
+    """The new part of a reply: stop at the quote header or signature, drop `>` lines."""
+    kept: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        if QUOTE_HEADER.match(stripped) or SIGNATURE.match(line.rstrip()):
+            break
+        if not stripped.startswith(">"):
+            kept.append(line.rstrip())
+    return "\n".join(kept).strip()
+
+
+def html_to_text(markup: str) -> str:
+    text = re.sub(r"<br\s*/?>|</p>|</div>", "\n", markup, flags=re.IGNORECASE)
+    return html.unescape(TAGS.sub("", text))
+
+
+def _body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeDecodeError):  # an unknown or lying charset
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if part.get_content_type() == "text/html":
+        content = html_to_text(str(content))
+    return str(content)
+
+
+def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
+    found = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        found.append(
+            {
+                "name": part.get_filename(),
+                "type": part.get_content_type(),
+                "size": len(payload) if isinstance(payload, bytes) else 0,
+            }
+        )
+    return found
+
+
+def parse_email(raw: bytes, channel: str = "email") -> EventInput:
+    """One RFC 5322 message as an event."""
+    message = message_from_bytes(raw, policy=policy.default)
+    if not isinstance(message, EmailMessage) or not message.keys():
+        raise WebhookError(400, "not an RFC 5322 message")
+    senders = getaddresses([str(message.get("From", ""))])
+    address = senders[0][1].strip().lower() if senders else ""
+    if "@" not in address:
+        raise WebhookError(400, "From has no address")
+    own = _ids(str(message.get("Message-ID", "")))
+    # no Message-ID: a stable id from the bytes, so a resent copy is still deduplicated
+    message_id = own[0] if own else f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@threadline>"
+    root = (
+        _ids(str(message.get("References", "")))
+        or _ids(str(message.get("In-Reply-To", "")))
+        or [message_id]
+    )[0]
+    try:
+        at = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
+    except (TypeError, ValueError):
+        at = None
+    if at is not None and at.tzinfo is None:
+        at = None  # an offset-less Date is ambiguous: use the time of receipt
+    body = strip_reply(_body(message))[:MAX_TEXT_CHARS]
+    attachments = _attachments(message)
+    subject = str(message.get("Subject", "")).strip()
+    meta: dict[str, Any] = {"subject": subject, "messageId": message_id}
+    if attachments:
+        meta["attachments"] = attachments
+    if senders and senders[0][0]:
+        meta["fromName"] = senders[0][0]
+    text = body or subject or ("[attachment]" if attachments else "")
+    return EventInput(
+        event_id=message_id,
+        channel=channel,
+        external_user_id=address,
+        thread_id=root,
+        text=text or None,
+        occurred_at=at,
+        metadata=meta,
+    )
+
+
+@dataclass
+class EmailConnector:
+    token: SecretStr | None
+    insecure: bool = False
+    channel: str = "email"
+
+    @property
+    def enabled(self) -> bool:
+        return self.insecure or secret(self.token) is not None
+
+    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
+        return None
+
+    def verify(self, request: WebhookRequest) -> None:
+        token = secret(self.token)
+        if token is None and self.insecure:
+            return
+        assert token is not None
+        given = request.headers.get("authorization", "")
+        require_equal(
+            given.removeprefix("Bearer ") if given.startswith("Bearer ") else None,
+            token,
+            "bearer token",
+        )
+
+    def parse(self, request: WebhookRequest) -> list[EventInput]:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "message/rfc822":
+            raise WebhookError(415, "expected Content-Type: message/rfc822")
+        return [parse_email(request.body, self.channel)]
+
+    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+        return OK

@@ -1,0 +1,32 @@
+"""Channel name → connector, built from the settings."""
+
+from __future__ import annotations
+
+from connectors.base import Connector
+from connectors.email import EmailConnector
+from connectors.messenger import MessengerConnector
+from connectors.slack import SlackConnector
+from connectors.sms import TwilioSmsConnector
+from connectors.voice import AlexaConnector, DialogflowConnector
+from connectors.web import WidgetConnector
+from connectors.whatsapp import WhatsAppConnector
+from graph.settings import Settings
+
+
+def build_connectors(settings: Settings) -> dict[str, Connector]:
+    """Every connector; each is `enabled` only when its secret is set (or webhooks are insecure)."""
+    insecure = settings.insecure_webhooks
+    connectors: list[Connector] = [
+        WidgetConnector("web", settings.web_secret, insecure),
+        WidgetConnector("mobile", settings.mobile_secret, insecure),
+        WhatsAppConnector(settings.whatsapp_app_secret, settings.whatsapp_verify_token, insecure),
+        MessengerConnector(
+            settings.messenger_app_secret, settings.messenger_verify_token, insecure
+        ),
+        TwilioSmsConnector(settings.twilio_auth_token, settings.public_url, insecure),
+        SlackConnector(settings.slack_signing_secret, insecure),
+        EmailConnector(settings.email_token, insecure),
+        AlexaConnector(settings.alexa_skill_id, insecure),
+        DialogflowConnector(settings.dialogflow_token, insecure),
+    ]
+    return {connector.channel: connector for connector in connectors}

@@ -1,0 +1,101 @@
+"""`sms`: Twilio Messaging webhooks (form-encoded: `MessageSid`, `From`, `To`, `Body`, `NumMedia`,
+`MediaUrl0`...), verified with `X-Twilio-Signature` over the public URL and the sorted parameters.
+
+`MessageSid` is the event id, `From` the identity, `To` + `From` the thread. The reply is an
+empty TwiML document (Threadline stores; it does not answer on its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pydantic import SecretStr
+
+from connectors._common import need, secret
+from connectors._signatures import require_equal, twilio_signature
+from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from graph.events import EventInput
+
+EMPTY_TWIML = WebhookReply(
+    200, b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml"
+)
+
+
+@dataclass
+class TwilioSmsConnector:
+    auth_token: SecretStr | None
+    public_url: str | None = None  # the base URL Twilio calls, when behind a proxy
+    insecure: bool = False
+    channel: str = "sms"
+
+    @property
+    def enabled(self) -> bool:
+        return self.insecure or secret(self.auth_token) is not None
+
+    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
+        return None
+
+    def _params(self, request: WebhookRequest) -> dict[str, str]:
+        if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            raise WebhookError(415, "expected application/x-www-form-urlencoded")
+        try:
+            return dict(
+                parse_qsl(request.body.decode(), keep_blank_values=True, strict_parsing=False)
+            )
+        except UnicodeDecodeError:
+            raise WebhookError(400, "body is not UTF-8") from None
+
+    def signed_url(self, request: WebhookRequest) -> str:
+        if not self.public_url:
+            return request.url
+        path = request.url.split("/webhooks/", 1)[-1]
+        return f"{self.public_url.rstrip('/')}/webhooks/{path}"
+
+    def verify(self, request: WebhookRequest) -> None:
+        token = secret(self.auth_token)
+        if token is None and self.insecure:
+            return
+        assert token is not None
+        expected = twilio_signature(token, self.signed_url(request), self._params(request))
+        require_equal(request.headers.get("x-twilio-signature"), expected, "signature")
+
+    def parse(self, request: WebhookRequest) -> list[EventInput]:
+        params = self._params(request)
+        sid = (
+            need(params, "MessageSid", "form")
+            if "MessageSid" in params
+            else need(params, "SmsSid", "form")
+        )
+        sender, receiver = need(params, "From", "form"), need(params, "To", "form")
+        try:
+            media_count = int(params.get("NumMedia", "0") or 0)
+        except ValueError:
+            raise WebhookError(400, "NumMedia is not a number") from None
+        media = [
+            {"url": params.get(f"MediaUrl{i}"), "type": params.get(f"MediaContentType{i}")}
+            for i in range(min(media_count, 10))
+        ]
+        body = params.get("Body", "")
+        text = body or (" ".join(f"[{m['type'] or 'media'}]" for m in media) if media else "")
+        meta: dict[str, Any] = {
+            k: params[k] for k in ("FromCity", "FromState", "FromCountry") if params.get(k)
+        }
+        if media:
+            meta["media"] = media
+        return [
+            EventInput(
+                event_id=sid,
+                channel=self.channel,
+                external_user_id=sender,
+                thread_id=f"{receiver}:{sender}",
+                text=text or None,
+                metadata=meta or None,
+            )
+        ]
+
+    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+        return EMPTY_TWIML

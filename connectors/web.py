@@ -1,0 +1,103 @@
+"""`web` and `mobile`: Threadline's own widget/SDK protocol (docs/connectors.md).
+
+A site or app backend relays widget events as JSON, signed like Meta's webhooks:
+`X-Threadline-Signature: sha256=<hex HMAC-SHA256 of the body>` with THREADLINE_WEB_SECRET (or
+THREADLINE_MOBILE_SECRET). Body: one event or `{"events": [...]}`; each event:
+
+    {"type": "message" | "click" | "page_view", "id": "evt-1", "visitorId": "cookie-42",
+     "conversationId": "widget-42", "text": "...", "timestamp": "2026-11-25T10:00:00Z",
+     "role": "USER", "page": {"url": "...", "title": "..."}, "target": "#buy",
+     "sessionId": "ses_...", "attributes": {...}}
+
+Only `message` events become messages; clicks and page views are kept as session metadata.
+The mobile app sends the same, with the `sessionId` it carried over from the web (continuation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from connectors._common import from_iso, need, secret
+from connectors._signatures import check_hub_signature
+from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from graph.events import EventInput, Role
+
+KINDS = {"message", "click", "page_view"}
+MAX_EVENTS = 500
+
+
+@dataclass
+class WidgetConnector:
+    channel: str
+    signing_secret: SecretStr | None
+    insecure: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.insecure or secret(self.signing_secret) is not None
+
+    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
+        return None
+
+    def verify(self, request: WebhookRequest) -> None:
+        key = secret(self.signing_secret)
+        if key is None and self.insecure:
+            return
+        assert key is not None
+        check_hub_signature(key, request.headers.get("x-threadline-signature"), request.body)
+
+    def parse(self, request: WebhookRequest) -> list[EventInput]:
+        data = request.json_object()
+        raw = data.get("events", [data])
+        if not isinstance(raw, list) or not raw or len(raw) > MAX_EVENTS:
+            raise WebhookError(400, f"events must be a list of 1..{MAX_EVENTS} objects")
+        return [self._event(item, i) for i, item in enumerate(raw)]
+
+    def _event(self, item: Any, index: int) -> EventInput:
+        where = f"events[{index}]"
+        if not isinstance(item, dict):
+            raise WebhookError(400, f"{where} must be an object")
+        kind = item.get("type", "message")
+        if kind not in KINDS:
+            raise WebhookError(400, f"{where}.type must be one of {sorted(KINDS)}")
+        role = str(item.get("role", "USER")).upper()
+        if role not in Role.__members__:
+            raise WebhookError(400, f"{where}.role must be one of {list(Role.__members__)}")
+        text = item.get("text")
+        if kind == "message" and (not isinstance(text, str) or not text):
+            raise WebhookError(400, f"{where}.text is missing")
+        metadata = {k: item[k] for k in ("page", "target", "device", "locale") if k in item}
+        if kind != "message":
+            metadata["type"] = kind
+        return EventInput(
+            event_id=str(need(item, "id", where)),
+            channel=self.channel,
+            external_user_id=str(need(item, "visitorId", where)),
+            thread_id=str(item["conversationId"]) if item.get("conversationId") else None,
+            session_id=str(item["sessionId"]) if item.get("sessionId") else None,
+            role=Role(role),
+            text=text if kind == "message" else None,
+            occurred_at=from_iso(item.get("timestamp")),
+            attributes=item.get("attributes"),
+            metadata=metadata or None,
+        )
+
+    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+        """The session ids, so the widget can hand the conversation to the app."""
+        return WebhookReply.json(
+            {
+                "ok": True,
+                "results": [
+                    {
+                        "id": s.event_id,
+                        "sessionId": s.session_id,
+                        "seq": s.seq,
+                        "duplicate": s.duplicate,
+                    }
+                    for s in stored
+                ],
+            }
+        )
