@@ -17,6 +17,8 @@ from strawberry.asgi import GraphQL
 
 from api.request import RequestContext
 from api.schema import build_schema
+from api.webhooks import WebhookEndpoint
+from connectors.registry import build_connectors
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.database import Database
 from graph.schema import migrate, missing_schema
@@ -84,11 +86,18 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     if enricher is not None:
         log.info("enrichment: %s", enricher.version)
     graphql = ThreadlineGraphQL(db, enricher, graphiql=dev)
+    connectors = build_connectors(settings)
+    enabled = sorted(name for name, c in connectors.items() if c.enabled)
+    if settings.insecure_webhooks:
+        log.warning("THREADLINE_INSECURE_WEBHOOKS=1: webhooks accept UNSIGNED requests")
+    log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
+    webhooks = WebhookEndpoint(connectors, db, enricher, settings.webhook_max_bytes)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

@@ -15,10 +15,11 @@ from api.errors import ErrorCodes
 from api.events.mutations import EventMutations
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
+from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
 Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries))
-Mutation = merge_types("Mutation", (EventMutations, SessionMutations))
+Mutation = merge_types("Mutation", (EventMutations, SessionMutations, UserMutations))
 
 
 class ThreadlineSchema(strawberry.Schema):

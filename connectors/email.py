@@ -161,3 +161,28 @@ class EmailConnector:
 
     def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
         return OK
+
+
+MBOX_SEPARATOR = re.compile(
+    rb"^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} +\d{1,2} \d\d:\d\d(?::\d\d)? \d{4}"
+)
+
+
+def split_messages(raw: bytes) -> list[bytes]:
+    """One message, or every message of an mbox (a file whose first line starts with `From `).
+    Only a full `From <sender> <asctime date>` line separates messages, so an unescaped `From`
+    sentence in a body stays text; `>From ` escapes are undone."""
+    if not raw.startswith(b"From "):
+        return [raw]
+    messages: list[bytes] = []
+    current: list[bytes] = []
+    for line in raw.splitlines(keepends=True):
+        if MBOX_SEPARATOR.match(line) and (not current or current[-1].strip() == b""):
+            if current:
+                messages.append(b"".join(current))
+            current = []
+            continue
+        current.append(line[1:] if line.startswith(b">From ") else line)
+    if current:
+        messages.append(b"".join(current))
+    return [m for m in messages if m.strip()]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import cypher
+from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.events import CHANNEL_PATTERN, MAX_ID_LENGTH
 from graph.records import IdentityRecord, UserRecord, native_time
 
 if TYPE_CHECKING:
@@ -39,3 +42,33 @@ async def resolve_identity(db: Database, channel: str, external_id: str) -> str 
         routing_="r",
     )
     return str(records[0]["id"]) if records else None
+
+
+async def link_identity(db: Database, user_id: str, channel: str, external_id: str) -> UserRecord:
+    """Attach `channel:external_id` to a user (idempotent). An identity that already belongs to
+    another user is a CONFLICT: merging two people is `mergeUsers`' job, not a side effect."""
+    if not CHANNEL_PATTERN.fullmatch(channel):
+        raise BadInputError("channel must match [a-z0-9_-]{1,32}", field="channel")
+    if not external_id.strip() or len(external_id) > MAX_ID_LENGTH:
+        raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("users/link_identity"),
+        userId=user_id,
+        key=f"{channel}:{external_id}",
+        channel=channel,
+        externalId=external_id,
+        now=datetime.now(UTC),
+        database_=db.name,
+    )
+    if not records:
+        raise NotFoundError(f"no user {user_id!r}", field="userId")
+    owner = records[0]["ownerId"]
+    if owner != user_id:
+        raise ConflictError(
+            f"{channel}:{external_id} already belongs to another user",
+            field="externalId",
+            userId=owner,
+        )
+    user = await get_user(db, user_id)
+    assert user is not None
+    return user

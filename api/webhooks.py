@@ -1,0 +1,97 @@
+"""`/webhooks/<channel>`: platform webhooks, verified and parsed by `connectors/`, stored through
+the same `ingest_events` path as the GraphQL mutation (in-process).
+
+Every refusal is a short 4xx with a reason and nothing written: unknown or disabled channel 404,
+oversized body 413, wrong content type 415, bad signature 401/403, malformed payload 400.
+Valid payloads that carry no events (statuses, unknown event types) get 200, so platforms do not
+retry them forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from graph.errors import ThreadlineError
+from graph.ingest import ingest_events
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
+    from enrichment.pipeline import Enricher
+    from graph.database import Database
+
+log = logging.getLogger("threadline.webhooks")
+
+
+class BodyTooLargeError(WebhookError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"body larger than {limit} bytes")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLargeError(limit)
+    return bytes(body)
+
+
+def _response(reply: WebhookReply) -> Response:
+    return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
+
+
+class WebhookEndpoint:
+    """One Starlette endpoint serving every connector."""
+
+    def __init__(
+        self,
+        connectors: dict[str, Connector],
+        db: Database,
+        enricher: Enricher | None,
+        max_bytes: int,
+    ) -> None:
+        self.connectors = connectors
+        self.db = db
+        self.enricher = enricher
+        self.max_bytes = max_bytes
+
+    async def handle(self, request: Request) -> Response:
+        channel = request.path_params["channel"]
+        connector = self.connectors.get(channel)
+        if connector is None or not connector.enabled:
+            return JSONResponse({"error": f"no enabled connector {channel!r}"}, 404)
+        try:
+            incoming = WebhookRequest(
+                method=request.method,
+                url=str(request.url),
+                headers={k.lower(): v for k, v in request.headers.items()},
+                query=dict(request.query_params),
+                body=await read_body(request, self.max_bytes),
+            )
+            if (handshake := connector.handshake(incoming)) is not None:
+                return _response(handshake)
+            if request.method != "POST":
+                return JSONResponse({"error": "use POST"}, 405)
+            connector.verify(incoming)
+            events = connector.parse(incoming)
+            stored: list[Stored] = []
+            if events:
+                result = await ingest_events(self.db, events, self.enricher)
+                stored = [
+                    Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
+                ]
+            return _response(connector.reply(incoming, stored))
+        except WebhookError as error:
+            log.info("webhook %s refused: %s", channel, error.reason)
+            return JSONResponse({"error": error.reason}, error.status)
+        except ThreadlineError as error:  # the events were invalid for Threadline
+            log.info("webhook %s: %s", channel, error.message)
+            return JSONResponse({"error": error.message, "code": error.code}, 400)
