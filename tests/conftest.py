@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -94,6 +95,35 @@ def uid() -> str:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port; yields its base URL."""
+    with serve(settings) as url:
+        yield url
+
+
+WEBHOOK_SECRETS = {
+    "web_secret": "web-secret",
+    "mobile_secret": "mobile-secret",
+    "whatsapp_app_secret": "wa-secret",
+    "whatsapp_verify_token": "wa-verify",
+    "messenger_app_secret": "fb-secret",
+    "twilio_auth_token": "twilio-token",
+    "slack_signing_secret": "slack-secret",
+    "email_token": "mail-token",
+    "dialogflow_token": "df-token",
+}
+
+
+@pytest.fixture(scope="session")
+def webhook_server(settings: Settings) -> Iterator[str]:
+    """The app with every connector's secret set (Alexa stays disabled: no skill id)."""
+    from pydantic import SecretStr
+
+    secrets = {name: SecretStr(value) for name, value in WEBHOOK_SECRETS.items()}
+    with serve(settings.model_copy(update=secrets | {"webhook_max_bytes": 64 * 1024})) as url:
+        yield url
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
