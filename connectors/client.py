@@ -1,0 +1,171 @@
+"""A small typed client for Threadline's GraphQL API, for remote connectors and SDK users.
+
+    with ThreadlineClient("http://127.0.0.1:8000") as client:
+        result = client.ingest_events([EventInput("wamid.1", "whatsapp", "15550001111",
+                                                  text="hi")])
+        context = client.context(channel="whatsapp", external_user_id="15550001111")
+
+Retries on connection errors, timeouts and 5xx are safe: every event carries its `eventId`, so a
+batch that did land the first time comes back as duplicates, never twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from graph.events import EventInput
+
+INGEST = """
+mutation Ingest($events: [EventInput!]!) {
+  ingestEvents(events: $events) {
+    accepted duplicates results { eventId sessionId messageId seq duplicate }
+  }
+}
+"""
+CONTEXT = """
+query Context($userId: ID, $sessionId: ID, $channel: String, $externalUserId: String,
+              $last: Int) {
+  context(userId: $userId, sessionId: $sessionId, channel: $channel,
+          externalUserId: $externalUserId, lastMessages: $last) {
+    user { id identities { channel externalId } }
+    session { id status seq channels }
+    messages { id seq channel role text at sentiment entities { key } intents { name } }
+    entities { key type value mentions channels lastSeenAt }
+    intents { name messages confidence }
+    attributes channels sentiment
+  }
+}
+"""
+
+
+class ThreadlineAPIError(Exception):
+    """The API answered with an error; `code` is its `extensions.code`."""
+
+    def __init__(self, message: str, code: str, extensions: dict[str, Any]) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.extensions = extensions
+
+
+@dataclass(frozen=True)
+class IngestedEvent:
+    event_id: str
+    session_id: str
+    message_id: str | None
+    seq: int | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    results: list[IngestedEvent]
+
+
+def event_variables(event: EventInput) -> dict[str, Any]:
+    """An `EventInput` as GraphQL variables (camelCase, ISO times, nulls left out)."""
+    fields = {
+        "eventId": event.event_id,
+        "channel": event.channel,
+        "externalUserId": event.external_user_id,
+        "threadId": event.thread_id,
+        "sessionId": event.session_id,
+        "role": event.role.value,
+        "text": event.text,
+        "occurredAt": event.occurred_at.isoformat() if event.occurred_at else None,
+        "attributes": event.attributes,
+        "metadata": event.metadata,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class ThreadlineClient:
+    """Synchronous client; `retries` extra attempts with exponential backoff."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(
+            base_url=base_url, timeout=timeout, headers=headers, transport=transport
+        )
+        self.retries = retries
+        self.backoff = backoff
+
+    def __enter__(self) -> ThreadlineClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """POST one operation; retry transport failures and 5xx; raise API errors."""
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.http.post("/graphql", json={"query": query, "variables": variables})
+                if response.status_code < 500:
+                    break
+            except (httpx.TransportError, httpx.TimeoutException):
+                if attempt == self.retries:
+                    raise
+            if attempt < self.retries:
+                time.sleep(self.backoff * 2**attempt)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        if body.get("errors"):
+            first = body["errors"][0]
+            extensions = first.get("extensions") or {}
+            raise ThreadlineAPIError(
+                first.get("message", ""), extensions.get("code", ""), extensions
+            )
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def ingest_events(self, events: list[EventInput]) -> IngestResult:
+        data = self.execute(INGEST, {"events": [event_variables(e) for e in events]})
+        raw = data["ingestEvents"]
+        return IngestResult(
+            accepted=raw["accepted"],
+            duplicates=raw["duplicates"],
+            results=[
+                IngestedEvent(
+                    r["eventId"], r["sessionId"], r["messageId"], r["seq"], r["duplicate"]
+                )
+                for r in raw["results"]
+            ],
+        )
+
+    def context(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        last_messages: int = 20,
+    ) -> dict[str, Any]:
+        """The conversation context as the API returns it (see docs/api.md)."""
+        variables = {
+            "userId": user_id,
+            "sessionId": session_id,
+            "channel": channel,
+            "externalUserId": external_user_id,
+            "last": last_messages,
+        }
+        context: dict[str, Any] = self.execute(CONTEXT, variables)["context"]
+        return context
