@@ -3,6 +3,8 @@
 threadline neo4j start [--data-dir DIR]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
 threadline migrate
 threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
+threadline reenrich [--since 2026-01-01] [--outdated]
+threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
 """
 
 from __future__ import annotations
@@ -107,6 +109,50 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
+    from api.app import enricher_for
+    from connectors.base import WebhookError
+    from connectors.email import parse_email, split_messages
+    from graph.database import Database
+    from graph.ingest import ingest_events
+
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+        return 2
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    events, skipped = [], 0
+    for message in split_messages(raw):
+        try:
+            events.append(parse_email(message))
+        except WebhookError as error:
+            skipped += 1
+            print(f"skipped a message: {error.reason}", file=sys.stderr)
+    enricher = enricher_for(settings)
+
+    async def run() -> tuple[int, int]:
+        assert settings.neo4j_uri is not None
+        db = Database.connect(
+            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+        )
+        accepted = duplicates = 0
+        try:
+            for start in range(0, len(events), settings.max_batch):
+                result = await ingest_events(
+                    db, events[start : start + settings.max_batch], enricher
+                )
+                accepted += result.accepted
+                duplicates += result.duplicates
+        finally:
+            await db.close()
+        return accepted, duplicates
+
+    accepted, duplicates = asyncio.run(run()) if events else (0, 0)
+    print(
+        f"emails: {accepted} stored, {duplicates} already known, {skipped} skipped", file=sys.stderr
+    )
+    return 0
+
+
 def _since(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -162,6 +208,10 @@ def parser() -> argparse.ArgumentParser:
         "--model", default=Settings().spacy_model, help="auto | rules | a spaCy package"
     )
     again.set_defaults(run=cmd_reenrich)
+
+    mail = commands.add_parser("ingest-email", help="store an RFC 5322 message or an mbox")
+    mail.add_argument("file", help="a .eml/.txt message, an mbox, or - for standard input")
+    mail.set_defaults(run=cmd_ingest_email)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

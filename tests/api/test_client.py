@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
 from connectors.client import ThreadlineAPIError, ThreadlineClient
 from graph.events import EventInput
+from graph.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -53,3 +59,27 @@ def test_retries_after_a_lost_reply_do_not_duplicate(live_server: str, uid: str)
     # the first attempt landed; the retry finds it and reports it, nothing is stored twice
     assert (result.accepted, result.duplicates) == (0, 1)
     assert result.results[0].seq == 1
+
+
+def test_ingest_email_command_stores_an_mbox_once(
+    settings: Settings, tmp_path: Path, uid: str
+) -> None:
+    mbox = tmp_path / "support.mbox"
+    mbox.write_bytes(
+        f"From jane@example.com Tue Nov 25 09:00:00 2026\nFrom: Jane <{uid}@example.com>\n"
+        f"Message-ID: <{uid}-1@example.com>\nSubject: order\n\nWhere is order A-{uid[:5]}1?\n\n"
+        f"From jane@example.com Tue Nov 25 09:05:00 2026\nFrom: Jane <{uid}@example.com>\n"
+        f"Message-ID: <{uid}-2@example.com>\nIn-Reply-To: <{uid}-1@example.com>\n\n"
+        f">From the top: any news?\n".encode()
+    )
+    env = {**os.environ, "NEO4J_URI": str(settings.neo4j_uri), "THREADLINE_SPACY_MODEL": "rules"}
+    command = [sys.executable, "-m", "api.cli", "ingest-email", str(mbox)]
+    first = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    assert "emails: 2 stored, 0 already known, 0 skipped" in first.stderr
+    again = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert "emails: 0 stored, 2 already known" in again.stderr
