@@ -50,3 +50,36 @@ def message(rng: random.Random) -> str:
 def messages(count: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)  # noqa: S311 - a reproducible corpus, not a secret
     return [message(rng) for _ in range(count)]
+
+
+CHANNELS = ["web", "mobile", "whatsapp", "email", "sms", "messenger"]
+
+
+def conversation(user: int, length: int, prefix: str, start_ms: int) -> list[dict[str, object]]:
+    """One user's conversation as GraphQL `EventInput` variables: it starts on one channel and
+    switches channel halfway. Events after the switch carry `"sessionId": None`: the caller fills
+    in the session the first half landed in, as an app continuing a web chat does."""
+    rng = random.Random(user * 7919 + length)  # noqa: S311 - a reproducible corpus
+    first, second = rng.sample(CHANNELS, 2)
+    events: list[dict[str, object]] = []
+    for n in range(length):
+        switched = n >= length // 2
+        channel = second if switched else first
+        event: dict[str, object] = {
+            "eventId": f"{prefix}-u{user}-m{n}",
+            "channel": channel,
+            "externalUserId": f"{prefix}-{channel}-{user}",
+            "role": "USER" if n % 2 == 0 else "BOT",
+            "text": message(rng),
+            "occurredAt": _iso(start_ms + n * 1000),
+        }
+        if switched:
+            event["sessionId"] = None
+        events.append(event)
+    return events
+
+
+def _iso(millis: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(millis / 1000, tz=UTC).isoformat()

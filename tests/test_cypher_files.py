@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from neo4j import Driver
 
@@ -19,10 +21,19 @@ def test_there_are_query_files_to_check() -> None:
     assert "context/session_context" in QUERIES
 
 
+def operators(plan: Any) -> list[str]:
+    found = [plan["operatorType"].split("@")[0]]
+    for child in plan.get("children", []):
+        found += operators(child)
+    return found
+
+
 @pytest.mark.parametrize("name", QUERIES)
-def test_query_file_explains(driver: Driver, name: str) -> None:
+def test_query_file_explains_and_every_read_is_index_backed(driver: Driver, name: str) -> None:
     summary = driver.execute_query(f"EXPLAIN {cypher.load(name)}").summary
     assert summary.plan is not None, name
+    scans = [op for op in operators(summary.plan) if op in {"NodeByLabelScan", "AllNodesScan"}]
+    assert scans == [], f"{name} scans: {scans}"
 
 
 @pytest.mark.parametrize("name", [n for n in cypher.names("admin")])

@@ -2,12 +2,14 @@
 // last $last messages across channels (oldest first) with their entities and intents; the session
 // attributes; every entity mentioned in the session (most recently mentioned first, with where and
 // how often); the intents expressed; the sentiment of the last $sentimentWindow user messages.
+// Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
 MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
 RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
   COLLECT {
     MATCH (m:Message)
-    WHERE m.sessionId = s.id AND m.seq > s.seq - $last
+    USING INDEX m:Message(sessionId, seq)
+    WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
     RETURN m {
       .*,
       entities: COLLECT {
@@ -22,12 +24,15 @@ RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
   } AS messages,
   COLLECT {
     MATCH (a:Attribute)
-    WHERE a.owner = $owner
+    USING INDEX a:Attribute(owner, key)
+    WHERE a.owner = $owner AND a.key IS NOT NULL
     RETURN [a.key, a.value] ORDER BY a.key
   } AS attributes,
   COLLECT {
-    MATCH (m:Message)-[:MENTIONS]->(e:Entity)
-    WHERE m.sessionId = s.id
+    MATCH (m:Message)
+    USING INDEX m:Message(sessionId, seq)
+    WHERE m.sessionId = $sessionId AND m.seq > 0
+    MATCH (m)-[:MENTIONS]->(e:Entity)
     WITH e, m ORDER BY m.seq
     WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
          collect(DISTINCT m.channel) AS channels
@@ -36,15 +41,18 @@ RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
     LIMIT $entityLimit
   } AS entities,
   COLLECT {
-    MATCH (m:Message)-[x:EXPRESSES]->(i:Intent)
-    WHERE m.sessionId = s.id
+    MATCH (m:Message)
+    USING INDEX m:Message(sessionId, seq)
+    WHERE m.sessionId = $sessionId AND m.seq > 0
+    MATCH (m)-[x:EXPRESSES]->(i:Intent)
     WITH i, count(*) AS messages, max(x.confidence) AS confidence, max(m.at) AS lastSeenAt
     RETURN {name: i.name, messages: messages, confidence: confidence, lastSeenAt: lastSeenAt}
     ORDER BY lastSeenAt DESC, i.name
   } AS intents,
   COLLECT {
     MATCH (m:Message)
-    WHERE m.sessionId = s.id AND m.role = 'USER' AND m.sentiment IS NOT NULL
+    USING INDEX m:Message(sessionId, seq)
+    WHERE m.sessionId = $sessionId AND m.seq > 0 AND m.role = 'USER' AND m.sentiment IS NOT NULL
     RETURN {seq: m.seq, at: m.at, channel: m.channel, sentiment: m.sentiment}
     ORDER BY m.seq DESC
     LIMIT $sentimentWindow

@@ -2,7 +2,8 @@
 // each with the entities it mentions and the intents it expresses.
 MATCH (s:Session {id: $sessionId})
 MATCH (m:Message)
-WHERE m.sessionId = s.id AND m.seq > s.seq - $last
+USING INDEX m:Message(sessionId, seq)
+WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
 RETURN m {
   .*,
   entities: COLLECT {

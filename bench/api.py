@@ -1,0 +1,276 @@
+"""API benchmarks against a real Neo4j and the real server (a separate process), loopback only.
+
+    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8]
+
+Scenarios (each printed as a table row and written to bench/results/api.json):
+  ingest-batch     events/s through POST /graphql, batches of 100, rule-based enrichment on
+  ingest-single    one event per request at 16 concurrent clients: req/s, p50/p95/p99
+  context-read     context(lastMessages: 20) for random users at 1, 8 and 32 clients
+  baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
+                   GraphQL): the API's overhead is the ratio of the two p50s
+  memory           the API process's resident memory after the run
+Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.provision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.workload import conversation
+from graph.context import ContextSelector, get_context
+from graph.database import Database
+from graph.local_server import free_port
+from graph.provision import provision
+from graph.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+INGEST = (
+    "mutation($events: [EventInput!]!) { ingestEvents(events: $events) "
+    "{ accepted results { sessionId seq } } }"
+)
+CONTEXT = (
+    "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e, lastMessages: 20) "
+    "{ session { id seq channels } messages { seq channel role text at sentiment } "
+    "entities { key mentions } sentiment } }"
+)
+
+
+@dataclass
+class Latencies:
+    seconds: list[float]
+    elapsed: float
+
+    def row(self, name: str, clients: int) -> dict[str, Any]:
+        ordered = sorted(self.seconds)
+
+        def pct(p: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+
+        return {
+            "scenario": name,
+            "clients": clients,
+            "requests": len(ordered),
+            "per_second": round(len(ordered) / self.elapsed, 1),
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+        }
+
+
+async def closed_loop(
+    clients: int, duration: float, call: Callable[[int], Awaitable[None]]
+) -> Latencies:
+    """`clients` concurrent loops calling `call(i)` back to back for `duration` seconds."""
+    samples: list[float] = []
+    stop = time.perf_counter() + duration
+
+    async def loop(worker: int) -> None:
+        n = 0
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            await call(worker * 1_000_000 + n)
+            samples.append(time.perf_counter() - start)
+            n += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(clients)))
+    return Latencies(samples, time.perf_counter() - began)
+
+
+async def post(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"API error: {response.status_code} {body}")
+    return body["data"]  # type: ignore[no-any-return]
+
+
+async def ingest_batch(
+    http: httpx.AsyncClient, users: int, length: int, prefix: str
+) -> dict[str, Any]:
+    """Preload the store through the API in batches of 100 (4 concurrent posters) and time it."""
+    start_ms = int(time.time() * 1000) - 86_400_000
+    talks = {u: conversation(u, length, prefix, start_ms + u) for u in range(users)}
+    first = [e for u in range(users) for e in talks[u] if "sessionId" not in e]
+    second = [e for u in range(users) for e in talks[u] if "sessionId" in e]
+    sessions: dict[str, str] = {}
+    began = time.perf_counter()
+
+    async def send(events: list[dict[str, Any]]) -> None:
+        data = await post(http, INGEST, {"events": events})
+        for event, result in zip(events, data["ingestEvents"]["results"], strict=True):
+            sessions[str(event["eventId"]).rsplit("-m", 1)[0]] = result["sessionId"]
+
+    for phase in (first, second):
+        for event in phase:
+            if "sessionId" in event:
+                event["sessionId"] = sessions[str(event["eventId"]).rsplit("-m", 1)[0]]
+        batches = [phase[i : i + 100] for i in range(0, len(phase), 100)]
+        for group in range(0, len(batches), 4):
+            await asyncio.gather(*(send(b) for b in batches[group : group + 4]))
+    elapsed = time.perf_counter() - began
+    total = len(first) + len(second)
+    return {
+        "scenario": "ingest-batch",
+        "clients": 4,
+        "requests": -(-total // 100),
+        "events": total,
+        "per_second": round(total / elapsed, 1),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def start_server(uri: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "NEO4J_URI": uri,
+        "THREADLINE_SPACY_MODEL": "rules",
+        "THREADLINE_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def wait_ready(base: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base) as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the API did not become ready")
+
+
+async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[dict[str, Any]]:
+    port = free_port()
+    server = start_server(uri, port)
+    rows: list[dict[str, Any]] = []
+    prefix = f"bench{int(time.time())}"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base)
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+            rows.append(await ingest_batch(http, args.users, args.messages, prefix))
+            rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
+            identities = [
+                (str(e["channel"]), str(e["externalUserId"]))
+                for u in range(args.users)
+                for e in conversation(u, args.messages, prefix, 0)[:1]
+            ]
+
+            async def single(n: int) -> None:
+                channel, external = rng.choice(identities)
+                event = {
+                    "eventId": f"{prefix}-single-{n}",
+                    "channel": channel,
+                    "externalUserId": external,
+                    "text": "any update on my order?",
+                }
+                await post(http, INGEST, {"events": [event]})
+
+            rows.append((await closed_loop(16, args.duration, single)).row("ingest-single", 16))
+
+            async def read(n: int) -> None:
+                channel, external = rng.choice(identities)
+                await post(http, CONTEXT, {"c": channel, "e": external})
+
+            for clients in (1, 8, 32):
+                rows.append(
+                    (await closed_loop(clients, args.duration, read)).row("context-read", clients)
+                )
+        db = Database.connect(uri, None, "neo4j", settings)
+        try:
+
+            async def direct(n: int) -> None:
+                channel, external = rng.choice(identities)
+                await get_context(
+                    db, ContextSelector(channel=channel, external_user_id=external), 20
+                )
+
+            for clients in (1, 32):
+                rows.append(
+                    (await closed_loop(clients, args.duration, direct)).row(
+                        "baseline-driver", clients
+                    )
+                )
+        finally:
+            await db.close()
+        rows.append({"scenario": "memory", "rss_mb": rss_mb(server.pid)})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"{'scenario':<16} {'clients':>7} {'requests':>8} {'per s':>9} {'p50 ms':>7} "
+        f"{'p95 ms':>7} {'p99 ms':>7}"
+    )
+    for row in rows:
+        if row["scenario"] == "memory":
+            print(f"{'memory':<16} API process RSS {row['rss_mb']} MB")
+            continue
+        print(
+            f"{row['scenario']:<16} {row['clients']:>7} {row['requests']:>8} "
+            f"{row['per_second']:>9} {row.get('p50_ms', ''):>7} {row.get('p95_ms', ''):>7} "
+            f"{row.get('p99_ms', ''):>7}"
+        )
+    api = next((r for r in rows if r["scenario"] == "context-read" and r["clients"] == 1), None)
+    base = next((r for r in rows if r["scenario"] == "baseline-driver" and r["clients"] == 1), None)
+    if api and base:
+        print(
+            f"API overhead (context p50 at 1 client / driver p50): "
+            f"{api['p50_ms'] / base['p50_ms']:.2f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--messages", type=int, default=20, help="per user")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
+    args = parser.parse_args()
+    settings = Settings()
+    with provision(settings) as target:
+        rows = asyncio.run(run(args, settings, target.uri))
+    report(rows)
+    RESULTS.mkdir(exist_ok=True)
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    (RESULTS / "api.json").write_text(json.dumps({"machine": machine, "results": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
