@@ -128,6 +128,8 @@ def free_port(preferred: int | None = None) -> int:
     """`preferred` when it is free on 127.0.0.1, else any free port."""
     for port in ([preferred] if preferred else []) + [0]:
         with socket.socket() as sock:
+            # like the server will: a port whose old connections linger in TIME_WAIT is free
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:

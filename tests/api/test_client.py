@@ -34,6 +34,9 @@ class FlakyTransport(httpx.BaseTransport):
             return httpx.Response(503, request=request)
         return self.real.handle_request(request)
 
+    def close(self) -> None:
+        self.real.close()
+
 
 def test_client_ingests_and_reads_context(live_server: str, uid: str) -> None:
     with ThreadlineClient(live_server) as client:

@@ -38,6 +38,7 @@ def test_free_port_prefers_the_requested_port_when_free() -> None:
     assert free_port(port) == port
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
+        busy.listen()
         taken = busy.getsockname()[1]
         assert free_port(taken) != taken
 
