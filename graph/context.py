@@ -11,14 +11,15 @@ from graph.records import (
     ContextEntityRecord,
     ContextIntentRecord,
     ContextRecord,
+    IdentityRecord,
     MessageRecord,
     SentimentPoint,
     SessionRecord,
+    UserRecord,
     json_value,
     native_time,
 )
 from graph.sentiment import WINDOW, recency_weighted
-from graph.users import get_user, resolve_identity
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -36,7 +37,8 @@ class ContextSelector:
     external_user_id: str | None = None
 
 
-async def _session_for(db: Database, selector: ContextSelector) -> str:
+def _check(selector: ContextSelector) -> str | None:
+    """Exactly one selector; returns the identity key when the selector is an identity."""
     chosen = [
         selector.user_id is not None,
         selector.session_id is not None,
@@ -47,23 +49,30 @@ async def _session_for(db: Database, selector: ContextSelector) -> str:
             "context needs exactly one of: userId, sessionId, or channel + externalUserId",
             field="context",
         )
+    if not chosen[2]:
+        return None
+    if selector.channel is None or selector.external_user_id is None:
+        raise BadInputError("channel and externalUserId go together", field="channel")
+    return f"{selector.channel}:{selector.external_user_id}"
+
+
+async def _session_for(db: Database, selector: ContextSelector) -> str:
+    identity_key = _check(selector)
     if selector.session_id is not None:
         return selector.session_id
-    user_id = selector.user_id
-    if user_id is None:
-        if selector.channel is None or selector.external_user_id is None:
-            raise BadInputError("channel and externalUserId go together", field="channel")
-        user_id = await resolve_identity(db, selector.channel, selector.external_user_id)
-        if user_id is None:
-            raise NotFoundError(
-                f"no user known on {selector.channel} as {selector.external_user_id!r}",
-                field="externalUserId",
-            )
     records, _, _ = await db.driver.execute_query(
-        cypher.load("context/current_session"), userId=user_id, database_=db.name, routing_="r"
+        cypher.load("context/find_session"),
+        sessionId=None,
+        userId=selector.user_id,
+        identityKey=identity_key,
+        database_=db.name,
+        routing_="r",
     )
     if not records:
-        raise NotFoundError(f"no user {user_id!r}", field="userId")
+        what = (
+            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
+        )
+        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
     return str(records[0]["id"])
 
 
@@ -93,9 +102,11 @@ async def get_context(db: Database, selector: ContextSelector, last_messages: in
         raise NotFoundError(f"no session {session_id!r}", field="sessionId")
     row = records[0]
     session = SessionRecord.from_row(row["session"], row["userId"], row["continues"])
-    user = await get_user(db, session.user_id)
-    if user is None:  # pragma: no cover - a session always has an owner
-        raise NotFoundError(f"no user {session.user_id!r}", field="userId")
+    user = UserRecord(
+        row["userId"],
+        native_time(row["userCreatedAt"]),
+        [IdentityRecord.from_map(i) for i in row["identities"]],
+    )
     return ContextRecord(
         user=user,
         session=session,

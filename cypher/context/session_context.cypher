@@ -1,4 +1,5 @@
-// Everything an agent needs about one session in one round trip: the session and its owner; the
+// Everything an agent needs about one session in one round trip: the session and its owner (with
+// every identity); the
 // last $last messages across channels (oldest first) with their entities and intents; the session
 // attributes; every entity mentioned in the session (most recently mentioned first, with where and
 // how often); the intents expressed; the sentiment of the last $sentimentWindow user messages.
@@ -6,6 +7,11 @@
 MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
 RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
+  u.createdAt AS userCreatedAt,
+  COLLECT {
+    MATCH (i:Identity)-[:IDENTIFIES]->(u)
+    RETURN i {.key, .channel, .externalId, .createdAt} ORDER BY i.createdAt, i.key
+  } AS identities,
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
