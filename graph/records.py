@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
 def native_time(value: Any) -> datetime | None:
-    """A neo4j DateTime (or None) as a Python datetime."""
-    return None if value is None else value.to_native()  # type: ignore[no-any-return,unused-ignore]
+    """Epoch milliseconds (what read queries return: decoding a Bolt DateTime costs far more)
+    or a neo4j DateTime, as an aware UTC datetime; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return value.to_native()  # type: ignore[no-any-return]
 
 
 def json_value(text: str | None) -> Any:

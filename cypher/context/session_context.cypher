@@ -6,11 +6,11 @@
 // Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
 MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
-RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
-  u.createdAt AS userCreatedAt,
+RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis} AS session, u.id AS userId, previous.id AS continues,
+  u.createdAt.epochMillis AS userCreatedAt,
   COLLECT {
     MATCH (i:Identity)-[:IDENTIFIES]->(u)
-    RETURN i {.key, .channel, .externalId, .createdAt} ORDER BY i.createdAt, i.key
+    RETURN i {.key, .channel, .externalId, createdAt: i.createdAt.epochMillis} ORDER BY i.createdAt, i.key
   } AS identities,
   COLLECT {
     MATCH (m:Message)
@@ -18,6 +18,8 @@ RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
     WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
     RETURN m {
       .*,
+      at: m.at.epochMillis,
+      receivedAt: m.receivedAt.epochMillis,
       entities: COLLECT {
         MATCH (m)-[r:MENTIONS]->(e:Entity)
         RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
@@ -42,7 +44,8 @@ RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
     WITH e, m ORDER BY m.seq
     WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
          collect(DISTINCT m.channel) AS channels
-    RETURN e {.key, .type, .value, firstSeenAt, lastSeenAt, mentions, channels}
+    RETURN e {.key, .type, .value, firstSeenAt: firstSeenAt.epochMillis,
+              lastSeenAt: lastSeenAt.epochMillis, mentions, channels}
     ORDER BY lastSeenAt DESC, e.key
     LIMIT $entityLimit
   } AS entities,
@@ -52,14 +55,15 @@ RETURN s {.*} AS session, u.id AS userId, previous.id AS continues,
     WHERE m.sessionId = $sessionId AND m.seq > 0
     MATCH (m)-[x:EXPRESSES]->(i:Intent)
     WITH i, count(*) AS messages, max(x.confidence) AS confidence, max(m.at) AS lastSeenAt
-    RETURN {name: i.name, messages: messages, confidence: confidence, lastSeenAt: lastSeenAt}
+    RETURN {name: i.name, messages: messages, confidence: confidence,
+            lastSeenAt: lastSeenAt.epochMillis}
     ORDER BY lastSeenAt DESC, i.name
   } AS intents,
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
     WHERE m.sessionId = $sessionId AND m.seq > 0 AND m.role = 'USER' AND m.sentiment IS NOT NULL
-    RETURN {seq: m.seq, at: m.at, channel: m.channel, sentiment: m.sentiment}
+    RETURN {seq: m.seq, at: m.at.epochMillis, channel: m.channel, sentiment: m.sentiment}
     ORDER BY m.seq DESC
     LIMIT $sentimentWindow
   } AS sentiments

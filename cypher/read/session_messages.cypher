@@ -6,6 +6,8 @@ USING INDEX m:Message(sessionId, seq)
 WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
 RETURN m {
   .*,
+  at: m.at.epochMillis,
+  receivedAt: m.receivedAt.epochMillis,
   entities: COLLECT {
     MATCH (m)-[r:MENTIONS]->(e:Entity)
     RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start

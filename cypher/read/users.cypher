@@ -1,8 +1,8 @@
 // Users by id, each with every channel identity (oldest first).
 UNWIND $ids AS id
 MATCH (u:User {id: id})
-RETURN u.id AS id, u.createdAt AS createdAt,
+RETURN u.id AS id, u.createdAt.epochMillis AS createdAt,
   COLLECT {
     MATCH (i:Identity)-[:IDENTIFIES]->(u)
-    RETURN i {.key, .channel, .externalId, .createdAt} ORDER BY i.createdAt, i.key
+    RETURN i {.key, .channel, .externalId, createdAt: i.createdAt.epochMillis} ORDER BY i.createdAt, i.key
   } AS identities

@@ -5,4 +5,4 @@ SET s.closedAt = CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN $now ELSE s.close
     s.status = CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 'CLOSED' ELSE s.status END
 WITH s, u
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
-RETURN s {.*} AS session, u.id AS userId, previous.id AS continues
+RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis} AS session, u.id AS userId, previous.id AS continues
