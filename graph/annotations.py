@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import cypher
 from enrichment.pipeline import EnrichmentError
 from graph.errors import ThreadlineError
+from graph.records import to_millis
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -65,7 +66,7 @@ def relationship_rows(
             "start": m.start,
             "end": m.end,
             "text": m.text,
-            "at": at,
+            "at": to_millis(at),
         }
         for m in annotation.mentions
     ]

@@ -21,6 +21,7 @@ import cypher
 from graph.annotations import annotate, message_fields, relationship_rows, write_relationships
 from graph.errors import NotFoundError
 from graph.events import EventInput, ValidEvent, validate_batch
+from graph.records import native_time, to_millis
 from graph.session_resolution import (
     ClosedSession,
     GraphState,
@@ -77,7 +78,7 @@ async def _lock_senders(tx: AsyncManagedTransaction, events: list[ValidEvent]) -
                 "key": source.identity_key,
                 "channel": source.channel,
                 "externalId": source.external_user_id,
-                "at": event.at,
+                "at": to_millis(event.at),
                 "sessionId": source.session_id,
                 "newUserId": new_id("usr"),
             },
@@ -99,7 +100,7 @@ async def _lock_threads(
                     "key": key,
                     "channel": event.source.channel,
                     "nativeId": event.source.thread_id,
-                    "at": event.at,
+                    "at": to_millis(event.at),
                 },
             )
     if not rows:
@@ -135,10 +136,9 @@ async def _graph_state(
     for r in records:
         if r["openId"] is not None:
             state.open_by_user[r["userId"]] = r["openId"]
-        if r["closedId"] is not None:
-            state.closed_by_user[r["userId"]] = ClosedSession(
-                r["closedId"], r["closedAt"].to_native()
-            )
+        closed_at = native_time(r["closedAt"])
+        if r["closedId"] is not None and closed_at is not None:
+            state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], closed_at)
     return state
 
 
@@ -150,13 +150,13 @@ def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict
             {
                 "id": session_id,
                 "count": 0,
-                "lastAt": event.at,
+                "lastAt": to_millis(event.at),
                 "channels": [],
                 "attributeChanges": 0,
             },
         )
         row["count"] += int(event.is_message)
-        row["lastAt"] = max(row["lastAt"], event.at)
+        row["lastAt"] = max(row["lastAt"], to_millis(event.at))
         if event.source.channel not in row["channels"]:
             row["channels"].append(event.source.channel)
         row["attributeChanges"] = 1 if event.attributes or row["attributeChanges"] else 0
@@ -191,8 +191,8 @@ async def _write(
             "identityKey": source.identity_key,
             "channel": source.channel,
             "role": source.role.value,
-            "at": event.at,
-            "receivedAt": now,
+            "at": to_millis(event.at),
+            "receivedAt": to_millis(now),
             "metadata": event.metadata_json,
         }
         message_id, seq = None, None
@@ -212,13 +212,13 @@ async def _write(
             others.append(row)
         for key, value in event.attributes.items():
             current = attributes.get((session_id, key))
-            if current is None or current["at"] <= event.at:  # later in the batch wins ties
+            if current is None or current["at"] <= to_millis(event.at):  # later wins ties
                 attributes[(session_id, key)] = {
                     "sessionId": session_id,
                     "owner": f"session:{session_id}",
                     "key": key,
                     "value": value,
-                    "at": event.at,
+                    "at": to_millis(event.at),
                     "channel": source.channel,
                 }
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
@@ -268,7 +268,12 @@ async def _ingest_tx(
                 tx,
                 "ingest/create_sessions",
                 sessions=[
-                    {"id": s.id, "userId": s.user_id, "at": s.at, "continues": s.continues}
+                    {
+                        "id": s.id,
+                        "userId": s.user_id,
+                        "at": to_millis(s.at),
+                        "continues": s.continues,
+                    }
                     for s in plan.new_sessions
                 ],
             )

@@ -18,6 +18,12 @@ def native_time(value: Any) -> datetime | None:
     return value.to_native()  # type: ignore[no-any-return]
 
 
+def to_millis(value: datetime) -> int:
+    """An aware datetime as epoch milliseconds: how writes pass times to Cypher, which builds the
+    DateTime itself (`datetime({epochMillis: ...})`) — far cheaper than the driver packing one."""
+    return int(value.timestamp() * 1000)
+
+
 def json_value(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 

@@ -3,7 +3,7 @@
 UNWIND $sessions AS row
 MATCH (s:Session {id: row.id})
 SET s.seq = s.seq + row.count
-SET s.lastActivityAt = CASE WHEN s.lastActivityAt < row.lastAt THEN row.lastAt ELSE s.lastActivityAt END,
+SET s.lastActivityAt = CASE WHEN s.lastActivityAt < datetime({epochMillis: row.lastAt}) THEN datetime({epochMillis: row.lastAt}) ELSE s.lastActivityAt END,
     s.status = CASE WHEN s.status = 'IDLE' THEN 'ACTIVE' ELSE s.status END,
     s.version = s.version + row.attributeChanges,
     s.channels = reduce(acc = coalesce(s.channels, []), c IN row.channels |

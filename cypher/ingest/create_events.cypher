@@ -4,6 +4,6 @@ MATCH (s:Session {id: row.sessionId})
 CREATE (e:Event {
   eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role,
-  at: row.at, receivedAt: row.receivedAt, metadata: row.metadata
+  at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}), metadata: row.metadata
 })
 CREATE (e)-[:IN]->(s)

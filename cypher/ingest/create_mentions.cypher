@@ -2,5 +2,5 @@
 UNWIND $mentions AS row
 MATCH (m:Message {id: row.messageId})
 MERGE (e:Entity {key: row.key})
-  ON CREATE SET e.type = row.type, e.value = row.value, e.createdAt = row.at
+  ON CREATE SET e.type = row.type, e.value = row.value, e.createdAt = datetime({epochMillis: row.at})
 CREATE (m)-[:MENTIONS {start: row.start, end: row.end, text: row.text}]->(e)

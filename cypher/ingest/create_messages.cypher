@@ -5,7 +5,7 @@ MATCH (s:Session {id: row.sessionId})
 CREATE (m:Message {
   id: row.id, eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role, text: row.text,
-  at: row.at, receivedAt: row.receivedAt, seq: row.seq, metadata: row.metadata,
+  at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}), seq: row.seq, metadata: row.metadata,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
   enrichmentVersion: row.enrichmentVersion
 })

@@ -2,7 +2,7 @@
 UNWIND $sessions AS row
 MATCH (u:User {id: row.userId})
 CREATE (s:Session {
-  id: row.id, status: 'ACTIVE', createdAt: row.at, lastActivityAt: row.at,
+  id: row.id, status: 'ACTIVE', createdAt: datetime({epochMillis: row.at}), lastActivityAt: datetime({epochMillis: row.at}),
   seq: 0, version: 0, channels: []
 })
 CREATE (u)-[:HAS_SESSION]->(s)

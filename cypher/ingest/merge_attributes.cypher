@@ -6,5 +6,5 @@ MERGE (a:Attribute {owner: row.owner, key: row.key})
   ON CREATE SET a.version = 0
 MERGE (s)-[:HAS]->(a)
 WITH a, row
-WHERE a.updatedAt IS NULL OR a.updatedAt <= row.at
-SET a.value = row.value, a.updatedAt = row.at, a.channel = row.channel, a.version = a.version + 1
+WHERE a.updatedAt IS NULL OR a.updatedAt <= datetime({epochMillis: row.at})
+SET a.value = row.value, a.updatedAt = datetime({epochMillis: row.at}), a.channel = row.channel, a.version = a.version + 1

@@ -11,6 +11,6 @@ CALL (u) {
   OPTIONAL MATCH (u)-[:HAS_SESSION]->(s:Session)
   WHERE s.status IN ['CLOSED', 'ARCHIVED']
   WITH s, coalesce(s.closedAt, s.lastActivityAt) AS endedAt ORDER BY endedAt DESC LIMIT 1
-  RETURN s.id AS closedId, endedAt AS closedAt
+  RETURN s.id AS closedId, endedAt.epochMillis AS closedAt
 }
 RETURN userId, openId, closedId, closedAt
