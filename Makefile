@@ -35,6 +35,7 @@ test: lint
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install
 	$(BIN)/python -m bench.enrichment
+	$(BIN)/python -m bench.api
 
 neo4j-start: install
 	@$(BIN)/threadline neo4j start
