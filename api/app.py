@@ -53,11 +53,7 @@ def enricher_for(settings: Settings) -> Enricher | None:
 
 def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:
     """Build the app; the driver opens at start-up (migrating the schema) and closes at stop."""
-    if not settings.neo4j_uri:
-        raise ValueError("NEO4J_URI is not set (run `threadline neo4j start` and export it)")
-    db = Database.connect(
-        settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
-    )
+    db = Database.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -15,11 +15,39 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from graph.errors import ThreadlineError
 from graph.settings import Settings
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from graph.database import Database
+
+T = TypeVar("T")
+
 DEFAULT_DATA_DIR = Path(".threadline/neo4j")
+
+
+def _has_uri(settings: Settings) -> bool:
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    return bool(settings.neo4j_uri)
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` with a connected database, closed afterwards."""
+    from graph.database import Database
+
+    async def run() -> T:
+        db = Database.from_settings(settings)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
 
 
 def _print_uri(uri: str) -> None:
@@ -50,35 +78,20 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.database import Database
     from graph.schema import migrate
 
-    if not settings.neo4j_uri:
-        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    if not _has_uri(settings):
         return 2
-
-    async def run() -> int:
-        assert settings.neo4j_uri is not None
-        db = Database.connect(
-            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
-        )
-        try:
-            return await migrate(db)
-        finally:
-            await db.close()
-
-    count = asyncio.run(run())
+    count = _with_database(settings, migrate)
     print(f"schema applied: {count} statements", file=sys.stderr)
     return 0
 
 
 def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import enricher_for
-    from graph.database import Database
     from graph.reenrich import reenrich
 
-    if not settings.neo4j_uri:
-        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    if not _has_uri(settings):
         return 2
     enricher = enricher_for(settings.model_copy(update={"spacy_model": args.model}))
     if enricher is None:
@@ -86,25 +99,18 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(f"re-enriching with {enricher.version}", file=sys.stderr)
 
-    async def run() -> int:
-        assert settings.neo4j_uri is not None
-        db = Database.connect(
-            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+    async def run(db: Database) -> int:
+        return await reenrich(
+            db,
+            enricher,
+            args.since,
+            args.until,
+            page_size=args.batch,
+            outdated_only=args.outdated,
+            progress=lambda n: print(f"  {n} messages", file=sys.stderr),
         )
-        try:
-            return await reenrich(
-                db,
-                enricher,
-                args.since,
-                args.until,
-                page_size=args.batch,
-                outdated_only=args.outdated,
-                progress=lambda n: print(f"  {n} messages", file=sys.stderr),
-            )
-        finally:
-            await db.close()
 
-    count = asyncio.run(run())
+    count = _with_database(settings, run)
     print(f"re-enriched {count} messages", file=sys.stderr)
     return 0
 
@@ -113,11 +119,9 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import enricher_for
     from connectors.base import WebhookError
     from connectors.email import parse_email, split_messages
-    from graph.database import Database
     from graph.ingest import ingest_events
 
-    if not settings.neo4j_uri:
-        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    if not _has_uri(settings):
         return 2
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     events, skipped = [], 0
@@ -129,24 +133,15 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
             print(f"skipped a message: {error.reason}", file=sys.stderr)
     enricher = enricher_for(settings)
 
-    async def run() -> tuple[int, int]:
-        assert settings.neo4j_uri is not None
-        db = Database.connect(
-            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
-        )
+    async def run(db: Database) -> tuple[int, int]:
         accepted = duplicates = 0
-        try:
-            for start in range(0, len(events), settings.max_batch):
-                result = await ingest_events(
-                    db, events[start : start + settings.max_batch], enricher
-                )
-                accepted += result.accepted
-                duplicates += result.duplicates
-        finally:
-            await db.close()
+        for start in range(0, len(events), settings.max_batch):
+            result = await ingest_events(db, events[start : start + settings.max_batch], enricher)
+            accepted += result.accepted
+            duplicates += result.duplicates
         return accepted, duplicates
 
-    accepted, duplicates = asyncio.run(run()) if events else (0, 0)
+    accepted, duplicates = _with_database(settings, run) if events else (0, 0)
     print(
         f"emails: {accepted} stored, {duplicates} already known, {skipped} skipped", file=sys.stderr
     )
@@ -163,8 +158,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
 
-    if not settings.neo4j_uri:
-        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    if not _has_uri(settings):
         return 2
     app = create_app(settings, dev=args.dev)
     mode = " (dev: GraphiQL on)" if args.dev else ""

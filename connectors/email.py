@@ -20,10 +20,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from pydantic import SecretStr
-
-from connectors._common import secret
-from connectors._signatures import require_equal
+from connectors._bearer import BearerTokenWebhook
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput
 
@@ -130,29 +127,8 @@ def parse_email(raw: bytes, channel: str = "email") -> EventInput:
 
 
 @dataclass
-class EmailConnector:
-    token: SecretStr | None
-    insecure: bool = False
+class EmailConnector(BearerTokenWebhook):
     channel: str = "email"
-
-    @property
-    def enabled(self) -> bool:
-        return self.insecure or secret(self.token) is not None
-
-    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
-        return None
-
-    def verify(self, request: WebhookRequest) -> None:
-        token = secret(self.token)
-        if token is None and self.insecure:
-            return
-        assert token is not None
-        given = request.headers.get("authorization", "")
-        require_equal(
-            given.removeprefix("Bearer ") if given.startswith("Bearer ") else None,
-            token,
-            "bearer token",
-        )
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         if request.headers.get("content-type", "").split(";")[0].strip() != "message/rfc822":

@@ -20,9 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import SecretStr
-
-from connectors._common import from_iso, need, secret
+from connectors._bearer import BearerTokenWebhook
+from connectors._common import from_iso, need
 from connectors._signatures import require_equal
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput
@@ -114,29 +113,8 @@ class AlexaConnector:
 
 
 @dataclass
-class DialogflowConnector:
-    token: SecretStr | None
-    insecure: bool = False
+class DialogflowConnector(BearerTokenWebhook):
     channel: str = "dialogflow"
-
-    @property
-    def enabled(self) -> bool:
-        return self.insecure or secret(self.token) is not None
-
-    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
-        return None
-
-    def verify(self, request: WebhookRequest) -> None:
-        token = secret(self.token)
-        if token is None and self.insecure:
-            return
-        assert token is not None
-        given = request.headers.get("authorization", "")
-        require_equal(
-            given.removeprefix("Bearer ") if given.startswith("Bearer ") else None,
-            token,
-            "bearer token",
-        )
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         data = request.json_object()

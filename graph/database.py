@@ -33,5 +33,14 @@ class Database:
         )
         return cls(driver, name, settings)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database NEO4J_URI (+ user, password, database) points at."""
+        if not settings.neo4j_uri:
+            raise ValueError("NEO4J_URI is not set (run `threadline neo4j start` and export it)")
+        return cls.connect(
+            settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
+        )
+
     async def close(self) -> None:
         await self.driver.close()

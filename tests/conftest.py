@@ -58,10 +58,7 @@ def settings(neo4j_target: Neo4jTarget) -> Settings:
 
 
 def _connect(settings: Settings) -> Database:
-    assert settings.neo4j_uri is not None
-    return Database.connect(
-        settings.neo4j_uri, settings.neo4j_auth(), settings.neo4j_database, settings
-    )
+    return Database.from_settings(settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,34 @@
+"""Webhooks authenticated by a shared bearer token (inbound email, Dialogflow)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from connectors._common import secret
+from connectors._signatures import require_equal
+from connectors.base import WebhookReply, WebhookRequest
+
+
+@dataclass
+class BearerTokenWebhook:
+    token: SecretStr | None
+    insecure: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.insecure or secret(self.token) is not None
+
+    def handshake(self, request: WebhookRequest) -> WebhookReply | None:
+        return None
+
+    def verify(self, request: WebhookRequest) -> None:
+        """`Authorization: Bearer <token>`, compared in constant time."""
+        token = secret(self.token)
+        if token is None and self.insecure:
+            return
+        assert token is not None
+        given = request.headers.get("authorization", "")
+        bearer = given.removeprefix("Bearer ") if given.startswith("Bearer ") else None
+        require_equal(bearer, token, "bearer token")
