@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from neo4j.exceptions import ConstraintError
 
 import cypher
-from graph.annotations import annotate, message_fields, relationship_rows, write_relationships
+from graph.annotations import annotate, message_fields, relationship_rows
 from graph.errors import NotFoundError
 from graph.events import EventInput, ValidEvent, validate_batch
 from graph.records import native_time, to_millis
@@ -67,8 +67,8 @@ async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> list[di
     return [record.data() async for record in result]
 
 
-async def _lock_senders(tx: AsyncManagedTransaction, events: list[ValidEvent]) -> dict[str, str]:
-    """identity key -> user id, creating identities/users; locks the users (sorted: no deadlock)."""
+def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
+    """One row per sender, in key order (users are locked in this order: no deadlock)."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         source = event.source
@@ -83,14 +83,10 @@ async def _lock_senders(tx: AsyncManagedTransaction, events: list[ValidEvent]) -
                 "newUserId": new_id("usr"),
             },
         )
-    ordered = [rows[key] for key in sorted(rows)]
-    records = await _run(tx, "ingest/merge_identities", identities=ordered)
-    return {r["key"]: r["userId"] for r in records}
+    return [rows[key] for key in sorted(rows)]
 
 
-async def _lock_threads(
-    tx: AsyncManagedTransaction, events: list[ValidEvent]
-) -> dict[str, KnownSession]:
+def _thread_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         if (key := event.source.thread_key) is not None:
@@ -103,43 +99,59 @@ async def _lock_threads(
                     "at": to_millis(event.at),
                 },
             )
-    if not rows:
-        return {}
-    records = await _run(tx, "ingest/merge_threads", threads=[rows[k] for k in sorted(rows)])
-    return {
-        r["key"]: KnownSession(r["sessionId"], r["status"], "")
-        for r in records
-        if r["sessionId"] is not None
-    }
+    return [rows[key] for key in sorted(rows)]
 
 
-async def _graph_state(
-    tx: AsyncManagedTransaction,
-    events: list[ValidEvent],
-    users: dict[str, str],
-    threads: dict[str, KnownSession],
-) -> GraphState:
-    state = GraphState(thread_sessions=threads)
-    explicit = sorted({e.source.session_id for e in events if e.source.session_id is not None})
-    if explicit:
-        records = await _run(tx, "ingest/find_sessions", sessionIds=explicit)
-        state.explicit = {r["id"]: KnownSession(r["id"], r["status"], r["userId"]) for r in records}
-        for event in events:
-            wanted = event.source.session_id
-            if wanted is not None and wanted not in state.explicit:
-                raise NotFoundError(
-                    f"events[{event.index}].sessionId: no session {wanted!r}",
-                    index=event.index,
-                    field="sessionId",
-                )
-    records = await _run(tx, "ingest/user_sessions", userIds=sorted(set(users.values())))
-    for r in records:
+@dataclass
+class _Prepared:
+    users: dict[str, str]  # identity key -> user id
+    replayed: dict[str, IngestedEvent]
+    state: GraphState
+
+
+async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Prepared:
+    """Lock the senders' users and the threads, and read all that session planning needs."""
+    explicit = sorted({e.source.session_id for e in batch if e.source.session_id is not None})
+    [row] = await _run(
+        tx,
+        "ingest/prepare",
+        identities=_identity_rows(batch),
+        threads=_thread_rows(batch),
+        eventIds=sorted({e.source.event_id for e in batch}),
+        sessionIds=explicit,
+    )
+    state = GraphState(
+        explicit={
+            r["id"]: KnownSession(r["id"], r["status"], r["userId"]) for r in row["explicit"]
+        },
+        thread_sessions={
+            r["key"]: KnownSession(r["sessionId"], r["status"], "")
+            for r in row["threads"]
+            if r["sessionId"] is not None
+        },
+    )
+    for r in row["userSessions"]:
         if r["openId"] is not None:
             state.open_by_user[r["userId"]] = r["openId"]
         closed_at = native_time(r["closedAt"])
         if r["closedId"] is not None and closed_at is not None:
             state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], closed_at)
-    return state
+    replayed = {
+        r["eventId"]: IngestedEvent(r["eventId"], r["sessionId"], r["messageId"], r["seq"], False)
+        for r in row["stored"]
+    }
+    return _Prepared({r["key"]: r["userId"] for r in row["users"]}, replayed, state)
+
+
+def _check_explicit_sessions(events: list[ValidEvent], state: GraphState) -> None:
+    for event in events:
+        wanted = event.source.session_id
+        if wanted is not None and wanted not in state.explicit:
+            raise NotFoundError(
+                f"events[{event.index}].sessionId: no session {wanted!r}",
+                index=event.index,
+                field="sessionId",
+            )
 
 
 def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict[str, Any]]:
@@ -176,8 +188,6 @@ async def _write(
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     messages: list[dict[str, Any]] = []
-    mentions: list[dict[str, Any]] = []
-    intents: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     results: list[IngestedEvent] = []
     # one row per (session, key): Cypher would evaluate the LWW filter for all rows before any SET
@@ -200,14 +210,13 @@ async def _write(
             message_id, seq = new_id("msg"), next_seq[session_id]
             next_seq[session_id] += 1
             annotation = annotations.get(event.index)
+            mentions, expressed = relationship_rows(message_id, annotation, event.at)
             messages.append(
                 row
                 | {"id": message_id, "seq": seq, "text": source.text}
                 | message_fields(annotation)
+                | {"mentions": mentions, "expressed": expressed}
             )
-            more_mentions, more_intents = relationship_rows(message_id, annotation, event.at)
-            mentions += more_mentions
-            intents += more_intents
         else:
             others.append(row)
         for key, value in event.attributes.items():
@@ -224,8 +233,6 @@ async def _write(
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
     if messages:
         await _run(tx, "ingest/create_messages", messages=messages)
-        await _run(tx, "ingest/link_messages", messages=[m for m in messages if m["seq"] > 1])
-        await write_relationships(tx, mentions, intents)
     if others:
         await _run(tx, "ingest/create_events", events=others)
     if attributes:
@@ -240,15 +247,8 @@ async def _ingest_tx(
     annotations: dict[int, Annotation | None],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
-    users = await _lock_senders(tx, batch)
-    threads = await _lock_threads(tx, batch)
-    stored = await _run(
-        tx, "ingest/find_events", eventIds=sorted({e.source.event_id for e in batch})
-    )
-    replayed = {
-        r["eventId"]: IngestedEvent(r["eventId"], r["sessionId"], r["messageId"], r["seq"], False)
-        for r in stored
-    }
+    prepared = await _prepare(tx, batch)
+    users, replayed = prepared.users, prepared.replayed
     fresh: list[ValidEvent] = []
     seen: set[str] = set(replayed)
     for event in batch:  # the first occurrence of an id inside the batch is the one written
@@ -257,7 +257,8 @@ async def _ingest_tx(
             fresh.append(event)
     written: dict[str, IngestedEvent] = {}
     if fresh:
-        state = await _graph_state(tx, fresh, users, threads)
+        state = prepared.state
+        _check_explicit_sessions(fresh, state)
         routable = [
             Routable(users[e.source.identity_key], e.at, e.source.session_id, e.source.thread_key)
             for e in fresh

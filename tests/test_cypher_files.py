@@ -17,7 +17,7 @@ QUERIES = [name for name in cypher.names() if not name.startswith(("schema/", "a
 
 
 def test_there_are_query_files_to_check() -> None:
-    assert "ingest/merge_identities" in QUERIES
+    assert "ingest/prepare" in QUERIES
     assert "context/session_context" in QUERIES
 
 

@@ -1,12 +1,32 @@
-// The utterances of a batch, each in its session with its reserved sequence number and the
-// message-level enrichment (sentiment, intent names, the version of the pipeline that made them).
+// The utterances of a batch in one statement: each message in its session with its reserved
+// sequence number and message-level enrichment (sentiment, intent names, pipeline version), the
+// entities it mentions and the intents it expresses, and the NEXT link from the message before it
+// (created earlier in this statement or already stored).
 UNWIND $messages AS row
 MATCH (s:Session {id: row.sessionId})
 CREATE (m:Message {
   id: row.id, eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role, text: row.text,
-  at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}), seq: row.seq, metadata: row.metadata,
+  at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}),
+  seq: row.seq, metadata: row.metadata,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
   enrichmentVersion: row.enrichmentVersion
 })
 CREATE (m)-[:IN]->(s)
+WITH m, row
+CALL (m, row) {
+  UNWIND row.mentions AS mention
+  MERGE (e:Entity {key: mention.key})
+    ON CREATE SET e.type = mention.type, e.value = mention.value,
+                  e.createdAt = datetime({epochMillis: mention.at})
+  CREATE (m)-[:MENTIONS {start: mention.start, end: mention.end, text: mention.text}]->(e)
+}
+CALL (m, row) {
+  UNWIND row.expressed AS intent
+  MERGE (i:Intent {name: intent.name})
+  CREATE (m)-[:EXPRESSES {confidence: intent.confidence}]->(i)
+}
+WITH m, row
+WHERE row.seq > 1
+MATCH (previous:Message {sessionId: row.sessionId, seq: row.seq - 1})
+CREATE (previous)-[:NEXT]->(m)

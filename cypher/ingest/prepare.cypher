@@ -1,0 +1,68 @@
+// Everything session resolution needs, locked and read in one round trip (subqueries run in order):
+// 1. identities -> users, created when new (a new identity naming an existing session joins that
+//    session's owner); each user's write lock is taken, so one person's batches resolve in turn;
+// 2. the batch's platform threads, locked, with the session each is mapped to;
+// 3. replayed event ids (read under those locks, so a concurrent retry sees the first copy);
+// 4. sessions named explicitly: status and owner;
+// 5. each user's most recent open (ACTIVE/IDLE) session and most recently closed one.
+CALL () {
+  UNWIND $identities AS row
+  MERGE (i:Identity {key: row.key})
+    ON CREATE SET i.channel = row.channel, i.externalId = row.externalId,
+                  i.createdAt = datetime({epochMillis: row.at})
+  WITH i, row
+  OPTIONAL MATCH (i)-[:IDENTIFIES]->(known:User)
+  OPTIONAL MATCH (:Session {id: row.sessionId})<-[:HAS_SESSION]-(owner:User)
+  WITH i, row, coalesce(known, owner) AS existing
+  MERGE (u:User {id: coalesce(existing.id, row.newUserId)})
+    ON CREATE SET u.createdAt = datetime({epochMillis: row.at})
+  MERGE (i)-[:IDENTIFIES]->(u)
+  SET u._lock = true
+  REMOVE u._lock
+  RETURN collect({key: row.key, userId: u.id}) AS users
+}
+CALL () {
+  UNWIND $threads AS row
+  MERGE (t:Thread {key: row.key})
+    ON CREATE SET t.channel = row.channel, t.nativeId = row.nativeId,
+                  t.createdAt = datetime({epochMillis: row.at})
+  SET t._lock = true
+  REMOVE t._lock
+  WITH t, row
+  OPTIONAL MATCH (t)-[:IN]->(s:Session)
+  RETURN collect({key: row.key, sessionId: s.id, status: s.status}) AS threads
+}
+CALL () {
+  UNWIND $eventIds AS eventId
+  OPTIONAL MATCH (m:Message {eventId: eventId})
+  OPTIONAL MATCH (e:Event {eventId: eventId})
+  WITH eventId, m, coalesce(m, e) AS found
+  WHERE found IS NOT NULL
+  RETURN collect({eventId: eventId, sessionId: found.sessionId, messageId: m.id, seq: m.seq})
+    AS stored
+}
+CALL () {
+  UNWIND $sessionIds AS id
+  MATCH (s:Session {id: id})<-[:HAS_SESSION]-(owner:User)
+  RETURN collect({id: s.id, status: s.status, userId: owner.id}) AS explicit
+}
+CALL (users) {
+  UNWIND users AS entry
+  WITH DISTINCT entry.userId AS userId
+  MATCH (u:User {id: userId})
+  CALL (u) {
+    OPTIONAL MATCH (u)-[:HAS_SESSION]->(s:Session)
+    WHERE s.status IN ['ACTIVE', 'IDLE']
+    WITH s ORDER BY s.lastActivityAt DESC LIMIT 1
+    RETURN s.id AS openId
+  }
+  CALL (u) {
+    OPTIONAL MATCH (u)-[:HAS_SESSION]->(s:Session)
+    WHERE s.status IN ['CLOSED', 'ARCHIVED']
+    WITH s, coalesce(s.closedAt, s.lastActivityAt) AS endedAt ORDER BY endedAt DESC LIMIT 1
+    RETURN s.id AS closedId, endedAt.epochMillis AS closedAt
+  }
+  RETURN collect({userId: userId, openId: openId, closedId: closedId, closedAt: closedAt})
+    AS userSessions
+}
+RETURN users, threads, stored, explicit, userSessions
