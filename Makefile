@@ -34,8 +34,12 @@ test: lint
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner,bench]'
+	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.redis_baseline
+	$(BIN)/python -m bench.scale
 
 neo4j-start: install
 	@$(BIN)/threadline neo4j start

@@ -1,0 +1,128 @@
+"""baseline-redis: the same workload on a minimal Redis session store — a list per session and a
+user → session key, the pattern most chat stacks use (e.g. Rasa's Redis tracker store) — to show
+what a user would otherwise pick. No enrichment, no cross-channel identity, no entities.
+
+    .venv/bin/python -m bench.redis_baseline [--users 300] [--messages 20] [--duration 8]
+
+Starts its own `redis-server` (Debian package; `make bench` installs it) on a free loopback port,
+without persistence. Writes bench/results/redis.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bench.api import Latencies, closed_loop
+from bench.workload import conversation
+from graph.local_server import free_port
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def start_redis(port: int, folder: str) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+    return subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def run(port: int, users: int, length: int, duration: float) -> list[dict[str, Any]]:
+    client = aioredis.Redis(port=port, decode_responses=False)
+    for _ in range(100):
+        try:
+            await client.ping()
+            break
+        except Exception:
+            await asyncio.sleep(0.05)
+    rows: list[dict[str, Any]] = []
+    events = [e for u in range(users) for e in conversation(u, length, "redis", 0)]
+    began = time.perf_counter()
+    for start in range(0, len(events), 100):  # batches of 100, as ingest-batch
+        pipe = client.pipeline(transaction=True)
+        for event in events[start : start + 100]:
+            user = str(event["eventId"]).rsplit("-m", 1)[0]
+            pipe.set(f"user:{event['channel']}:{event['externalUserId']}", user)
+            pipe.rpush(f"session:{user}", json.dumps(event))
+        await pipe.execute()
+    elapsed = time.perf_counter() - began
+    rows.append(
+        {
+            "scenario": "baseline-redis ingest-batch",
+            "clients": 1,
+            "per_second": round(len(events) / elapsed, 1),
+        }
+    )
+    rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
+    identities = [(str(e["channel"]), str(e["externalUserId"])) for e in events[::length]]
+
+    async def single(n: int) -> None:
+        channel, external = rng.choice(identities)
+        user = await client.get(f"user:{channel}:{external}")
+        session = f"session:{user.decode() if user else ''}"
+        await client.rpush(session, json.dumps({"n": n, "text": "any update?"}))
+
+    rows.append((await closed_loop(16, duration, single)).row("baseline-redis single", 16))
+
+    async def read(n: int) -> None:
+        channel, external = rng.choice(identities)
+        user = await client.get(f"user:{channel}:{external}")
+        await client.lrange(f"session:{user.decode() if user else ''}", -20, -1)
+
+    for clients in (1, 8, 32):
+        latencies: Latencies = await closed_loop(clients, duration, read)
+        rows.append(latencies.row("baseline-redis context", clients))
+    await client.aclose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=8.0)
+    args = parser.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="threadline-redis-") as folder:
+        server = start_redis(port, folder)
+        try:
+            rows = asyncio.run(run(port, args.users, args.messages, args.duration))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    for row in rows:
+        extra = "".join(f"  {k} {row[k]}" for k in ("p50_ms", "p95_ms", "p99_ms") if k in row)
+        name, clients, rate = row["scenario"], row["clients"], row["per_second"]
+        print(f"{name:<30} clients {clients:>3}  per s {rate:>9}{extra}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "redis.json").write_text(json.dumps({"results": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
