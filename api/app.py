@@ -21,6 +21,7 @@ from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
 from connectors.registry import build_connectors
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
+from graph.batcher import IngestBatcher
 from graph.database import Database
 from graph.schema import migrate, missing_schema
 from graph.settings import Settings
@@ -29,13 +30,13 @@ log = logging.getLogger("threadline.api")
 
 
 class ThreadlineGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, db: Database, enricher: Enricher | None, *, graphiql: bool) -> None:
+    def __init__(self, db: Database, batcher: IngestBatcher, *, graphiql: bool) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
         self.db = db
-        self.enricher = enricher
+        self.batcher = batcher
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        return RequestContext(self.db, self.enricher)
+        return RequestContext(self.db, self.batcher)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -88,13 +89,14 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     enricher = enricher_for(settings)
     if enricher is not None:
         log.info("enrichment: %s", enricher.version)
-    graphql = ThreadlineGraphQL(db, enricher, graphiql=dev)
+    batcher = IngestBatcher(db, enricher)  # group commit for every write path
+    graphql = ThreadlineGraphQL(db, batcher, graphiql=dev)
     connectors = build_connectors(settings)
     enabled = sorted(name for name, c in connectors.items() if c.enabled)
     if settings.insecure_webhooks:
         log.warning("THREADLINE_INSECURE_WEBHOOKS=1: webhooks accept UNSIGNED requests")
     log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
-    webhooks = WebhookEndpoint(connectors, db, enricher, settings.webhook_max_bytes)
+    webhooks = WebhookEndpoint(connectors, batcher, settings.webhook_max_bytes)
     return Starlette(
         routes=[
             Route("/healthz", healthz),

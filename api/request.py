@@ -12,7 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from graph.users import get_users
 
 if TYPE_CHECKING:
-    from enrichment.pipeline import Enricher
+    from graph.batcher import IngestBatcher
     from graph.database import Database
     from graph.records import UserRecord
 
@@ -30,7 +30,7 @@ class RequestContext:
     """What resolvers see as `info.context`."""
 
     db: Database
-    enricher: Enricher | None = None
+    ingest: IngestBatcher
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     users: DataLoader[str, UserRecord | None] = field(init=False)
 

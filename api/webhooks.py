@@ -17,12 +17,10 @@ from starlette.responses import JSONResponse, Response
 
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.errors import ThreadlineError
-from graph.ingest import ingest_events
 
 if TYPE_CHECKING:
     from connectors.base import Connector
-    from enrichment.pipeline import Enricher
-    from graph.database import Database
+    from graph.batcher import IngestBatcher
 
 log = logging.getLogger("threadline.webhooks")
 
@@ -52,15 +50,10 @@ class WebhookEndpoint:
     """One Starlette endpoint serving every connector."""
 
     def __init__(
-        self,
-        connectors: dict[str, Connector],
-        db: Database,
-        enricher: Enricher | None,
-        max_bytes: int,
+        self, connectors: dict[str, Connector], batcher: IngestBatcher, max_bytes: int
     ) -> None:
         self.connectors = connectors
-        self.db = db
-        self.enricher = enricher
+        self.batcher = batcher
         self.max_bytes = max_bytes
 
     async def handle(self, request: Request) -> Response:
@@ -84,7 +77,7 @@ class WebhookEndpoint:
             events = connector.parse(incoming)
             stored: list[Stored] = []
             if events:
-                result = await ingest_events(self.db, events, self.enricher)
+                result = await self.batcher.ingest(events)
                 stored = [
                     Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
                 ]

@@ -6,7 +6,6 @@ import strawberry
 
 from api.events.types import EventInput, IngestResult
 from api.request import Info
-from graph.ingest import ingest_events
 
 
 @strawberry.type
@@ -16,6 +15,5 @@ class EventMutations:
         "A replayed eventId returns its original result with duplicate: true."
     )
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
-        batch = [event.to_graph() for event in events]
-        result = await ingest_events(info.context.db, batch, info.context.enricher)
+        result = await info.context.ingest.ingest([event.to_graph() for event in events])
         return IngestResult.from_result(result)

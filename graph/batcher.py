@@ -1,0 +1,111 @@
+"""Group commit for ingestion: requests that arrive while a write is in flight go together in the
+next transaction.
+
+Each single-event request otherwise pays a whole transaction (round trips and a log fsync); under
+load most of that is waiting. The batcher adds no delay when idle — a lone request is written at
+once — and under load turns N concurrent requests into one batch. Each request still gets exactly
+its own results, in its own order, and its own errors:
+- validation runs per request before batching, so a bad request fails alone;
+- if a combined batch fails with an expected error (e.g. one request names an unknown session),
+  each request is retried on its own, so only the faulty one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from graph.errors import ThreadlineError
+from graph.events import EventInput, validate_batch
+from graph.ingest import IngestResult, ingest_events
+
+if TYPE_CHECKING:
+    from enrichment.pipeline import Enricher
+    from graph.database import Database
+
+
+@dataclass
+class _Pending:
+    events: list[EventInput]
+    done: asyncio.Future[IngestResult] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+def _resolve(item: _Pending, result: IngestResult | BaseException) -> None:
+    if item.done.done():  # the caller went away (cancelled): nothing to tell
+        return
+    if isinstance(result, BaseException):
+        item.done.set_exception(result)
+    else:
+        item.done.set_result(result)
+
+
+def _split(result: IngestResult, sizes: list[int]) -> list[IngestResult]:
+    parts, start = [], 0
+    for size in sizes:
+        chunk = result.results[start : start + size]
+        duplicates = sum(r.duplicate for r in chunk)
+        parts.append(IngestResult(len(chunk) - duplicates, duplicates, chunk))
+        start += size
+    return parts
+
+
+class IngestBatcher:
+    """One per process (and event loop); `ingest` is a drop-in for `ingest_events`."""
+
+    def __init__(self, db: Database, enricher: Enricher | None) -> None:
+        self.db = db
+        self.enricher = enricher
+        self.queue: list[_Pending] = []
+        self.worker: asyncio.Task[None] | None = None
+
+    async def ingest(self, events: list[EventInput]) -> IngestResult:
+        validate_batch(events, self.db.settings)  # a bad request fails alone, before batching
+        pending = _Pending(list(events))
+        self.queue.append(pending)
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.create_task(self._drain())
+        return await pending.done
+
+    def _take(self) -> list[_Pending]:
+        """As many waiting requests as fit in one batch (at least one)."""
+        taken: list[_Pending] = []
+        size = 0
+        limit = self.db.settings.max_batch
+        while self.queue and (not taken or size + len(self.queue[0].events) <= limit):
+            item = self.queue.pop(0)
+            taken.append(item)
+            size += len(item.events)
+        return taken
+
+    async def _drain(self) -> None:
+        while self.queue:
+            group = self._take()
+            try:
+                await self._write(group)
+            except BaseException as error:  # never leave a caller waiting
+                for item in group:
+                    _resolve(item, error)
+                if not isinstance(error, Exception):
+                    raise
+
+    async def _write(self, group: list[_Pending]) -> None:
+        combined = [event for item in group for event in item.events]
+        try:
+            result = await ingest_events(self.db, combined, self.enricher)
+        except ThreadlineError:
+            if len(group) == 1:
+                raise
+            await self._one_by_one(group)
+            return
+        for item, part in zip(group, _split(result, [len(i.events) for i in group]), strict=True):
+            _resolve(item, part)
+
+    async def _one_by_one(self, group: list[_Pending]) -> None:
+        for item in group:
+            try:
+                _resolve(item, await ingest_events(self.db, item.events, self.enricher))
+            except ThreadlineError as error:
+                _resolve(item, error)

@@ -1,0 +1,83 @@
+"""Group commit: concurrent requests share transactions, yet each gets exactly its own results
+and its own errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from neo4j import Driver
+
+from graph.batcher import IngestBatcher
+from graph.database import Database
+from graph.errors import BadInputError, NotFoundError
+from graph.events import EventInput
+from graph.ingest import ingest_events
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+async def test_concurrent_requests_get_their_own_results_in_order(
+    db: Database, driver: Driver, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batcher = IngestBatcher(db, None)
+    calls = 0
+    original = ingest_events
+
+    async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr("graph.batcher.ingest_events", counting)
+    requests = [
+        [
+            EventInput(f"{uid}-{r}-{n}", "web", f"{uid}-user-{r % 4}", text=f"r{r} n{n}")
+            for n in range(3)
+        ]
+        for r in range(24)
+    ]
+    results = await asyncio.gather(*(batcher.ingest(events) for events in requests))
+    assert calls < len(requests)  # requests were grouped into fewer transactions
+    for events, result in zip(requests, results, strict=True):
+        assert [r.event_id for r in result.results] == [e.event_id for e in events]
+        assert (result.accepted, result.duplicates) == (3, 0)
+        seqs = [r.seq or 0 for r in result.results]
+        assert seqs == sorted(seqs)  # a request's own events keep their order in the session
+    for user in range(4):
+        stored, _, _ = driver.execute_query(
+            "MATCH (:Identity {key: $k})-[:IDENTIFIES]->(:User)-[:HAS_SESSION]->(s:Session) "
+            "MATCH (m:Message {sessionId: s.id}) RETURN count(m) AS n, max(m.seq) AS top",
+            k=f"web:{uid}-user-{user}",
+        )
+        assert stored[0]["n"] == stored[0]["top"] == 18  # 6 requests x 3 events, seq 1..18
+
+
+async def test_a_bad_request_fails_alone(db: Database, uid: str) -> None:
+    batcher = IngestBatcher(db, None)
+    good = [EventInput(f"{uid}-ok-{n}", "sms", f"{uid}-a", text="hi") for n in range(2)]
+    invalid = [EventInput(f"{uid}-bad", "SMS!", f"{uid}-b", text="hi")]
+    unknown = [EventInput(f"{uid}-lost", "sms", f"{uid}-c", session_id=f"nope-{uid}", text="hi")]
+    outcomes = await asyncio.gather(
+        batcher.ingest(good),
+        batcher.ingest(invalid),
+        batcher.ingest(unknown),
+        batcher.ingest([EventInput(f"{uid}-ok-2", "sms", f"{uid}-d", text="yo")]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[1], BadInputError)
+    assert isinstance(outcomes[2], NotFoundError)
+    assert not isinstance(outcomes[0], BaseException)
+    assert outcomes[0].accepted == 2
+    assert not isinstance(outcomes[3], BaseException)
+    assert outcomes[3].accepted == 1
+
+
+async def test_the_same_event_in_two_concurrent_requests_is_stored_once(
+    db: Database, uid: str
+) -> None:
+    batcher = IngestBatcher(db, None)
+    event = EventInput(f"{uid}-once", "whatsapp", f"{uid}-w", text="retry storm")
+    first, second = await asyncio.gather(batcher.ingest([event]), batcher.ingest([event]))
+    assert sorted([first.duplicates, second.duplicates]) == [0, 1]
+    assert first.results[0].message_id == second.results[0].message_id
