@@ -1,11 +1,11 @@
 """The write path: a validated batch of events stored in one transaction, idempotently.
 
 Inside one managed transaction (retried by the driver on transient errors, so it is side-effect
-free): lock the senders' users and the batch's threads → find replayed event ids → check explicit
-sessions → read the users' open/closed sessions → plan sessions (pure) → create sessions, map
-threads, reserve `seq` ranges under each session's lock, write messages with their enrichment
-(MENTIONS, EXPRESSES), the NEXT chain, text-less events and attributes. Every step is one `UNWIND`
-round trip over the whole batch. Enrichment itself runs before the transaction (pure CPU work).
+free), in four round trips: `ingest/prepare` locks the senders' users and the batch's threads and
+reads the replayed event ids, explicit sessions and the users' open/closed sessions → sessions are
+planned in pure Python → new sessions and thread moves are written → `seq` ranges are reserved
+under each session's lock → messages with their MENTIONS, EXPRESSES and NEXT link (one statement),
+then text-less events and attributes. Enrichment runs before the transaction (pure CPU work).
 """
 
 from __future__ import annotations
