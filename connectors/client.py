@@ -12,12 +12,11 @@ batch that did land the first time comes back as duplicates, never twice.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from graph.events import EventInput
+from graph.events import EventInput, IngestedEvent, IngestResult
 
 INGEST = """
 mutation Ingest($events: [EventInput!]!) {
@@ -49,22 +48,6 @@ class ThreadlineAPIError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.extensions = extensions
-
-
-@dataclass(frozen=True)
-class IngestedEvent:
-    event_id: str
-    session_id: str
-    message_id: str | None
-    seq: int | None
-    duplicate: bool
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    accepted: int
-    duplicates: int
-    results: list[IngestedEvent]
 
 
 def event_variables(event: EventInput) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from graph.errors import ThreadlineError
-from graph.events import EventInput, validate_batch
-from graph.ingest import IngestResult, ingest_events
+from graph.events import EventInput, IngestResult, validate_batch
+from graph.ingest import ingest_events
 
 if TYPE_CHECKING:
     from enrichment.pipeline import Enricher

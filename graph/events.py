@@ -70,6 +70,26 @@ class ValidEvent:
         return self.source.text is not None
 
 
+@dataclass(frozen=True)
+class IngestedEvent:
+    """Where one event landed; `duplicate` when its `eventId` had been stored before."""
+
+    event_id: str
+    session_id: str
+    message_id: str | None
+    seq: int | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of one `ingestEvents` call; `results` in input order."""
+
+    accepted: int
+    duplicates: int
+    results: list[IngestedEvent]
+
+
 def _fail(index: int, name: str, problem: str) -> BadInputError:
     return BadInputError(f"events[{index}].{name}: {problem}", index=index, field=name)
 

@@ -20,7 +20,7 @@ from neo4j.exceptions import ConstraintError
 import cypher
 from graph.annotations import annotate, message_fields, relationship_rows
 from graph.errors import NotFoundError
-from graph.events import EventInput, ValidEvent, validate_batch
+from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
 from graph.records import native_time, to_millis
 from graph.session_resolution import (
     ClosedSession,
@@ -38,24 +38,6 @@ if TYPE_CHECKING:
     from graph.database import Database
 
 CONSTRAINT_RACE_RETRIES = 3
-
-
-@dataclass(frozen=True)
-class IngestedEvent:
-    """Where one event landed; `duplicate` when its `eventId` had been stored before."""
-
-    event_id: str
-    session_id: str
-    message_id: str | None
-    seq: int | None
-    duplicate: bool
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    accepted: int
-    duplicates: int
-    results: list[IngestedEvent]
 
 
 def new_id(prefix: str) -> str:

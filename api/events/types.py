@@ -11,7 +11,7 @@ from api.scalars import JSON, Role
 from graph.events import EventInput as GraphEventInput
 
 if TYPE_CHECKING:
-    from graph.ingest import IngestResult as GraphIngestResult
+    from graph.events import IngestResult as GraphIngestResult
 
 
 @strawberry.input(description="Something that happened on a channel; usually an utterance.")
