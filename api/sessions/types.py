@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
+from graph.attributes import session_attributes
 from graph.sessions import session_messages
 
 if TYPE_CHECKING:
@@ -112,6 +113,10 @@ class Session:
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None
+
+    @strawberry.field(description="The session's attributes as one JSON object.")
+    async def attributes(self, info: Info) -> JSON:
+        return cast(JSON, await session_attributes(info.context.db, str(self.id)))
 
     @strawberry.field(description="The last `last` messages, oldest first, across channels.")
     async def messages(self, info: Info, last: int = 20) -> list[Message]:

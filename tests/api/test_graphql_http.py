@@ -332,3 +332,26 @@ def test_enrichment_is_visible_on_messages_and_context(gql: GraphQLClient, uid: 
     assert body["sentimentTrend"] == [
         {"seq": 1, "channel": "web", "sentiment": message["sentiment"]}
     ]
+
+
+def test_set_session_attributes_with_expected_version(gql: GraphQLClient, uid: str) -> None:
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"},
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    mutation = (
+        "mutation($s: ID!, $a: JSON!, $v: Int) { setSessionAttributes(sessionId: $s, "
+        'attributes: $a, expectedVersion: $v, channel: "web") { version attributes } }'
+    )
+    first = data(gql(mutation, s=result["sessionId"], a={"plan": "gold"}, v=0))
+    assert first["setSessionAttributes"] == {"version": 1, "attributes": {"plan": "gold"}}
+    stale = error_of(gql(mutation, s=result["sessionId"], a={"plan": "basic"}, v=0))
+    assert stale["extensions"]["code"] == "CONFLICT"
+    assert stale["extensions"]["version"] == 1
+    assert stale["extensions"]["attributes"] == {"plan": "gold"}
+    bad = error_of(gql(mutation, s=result["sessionId"], a={"no spaces": 1}, v=None))
+    assert bad["extensions"]["code"] == "BAD_INPUT"
