@@ -59,6 +59,7 @@ class SessionRecord:
     version: int
     channels: list[str]
     continues: str | None
+    handler_id: str | None = None
 
     @classmethod
     def from_row(
@@ -75,6 +76,7 @@ class SessionRecord:
             version=session["version"],
             channels=list(session.get("channels") or []),
             continues=continues,
+            handler_id=session.get("handlerId"),
         )
 
 

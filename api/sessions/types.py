@@ -10,6 +10,7 @@ import strawberry
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
+from graph.handoffs import session_handoffs
 from graph.sessions import session_messages
 
 if TYPE_CHECKING:
@@ -77,6 +78,15 @@ class Message:
         )
 
 
+@strawberry.type(description="A session handed to an agent: from whom, to whom, why, when.")
+class Handoff:
+    from_agent_id: strawberry.ID | None
+    agent_id: strawberry.ID
+    agent_kind: str
+    reason: str | None
+    at: datetime
+
+
 @strawberry.type(description="One cross-channel conversation.")
 class Session:
     id: strawberry.ID
@@ -90,6 +100,9 @@ class Session:
     channels: list[str]
     continues_id: strawberry.ID | None = strawberry.field(
         description="The expired session this one picked up, if any."
+    )
+    handler_id: strawberry.ID | None = strawberry.field(
+        description="The agent (bot or human) handling the session now, if any."
     )
 
     @classmethod
@@ -105,6 +118,7 @@ class Session:
             version=record.version,
             channels=record.channels,
             continues_id=strawberry.ID(record.continues) if record.continues else None,
+            handler_id=strawberry.ID(record.handler_id) if record.handler_id else None,
         )
 
     @strawberry.field(description="The person this conversation is with.")
@@ -113,6 +127,19 @@ class Session:
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None
+
+    @strawberry.field(description="Every handoff of the session, oldest first.")
+    async def handoffs(self, info: Info) -> list[Handoff]:
+        return [
+            Handoff(
+                from_agent_id=strawberry.ID(h.from_agent_id) if h.from_agent_id else None,
+                agent_id=strawberry.ID(h.agent_id),
+                agent_kind=h.agent_kind,
+                reason=h.reason,
+                at=h.at,
+            )
+            for h in await session_handoffs(info.context.db, str(self.id))
+        ]
 
     @strawberry.field(description="The session's attributes as one JSON object.")
     async def attributes(self, info: Info) -> JSON:

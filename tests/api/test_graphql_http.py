@@ -355,3 +355,51 @@ def test_set_session_attributes_with_expected_version(gql: GraphQLClient, uid: s
     assert stale["extensions"]["attributes"] == {"plan": "gold"}
     bad = error_of(gql(mutation, s=result["sessionId"], a={"no spaces": 1}, v=None))
     assert bad["extensions"]["code"] == "BAD_INPUT"
+
+
+def test_handoffs_are_recorded_in_order_with_the_current_handler(
+    gql: GraphQLClient, uid: str
+) -> None:
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {
+                    "eventId": f"{uid}-1",
+                    "channel": "web",
+                    "externalUserId": uid,
+                    "text": "I want to speak to a human",
+                },
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    mutation = (
+        "mutation($s: ID!, $a: ID!, $r: String, $k: String!) { "
+        "handoff(sessionId: $s, agentId: $a, reason: $r, agentKind: $k) { "
+        "handlerId handoffs { fromAgentId agentId agentKind reason } } }"
+    )
+    data(gql(mutation, s=result["sessionId"], a=f"bot-{uid}", r="greeting", k="BOT"))
+    second = data(gql(mutation, s=result["sessionId"], a=f"human-{uid}", r="escalation", k="HUMAN"))
+    assert second["handoff"] == {
+        "handlerId": f"human-{uid}",
+        "handoffs": [
+            {
+                "fromAgentId": None,
+                "agentId": f"bot-{uid}",
+                "agentKind": "BOT",
+                "reason": "greeting",
+            },
+            {
+                "fromAgentId": f"bot-{uid}",
+                "agentId": f"human-{uid}",
+                "agentKind": "HUMAN",
+                "reason": "escalation",
+            },
+        ],
+    }
+    missing = error_of(gql(mutation, s="nope", a="x", r=None, k="HUMAN"))
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+    bad = error_of(gql(mutation, s=result["sessionId"], a=" ", r=None, k="HUMAN"))
+    assert bad["extensions"]["code"] == "BAD_INPUT"
+    wrong_kind = error_of(gql(mutation, s=result["sessionId"], a="x", r=None, k="ROBOT"))
+    assert wrong_kind["extensions"]["code"] == "BAD_INPUT"
