@@ -45,6 +45,7 @@ class EventInput:
     occurred_at: datetime | None = None
     attributes: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+    agent_id: str | None = None  # the bot or human agent who said a BOT/AGENT message
 
     @property
     def identity_key(self) -> str:
@@ -135,6 +136,9 @@ def validate_event(index: int, event: EventInput, settings: Settings, now: datet
     _check_id(index, "externalUserId", event.external_user_id, required=True)
     _check_id(index, "threadId", event.thread_id, required=False)
     _check_id(index, "sessionId", event.session_id, required=False)
+    _check_id(index, "agentId", event.agent_id, required=False)
+    if event.agent_id is not None and event.role not in (Role.BOT, Role.AGENT):
+        raise _fail(index, "agentId", "is only for BOT or AGENT messages")
     if event.text is not None and len(event.text.encode()) > settings.max_text_bytes:
         raise _fail(index, "text", f"must be at most {settings.max_text_bytes} bytes")
     at = _check_time(index, event.occurred_at, now, timedelta(seconds=settings.future_skew_seconds))

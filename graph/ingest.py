@@ -186,6 +186,7 @@ async def _write(
             "at": to_millis(event.at),
             "receivedAt": to_millis(now),
             "metadata": event.metadata_json,
+            "agentId": source.agent_id,
         }
         message_id, seq = None, None
         if event.is_message:

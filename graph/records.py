@@ -120,6 +120,7 @@ class MessageRecord:
     enrichment_version: str | None = None
     entities: list[MentionRecord] = field(default_factory=list)
     intents: list[IntentRecord] = field(default_factory=list)
+    agent_id: str | None = None
 
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> MessageRecord:
@@ -140,6 +141,7 @@ class MessageRecord:
             enrichment_version=row.get("enrichmentVersion"),
             entities=[MentionRecord.from_map(e) for e in row.get("entities") or []],
             intents=[IntentRecord(i["name"], i["confidence"]) for i in row.get("expressed") or []],
+            agent_id=row.get("agentId"),
         )
 
 

@@ -30,6 +30,9 @@ class EventInput:
     occurred_at: datetime | None = strawberry.field(default=None, description="Default: now.")
     attributes: JSON | None = strawberry.field(default=None, description="Session attributes.")
     metadata: JSON | None = strawberry.field(default=None, description="Device, locale, page...")
+    agent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The bot or human agent who said a BOT/AGENT message."
+    )
 
     def to_graph(self) -> GraphEventInput:
         return GraphEventInput(
@@ -44,6 +47,7 @@ class EventInput:
             # JSON objects are checked by validation; anything else is rejected there
             attributes=cast("dict[str, Any] | None", self.attributes),
             metadata=cast("dict[str, Any] | None", self.metadata),
+            agent_id=str(self.agent_id) if self.agent_id is not None else None,
         )
 
 

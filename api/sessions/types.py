@@ -51,6 +51,9 @@ class Message:
     enrichment_version: str | None
     entities: list[Mention]
     intents: list[MessageIntent]
+    agent_id: strawberry.ID | None = strawberry.field(
+        description="The bot or human agent who said it (BOT/AGENT messages)."
+    )
 
     @classmethod
     def from_record(cls, record: MessageRecord) -> Message:
@@ -75,6 +78,7 @@ class Message:
                 for e in record.entities
             ],
             intents=[MessageIntent(name=i.name, confidence=i.confidence) for i in record.intents],
+            agent_id=strawberry.ID(record.agent_id) if record.agent_id else None,
         )
 
 

@@ -8,7 +8,7 @@ CREATE (m:Message {
   id: row.id, eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role, text: row.text,
   at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}),
-  seq: row.seq, metadata: row.metadata,
+  seq: row.seq, metadata: row.metadata, agentId: row.agentId,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
   enrichmentVersion: row.enrichmentVersion
 })

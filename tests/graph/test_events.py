@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from graph.errors import BadInputError, LimitExceededError
-from graph.events import EventInput, validate_batch
+from graph.events import EventInput, Role, validate_batch
 from graph.settings import Settings
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -48,6 +48,8 @@ def test_valid_event_defaults_time_to_now_and_serialises_json() -> None:
         ({"occurred_at": NOW + timedelta(hours=1)}, "occurredAt"),
         ({"metadata": ["not", "an", "object"]}, "metadata"),
         ({"attributes": "nope"}, "attributes"),
+        ({"agent_id": "bot-1"}, "agentId"),  # a USER message has no agent
+        ({"agent_id": "", "role": Role.BOT}, "agentId"),
     ],
 )
 def test_bad_event_is_rejected_naming_its_index_and_field(

@@ -240,3 +240,16 @@ async def test_context_selector_errors_are_typed(db: Database, uid: str) -> None
         await get_context(db, ContextSelector(user_id=f"usr_{uid}"), 20)
     with pytest.raises(NotFoundError):
         await get_context(db, ContextSelector(channel="sms", external_user_id=uid), 20)
+
+
+async def test_bot_and_agent_messages_carry_their_agent(db: Database, uid: str) -> None:
+    result = await ingest_events(
+        db,
+        [
+            web(uid, 1),
+            web(uid, 2, role=Role.BOT, agent_id=f"bot-{uid}"),
+            web(uid, 3, role=Role.AGENT, agent_id=f"sam-{uid}"),
+        ],
+    )
+    context = await get_context(db, ContextSelector(session_id=result.results[0].session_id), 20)
+    assert [m.agent_id for m in context.messages] == [None, f"bot-{uid}", f"sam-{uid}"]
