@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from connectors.registry import build_connectors
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.batcher import IngestBatcher
 from graph.database import Database
+from graph.lifecycle import sweep_forever
 from graph.schema import migrate, missing_schema
 from graph.settings import Settings
 
@@ -68,9 +70,18 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         if apply_schema:
             count = await migrate(db)
             log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
+        sweeper = None
+        if settings.sweep_interval_seconds > 0:
+            sweeper = asyncio.create_task(
+                sweep_forever(db, settings.timers(), settings.sweep_interval_seconds)
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await db.close()
 
     async def healthz(request: Request) -> Response:

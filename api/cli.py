@@ -148,6 +148,20 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.lifecycle import sweep
+
+    if not _has_uri(settings):
+        return 2
+
+    async def run(db: Database) -> dict[str, int]:
+        return await sweep(db, settings.timers())
+
+    moved = _with_database(settings, run)
+    print("sweep: " + ", ".join(f"{k} {v}" for k, v in moved.items()), file=sys.stderr)
+    return 0
+
+
 def _since(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -202,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
         "--model", default=Settings().spacy_model, help="auto | rules | a spaCy package"
     )
     again.set_defaults(run=cmd_reenrich)
+
+    commands.add_parser(
+        "sweep", help="apply due session timers once (ACTIVE→IDLE→CLOSED→ARCHIVED)"
+    ).set_defaults(run=cmd_sweep)
 
     mail = commands.add_parser("ingest-email", help="store an RFC 5322 message or an mbox")
     mail.add_argument("file", help="a .eml/.txt message, an mbox, or - for standard input")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from graph.lifecycle import Timers
 
 NEO4J_VERSION = "5.26.30"
 
@@ -32,6 +37,11 @@ class Settings(BaseSettings):
     future_skew_seconds: int = 300
     continue_window_hours: float = 24 * 7
 
+    idle_after_minutes: float = 30
+    close_after_hours: float = 24
+    archive_after_days: float = 30
+    sweep_interval_seconds: float = 60  # the background sweeper of `serve`; 0 turns it off
+
     spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
     enrichment_patterns: Path | None = None
     phone_region: str = "US"
@@ -54,6 +64,15 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = 1024 * 1024
 
     log_level: str = "INFO"
+
+    def timers(self) -> Timers:
+        from graph.lifecycle import Timers
+
+        return Timers(
+            idle_after=timedelta(minutes=self.idle_after_minutes),
+            close_after=timedelta(hours=self.close_after_hours),
+            archive_after=timedelta(days=self.archive_after_days),
+        )
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         """Basic auth for the driver, or None when the server runs without auth."""

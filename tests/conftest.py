@@ -36,6 +36,8 @@ def settings(neo4j_target: Neo4jTarget) -> Settings:
     auth = neo4j_target.auth or ("neo4j", "")
     configured = Settings().model_copy(
         update={
+            # no background sweeper in test servers: lifecycle tests drive the clock themselves
+            "sweep_interval_seconds": 0,
             "neo4j_uri": neo4j_target.uri,
             "neo4j_user": auth[0],
             "neo4j_database": neo4j_target.database,

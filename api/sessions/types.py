@@ -11,6 +11,7 @@ from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
 from graph.handoffs import session_handoffs
+from graph.lifecycle import transitions
 from graph.sessions import session_messages
 
 if TYPE_CHECKING:
@@ -91,6 +92,14 @@ class Handoff:
     at: datetime
 
 
+@strawberry.type(description="A lifecycle change of a session: from, to, when and why.")
+class Transition:
+    from_status: SessionStatus
+    to_status: SessionStatus
+    at: datetime
+    cause: str
+
+
 @strawberry.type(description="One cross-channel conversation.")
 class Session:
     id: strawberry.ID
@@ -131,6 +140,18 @@ class Session:
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None
+
+    @strawberry.field(description="Lifecycle transitions (timers), oldest first.")
+    async def transitions(self, info: Info) -> list[Transition]:
+        return [
+            Transition(
+                from_status=SessionStatus(t.from_status),
+                to_status=SessionStatus(t.to_status),
+                at=t.at,
+                cause=t.cause,
+            )
+            for t in await transitions(info.context.db, str(self.id))
+        ]
 
     @strawberry.field(description="Every handoff of the session, oldest first.")
     async def handoffs(self, info: Info) -> list[Handoff]:
