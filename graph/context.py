@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from graph.database import Database
 
 ENTITY_LIMIT = 50
+MAX_PREVIOUS = 10
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,12 @@ async def _session_for(db: Database, selector: ContextSelector) -> str:
     return str(records[0]["id"])
 
 
-async def get_context(db: Database, selector: ContextSelector, last_messages: int) -> ContextRecord:
+async def get_context(
+    db: Database, selector: ContextSelector, last_messages: int, include_previous: int = 0
+) -> ContextRecord:
     """The session the selector points at (a user's current one), its last messages across
-    channels (oldest first), the channels used and the session attributes."""
+    channels (oldest first), the channels used and the session attributes; with
+    `include_previous`, the same for up to that many sessions it continues (nearest first)."""
     if last_messages < 0:
         raise BadInputError("lastMessages must be >= 0", field="lastMessages")
     if last_messages > db.settings.max_context_messages:
@@ -87,7 +91,25 @@ async def get_context(db: Database, selector: ContextSelector, last_messages: in
             field="lastMessages",
             limit=db.settings.max_context_messages,
         )
+    if not 0 <= include_previous <= MAX_PREVIOUS:
+        raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     session_id = await _session_for(db, selector)
+    context = await _session_context(db, session_id, last_messages)
+    if include_previous:
+        records, _, _ = await db.driver.execute_query(
+            cypher.load("context/previous_sessions"),
+            sessionId=session_id,
+            limit=include_previous,
+            database_=db.name,
+            routing_="r",
+        )
+        context.previous.extend(
+            [await _session_context(db, r["id"], last_messages) for r in records]
+        )
+    return context
+
+
+async def _session_context(db: Database, session_id: str, last_messages: int) -> ContextRecord:
     records, _, _ = await db.driver.execute_query(
         cypher.load("context/session_context"),
         sessionId=session_id,

@@ -198,6 +198,7 @@ class ContextRecord:
     intents: list[ContextIntentRecord] = field(default_factory=list)
     sentiment_trend: list[SentimentPoint] = field(default_factory=list)  # oldest first
     sentiment: float | None = None
+    previous: list[ContextRecord] = field(default_factory=list)  # continued sessions, nearest first
 
     @property
     def channels(self) -> list[str]:

@@ -23,6 +23,7 @@ class ContextQueries:
         channel: str | None = None,
         external_user_id: str | None = None,
         last_messages: int = 20,
+        include_previous: int = 0,
     ) -> Context:
         selector = ContextSelector(
             user_id=str(user_id) if user_id is not None else None,
@@ -30,4 +31,5 @@ class ContextQueries:
             channel=channel,
             external_user_id=external_user_id,
         )
-        return Context.from_record(await get_context(info.context.db, selector, last_messages))
+        record = await get_context(info.context.db, selector, last_messages, include_previous)
+        return Context.from_record(record)

@@ -61,6 +61,9 @@ class Context:
     sentiment_trend: list[SentimentPoint] = strawberry.field(
         description="The last 10 user messages' sentiment, oldest first."
     )
+    previous: list[Context] = strawberry.field(
+        description="With includePrevious: the sessions this one continues, nearest first."
+    )
 
     @classmethod
     def from_record(cls, record: ContextRecord) -> Context:
@@ -96,4 +99,5 @@ class Context:
                 SentimentPoint(seq=p.seq, at=p.at, channel=p.channel, sentiment=p.sentiment)
                 for p in record.sentiment_trend
             ],
+            previous=[Context.from_record(p) for p in record.previous],
         )

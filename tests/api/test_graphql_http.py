@@ -403,3 +403,25 @@ def test_handoffs_are_recorded_in_order_with_the_current_handler(
     assert bad["extensions"]["code"] == "BAD_INPUT"
     wrong_kind = error_of(gql(mutation, s=result["sessionId"], a="x", r=None, k="ROBOT"))
     assert wrong_kind["extensions"]["code"] == "BAD_INPUT"
+
+
+def test_context_include_previous_over_http(gql: GraphQLClient, uid: str) -> None:
+    event = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "first"}
+    old = data(gql(INGEST, events=[event]))["ingestEvents"]["results"][0]["sessionId"]
+    data(gql("mutation($s: ID!) { closeSession(sessionId: $s) { status } }", s=old))
+    again = {**event, "eventId": f"{uid}-2", "text": "second"}
+    data(gql(INGEST, events=[again]))
+    body = data(
+        gql(
+            "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e, "
+            "includePrevious: 1) { session { continuesId } messages { text } "
+            "previous { session { id status } messages { text } } } }",
+            c="web",
+            e=uid,
+        )
+    )["context"]
+    assert body["session"]["continuesId"] == old
+    assert body["messages"] == [{"text": "second"}]
+    assert body["previous"] == [
+        {"session": {"id": old, "status": "CLOSED"}, "messages": [{"text": "first"}]}
+    ]

@@ -253,3 +253,18 @@ async def test_bot_and_agent_messages_carry_their_agent(db: Database, uid: str) 
     )
     context = await get_context(db, ContextSelector(session_id=result.results[0].session_id), 20)
     assert [m.agent_id for m in context.messages] == [None, f"bot-{uid}", f"sam-{uid}"]
+
+
+async def test_context_can_include_the_sessions_it_continues(db: Database, uid: str) -> None:
+    first = await ingest_events(db, [web(uid, 1, text="my order A-55555 never arrived")])
+    old = first.results[0].session_id
+    await close_session(db, old, "resolved")
+    second = await ingest_events(db, [web(uid, 2, text="any update?")])
+    new = second.results[0].session_id
+    plain = await get_context(db, ContextSelector(session_id=new), 20)
+    assert plain.previous == []
+    context = await get_context(db, ContextSelector(session_id=new), 20, include_previous=3)
+    assert [p.session.id for p in context.previous] == [old]
+    assert [m.text for m in context.previous[0].messages] == ["my order A-55555 never arrived"]
+    with pytest.raises(BadInputError):
+        await get_context(db, ContextSelector(session_id=new), 20, include_previous=11)
