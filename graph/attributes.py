@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import cypher
-from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.errors import BadInputError, ConflictError
 from graph.records import SessionRecord, json_value, to_millis
+from graph.sessions import only_row
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -64,10 +65,8 @@ async def set_session_attributes(
         channel=channel,
         database_=db.name,
     )
-    if not records:
-        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
-    row = records[0]
-    session = SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+    row = only_row(records, session_id)
+    session = SessionRecord.from_record(row)
     current = {key: json_value(value) for key, value in row["attributes"]}
     if not row["applied"]:
         raise ConflictError(

@@ -20,6 +20,7 @@ from graph.records import (
     native_time,
 )
 from graph.sentiment import WINDOW, recency_weighted
+from graph.sessions import only_row
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -120,10 +121,8 @@ async def _session_context(db: Database, session_id: str, last_messages: int) ->
         database_=db.name,
         routing_="r",
     )
-    if not records:
-        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
-    row = records[0]
-    session = SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+    row = only_row(records, session_id)
+    session = SessionRecord.from_record(row)
     user = UserRecord(
         row["userId"],
         native_time(row["userCreatedAt"]),

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import cypher
-from graph.errors import BadInputError, NotFoundError
+from graph.errors import BadInputError
 from graph.events import MAX_ID_LENGTH
 from graph.records import SessionRecord, native_time, to_millis
+from graph.sessions import only_row
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -46,10 +47,8 @@ async def handoff(
         now=to_millis(datetime.now(UTC)),
         database_=db.name,
     )
-    if not records:
-        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
-    row = records[0]
-    return SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+    row = only_row(records, session_id)
+    return SessionRecord.from_record(row)
 
 
 async def session_handoffs(db: Database, session_id: str) -> list[HandoffRecord]:

@@ -62,12 +62,13 @@ class SessionRecord:
     handler_id: str | None = None
 
     @classmethod
-    def from_row(
-        cls, session: dict[str, Any], user_id: str, continues: str | None
-    ) -> SessionRecord:
+    def from_record(cls, row: Any) -> SessionRecord:
+        """From a row with the columns every session query returns: `session` (the map),
+        `userId` and `continues`."""
+        session: dict[str, Any] = row["session"]
         return cls(
             id=session["id"],
-            user_id=user_id,
+            user_id=row["userId"],
             status=session["status"],
             created_at=native_time(session["createdAt"]),  # type: ignore[arg-type]
             last_activity_at=native_time(session["lastActivityAt"]),  # type: ignore[arg-type]
@@ -75,7 +76,7 @@ class SessionRecord:
             seq=session["seq"],
             version=session["version"],
             channels=list(session.get("channels") or []),
-            continues=continues,
+            continues=row["continues"],
             handler_id=session.get("handlerId"),
         )
 

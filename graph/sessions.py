@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cypher
 from graph.errors import NotFoundError
@@ -13,14 +13,20 @@ if TYPE_CHECKING:
     from graph.database import Database
 
 
+def only_row(records: list[Any], session_id: str) -> Any:
+    """The one row a session query returned, or NOT_FOUND for `session_id`."""
+    if not records:
+        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
+    return records[0]
+
+
 async def get_session(db: Database, session_id: str) -> SessionRecord | None:
     records, _, _ = await db.driver.execute_query(
         cypher.load("read/session"), id=session_id, database_=db.name, routing_="r"
     )
     if not records:
         return None
-    row = records[0]
-    return SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+    return SessionRecord.from_record(records[0])
 
 
 async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionRecord]:
@@ -32,7 +38,7 @@ async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionR
         database_=db.name,
         routing_="r",
     )
-    return [SessionRecord.from_row(r["session"], r["userId"], r["continues"]) for r in records]
+    return [SessionRecord.from_record(r) for r in records]
 
 
 async def session_messages(db: Database, session_id: str, last: int) -> list[MessageRecord]:
@@ -56,7 +62,4 @@ async def close_session(db: Database, session_id: str, reason: str | None) -> Se
         now=datetime.now(UTC),
         database_=db.name,
     )
-    if not records:
-        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
-    row = records[0]
-    return SessionRecord.from_row(row["session"], row["userId"], row["continues"])
+    return SessionRecord.from_record(only_row(records, session_id))
