@@ -21,7 +21,7 @@ from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
 from connectors.registry import build_connectors
-from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
+from graph.annotations import enricher_for
 from graph.batcher import IngestBatcher
 from graph.database import Database
 from graph.lifecycle import sweep_forever
@@ -45,20 +45,6 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
-
-
-def enricher_for(settings: Settings) -> Enricher | None:
-    """The enrichment pipeline the settings ask for (`THREADLINE_SPACY_MODEL=off`: none)."""
-    if settings.spacy_model == "off":
-        return None
-    return build_enricher(
-        EnrichmentConfig(
-            model=settings.spacy_model,
-            extra_patterns=settings.enrichment_patterns,
-            phone_region=settings.phone_region,
-            dayfirst=settings.date_dayfirst,
-        )
-    )
 
 
 def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:

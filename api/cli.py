@@ -88,7 +88,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
-    from api.app import enricher_for
+    from graph.annotations import enricher_for
     from graph.reenrich import reenrich
 
     if not _has_uri(settings):
@@ -116,9 +116,9 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
-    from api.app import enricher_for
     from connectors.base import WebhookError
     from connectors.email import parse_email, split_messages
+    from graph.annotations import enricher_for
     from graph.ingest import ingest_events
 
     if not _has_uri(settings):

@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import cypher
-from enrichment.pipeline import EnrichmentError
+from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
 from graph.errors import ThreadlineError
 from graph.records import to_millis
 
@@ -18,6 +18,21 @@ if TYPE_CHECKING:
 
     from enrichment.annotations import Annotation
     from enrichment.pipeline import Enricher
+    from graph.settings import Settings
+
+
+def enricher_for(settings: Settings) -> Enricher | None:
+    """The enrichment pipeline the settings ask for (`THREADLINE_SPACY_MODEL=off`: none)."""
+    if settings.spacy_model == "off":
+        return None
+    return build_enricher(
+        EnrichmentConfig(
+            model=settings.spacy_model,
+            extra_patterns=settings.enrichment_patterns,
+            phone_region=settings.phone_region,
+            dayfirst=settings.date_dayfirst,
+        )
+    )
 
 
 class EnrichmentFailedError(ThreadlineError):
