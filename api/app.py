@@ -59,7 +59,12 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(
-                sweep_forever(db, settings.timers(), settings.sweep_interval_seconds)
+                sweep_forever(
+                    db,
+                    settings.timers(),
+                    settings.sweep_interval_seconds,
+                    settings.channel_timer_overrides(),
+                )
             )
         try:
             yield

@@ -8,8 +8,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graph.events import Role
+from graph.merge_policies import MergePolicy
 
 strawberry.enum(Role, name="Role", description="Who said a message.")
+strawberry.enum(
+    MergePolicy,
+    name="MergePolicy",
+    description="How a write to an attribute key combines with the stored value.",
+)
 
 
 @strawberry.enum(description="Where a session is in its lifecycle.")
@@ -20,4 +26,4 @@ class SessionStatus(Enum):
     ARCHIVED = "ARCHIVED"
 
 
-__all__ = ["JSON", "Role", "SessionStatus"]
+__all__ = ["JSON", "MergePolicy", "Role", "SessionStatus"]

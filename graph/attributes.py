@@ -1,88 +1,239 @@
-"""Session attributes set directly (not through events), with optimistic concurrency.
+"""Session and user attributes set directly (not through events): merge policies and CAS.
 
-`expected_version` makes the write a compare-and-set on the session's `version`: it applies only
-if no other attribute change happened since the caller read the session, else CONFLICT carrying
-the current version and values, and nothing is written. Without it, the write wins (last write).
+Every write locks its owner (session or user) first, reads the stored state of its keys, merges
+each key by its policy (`graph.merge_policies`) in Python and writes only what changed — one
+transaction, so concurrent writers are strictly ordered and none is lost. `expected_version`
+makes the write a compare-and-set on the owner's `version`: it applies only if no other
+attribute write happened since the caller read it, else CONFLICT carrying the current version
+and values, and nothing is written.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 import cypher
-from graph.errors import BadInputError, ConflictError
+from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.merge_policies import MergePolicy, PolicyRule, Stored, Write, check, merge, rule_for
 from graph.records import SessionRecord, json_value, to_millis
-from graph.sessions import only_row
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from neo4j import AsyncManagedTransaction
+
     from graph.database import Database
 
 KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_VALUE_BYTES = 64 * 1024
 
 
-def attribute_rows(attributes: Any) -> list[dict[str, str]]:
-    """Validated `[{key, value (JSON text)}]`; BAD_INPUT names the first bad key."""
+class Owner(StrEnum):
+    SESSION = "session"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class AttributeWrite:
+    """What a caller asks for: values, and how to merge them with what is stored."""
+
+    attributes: Any
+    expected_version: int | None = None
+    channel: str | None = None
+    at: datetime | None = None  # event time for LAST_WRITE_WINS; default: now
+    policy: MergePolicy | None = None  # overrides the configured per-key policies
+    channel_order: Sequence[str] = ()  # for a CHANNEL_PRECEDENCE override
+
+
+@dataclass(frozen=True)
+class AttributesResult:
+    version: int
+    attributes: dict[str, Any]
+    session: SessionRecord | None = None  # the session after the write, for session owners
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def validated_values(attributes: Any) -> dict[str, Any]:
+    """The attributes as a dict of JSON values; BAD_INPUT names the first bad key."""
     if not isinstance(attributes, dict) or not attributes:
         raise BadInputError("attributes must be a non-empty JSON object", field="attributes")
-    rows = []
     for key, value in attributes.items():
         if not isinstance(key, str) or not KEY.fullmatch(key):
             raise BadInputError(
                 f"attributes: key {key!r} must match [A-Za-z0-9_.-]{{1,64}}", field="attributes"
             )
         try:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            text = _json_text(value)
         except (TypeError, ValueError):
             raise BadInputError(f"attributes.{key} is not JSON", field="attributes") from None
         if len(text.encode()) > MAX_VALUE_BYTES:
             raise BadInputError(
                 f"attributes.{key} is larger than {MAX_VALUE_BYTES} bytes", field="attributes"
             )
-        rows.append({"key": key, "value": text})
-    return rows
+    return dict(attributes)
+
+
+def rules_for_write(request: AttributeWrite, configured: Sequence[PolicyRule]) -> list[PolicyRule]:
+    """The call's policy override (if any) as a rule for every key, else the configured rules."""
+    if request.policy is None:
+        return list(configured)
+    try:
+        return [
+            PolicyRule(pattern="*", policy=request.policy, channels=tuple(request.channel_order))
+        ]
+    except ValidationError:
+        raise BadInputError(
+            "policy CHANNEL_PRECEDENCE needs channelOrder (channels, highest precedence first)",
+            field="channelOrder",
+        ) from None
+
+
+def check_values(values: dict[str, Any], rules: Sequence[PolicyRule], field: str) -> None:
+    for key, value in values.items():
+        problem = check(rule_for(rules, key), value)
+        if problem:
+            raise BadInputError(f"{field}.{key}: {problem}", field=field)
+
+
+def merged_changes(
+    rules: Sequence[PolicyRule], stored: dict[str, Stored], writes: list[tuple[str, Write]]
+) -> dict[str, Stored]:
+    """Apply writes in order, key by key; returns the new state of every key that changed."""
+    state = dict(stored)
+    changed: dict[str, Stored] = {}
+    for key, write in writes:
+        result = merge(rule_for(rules, key), state.get(key), write)
+        if result is not None:
+            state[key] = changed[key] = result
+    return changed
+
+
+def stored_state(row: dict[str, Any]) -> Stored:
+    return Stored(json_value(row["value"]), int(row["at"] or 0), row["channel"])
+
+
+def change_rows(changes: dict[str, Stored]) -> list[dict[str, Any]]:
+    return [
+        {"key": key, "value": _json_text(s.value), "at": s.at, "channel": s.channel}
+        for key, s in sorted(changes.items())
+    ]
+
+
+async def _read_all(tx: AsyncManagedTransaction, owner: str) -> dict[str, Any]:
+    result = await tx.run(cypher.load("read/attributes"), owner=owner)
+    return {r["key"]: json_value(r["value"]) async for r in result}
+
+
+async def _set_tx(
+    tx: AsyncManagedTransaction,
+    kind: Owner,
+    owner_id: str,
+    request: AttributeWrite,
+    values: dict[str, Any],
+    rules: list[PolicyRule],
+) -> AttributesResult:
+    owner = f"{kind.value}:{owner_id}"
+    result = await tx.run(
+        cypher.load(f"attributes/lock_{kind.value}"),
+        ownerId=owner_id,
+        owner=owner,
+        keys=sorted(values),
+    )
+    row = await result.single()
+    if row is None:
+        raise NotFoundError(f"no {kind.value} {owner_id!r}", field=f"{kind.value}Id")
+    version = int(row["version"])
+    if request.expected_version is not None and request.expected_version != version:
+        raise ConflictError(
+            f"{kind.value} {owner_id!r} is at version {version}, not {request.expected_version}",
+            field="expectedVersion",
+            version=version,
+            attributes=await _read_all(tx, owner),
+        )
+    at = to_millis(request.at or datetime.now(UTC))
+    stored = {r["key"]: stored_state(r) for r in row["stored"]}
+    writes = [(key, Write(value, at, request.channel)) for key, value in sorted(values.items())]
+    changes = merged_changes(rules, stored, writes)
+    await tx.run(
+        cypher.load("attributes/write"), node=row["node"], owner=owner, changes=change_rows(changes)
+    )
+    session = None
+    if kind is Owner.SESSION:
+        result = await tx.run(cypher.load("read/session"), id=owner_id)
+        session = SessionRecord.from_record(await result.single(strict=True))
+    return AttributesResult(version + 1, await _read_all(tx, owner), session)
+
+
+async def set_attributes(
+    db: Database, kind: Owner, owner_id: str, request: AttributeWrite
+) -> AttributesResult:
+    """Merge attributes into a session or user; returns its new version and all its values."""
+    values = validated_values(request.attributes)
+    rules = rules_for_write(request, db.settings.attribute_policies)
+    check_values(values, rules, "attributes")
+    async with db.driver.session(
+        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+    ) as session:
+        return await session.execute_write(_set_tx, kind, owner_id, request, values, rules)
 
 
 async def set_session_attributes(
-    db: Database,
-    session_id: str,
-    attributes: Any,
-    expected_version: int | None = None,
-    channel: str | None = None,
+    db: Database, session_id: str, request: AttributeWrite
 ) -> tuple[SessionRecord, dict[str, Any]]:
-    """Apply attributes; returns the session (new `version`) and all its attributes."""
-    rows = attribute_rows(attributes)
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("sessions/set_attributes"),
-        sessionId=session_id,
-        attributes=rows,
-        expectedVersion=expected_version,
-        owner=f"session:{session_id}",
-        now=to_millis(datetime.now(UTC)),
-        channel=channel,
-        database_=db.name,
-    )
-    row = only_row(records, session_id)
-    session = SessionRecord.from_record(row)
-    current = {key: json_value(value) for key, value in row["attributes"]}
-    if not row["applied"]:
-        raise ConflictError(
-            f"session {session_id!r} is at version {session.version}, not {expected_version}",
-            field="expectedVersion",
-            version=session.version,
-            attributes=current,
-        )
-    return session, current
+    """Apply attributes to a session; returns the session (new `version`) and all its values."""
+    result = await set_attributes(db, Owner.SESSION, session_id, request)
+    assert result.session is not None
+    return result.session, result.attributes
 
 
-async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:
+async def attributes_of(db: Database, kind: Owner, owner_id: str) -> dict[str, Any]:
     records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_attributes"),
-        owner=f"session:{session_id}",
+        cypher.load("read/attributes"),
+        owner=f"{kind.value}:{owner_id}",
         database_=db.name,
         routing_="r",
     )
     return {r["key"]: json_value(r["value"]) for r in records}
+
+
+async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:
+    return await attributes_of(db, Owner.SESSION, session_id)
+
+
+async def _records(tx: AsyncManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    result = await tx.run(cypher.load(name), **params)
+    return [record.data() async for record in result]
+
+
+async def merge_event_attributes(
+    tx: AsyncManagedTransaction,
+    writes: list[tuple[str, str, Write]],
+    rules: list[PolicyRule],
+) -> None:
+    """Merge event attributes by their keys' policies into what is stored (sessions are locked)."""
+    pairs = sorted({(session_id, key) for session_id, key, _ in writes})
+    rows = [{"owner": f"session:{sid}", "key": key} for sid, key in pairs]
+    stored = {
+        (r["owner"].removeprefix("session:"), r["key"]): stored_state(r)
+        for r in await _records(tx, "ingest/read_attributes", rows=rows)
+    }
+    changed: list[dict[str, Any]] = []
+    by_session: dict[str, list[tuple[str, Write]]] = {}
+    for session_id, key, write in sorted(writes, key=lambda w: w[2].at):  # stable: event order
+        by_session.setdefault(session_id, []).append((key, write))
+    for session_id, session_writes in sorted(by_session.items()):
+        known = {key: s for (sid, key), s in stored.items() if sid == session_id}
+        for row in change_rows(merged_changes(rules, known, session_writes)):
+            changed.append(row | {"sessionId": session_id, "owner": f"session:{session_id}"})
+    if changed:
+        await tx.run(cypher.load("ingest/merge_attributes"), attributes=changed)

@@ -19,9 +19,11 @@ from neo4j.exceptions import ConstraintError
 
 import cypher
 from graph.annotations import annotate, message_fields, relationship_rows
+from graph.attributes import check_values, merge_event_attributes
 from graph.errors import NotFoundError
 from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
-from graph.records import native_time, to_millis
+from graph.merge_policies import PolicyRule, Write
+from graph.records import json_value, native_time, to_millis
 from graph.session_resolution import (
     ClosedSession,
     GraphState,
@@ -145,12 +147,14 @@ def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict
                 "id": session_id,
                 "count": 0,
                 "lastAt": to_millis(event.at),
+                "lastChannel": event.source.channel,
                 "channels": [],
                 "attributeChanges": 0,
             },
         )
         row["count"] += int(event.is_message)
-        row["lastAt"] = max(row["lastAt"], to_millis(event.at))
+        if to_millis(event.at) >= row["lastAt"]:
+            row["lastAt"], row["lastChannel"] = to_millis(event.at), event.source.channel
         if event.source.channel not in row["channels"]:
             row["channels"].append(event.source.channel)
         row["attributeChanges"] = 1 if event.attributes or row["attributeChanges"] else 0
@@ -164,6 +168,7 @@ async def _write(
     session_ids: list[str],
     now: datetime,
     annotations: dict[int, Annotation | None],
+    rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     sessions = await _run(
         tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
@@ -172,8 +177,7 @@ async def _write(
     messages: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     results: list[IngestedEvent] = []
-    # one row per (session, key): Cypher would evaluate the LWW filter for all rows before any SET
-    attributes: dict[tuple[str, str], dict[str, Any]] = {}
+    attribute_writes: list[tuple[str, str, Write]] = []  # (session, key, write) in event order
     for event, session_id in zip(events, session_ids, strict=True):
         source = event.source
         row = {
@@ -203,23 +207,15 @@ async def _write(
         else:
             others.append(row)
         for key, value in event.attributes.items():
-            current = attributes.get((session_id, key))
-            if current is None or current["at"] <= to_millis(event.at):  # later wins ties
-                attributes[(session_id, key)] = {
-                    "sessionId": session_id,
-                    "owner": f"session:{session_id}",
-                    "key": key,
-                    "value": value,
-                    "at": to_millis(event.at),
-                    "channel": source.channel,
-                }
+            write = Write(json_value(value), to_millis(event.at), source.channel)
+            attribute_writes.append((session_id, key, write))
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
     if messages:
         await _run(tx, "ingest/create_messages", messages=messages)
     if others:
         await _run(tx, "ingest/create_events", events=others)
-    if attributes:
-        await _run(tx, "ingest/merge_attributes", attributes=list(attributes.values()))
+    if attribute_writes:
+        await merge_event_attributes(tx, attribute_writes, rules)
     return results
 
 
@@ -228,6 +224,7 @@ async def _ingest_tx(
     batch: list[ValidEvent],
     window: timedelta,
     annotations: dict[int, Annotation | None],
+    rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
     prepared = await _prepare(tx, batch)
@@ -269,7 +266,7 @@ async def _ingest_tx(
                     {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
                 ],
             )
-        for result in await _write(tx, fresh, users, plan.session_ids, now, annotations):
+        for result in await _write(tx, fresh, users, plan.session_ids, now, annotations, rules):
             written[result.event_id] = result
     results: list[IngestedEvent] = []
     reported: set[str] = set()
@@ -293,6 +290,10 @@ async def ingest_events(
     (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
     batch = validate_batch(events, db.settings)
+    rules = db.settings.attribute_policies
+    for event in batch:
+        values = {key: json_value(text) for key, text in event.attributes.items()}
+        check_values(values, rules, f"events[{event.index}].attributes")
     texts = [(event.index, event.source.text or "") for event in batch if event.is_message]
     found = await annotate(enricher, [text for _, text in texts], [batch[i].at for i, _ in texts])
     annotations = {index: annotation for (index, _), annotation in zip(texts, found, strict=True)}
@@ -302,7 +303,7 @@ async def ingest_events(
             async with db.driver.session(
                 database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
             ) as session:
-                results = await session.execute_write(_ingest_tx, batch, window, annotations)
+                results = await session.execute_write(_ingest_tx, batch, window, annotations, rules)
             break
         except ConstraintError:
             # A concurrent batch stored the same eventId first; the next attempt sees it.

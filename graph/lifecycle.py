@@ -18,6 +18,8 @@ import cypher
 from graph.records import native_time, to_millis
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from graph.database import Database
 
 log = logging.getLogger("threadline.lifecycle")
@@ -39,10 +41,35 @@ class TransitionRecord:
 
 
 async def sweep(
-    db: Database, timers: Timers, now: datetime | None = None, batch: int = 1000
+    db: Database,
+    timers: Timers,
+    now: datetime | None = None,
+    batch: int = 1000,
+    channel_timers: Mapping[str, Timers] | None = None,
 ) -> dict[str, int]:
-    """Apply every due transition (in batches of `batch`); returns how many sessions moved."""
+    """Apply every due transition (in batches of `batch`); returns how many sessions moved.
+
+    `channel_timers` overrides the timers for sessions whose last activity was on that channel.
+    """
     moment = now or datetime.now(UTC)
+    overrides = dict(channel_timers or {})
+    moved: dict[str, int] = {}
+    scopes: list[tuple[str | None, Timers]] = [(None, timers), *sorted(overrides.items())]
+    for channel, scope_timers in scopes:
+        counts = await _sweep_scope(db, scope_timers, moment, batch, channel, sorted(overrides))
+        for key, count in counts.items():
+            moved[key] = moved.get(key, 0) + count
+    return moved
+
+
+async def _sweep_scope(
+    db: Database,
+    timers: Timers,
+    moment: datetime,
+    batch: int,
+    channel: str | None,
+    overridden: list[str],
+) -> dict[str, int]:
     steps = [
         ("ACTIVE", "IDLE", moment - timers.idle_after, "idle timeout"),
         ("IDLE", "CLOSED", moment - timers.close_after, "inactivity timeout"),
@@ -59,8 +86,10 @@ async def sweep(
                 "to": target,
                 "before": to_millis(before),
                 "now": to_millis(moment),
-                "cause": cause,
+                "cause": cause if channel is None else f"{cause} ({channel} timers)",
                 "limit": batch,
+                "channel": channel,
+                "overridden": overridden,
             }
             records, _, _ = await db.driver.execute_query(
                 cypher.load("lifecycle/sweep"), parameters_=params, database_=db.name
@@ -87,11 +116,16 @@ async def transitions(db: Database, session_id: str) -> list[TransitionRecord]:
     ]
 
 
-async def sweep_forever(db: Database, timers: Timers, interval_seconds: float) -> None:
+async def sweep_forever(
+    db: Database,
+    timers: Timers,
+    interval_seconds: float,
+    channel_timers: Mapping[str, Timers] | None = None,
+) -> None:
     """The background sweeper of `threadline serve`."""
     while True:
         try:
-            moved = await sweep(db, timers)
+            moved = await sweep(db, timers, channel_timers=channel_timers)
             if any(moved.values()):
                 log.info("lifecycle sweep: %s", moved)
         except Exception:  # a failed sweep is retried at the next interval

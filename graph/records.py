@@ -45,6 +45,7 @@ class UserRecord:
     id: str
     created_at: datetime | None
     identities: list[IdentityRecord] = field(default_factory=list)
+    version: int = 0
 
 
 @dataclass(frozen=True)

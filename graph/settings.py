@@ -6,13 +6,25 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.merge_policies import PolicyRule
 
 if TYPE_CHECKING:
     from graph.lifecycle import Timers
 
 NEO4J_VERSION = "5.26.30"
+
+
+class ChannelTimers(BaseModel):
+    """Timer overrides for sessions whose last activity was on one channel."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idle_after_minutes: float | None = None
+    close_after_hours: float | None = None
+    archive_after_days: float | None = None
 
 
 class Settings(BaseSettings):
@@ -41,6 +53,10 @@ class Settings(BaseSettings):
     close_after_hours: float = 24
     archive_after_days: float = 30
     sweep_interval_seconds: float = 60  # the background sweeper of `serve`; 0 turns it off
+    # per-channel overrides of the three timers, e.g. {"voice": {"idle_after_minutes": 2}}
+    channel_timers: dict[str, ChannelTimers] = Field(default_factory=dict)
+    # attribute merge policies by key glob, first match wins; unmatched keys: LAST_WRITE_WINS
+    attribute_policies: list[PolicyRule] = Field(default_factory=list)
 
     spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
     enrichment_patterns: Path | None = None
@@ -73,6 +89,26 @@ class Settings(BaseSettings):
             close_after=timedelta(hours=self.close_after_hours),
             archive_after=timedelta(days=self.archive_after_days),
         )
+
+    def channel_timer_overrides(self) -> dict[str, Timers]:
+        """Each overridden channel's full timers (unset fields fall back to the defaults)."""
+        from graph.lifecycle import Timers
+
+        base = self.timers()
+        return {
+            channel: Timers(
+                idle_after=base.idle_after
+                if o.idle_after_minutes is None
+                else timedelta(minutes=o.idle_after_minutes),
+                close_after=base.close_after
+                if o.close_after_hours is None
+                else timedelta(hours=o.close_after_hours),
+                archive_after=base.archive_after
+                if o.archive_after_days is None
+                else timedelta(days=o.archive_after_days),
+            )
+            for channel, o in self.channel_timers.items()
+        }
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         """Basic auth for the driver, or None when the server runs without auth."""

@@ -24,6 +24,7 @@ async def get_users(db: Database, user_ids: list[str]) -> dict[str, UserRecord]:
             row["id"],
             native_time(row["createdAt"]),
             [IdentityRecord.from_map(i) for i in row["identities"]],
+            int(row["version"]),
         )
         for row in records
     }

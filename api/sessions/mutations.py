@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from api.request import Info
-from api.scalars import JSON
+from api.scalars import JSON, MergePolicy
 from api.sessions.types import Session
-from graph.attributes import set_session_attributes
+from graph.attributes import AttributeWrite, set_session_attributes
 from graph.handoffs import handoff
 from graph.sessions import close_session
 
@@ -38,8 +40,11 @@ class SessionMutations:
         return Session.from_record(record)
 
     @strawberry.mutation(
-        description="Set session attributes (a JSON object). With expectedVersion, a "
-        "compare-and-set: CONFLICT (with the current version and values) if the session changed."
+        description="Merge attributes (a JSON object) into a session, each key by its merge "
+        "policy (configured per key pattern, or `policy` for every key of this call). With "
+        "expectedVersion, a compare-and-set: CONFLICT (with the current version and values) if "
+        "the session's attributes changed since. `at` is the write's event time for "
+        "LAST_WRITE_WINS (default: now); `channel` is who writes (CHANNEL_PRECEDENCE)."
     )
     async def set_session_attributes(
         self,
@@ -48,8 +53,12 @@ class SessionMutations:
         attributes: JSON,
         expected_version: int | None = None,
         channel: str | None = None,
+        at: datetime | None = None,
+        policy: MergePolicy | None = None,
+        channel_order: list[str] | None = None,
     ) -> Session:
-        session, _ = await set_session_attributes(
-            info.context.db, str(session_id), attributes, expected_version, channel
+        request = AttributeWrite(
+            attributes, expected_version, channel, at, policy, tuple(channel_order or ())
         )
+        session, _ = await set_session_attributes(info.context.db, str(session_id), request)
         return Session.from_record(session)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
 from api.request import Info
+from api.scalars import JSON
+from graph.attributes import Owner, attributes_of
 from graph.sessions import user_sessions
 
 if TYPE_CHECKING:
@@ -37,6 +39,9 @@ class User:
     id: strawberry.ID
     created_at: datetime | None
     identities: list[Identity]
+    version: int = strawberry.field(
+        description="Counts attribute writes; the expectedVersion of setUserAttributes."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
@@ -44,7 +49,12 @@ class User:
             id=strawberry.ID(record.id),
             created_at=record.created_at,
             identities=[Identity.from_record(i) for i in record.identities],
+            version=record.version,
         )
+
+    @strawberry.field(description="The user's own attributes (not a session's) as one object.")
+    async def attributes(self, info: Info) -> JSON:
+        return cast(JSON, await attributes_of(info.context.db, Owner.USER, str(self.id)))
 
     @strawberry.field(description="The user's sessions, most recently active first.")
     async def sessions(

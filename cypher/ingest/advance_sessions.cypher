@@ -1,8 +1,10 @@
 // Reserve `count` sequence numbers per session under its write lock (the SET locks before it reads),
-// and record activity: last activity time, channels used, IDLE -> ACTIVE.
+// and record activity: last activity time and channel (whose timers apply), channels used,
+// IDLE -> ACTIVE.
 UNWIND $sessions AS row
 MATCH (s:Session {id: row.id})
-SET s.seq = s.seq + row.count
+SET s.seq = s.seq + row.count,
+    s.lastChannel = CASE WHEN s.lastActivityAt <= datetime({epochMillis: row.lastAt}) THEN row.lastChannel ELSE s.lastChannel END
 SET s.lastActivityAt = CASE WHEN s.lastActivityAt < datetime({epochMillis: row.lastAt}) THEN datetime({epochMillis: row.lastAt}) ELSE s.lastActivityAt END,
     s.status = CASE WHEN s.status = 'IDLE' THEN 'ACTIVE' ELSE s.status END,
     s.version = s.version + row.attributeChanges,

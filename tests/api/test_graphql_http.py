@@ -357,6 +357,45 @@ def test_set_session_attributes_with_expected_version(gql: GraphQLClient, uid: s
     assert bad["extensions"]["code"] == "BAD_INPUT"
 
 
+def test_merge_policy_argument_and_user_attributes(gql: GraphQLClient, uid: str) -> None:
+    result = data(
+        gql(
+            INGEST,
+            events=[
+                {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"},
+            ],
+        )
+    )["ingestEvents"]["results"][0]
+    append = (
+        "mutation($s: ID!, $a: JSON!) { setSessionAttributes(sessionId: $s, attributes: $a, "
+        "policy: APPEND) { attributes } }"
+    )
+    data(gql(append, s=result["sessionId"], a={"cart": "SKU-1"}))
+    second = data(gql(append, s=result["sessionId"], a={"cart": ["SKU-2"]}))
+    assert second["setSessionAttributes"]["attributes"] == {"cart": ["SKU-1", "SKU-2"]}
+    session = data(gql("query($s: ID!) { session(id: $s) { user { id } } }", s=result["sessionId"]))
+    user_id = session["session"]["user"]["id"]
+    set_user = (
+        "mutation($u: ID!, $a: JSON!, $v: Int) { setUserAttributes(userId: $u, attributes: $a, "
+        "expectedVersion: $v) { version attributes } }"
+    )
+    assert data(gql(set_user, u=user_id, a={"vip": True}, v=0))["setUserAttributes"] == {
+        "version": 1,
+        "attributes": {"vip": True},
+    }
+    assert error_of(gql(set_user, u=user_id, a={"vip": False}, v=0))["extensions"]["code"] == (
+        "CONFLICT"
+    )
+    missing = error_of(gql(set_user, u=f"usr_{uid}", a={"vip": True}, v=None))
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+    precedence = (
+        "mutation($s: ID!) { setSessionAttributes(sessionId: $s, attributes: {tier: 1}, "
+        "policy: CHANNEL_PRECEDENCE) { version } }"
+    )
+    bad = error_of(gql(precedence, s=result["sessionId"]))
+    assert bad["extensions"]["code"] == "BAD_INPUT"
+
+
 def test_handoffs_are_recorded_in_order_with_the_current_handler(
     gql: GraphQLClient, uid: str
 ) -> None:

@@ -103,3 +103,53 @@ async def test_transitions_are_visible_on_the_session_over_graphql(
         "status": "IDLE",
         "transitions": [{"fromStatus": "ACTIVE", "toStatus": "IDLE", "cause": "idle timeout"}],
     }
+
+
+async def test_per_channel_timers_follow_the_channel_of_the_last_activity(
+    db: Database, uid: str
+) -> None:
+    t0 = private_time()
+    voice_user, web_user, switcher = f"{uid}-voice", f"{uid}-web", f"{uid}-switch"
+    result = await ingest_events(
+        db,
+        [
+            EventInput(f"{uid}-1", "voice", voice_user, occurred_at=t0, text="hi"),
+            EventInput(f"{uid}-2", "web", web_user, occurred_at=t0, text="hi"),
+            EventInput(f"{uid}-3", "voice", switcher, occurred_at=t0, text="hi"),
+        ],
+    )
+    voice, web, switched = (r.session_id for r in result.results)
+    # the switcher's last word is on web: web's (default) timers apply to that session
+    later = t0 + timedelta(seconds=5)
+    await ingest_events(
+        db, [EventInput(f"{uid}-4", "web", switcher, session_id=switched, occurred_at=later)]
+    )
+    overrides = {"voice": Timers(idle_after=timedelta(minutes=2), close_after=timedelta(hours=1))}
+
+    await sweep(db, Timers(), now=t0 + timedelta(minutes=5), channel_timers=overrides)
+    statuses = [(await get_session(db, s)).status for s in (voice, web, switched)]  # type: ignore[union-attr]
+    assert statuses == ["IDLE", "ACTIVE", "ACTIVE"]
+    await sweep(db, Timers(), now=t0 + timedelta(hours=2), channel_timers=overrides)
+    statuses = [(await get_session(db, s)).status for s in (voice, web, switched)]  # type: ignore[union-attr]
+    assert statuses == ["CLOSED", "IDLE", "IDLE"]
+    history = await transitions(db, voice)
+    assert [t.cause for t in history] == [
+        "idle timeout (voice timers)",
+        "inactivity timeout (voice timers)",
+    ]
+
+
+def test_channel_timer_settings_fill_unset_fields_from_the_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graph.settings import Settings
+
+    monkeypatch.setenv("THREADLINE_IDLE_AFTER_MINUTES", "10")
+    monkeypatch.setenv("THREADLINE_CHANNEL_TIMERS", '{"email": {"close_after_hours": 72}}')
+    settings = Settings()
+    email = settings.channel_timer_overrides()["email"]
+    assert email == Timers(
+        idle_after=timedelta(minutes=10),
+        close_after=timedelta(hours=72),
+        archive_after=timedelta(days=30),
+    )

@@ -1,4 +1,4 @@
-// A session's attributes as [key, JSON value] pairs.
+// The attributes of one owner (`session:<id>` or `user:<id>`) as [key, JSON value] pairs.
 MATCH (a:Attribute)
 USING INDEX a:Attribute(owner, key)
 WHERE a.owner = $owner AND a.key IS NOT NULL
