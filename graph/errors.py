@@ -44,3 +44,9 @@ class Neo4jUnavailableError(ThreadlineError):
     """Neo4j could not be provisioned or reached."""
 
     code = "UNAVAILABLE"
+
+
+class InvalidTokenError(ThreadlineError):
+    """A continuation token is unknown, expired or already used (`details.reason`)."""
+
+    code = "INVALID_TOKEN"

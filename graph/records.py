@@ -34,10 +34,21 @@ class IdentityRecord:
     channel: str
     external_id: str
     created_at: datetime | None
+    linked_by: str | None = None
+    evidence: str | None = None
+    merge_id: str | None = None  # set when the identity came to this user through a merge
 
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> IdentityRecord:
-        return cls(row["key"], row["channel"], row["externalId"], native_time(row.get("createdAt")))
+        return cls(
+            row["key"],
+            row["channel"],
+            row["externalId"],
+            native_time(row.get("createdAt")),
+            row.get("linkedBy"),
+            row.get("evidence"),
+            row.get("mergeId"),
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class UserRecord:
     created_at: datetime | None
     identities: list[IdentityRecord] = field(default_factory=list)
     version: int = 0
+    merged_into: str | None = None
 
 
 @dataclass(frozen=True)

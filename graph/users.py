@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
 from graph.events import CHANNEL_PATTERN, MAX_ID_LENGTH
+from graph.merges import check_provenance
 from graph.records import IdentityRecord, UserRecord, native_time
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ async def get_users(db: Database, user_ids: list[str]) -> dict[str, UserRecord]:
             native_time(row["createdAt"]),
             [IdentityRecord.from_map(i) for i in row["identities"]],
             int(row["version"]),
+            row["mergedInto"],
         )
         for row in records
     }
@@ -45,9 +47,18 @@ async def resolve_identity(db: Database, channel: str, external_id: str) -> str 
     return str(records[0]["id"]) if records else None
 
 
-async def link_identity(db: Database, user_id: str, channel: str, external_id: str) -> UserRecord:
-    """Attach `channel:external_id` to a user (idempotent). An identity that already belongs to
-    another user is a CONFLICT: merging two people is `mergeUsers`' job, not a side effect."""
+async def link_identity(
+    db: Database,
+    user_id: str,
+    channel: str,
+    external_id: str,
+    evidence: str | None = None,
+    actor: str | None = None,
+) -> UserRecord:
+    """Attach `channel:external_id` to a user (idempotent; a merged user's survivor). An identity
+    that already belongs to another user is a CONFLICT: merging two people is `mergeUsers`' job,
+    not a side effect. `actor` and `evidence` record who/what linked it and why."""
+    check_provenance(evidence, actor)
     if not CHANNEL_PATTERN.fullmatch(channel):
         raise BadInputError("channel must match [a-z0-9_-]{1,32}", field="channel")
     if not external_id.strip() or len(external_id) > MAX_ID_LENGTH:
@@ -59,11 +70,13 @@ async def link_identity(db: Database, user_id: str, channel: str, external_id: s
         channel=channel,
         externalId=external_id,
         now=datetime.now(UTC),
+        actor=actor,
+        evidence=evidence,
         database_=db.name,
     )
     if not records:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
-    owner = records[0]["ownerId"]
+    owner, user_id = records[0]["ownerId"], records[0]["userId"]
     if owner != user_id:
         raise ConflictError(
             f"{channel}:{external_id} already belongs to another user",

@@ -8,8 +8,9 @@ import strawberry
 
 from api.request import Info
 from api.scalars import JSON, MergePolicy
-from api.sessions.types import Session
+from api.sessions.types import ContinuationToken, Session
 from graph.attributes import AttributeWrite, set_session_attributes
+from graph.continuation import create_token, resume_session
 from graph.handoffs import handoff
 from graph.sessions import close_session
 
@@ -24,6 +25,31 @@ class SessionMutations:
         self, info: Info, session_id: strawberry.ID, reason: str | None = None
     ) -> Session:
         return Session.from_record(await close_session(info.context.db, str(session_id), reason))
+
+    @strawberry.mutation(
+        description='A single-use token (for a "Continue in app" link) that resumeSession '
+        "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored."
+    )
+    async def create_continuation_token(
+        self, info: Info, session_id: strawberry.ID, ttl_seconds: int = 900
+    ) -> ContinuationToken:
+        token = await create_token(info.context.db, str(session_id), ttl_seconds)
+        return ContinuationToken(
+            token=token.token,
+            session_id=strawberry.ID(token.session_id),
+            expires_at=token.expires_at,
+        )
+
+    @strawberry.mutation(
+        description="Redeem a continuation token from a channel identity: the identity joins "
+        "the session's user (an existing other user of that identity is merged in, reversibly) "
+        "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise."
+    )
+    async def resume_session(
+        self, info: Info, token: str, channel: str, external_user_id: str
+    ) -> Session:
+        record = await resume_session(info.context.db, token, channel, external_user_id)
+        return Session.from_record(record)
 
     @strawberry.mutation(
         description="Hand the session to an agent (bot or human); recorded as HANDLED_BY."

@@ -12,7 +12,7 @@ from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
 from graph.handoffs import session_handoffs
 from graph.lifecycle import transitions
-from graph.sessions import session_messages
+from graph.sessions import get_session, session_messages
 
 if TYPE_CHECKING:
     from api.users.types import User
@@ -33,6 +33,13 @@ class Mention:
 class MessageIntent:
     name: str
     confidence: float
+
+
+@strawberry.type(description='A "Continue in app" token: shown once, single use.')
+class ContinuationToken:
+    token: str
+    session_id: strawberry.ID
+    expires_at: datetime
 
 
 @strawberry.type(description="One utterance, on one channel, at one place in its session.")
@@ -94,8 +101,8 @@ class Handoff:
 
 @strawberry.type(description="A lifecycle change of a session: from, to, when and why.")
 class Transition:
-    from_status: SessionStatus
-    to_status: SessionStatus
+    from_status: SessionStatus = strawberry.field(name="from")
+    to_status: SessionStatus = strawberry.field(name="to")
     at: datetime
     cause: str
 
@@ -140,6 +147,13 @@ class Session:
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None
+
+    @strawberry.field(description="The expired session this one CONTINUES, if any.")
+    async def previous(self, info: Info) -> Session | None:
+        if self.continues_id is None:
+            return None
+        record = await get_session(info.context.db, str(self.continues_id))
+        return Session.from_record(record) if record else None
 
     @strawberry.field(description="Lifecycle transitions (timers), oldest first.")
     async def transitions(self, info: Info) -> list[Transition]:

@@ -8,8 +8,9 @@ import strawberry
 
 from api.request import Info
 from api.scalars import JSON, MergePolicy
-from api.users.types import User
+from api.users.types import Merge, User
 from graph.attributes import AttributeWrite, Owner, set_attributes
+from graph.merges import merge_users, unmerge_user
 from graph.users import get_user, link_identity
 
 
@@ -20,11 +21,47 @@ class UserMutations:
         "conversations. CONFLICT if the identity already belongs to someone else."
     )
     async def link_identity(
-        self, info: Info, user_id: strawberry.ID, channel: str, external_id: str
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        channel: str,
+        external_id: str,
+        evidence: str | None = None,
+        actor: str | None = None,
     ) -> User:
-        return User.from_record(
-            await link_identity(info.context.db, str(user_id), channel, external_id)
+        record = await link_identity(
+            info.context.db, str(user_id), channel, external_id, evidence, actor
         )
+        return User.from_record(record)
+
+    @strawberry.mutation(
+        description="Merge the source user into the target (the survivor): the source's "
+        "identities and sessions move to the target; the merge is recorded with evidence and "
+        "actor and can be undone with unmergeUser. Nothing is deleted."
+    )
+    async def merge_users(
+        self,
+        info: Info,
+        source_id: strawberry.ID,
+        target_id: strawberry.ID,
+        evidence: str | None = None,
+        actor: str | None = None,
+    ) -> Merge:
+        record = await merge_users(info.context.db, str(source_id), str(target_id), evidence, actor)
+        return Merge.from_record(record)
+
+    @strawberry.mutation(
+        description="Undo a merge: the identities and sessions that came from the source user "
+        "go back to it. Merges undo last-first (CONFLICT if the target was merged onward)."
+    )
+    async def unmerge_user(
+        self,
+        info: Info,
+        merge_id: strawberry.ID,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Merge:
+        return Merge.from_record(await unmerge_user(info.context.db, str(merge_id), actor, reason))
 
     @strawberry.mutation(
         description="Merge attributes into a user (the person, across all sessions): the same "

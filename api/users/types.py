@@ -10,6 +10,7 @@ import strawberry
 from api.request import Info
 from api.scalars import JSON
 from graph.attributes import Owner, attributes_of
+from graph.merges import MergeRecord, user_merges
 from graph.sessions import user_sessions
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ class Identity:
     channel: str
     external_id: str
     created_at: datetime | None
+    linked_by: str | None = strawberry.field(description="Who/what linked it (provenance).")
+    evidence: str | None = strawberry.field(description="Why it was linked.")
+    merge_id: strawberry.ID | None = strawberry.field(
+        description="Set when the identity came to this user through mergeUsers."
+    )
 
     @classmethod
     def from_record(cls, record: IdentityRecord) -> Identity:
@@ -31,6 +37,40 @@ class Identity:
             channel=record.channel,
             external_id=record.external_id,
             created_at=record.created_at,
+            linked_by=record.linked_by,
+            evidence=record.evidence,
+            merge_id=strawberry.ID(record.merge_id) if record.merge_id else None,
+        )
+
+
+@strawberry.type(description="Two users found to be one person: reversible, with provenance.")
+class Merge:
+    id: strawberry.ID
+    source_id: strawberry.ID = strawberry.field(description="The user merged away.")
+    target_id: strawberry.ID = strawberry.field(description="The surviving user.")
+    evidence: str | None
+    actor: str | None
+    at: datetime | None
+    status: str = strawberry.field(description="ACTIVE, or REVERTED by unmergeUser.")
+    identities: list[str] = strawberry.field(description="Identity keys the merge moved.")
+    sessions: list[strawberry.ID] = strawberry.field(description="Sessions the merge moved.")
+    reverted_at: datetime | None
+    reverted_by: str | None
+
+    @classmethod
+    def from_record(cls, record: MergeRecord) -> Merge:
+        return cls(
+            id=strawberry.ID(record.id),
+            source_id=strawberry.ID(record.source_id),
+            target_id=strawberry.ID(record.target_id),
+            evidence=record.evidence,
+            actor=record.actor,
+            at=record.at,
+            status=record.status,
+            identities=record.identities,
+            sessions=[strawberry.ID(s) for s in record.sessions],
+            reverted_at=record.reverted_at,
+            reverted_by=record.reverted_by,
         )
 
 
@@ -42,6 +82,9 @@ class User:
     version: int = strawberry.field(
         description="Counts attribute writes; the expectedVersion of setUserAttributes."
     )
+    merged_into_id: strawberry.ID | None = strawberry.field(
+        description="The user this one was merged into (its identities and sessions are there)."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
@@ -50,7 +93,12 @@ class User:
             created_at=record.created_at,
             identities=[Identity.from_record(i) for i in record.identities],
             version=record.version,
+            merged_into_id=strawberry.ID(record.merged_into) if record.merged_into else None,
         )
+
+    @strawberry.field(description="The merges this user took part in, newest first.")
+    async def merges(self, info: Info) -> list[Merge]:
+        return [Merge.from_record(m) for m in await user_merges(info.context.db, str(self.id))]
 
     @strawberry.field(description="The user's own attributes (not a session's) as one object.")
     async def attributes(self, info: Info) -> JSON:

@@ -464,3 +464,59 @@ def test_context_include_previous_over_http(gql: GraphQLClient, uid: str) -> Non
     assert body["previous"] == [
         {"session": {"id": old, "status": "CLOSED"}, "messages": [{"text": "first"}]}
     ]
+
+
+def test_continue_in_app_then_merge_and_unmerge_over_graphql(gql: GraphQLClient, uid: str) -> None:
+    web = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": f"c-{uid}", "text": "hi"}
+    sms = {"eventId": f"{uid}-2", "channel": "sms", "externalUserId": f"+1{uid}", "text": "yo"}
+    results = data(gql(INGEST, events=[web, sms]))["ingestEvents"]["results"]
+    web_session, sms_session = results[0]["sessionId"], results[1]["sessionId"]
+    token = data(
+        gql(
+            "mutation($s: ID!) { createContinuationToken(sessionId: $s, ttlSeconds: 300) "
+            "{ token sessionId expiresAt } }",
+            s=web_session,
+        )
+    )["createContinuationToken"]
+    assert token["sessionId"] == web_session
+    resume = (
+        'mutation($t: String!, $e: String!) { resumeSession(token: $t, channel: "mobile", '
+        "externalUserId: $e) { id user { id identities { key linkedBy evidence } } } }"
+    )
+    resumed = data(gql(resume, t=token["token"], e=f"app-{uid}"))["resumeSession"]
+    assert resumed["id"] == web_session
+    app_identity = next(i for i in resumed["user"]["identities"] if i["key"] == f"mobile:app-{uid}")
+    assert app_identity["linkedBy"] == "resumeSession"
+    replay = error_of(gql(resume, t=token["token"], e=f"other-{uid}"))
+    assert replay["extensions"] == {"code": "INVALID_TOKEN", "field": "token", "reason": "USED"}
+
+    owners = "query($s: ID!) { session(id: $s) { user { id } } }"
+    web_user = data(gql(owners, s=web_session))["session"]["user"]["id"]
+    sms_user = data(gql(owners, s=sms_session))["session"]["user"]["id"]
+    merged = data(
+        gql(
+            "mutation($a: ID!, $b: ID!) { mergeUsers(sourceId: $a, targetId: $b, "
+            'evidence: "same person", actor: "agent:ann") { id status sessions } }',
+            a=sms_user,
+            b=web_user,
+        )
+    )["mergeUsers"]
+    assert merged["sessions"] == [sms_session]
+    resolve = 'query($e: String!) { resolveIdentity(channel: "sms", externalId: $e) { id } }'
+    assert data(gql(resolve, e=f"+1{uid}"))["resolveIdentity"]["id"] == web_user
+    source = data(
+        gql("query($u: ID!) { user(id: $u) { mergedIntoId merges { id actor } } }", u=sms_user)
+    )["user"]
+    assert source == {
+        "mergedIntoId": web_user,
+        "merges": [{"id": merged["id"], "actor": "agent:ann"}],
+    }
+    undone = data(gql("mutation($m: ID!) { unmergeUser(mergeId: $m) { status } }", m=merged["id"]))[
+        "unmergeUser"
+    ]
+    assert undone == {"status": "REVERTED"}
+    assert data(gql(resolve, e=f"+1{uid}"))["resolveIdentity"]["id"] == sms_user
+    itself = error_of(
+        gql("mutation($a: ID!) { mergeUsers(sourceId: $a, targetId: $a) { id } }", a=sms_user)
+    )
+    assert itself["extensions"]["code"] == "BAD_INPUT"

@@ -96,12 +96,12 @@ async def test_transitions_are_visible_on_the_session_over_graphql(
     await sweep(db, Timers(), now=t0 + timedelta(hours=2))
     body: dict[str, Any] = await asyncio.to_thread(
         gql,
-        "query($s: ID!) { session(id: $s) { status transitions { fromStatus toStatus cause } } }",
+        "query($s: ID!) { session(id: $s) { status transitions { from to cause } } }",
         s=session_id,
     )
     assert body["data"]["session"] == {
         "status": "IDLE",
-        "transitions": [{"fromStatus": "ACTIVE", "toStatus": "IDLE", "cause": "idle timeout"}],
+        "transitions": [{"from": "ACTIVE", "to": "IDLE", "cause": "idle timeout"}],
     }
 
 

@@ -1,0 +1,175 @@
+"""Merging users (reversibly, with provenance) and continuation tokens, on the real Neo4j."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from graph.context import ContextSelector, get_context
+from graph.continuation import create_token, resume_session, token_hash
+from graph.database import Database
+from graph.errors import BadInputError, ConflictError, InvalidTokenError, NotFoundError
+from graph.events import EventInput
+from graph.ingest import ingest_events
+from graph.merges import merge_users, unmerge_user, user_merges
+from graph.sessions import get_session, session_messages
+from graph.users import get_user, link_identity, resolve_identity
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+async def person(db: Database, event_id: str, channel: str, external_id: str) -> tuple[str, str]:
+    """A new user with one message on `channel`: (user id, session id)."""
+    result = await ingest_events(db, [EventInput(event_id, channel, external_id, text="hello")])
+    session_id = result.results[0].session_id
+    session = await get_session(db, session_id)
+    assert session is not None
+    return session.user_id, session_id
+
+
+async def test_merge_moves_identities_and_sessions_and_unmerge_restores_them(
+    db: Database, uid: str
+) -> None:
+    web_user, _ = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    wa_user, wa_session = await person(db, f"{uid}-2", "whatsapp", f"+1555{uid}")
+
+    merge = await merge_users(db, wa_user, web_user, "same phone in web form", "agent:jane")
+    assert merge.identities == [f"whatsapp:+1555{uid}"]
+    assert merge.sessions == [wa_session]
+    assert merge.status == "ACTIVE"
+    assert await resolve_identity(db, "whatsapp", f"+1555{uid}") == web_user
+    target = await get_user(db, web_user)
+    assert target is not None
+    assert {i.key for i in target.identities} == {f"web:cookie-{uid}", f"whatsapp:+1555{uid}"}
+    moved = next(i for i in target.identities if i.merge_id)
+    assert moved.merge_id == merge.id
+    source = await get_user(db, wa_user)
+    assert source is not None
+    assert source.merged_into == web_user
+    assert source.identities == []  # moved, not deleted: the source node itself stays
+    assert (await get_session(db, wa_session)).user_id == web_user  # type: ignore[union-attr]
+    assert all(m.user_id == web_user for m in await session_messages(db, wa_session, 10))
+    # the merged-away id still leads to the survivor's conversation
+    context = await get_context(db, ContextSelector(user_id=wa_user), 5)
+    assert context.session.user_id == web_user
+    # new WhatsApp messages now belong to the survivor
+    later = await ingest_events(db, [EventInput(f"{uid}-3", "whatsapp", f"+1555{uid}", text="hi")])
+    later_session = later.results[0].session_id
+    assert (await get_session(db, later_session)).user_id == web_user  # type: ignore[union-attr]
+    [recorded] = await user_merges(db, wa_user)
+    assert (recorded.evidence, recorded.actor) == ("same phone in web form", "agent:jane")
+
+    undone = await unmerge_user(db, merge.id, "agent:joe", "different people")
+    assert undone.status == "REVERTED"
+    assert undone.reverted_by == "agent:joe"
+    assert await resolve_identity(db, "whatsapp", f"+1555{uid}") == wa_user
+    assert (await get_session(db, wa_session)).user_id == wa_user  # type: ignore[union-attr]
+    assert all(m.user_id == wa_user for m in await session_messages(db, wa_session, 10))
+    restored = await get_user(db, wa_user)
+    assert restored is not None
+    assert restored.merged_into is None
+    assert [i.key for i in restored.identities] == [f"whatsapp:+1555{uid}"]
+    with pytest.raises(ConflictError):
+        await unmerge_user(db, merge.id)
+
+
+async def test_chained_merges_undo_last_first(db: Database, uid: str) -> None:
+    a, a_session = await person(db, f"{uid}-a", "web", f"a-{uid}")
+    b, _ = await person(db, f"{uid}-b", "sms", f"b-{uid}")
+    c, _ = await person(db, f"{uid}-c", "email", f"c-{uid}")
+    first = await merge_users(db, a, b, "e1", None)
+    second = await merge_users(db, b, c, "e2", None)
+    assert await resolve_identity(db, "web", f"a-{uid}") == c
+    with pytest.raises(ConflictError, match="undo that merge first"):
+        await unmerge_user(db, first.id)
+    await unmerge_user(db, second.id)
+    assert await resolve_identity(db, "web", f"a-{uid}") == b
+    await unmerge_user(db, first.id)
+    assert await resolve_identity(db, "web", f"a-{uid}") == a
+    assert (await get_session(db, a_session)).user_id == a  # type: ignore[union-attr]
+
+
+async def test_merge_bad_input(db: Database, uid: str) -> None:
+    a, _ = await person(db, f"{uid}-a", "web", f"a-{uid}")
+    b, _ = await person(db, f"{uid}-b", "web", f"b-{uid}")
+    with pytest.raises(BadInputError):
+        await merge_users(db, a, a, None, None)
+    with pytest.raises(NotFoundError):
+        await merge_users(db, a, f"usr_{uid}", None, None)
+    with pytest.raises(NotFoundError):
+        await unmerge_user(db, f"mrg_{uid}")
+    await merge_users(db, a, b, None, None)
+    with pytest.raises(ConflictError):  # a is already merged
+        await merge_users(db, a, b, None, None)
+
+
+async def test_link_identity_records_provenance(db: Database, uid: str) -> None:
+    user, _ = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    linked = await link_identity(db, user, "email", f"{uid}@example.com", "verified by OTP", "bot")
+    email = next(i for i in linked.identities if i.channel == "email")
+    assert (email.linked_by, email.evidence) == ("bot", "verified by OTP")
+
+
+async def test_continuation_token_attaches_the_app_identity_once(db: Database, uid: str) -> None:
+    user, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    token = await create_token(db, session_id, ttl_seconds=600)
+    assert token.expires_at <= datetime.now(UTC) + timedelta(seconds=601)
+    stored, _, _ = await db.driver.execute_query(
+        "MATCH (t:ContinuationToken {sessionId: $s}) RETURN properties(t) AS p", s=session_id
+    )
+    assert token.token not in str(stored[0]["p"])  # only the hash is stored
+    assert stored[0]["p"]["hash"] == token_hash(token.token)
+
+    # two devices race to redeem the same link: exactly one wins
+    outcomes = await asyncio.gather(
+        resume_session(db, token.token, "mobile", f"device-{uid}"),
+        resume_session(db, token.token, "mobile", f"other-{uid}"),
+        return_exceptions=True,
+    )
+    wins = [o for o in outcomes if not isinstance(o, BaseException)]
+    losses = [o for o in outcomes if isinstance(o, InvalidTokenError)]
+    assert len(wins) == 1
+    assert len(losses) == 1
+    assert losses[0].details["reason"] == "USED"
+    assert wins[0].id == session_id
+    linked = [
+        key
+        for key in (f"device-{uid}", f"other-{uid}")
+        if await resolve_identity(db, "mobile", key)
+    ]
+    assert len(linked) == 1  # a replay never attaches a second identity
+    assert await resolve_identity(db, "mobile", linked[0]) == user
+    # the app continues the web conversation
+    app = await ingest_events(db, [EventInput(f"{uid}-2", "mobile", linked[0], text="on my phone")])
+    assert app.results[0].session_id == session_id
+
+
+async def test_continuation_merges_an_existing_app_user(db: Database, uid: str) -> None:
+    web_user, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    app_user, _ = await person(db, f"{uid}-2", "mobile", f"device-{uid}")
+    token = await create_token(db, session_id)
+    await resume_session(db, token.token, "mobile", f"device-{uid}")
+    assert await resolve_identity(db, "mobile", f"device-{uid}") == web_user
+    [merge] = await user_merges(db, app_user)
+    assert merge.actor == "resumeSession"
+    assert merge.evidence == f"continuation token for session {session_id}"
+
+
+async def test_bad_continuation_tokens(db: Database, uid: str) -> None:
+    _, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    for ttl in (0, 3601):
+        with pytest.raises(BadInputError):
+            await create_token(db, session_id, ttl_seconds=ttl)
+    with pytest.raises(NotFoundError):
+        await create_token(db, f"ses_{uid}")
+    with pytest.raises(InvalidTokenError) as unknown:
+        await resume_session(db, "tlc_nope", "mobile", f"d-{uid}")
+    assert unknown.value.details["reason"] == "UNKNOWN"
+    token = await create_token(db, session_id, ttl_seconds=1)
+    await asyncio.sleep(1.1)
+    with pytest.raises(InvalidTokenError) as expired:
+        await resume_session(db, token.token, "mobile", f"d-{uid}")
+    assert expired.value.details["reason"] == "EXPIRED"
+    assert await resolve_identity(db, "mobile", f"d-{uid}") is None
