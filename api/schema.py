@@ -15,11 +15,13 @@ from api.errors import ErrorCodes
 from api.events.mutations import EventMutations
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
+from api.sessions.subscriptions import SessionSubscriptions
 from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
 Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries))
 Mutation = merge_types("Mutation", (EventMutations, SessionMutations, UserMutations))
+Subscription = merge_types("Subscription", (SessionSubscriptions,))
 
 
 class ThreadlineSchema(strawberry.Schema):
@@ -33,6 +35,7 @@ def build_schema(**kwargs: Any) -> strawberry.Schema:
     return ThreadlineSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # factories: a fresh extension per request; both caches are shared at module level
         extensions=[
             ErrorCodes,

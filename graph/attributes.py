@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.live_events import publish_attributes
 from graph.merge_policies import MergePolicy, PolicyRule, Stored, Write, check, merge, rule_for
 from graph.records import SessionRecord, json_value, to_millis
 
@@ -57,6 +58,7 @@ class AttributesResult:
     version: int
     attributes: dict[str, Any]
     session: SessionRecord | None = None  # the session after the write, for session owners
+    changed: dict[str, Any] = field(default_factory=dict)  # new values of the keys that changed
 
 
 def _json_text(value: Any) -> str:
@@ -171,7 +173,8 @@ async def _set_tx(
     if kind is Owner.SESSION:
         result = await tx.run(cypher.load("read/session"), id=owner_id)
         session = SessionRecord.from_record(await result.single(strict=True))
-    return AttributesResult(version + 1, await _read_all(tx, owner), session)
+    changed = {key: state.value for key, state in changes.items()}
+    return AttributesResult(version + 1, await _read_all(tx, owner), session, changed)
 
 
 async def set_attributes(
@@ -184,7 +187,14 @@ async def set_attributes(
     async with db.driver.session(
         database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
     ) as session:
-        return await session.execute_write(_set_tx, kind, owner_id, request, values, rules)
+        result = await session.execute_write(_set_tx, kind, owner_id, request, values, rules)
+    if result.changed:
+        if result.session is not None:
+            session_id, user_id = result.session.id, result.session.user_id
+        else:
+            session_id, user_id = None, owner_id
+        publish_attributes(db.live, session_id, user_id, request.channel, result.changed)
+    return result
 
 
 async def set_session_attributes(

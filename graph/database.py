@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from neo4j import AsyncDriver, AsyncGraphDatabase
+
+from graph.live import EventBus, InProcessBus
 
 if TYPE_CHECKING:
     from graph.settings import Settings
@@ -18,6 +20,7 @@ class Database:
     driver: AsyncDriver
     name: str
     settings: Settings
+    live: EventBus = field(default_factory=InProcessBus)  # committed changes, for subscribers
 
     @classmethod
     def connect(

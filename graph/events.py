@@ -80,6 +80,7 @@ class IngestedEvent:
     message_id: str | None
     seq: int | None
     duplicate: bool
+    user_id: str | None = None  # the sender's user, when written by this call
 
 
 @dataclass(frozen=True)

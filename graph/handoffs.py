@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import cypher
 from graph.errors import BadInputError
 from graph.events import MAX_ID_LENGTH
+from graph.live_events import publish_handoff
 from graph.records import SessionRecord, native_time, to_millis
 from graph.sessions import only_row
 
@@ -47,8 +48,9 @@ async def handoff(
         now=to_millis(datetime.now(UTC)),
         database_=db.name,
     )
-    row = only_row(records, session_id)
-    return SessionRecord.from_record(row)
+    session = SessionRecord.from_record(only_row(records, session_id))
+    publish_handoff(db.live, session, reason)
+    return session
 
 
 async def session_handoffs(db: Database, session_id: str) -> list[HandoffRecord]:

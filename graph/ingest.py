@@ -22,6 +22,7 @@ from graph.annotations import annotate, message_fields, relationship_rows
 from graph.attributes import check_values, merge_event_attributes
 from graph.errors import NotFoundError
 from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
+from graph.live_events import publish_ingested
 from graph.merge_policies import PolicyRule, Write
 from graph.records import json_value, native_time, to_millis
 from graph.session_resolution import (
@@ -121,7 +122,9 @@ async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Pre
         if r["closedId"] is not None and closed_at is not None:
             state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], closed_at)
     replayed = {
-        r["eventId"]: IngestedEvent(r["eventId"], r["sessionId"], r["messageId"], r["seq"], False)
+        r["eventId"]: IngestedEvent(
+            r["eventId"], r["sessionId"], r["messageId"], r["seq"], False, r["userId"]
+        )
         for r in row["stored"]
     }
     return _Prepared({r["key"]: r["userId"] for r in row["users"]}, replayed, state)
@@ -209,7 +212,8 @@ async def _write(
         for key, value in event.attributes.items():
             write = Write(json_value(value), to_millis(event.at), source.channel)
             attribute_writes.append((session_id, key, write))
-        results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False))
+        user_id = users[source.identity_key]
+        results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False, user_id))
     if messages:
         await _run(tx, "ingest/create_messages", messages=messages)
     if others:
@@ -309,5 +313,6 @@ async def ingest_events(
             # A concurrent batch stored the same eventId first; the next attempt sees it.
             if attempt == CONSTRAINT_RACE_RETRIES - 1:
                 raise
+    publish_ingested(db.live, batch, results)
     duplicates = sum(r.duplicate for r in results)
     return IngestResult(len(results) - duplicates, duplicates, results)

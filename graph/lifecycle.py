@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import cypher
+from graph.live import LiveEvent, LiveEventKind
 from graph.records import native_time, to_millis
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ async def _sweep_scope(
     ]
     moved: dict[str, int] = {}
     # closing first, so a long-idle ACTIVE session goes straight to CLOSED, not IDLE then CLOSED
-    for source, target, before, cause in [steps[2], steps[1], steps[0], steps[3]]:
+    for source, target, before, timer in [steps[2], steps[1], steps[0], steps[3]]:
+        cause = timer if channel is None else f"{timer} ({channel} timers)"
         total = 0
         while True:
             params = {
@@ -86,7 +88,7 @@ async def _sweep_scope(
                 "to": target,
                 "before": to_millis(before),
                 "now": to_millis(moment),
-                "cause": cause if channel is None else f"{cause} ({channel} timers)",
+                "cause": cause,
                 "limit": batch,
                 "channel": channel,
                 "overridden": overridden,
@@ -94,7 +96,18 @@ async def _sweep_scope(
             records, _, _ = await db.driver.execute_query(
                 cypher.load("lifecycle/sweep"), parameters_=params, database_=db.name
             )
-            count = int(records[0]["moved"]) if records else 0
+            count = len(records)
+            for row in records:
+                db.live.publish(
+                    LiveEvent(
+                        LiveEventKind.STATUS,
+                        moment,
+                        session_id=row["id"],
+                        user_id=row["userId"],
+                        status=target,
+                        cause=cause,
+                    )
+                )
             total += count
             if count < batch:
                 break

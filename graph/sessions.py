@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from graph.errors import NotFoundError
+from graph.live_events import publish_status
 from graph.records import MessageRecord, SessionRecord
 
 if TYPE_CHECKING:
@@ -62,4 +63,6 @@ async def close_session(db: Database, session_id: str, reason: str | None) -> Se
         now=datetime.now(UTC),
         database_=db.name,
     )
-    return SessionRecord.from_record(only_row(records, session_id))
+    session = SessionRecord.from_record(only_row(records, session_id))
+    publish_status(db.live, session, reason or "closed")
+    return session

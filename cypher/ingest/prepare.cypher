@@ -38,7 +38,8 @@ CALL () {
   OPTIONAL MATCH (e:Event {eventId: eventId})
   WITH eventId, m, coalesce(m, e) AS found
   WHERE found IS NOT NULL
-  RETURN collect({eventId: eventId, sessionId: found.sessionId, messageId: m.id, seq: m.seq})
+  RETURN collect({eventId: eventId, sessionId: found.sessionId, messageId: m.id, seq: m.seq,
+                  userId: found.userId})
     AS stored
 }
 CALL () {

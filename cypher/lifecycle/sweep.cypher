@@ -21,4 +21,6 @@ SET s.status = $to,
 CREATE (s)-[:TRANSITIONED]->(:Transition {
   sessionId: s.id, from: $from, to: $to, at: datetime({epochMillis: $now}), cause: $cause
 })
-RETURN count(s) AS moved
+WITH s
+MATCH (s)<-[:HAS_SESSION]-(u:User)
+RETURN s.id AS id, u.id AS userId

@@ -153,3 +153,13 @@ def test_channel_timer_settings_fill_unset_fields_from_the_defaults(
         close_after=timedelta(hours=72),
         archive_after=timedelta(days=30),
     )
+
+
+async def test_sweeps_publish_status_changes(db: Database, uid: str) -> None:
+    t0 = private_time()
+    result = await ingest_events(db, [EventInput(f"{uid}-1", "web", uid, occurred_at=t0, text="x")])
+    session_id = result.results[0].session_id
+    async with db.live.subscribe(session_id, None) as events:
+        await sweep(db, Timers(), now=t0 + timedelta(minutes=45))
+        change = await anext(events)
+    assert (change.kind, change.status, change.cause) == ("STATUS", "IDLE", "idle timeout")

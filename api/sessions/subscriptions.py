@@ -1,0 +1,78 @@
+"""Live session updates over WebSocket (graphql-transport-ws)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import cast
+
+import strawberry
+
+from api.request import Info
+from api.scalars import JSON
+from graph.errors import BadInputError
+from graph.live import LiveEvent, LiveEventKind
+
+strawberry.enum(LiveEventKind, name="SessionEventKind", description="What changed.")
+
+
+@strawberry.type(description="One committed change in a session (or of a user).")
+class SessionEvent:
+    kind: LiveEventKind
+    at: datetime
+    session_id: strawberry.ID | None
+    user_id: strawberry.ID | None
+    channel: str | None
+    role: str | None = strawberry.field(description="MESSAGE/EVENT: who said it.")
+    message_id: strawberry.ID | None
+    seq: int | None
+    text: str | None
+    attributes: JSON = strawberry.field(description="ATTRIBUTES: the changed keys' values.")
+    agent_id: strawberry.ID | None = strawberry.field(
+        description="HANDOFF: the new handler; MESSAGE: the agent who said it."
+    )
+    status: str | None = strawberry.field(description="STATUS: the new lifecycle status.")
+    cause: str | None = strawberry.field(description="STATUS/HANDOFF: why.")
+
+    @classmethod
+    def from_live(cls, event: LiveEvent) -> SessionEvent:
+        def as_id(value: str | None) -> strawberry.ID | None:
+            return strawberry.ID(value) if value is not None else None
+
+        return cls(
+            kind=event.kind,
+            at=event.at,
+            session_id=as_id(event.session_id),
+            user_id=as_id(event.user_id),
+            channel=event.channel,
+            role=event.role,
+            message_id=as_id(event.message_id),
+            seq=event.seq,
+            text=event.text,
+            attributes=cast(JSON, event.attributes),
+            agent_id=as_id(event.agent_id),
+            status=event.status,
+            cause=event.cause,
+        )
+
+
+@strawberry.type
+class SessionSubscriptions:
+    @strawberry.subscription(
+        description="Changes as they commit — new messages on any channel, attribute changes, "
+        "handoffs, status changes — for a session, a user (all their sessions and user "
+        "attributes), or both. Ends with LAGGED if the client falls 1000 events behind."
+    )
+    async def session_events(
+        self,
+        info: Info,
+        session_id: strawberry.ID | None = None,
+        user_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[SessionEvent, None]:
+        if session_id is None and user_id is None:
+            raise BadInputError("sessionEvents needs sessionId, userId or both", field="sessionId")
+        session = str(session_id) if session_id is not None else None
+        user = str(user_id) if user_id is not None else None
+        async with info.context.db.live.subscribe(session, user) as events:
+            async for event in events:
+                yield SessionEvent.from_live(event)

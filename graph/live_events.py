@@ -1,0 +1,89 @@
+"""The live events each kind of committed write publishes (see graph.live)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from graph.live import LiveEvent, LiveEventKind
+from graph.records import json_value
+
+if TYPE_CHECKING:
+    from graph.events import IngestedEvent, ValidEvent
+    from graph.live import EventBus
+    from graph.records import SessionRecord
+
+
+def publish_ingested(bus: EventBus, batch: list[ValidEvent], results: list[IngestedEvent]) -> None:
+    """One MESSAGE/EVENT per newly stored event (replays publish nothing), plus ATTRIBUTES for
+    the attributes it carried."""
+    for event, result in zip(batch, results, strict=True):
+        if result.duplicate:
+            continue
+        source = event.source
+        common: dict[str, Any] = {
+            "at": event.at,
+            "session_id": result.session_id,
+            "user_id": result.user_id,
+            "channel": source.channel,
+        }
+        kind = LiveEventKind.MESSAGE if event.is_message else LiveEventKind.EVENT
+        bus.publish(
+            LiveEvent(
+                kind,
+                role=source.role.value,
+                message_id=result.message_id,
+                seq=result.seq,
+                text=source.text,
+                agent_id=source.agent_id,
+                **common,
+            )
+        )
+        if event.attributes:
+            values = {key: json_value(text) for key, text in event.attributes.items()}
+            bus.publish(LiveEvent(LiveEventKind.ATTRIBUTES, attributes=values, **common))
+
+
+def publish_attributes(
+    bus: EventBus,
+    session_id: str | None,
+    user_id: str | None,
+    channel: str | None,
+    values: dict[str, Any],
+) -> None:
+    bus.publish(
+        LiveEvent(
+            LiveEventKind.ATTRIBUTES,
+            datetime.now(UTC),
+            session_id=session_id,
+            user_id=user_id,
+            channel=channel,
+            attributes=values,
+        )
+    )
+
+
+def publish_status(bus: EventBus, session: SessionRecord, cause: str | None) -> None:
+    bus.publish(
+        LiveEvent(
+            LiveEventKind.STATUS,
+            datetime.now(UTC),
+            session_id=session.id,
+            user_id=session.user_id,
+            status=session.status,
+            cause=cause,
+        )
+    )
+
+
+def publish_handoff(bus: EventBus, session: SessionRecord, reason: str | None) -> None:
+    bus.publish(
+        LiveEvent(
+            LiveEventKind.HANDOFF,
+            datetime.now(UTC),
+            session_id=session.id,
+            user_id=session.user_id,
+            agent_id=session.handler_id,
+            cause=reason,
+        )
+    )

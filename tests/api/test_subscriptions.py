@@ -1,0 +1,163 @@
+"""`sessionEvents` over a real WebSocket (graphql-transport-ws): an agent desktop watching a web
+conversation sees the WhatsApp reply, attribute changes, handoffs and status changes arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from connectors._signatures import hmac_hex
+from tests.api.test_webhooks import whatsapp_body
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+SUBSCRIPTION = """
+subscription($s: ID, $u: ID) {
+  sessionEvents(sessionId: $s, userId: $u) {
+    kind sessionId userId channel role text seq attributes agentId status cause
+  }
+}
+"""
+
+
+async def graphql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    body = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]
+    return result
+
+
+async def subscribe(url: str, **variables: Any) -> ClientConnection:
+    socket = await connect(
+        url.replace("http://", "ws://") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+    )
+    await socket.send(json.dumps({"type": "connection_init"}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    payload = {"query": SUBSCRIPTION, "variables": variables}
+    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+    return socket
+
+
+async def next_event(socket: ClientConnection) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+    assert message["type"] == "next", message
+    event: dict[str, Any] = message["payload"]["data"]["sessionEvents"]
+    return event
+
+
+async def test_agent_desktop_sees_whatsapp_reply_attributes_handoff_and_close(
+    webhook_server: str, uid: str
+) -> None:
+    async with httpx.AsyncClient(base_url=webhook_server, timeout=30) as http:
+        ingest = await graphql(
+            http,
+            "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId } } }",
+            e=[{"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"}],
+        )
+        session_id = ingest["ingestEvents"]["results"][0]["sessionId"]
+        user = await graphql(http, "query($s: ID!) { session(id: $s) { userId } }", s=session_id)
+        user_id = user["session"]["userId"]
+        phone = f"1555{uid[:7]}"
+        await graphql(
+            http,
+            'mutation($u: ID!, $p: String!) { linkIdentity(userId: $u, channel: "whatsapp", '
+            "externalId: $p) { id } }",
+            u=user_id,
+            p=phone,
+        )
+        by_session = await subscribe(webhook_server, s=session_id)
+        by_user = await subscribe(webhook_server, u=user_id)
+        try:
+            # the first change proves both subscriptions are live before the reply is sent
+            for _ in range(50):
+                await graphql(
+                    http,
+                    'mutation($s: ID!) { setSessionAttributes(sessionId: $s, channel: "web", '
+                    "attributes: {step: 1}) { version } }",
+                    s=session_id,
+                )
+                try:
+                    seen = await asyncio.wait_for(by_session.recv(), timeout=0.2)
+                    break
+                except TimeoutError:
+                    continue
+            first = json.loads(seen)["payload"]["data"]["sessionEvents"]
+            assert first["kind"] == "ATTRIBUTES"
+            assert first["attributes"] == {"step": 1}
+
+            body = whatsapp_body(uid, f"wamid.{uid}", "it is order A-12345", phone)
+            raw = json.dumps(body).encode()
+            posted = await http.post(
+                "/webhooks/whatsapp",
+                content=raw,
+                headers={
+                    "X-Hub-Signature-256": "sha256=" + hmac_hex("wa-secret", raw),
+                    "content-type": "application/json",
+                },
+            )
+            assert posted.status_code == 200
+            reply = await next_event(by_session)
+            while reply["kind"] != "MESSAGE":  # skip repeated step attributes, if any
+                reply = await next_event(by_session)
+            assert reply == {
+                "kind": "MESSAGE",
+                "sessionId": session_id,
+                "userId": user_id,
+                "channel": "whatsapp",
+                "role": "USER",
+                "text": "it is order A-12345",
+                "seq": 2,
+                "attributes": {},
+                "agentId": None,
+                "status": None,
+                "cause": None,
+            }
+            await graphql(
+                http,
+                'mutation($s: ID!) { handoff(sessionId: $s, agentId: "agent-7", '
+                'reason: "refund") { id } }',
+                s=session_id,
+            )
+            handoff = await next_event(by_session)
+            assert (handoff["kind"], handoff["agentId"], handoff["cause"]) == (
+                "HANDOFF",
+                "agent-7",
+                "refund",
+            )
+            await graphql(
+                http,
+                'mutation($s: ID!) { closeSession(sessionId: $s, reason: "done") { id } }',
+                s=session_id,
+            )
+            closed = await next_event(by_session)
+            assert (closed["kind"], closed["status"], closed["cause"]) == (
+                "STATUS",
+                "CLOSED",
+                "done",
+            )
+            # the user's stream saw the same WhatsApp reply
+            kinds = []
+            while "STATUS" not in kinds:
+                kinds.append((await next_event(by_user))["kind"])
+            assert "MESSAGE" in kinds
+            assert "HANDOFF" in kinds
+        finally:
+            await by_session.close()
+            await by_user.close()
+
+
+async def test_subscription_needs_a_session_or_user(webhook_server: str) -> None:
+    socket = await subscribe(webhook_server)
+    try:
+        message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+    finally:
+        await socket.close()
+    assert message["type"] == "next", message
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "BAD_INPUT", message

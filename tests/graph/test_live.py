@@ -1,0 +1,41 @@
+"""The in-process event bus: filtering, and a slow subscriber ends instead of losing silently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from graph.live import InProcessBus, LiveEvent, LiveEventKind, SubscriberLaggedError
+
+pytestmark = pytest.mark.anyio
+
+
+def event(session_id: str, user_id: str, seq: int = 1) -> LiveEvent:
+    return LiveEvent(LiveEventKind.MESSAGE, datetime.now(UTC), session_id, user_id, seq=seq)
+
+
+async def test_subscribers_get_their_session_or_user_only() -> None:
+    bus = InProcessBus()
+    async with bus.subscribe("s1", None) as by_session, bus.subscribe(None, "u2") as by_user:
+        assert bus.subscriber_count == 2
+        bus.publish(event("s1", "u1"))
+        bus.publish(event("s2", "u2"))
+        bus.publish(event("s3", "u3"))
+        assert (await anext(by_session)).session_id == "s1"
+        assert (await anext(by_user)).session_id == "s2"
+        bus.publish(event("s1", "u2", seq=2))  # both want it
+        assert (await anext(by_session)).seq == 2
+        assert (await anext(by_user)).seq == 2
+    assert bus.subscriber_count == 0
+
+
+async def test_a_lagging_subscriber_drains_then_ends_with_lagged() -> None:
+    bus = InProcessBus(queue_size=3)
+    async with bus.subscribe("s1", None) as events:
+        for seq in range(5):
+            bus.publish(event("s1", "u1", seq))
+        assert bus.subscriber_count == 0  # dropped from the fan-out at the first overflow
+        assert [(await anext(events)).seq for _ in range(3)] == [0, 1, 2]
+        with pytest.raises(SubscriberLaggedError):
+            await anext(events)
