@@ -73,6 +73,7 @@ class SessionRecord:
     channels: list[str]
     continues: str | None
     handler_id: str | None = None
+    last_channel: str | None = None
 
     @classmethod
     def from_record(cls, row: Any) -> SessionRecord:
@@ -91,6 +92,7 @@ class SessionRecord:
             channels=list(session.get("channels") or []),
             continues=row["continues"],
             handler_id=session.get("handlerId"),
+            last_channel=session.get("lastChannel"),
         )
 
 

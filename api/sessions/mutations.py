@@ -8,10 +8,10 @@ import strawberry
 
 from api.request import Info
 from api.scalars import JSON, MergePolicy
-from api.sessions.types import ContinuationToken, Session
+from api.sessions.types import Agent, ContinuationToken, Session
 from graph.attributes import AttributeWrite, set_session_attributes
 from graph.continuation import create_token, resume_session
-from graph.handoffs import handoff
+from graph.handoffs import handoff, upsert_agent
 from graph.sessions import close_session
 
 
@@ -52,7 +52,8 @@ class SessionMutations:
         return Session.from_record(record)
 
     @strawberry.mutation(
-        description="Hand the session to an agent (bot or human); recorded as HANDLED_BY."
+        description="Hand the session to a registered agent (bot or human); recorded as "
+        "HANDLED_BY. NOT_FOUND for an unknown session or agent."
     )
     async def handoff(
         self,
@@ -60,10 +61,19 @@ class SessionMutations:
         session_id: strawberry.ID,
         agent_id: strawberry.ID,
         reason: str | None = None,
-        agent_kind: str = "HUMAN",
     ) -> Session:
-        record = await handoff(info.context.db, str(session_id), str(agent_id), reason, agent_kind)
+        record = await handoff(info.context.db, str(session_id), str(agent_id), reason)
         return Session.from_record(record)
+
+    @strawberry.mutation(description="Register an agent (kind BOT or HUMAN), or rename it.")
+    async def upsert_agent(
+        self,
+        info: Info,
+        id: strawberry.ID,  # noqa: A002 - the GraphQL argument is `id`
+        kind: str,
+        name: str | None = None,
+    ) -> Agent:
+        return Agent.from_record(await upsert_agent(info.context.db, str(id), kind, name))
 
     @strawberry.mutation(
         description="Merge attributes (a JSON object) into a session, each key by its merge "

@@ -16,6 +16,7 @@ from graph.sessions import get_session, session_messages
 
 if TYPE_CHECKING:
     from api.users.types import User
+    from graph.handoffs import AgentRecord
     from graph.records import MessageRecord, SessionRecord
 
 
@@ -33,6 +34,23 @@ class Mention:
 class MessageIntent:
     name: str
     confidence: float
+
+
+@strawberry.type(description="A bot or human agent that can handle sessions.")
+class Agent:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="BOT or HUMAN.")
+    name: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_record(cls, record: AgentRecord) -> Agent:
+        return cls(
+            id=strawberry.ID(record.id),
+            kind=record.kind,
+            name=record.name,
+            created_at=record.created_at,
+        )
 
 
 @strawberry.type(description='A "Continue in app" token: shown once, single use.')
@@ -124,6 +142,9 @@ class Session:
     handler_id: strawberry.ID | None = strawberry.field(
         description="The agent (bot or human) handling the session now, if any."
     )
+    last_channel: str | None = strawberry.field(
+        description="The channel of the latest activity (whose timers apply)."
+    )
 
     @classmethod
     def from_record(cls, record: SessionRecord) -> Session:
@@ -139,6 +160,7 @@ class Session:
             channels=record.channels,
             continues_id=strawberry.ID(record.continues) if record.continues else None,
             handler_id=strawberry.ID(record.handler_id) if record.handler_id else None,
+            last_channel=record.last_channel,
         )
 
     @strawberry.field(description="The person this conversation is with.")

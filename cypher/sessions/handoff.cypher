@@ -1,10 +1,10 @@
-// Hand a session to an agent (bot or human): HANDLED_BY records from whom, to whom, why and when;
+// Hand a session to a registered agent (bot or human): HANDLED_BY records from whom, to whom, why and when;
 // the session remembers its current handler. The session's write lock orders concurrent handoffs.
 MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
 SET s._lock = true
 REMOVE s._lock
-MERGE (a:Agent {id: $agentId})
-  ON CREATE SET a.kind = $kind, a.createdAt = datetime({epochMillis: $now})
+WITH s, u
+MATCH (a:Agent {id: $agentId})
 CREATE (s)-[:HANDLED_BY {from: s.handlerId, to: $agentId, reason: $reason,
                          at: datetime({epochMillis: $now})}]->(a)
 SET s.handlerId = $agentId

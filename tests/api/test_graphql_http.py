@@ -412,13 +412,21 @@ def test_handoffs_are_recorded_in_order_with_the_current_handler(
             ],
         )
     )["ingestEvents"]["results"][0]
+    register = (
+        "mutation($a: ID!, $k: String!) "
+        '{ upsertAgent(id: $a, kind: $k, name: "Ann") { id kind name } }'
+    )
+    agent = data(gql(register, a=f"bot-{uid}", k="BOT"))["upsertAgent"]
+    assert agent == {"id": f"bot-{uid}", "kind": "BOT", "name": "Ann"}
+    data(gql(register, a=f"human-{uid}", k="HUMAN"))
+    assert error_of(gql(register, a=f"x-{uid}", k="ROBOT"))["extensions"]["code"] == "BAD_INPUT"
     mutation = (
-        "mutation($s: ID!, $a: ID!, $r: String, $k: String!) { "
-        "handoff(sessionId: $s, agentId: $a, reason: $r, agentKind: $k) { "
+        "mutation($s: ID!, $a: ID!, $r: String) { "
+        "handoff(sessionId: $s, agentId: $a, reason: $r) { "
         "handlerId handoffs { fromAgentId agentId agentKind reason } } }"
     )
-    data(gql(mutation, s=result["sessionId"], a=f"bot-{uid}", r="greeting", k="BOT"))
-    second = data(gql(mutation, s=result["sessionId"], a=f"human-{uid}", r="escalation", k="HUMAN"))
+    data(gql(mutation, s=result["sessionId"], a=f"bot-{uid}", r="greeting"))
+    second = data(gql(mutation, s=result["sessionId"], a=f"human-{uid}", r="escalation"))
     assert second["handoff"] == {
         "handlerId": f"human-{uid}",
         "handoffs": [
@@ -436,12 +444,18 @@ def test_handoffs_are_recorded_in_order_with_the_current_handler(
             },
         ],
     }
-    missing = error_of(gql(mutation, s="nope", a="x", r=None, k="HUMAN"))
-    assert missing["extensions"]["code"] == "NOT_FOUND"
-    bad = error_of(gql(mutation, s=result["sessionId"], a=" ", r=None, k="HUMAN"))
+    missing = error_of(gql(mutation, s="nope", a=f"bot-{uid}", r=None))
+    assert (missing["extensions"]["code"], missing["extensions"]["field"]) == (
+        "NOT_FOUND",
+        "sessionId",
+    )
+    unknown = error_of(gql(mutation, s=result["sessionId"], a=f"nobody-{uid}", r=None))
+    assert (unknown["extensions"]["code"], unknown["extensions"]["field"]) == (
+        "NOT_FOUND",
+        "agentId",
+    )
+    bad = error_of(gql(mutation, s=result["sessionId"], a=" ", r=None))
     assert bad["extensions"]["code"] == "BAD_INPUT"
-    wrong_kind = error_of(gql(mutation, s=result["sessionId"], a="x", r=None, k="ROBOT"))
-    assert wrong_kind["extensions"]["code"] == "BAD_INPUT"
 
 
 def test_context_include_previous_over_http(gql: GraphQLClient, uid: str) -> None:

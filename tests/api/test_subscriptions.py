@@ -119,6 +119,7 @@ async def test_agent_desktop_sees_whatsapp_reply_attributes_handoff_and_close(
                 "status": None,
                 "cause": None,
             }
+            await graphql(http, 'mutation { upsertAgent(id: "agent-7", kind: "HUMAN") { id } }')
             await graphql(
                 http,
                 'mutation($s: ID!) { handoff(sessionId: $s, agentId: "agent-7", '

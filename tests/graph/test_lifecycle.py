@@ -124,6 +124,7 @@ async def test_per_channel_timers_follow_the_channel_of_the_last_activity(
     await ingest_events(
         db, [EventInput(f"{uid}-4", "web", switcher, session_id=switched, occurred_at=later)]
     )
+    assert (await get_session(db, switched)).last_channel == "web"  # type: ignore[union-attr]
     overrides = {"voice": Timers(idle_after=timedelta(minutes=2), close_after=timedelta(hours=1))}
 
     await sweep(db, Timers(), now=t0 + timedelta(minutes=5), channel_timers=overrides)
