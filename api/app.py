@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from neo4j.exceptions import DriverError, Neo4jError
@@ -16,15 +16,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
+from api.auth import GraphQLEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
 from connectors.registry import build_connectors
 from graph.annotations import enricher_for
+from graph.audit import AuditLog
+from graph.auth import Authenticator, UnauthenticatedError
 from graph.batcher import IngestBatcher
 from graph.database import Database
 from graph.lifecycle import sweep_forever
+from graph.pseudonyms import Pseudonymizer
 from graph.schema import migrate, missing_schema
 from graph.settings import Settings
 
@@ -32,13 +38,36 @@ log = logging.getLogger("threadline.api")
 
 
 class ThreadlineGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, db: Database, batcher: IngestBatcher, *, graphiql: bool) -> None:
+    def __init__(
+        self,
+        db: Database,
+        batcher: IngestBatcher,
+        authenticator: Authenticator,
+        *,
+        graphiql: bool,
+    ) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
         self.db = db
         self.batcher = batcher
+        self.authenticator = authenticator
+        self.audit: AuditLog | None = None  # set at start-up (its key may come from the graph)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        return RequestContext(self.db, self.batcher)
+        principal = request.scope.get("state", {}).get("principal")
+        return RequestContext(self.db, self.batcher, principal, self.audit)
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """WebSocket clients without an Authorization header send it in connection_init."""
+        if context.principal is None:
+            params = context.connection_params or {}
+            token = params.get("Authorization") or params.get("authorization")
+            try:
+                context.principal = await self.authenticator.authenticate(
+                    token if isinstance(token, str) else None
+                )
+            except UnauthenticatedError as error:
+                raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from error
+        return cast(UnsetType, UNSET)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -56,6 +85,8 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         if apply_schema:
             count = await migrate(db)
             log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
+        graphql.audit = AuditLog(db, await Pseudonymizer.for_database(db))
+        auditor = asyncio.create_task(graphql.audit.run())
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(
@@ -69,10 +100,11 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, auditor):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await db.close()
 
     async def healthz(request: Request) -> Response:
@@ -92,7 +124,14 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     if enricher is not None:
         log.info("enrichment: %s", enricher.version)
     batcher = IngestBatcher(db, enricher)  # group commit for every write path
-    graphql = ThreadlineGraphQL(db, batcher, graphiql=dev)
+    authenticator = Authenticator(db, settings)
+    graphql = ThreadlineGraphQL(db, batcher, authenticator, graphiql=dev)
+    endpoint = GraphQLEndpoint(graphql, authenticator, dev=dev)
+    if dev:
+        log.warning(
+            "DEV MODE: requests without a bearer token act as an unauthenticated ADMIN, "
+            "GraphiQL and introspection are on. Never expose this server."
+        )
     connectors = build_connectors(settings)
     enabled = sorted(name for name, c in connectors.items() if c.enabled)
     if settings.insecure_webhooks:
@@ -103,8 +142,8 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,

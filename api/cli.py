@@ -5,49 +5,28 @@ threadline migrate
 threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
 threadline reenrich [--since 2026-01-01] [--outdated]
 threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
+threadline keys create --role ROLE         # API keys (see api/cli_admin.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
+from api import cli_admin
+from api.cli_support import has_uri as _has_uri
+from api.cli_support import with_database as _with_database
 from graph.errors import ThreadlineError
 from graph.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from graph.database import Database
-
-T = TypeVar("T")
 
 DEFAULT_DATA_DIR = Path(".threadline/neo4j")
-
-
-def _has_uri(settings: Settings) -> bool:
-    if not settings.neo4j_uri:
-        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
-    return bool(settings.neo4j_uri)
-
-
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run `work` with a connected database, closed afterwards."""
-    from graph.database import Database
-
-    async def run() -> T:
-        db = Database.from_settings(settings)
-        try:
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
 
 
 def _print_uri(uri: str) -> None:
@@ -224,6 +203,8 @@ def parser() -> argparse.ArgumentParser:
     mail = commands.add_parser("ingest-email", help="store an RFC 5322 message or an mbox")
     mail.add_argument("file", help="a .eml/.txt message, an mbox, or - for standard input")
     mail.set_defaults(run=cmd_ingest_email)
+
+    cli_admin.register(commands)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

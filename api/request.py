@@ -12,6 +12,8 @@ from strawberry.types import Info as StrawberryInfo
 from graph.users import get_users
 
 if TYPE_CHECKING:
+    from graph.audit import AuditLog
+    from graph.auth import Principal
     from graph.batcher import IngestBatcher
     from graph.database import Database
     from graph.records import UserRecord
@@ -31,7 +33,10 @@ class RequestContext:
 
     db: Database
     ingest: IngestBatcher
+    principal: Principal | None = None  # set by authentication (HTTP) or connection_init (WS)
+    audit: AuditLog | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -10,6 +10,8 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.admin.queries import AdminQueries
+from api.auth import AuditTrail, check_guarded
 from api.context.queries import ContextQueries
 from api.errors import ErrorCodes
 from api.events.mutations import EventMutations
@@ -19,7 +21,7 @@ from api.sessions.subscriptions import SessionSubscriptions
 from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
-Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries))
+Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries, AdminQueries))
 Mutation = merge_types("Mutation", (EventMutations, SessionMutations, UserMutations))
 Subscription = merge_types("Subscription", (SessionSubscriptions,))
 
@@ -32,15 +34,18 @@ class ThreadlineSchema(strawberry.Schema):
 
 
 def build_schema(**kwargs: Any) -> strawberry.Schema:
-    return ThreadlineSchema(
+    schema = ThreadlineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         # factories: a fresh extension per request; both caches are shared at module level
         extensions=[
             ErrorCodes,
+            AuditTrail,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],
         **kwargs,
     )
+    check_guarded(schema)  # deny by default: a root field without a role permission fails here
+    return schema

@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
     webhook_max_bytes: int = 1024 * 1024
 
+    # authentication: API keys live in Neo4j; JWTs need a secret (HS256) or a public key (RS256)
+    jwt_secret: SecretStr | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "threadline"
+    jwt_audience: str = "threadline"
+    auth_cache_seconds: float = 5.0  # a revoked API key stops working within this time
+    # keyed hashes standing in for ids in audit entries and anonymized exports (default: a
+    # random key created once in the graph)
+    pseudonym_key: SecretStr | None = None
+
     log_level: str = "INFO"
 
     def timers(self) -> Timers:
@@ -109,6 +119,12 @@ class Settings(BaseSettings):
             )
             for channel, o in self.channel_timers.items()
         }
+
+    def jwt_verification_key(self) -> str | None:
+        """The RS256 public key (PEM) if configured, else the HS256 secret, else None."""
+        if self.jwt_public_key_file is not None:
+            return self.jwt_public_key_file.read_text()
+        return self.jwt_secret.get_secret_value() if self.jwt_secret else None
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         """Basic auth for the driver, or None when the server runs without auth."""

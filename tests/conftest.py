@@ -122,10 +122,15 @@ def webhook_server(settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
+def serve(settings: Settings, *, dev: bool = True) -> Iterator[str]:
+    """The app under uvicorn; `dev` (no token = local admin) unless a test checks security."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings, dev=dev),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

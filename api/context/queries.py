@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
+from api.auth import allow
 from api.context.types import Context
 from api.request import Info
+from graph.auth import Role
 from graph.context import ContextSelector, get_context
 
 
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
+        extensions=allow(Role.AGENT, Role.ANALYST),
         description="The cross-channel context of a user's current session, a given session, "
-        "or the user behind a channel identity (exactly one of the three)."
+        "or the user behind a channel identity (exactly one of the three).",
     )
     async def context(
         self,

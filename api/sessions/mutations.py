@@ -6,10 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from api.auth import allow, require_channel
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.sessions.types import Agent, ContinuationToken, Session
 from graph.attributes import AttributeWrite, set_session_attributes
+from graph.auth import Role
 from graph.continuation import create_token, resume_session
 from graph.handoffs import handoff, upsert_agent
 from graph.sessions import close_session
@@ -18,8 +20,9 @@ from graph.sessions import close_session
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Close a session. The next event for it starts a new session CONTINUES-linked "
-        "to this one."
+        "to this one.",
     )
     async def close_session(
         self, info: Info, session_id: strawberry.ID, reason: str | None = None
@@ -27,8 +30,9 @@ class SessionMutations:
         return Session.from_record(await close_session(info.context.db, str(session_id), reason))
 
     @strawberry.mutation(
+        extensions=allow(Role.CONNECTOR, Role.AGENT),
         description='A single-use token (for a "Continue in app" link) that resumeSession '
-        "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored."
+        "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored.",
     )
     async def create_continuation_token(
         self, info: Info, session_id: strawberry.ID, ttl_seconds: int = 900
@@ -41,19 +45,22 @@ class SessionMutations:
         )
 
     @strawberry.mutation(
+        extensions=allow(Role.CONNECTOR),
         description="Redeem a continuation token from a channel identity: the identity joins "
         "the session's user (an existing other user of that identity is merged in, reversibly) "
-        "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise."
+        "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise.",
     )
     async def resume_session(
         self, info: Info, token: str, channel: str, external_user_id: str
     ) -> Session:
+        require_channel(info.context.principal, channel)
         record = await resume_session(info.context.db, token, channel, external_user_id)
         return Session.from_record(record)
 
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Hand the session to a registered agent (bot or human); recorded as "
-        "HANDLED_BY. NOT_FOUND for an unknown session or agent."
+        "HANDLED_BY. NOT_FOUND for an unknown session or agent.",
     )
     async def handoff(
         self,
@@ -65,7 +72,9 @@ class SessionMutations:
         record = await handoff(info.context.db, str(session_id), str(agent_id), reason)
         return Session.from_record(record)
 
-    @strawberry.mutation(description="Register an agent (kind BOT or HUMAN), or rename it.")
+    @strawberry.mutation(
+        extensions=allow(), description="Register an agent (kind BOT or HUMAN), or rename it."
+    )
     async def upsert_agent(
         self,
         info: Info,
@@ -76,11 +85,12 @@ class SessionMutations:
         return Agent.from_record(await upsert_agent(info.context.db, str(id), kind, name))
 
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Merge attributes (a JSON object) into a session, each key by its merge "
         "policy (configured per key pattern, or `policy` for every key of this call). With "
         "expectedVersion, a compare-and-set: CONFLICT (with the current version and values) if "
         "the session's attributes changed since. `at` is the write's event time for "
-        "LAST_WRITE_WINS (default: now); `channel` is who writes (CHANNEL_PRECEDENCE)."
+        "LAST_WRITE_WINS (default: now); `channel` is who writes (CHANNEL_PRECEDENCE).",
     )
     async def set_session_attributes(
         self,

@@ -8,8 +8,10 @@ from typing import cast
 
 import strawberry
 
+from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
+from graph.auth import Role
 from graph.errors import BadInputError
 from graph.live import LiveEvent, LiveEventKind
 
@@ -59,9 +61,10 @@ class SessionEvent:
 @strawberry.type
 class SessionSubscriptions:
     @strawberry.subscription(
+        extensions=allow(Role.AGENT),
         description="Changes as they commit — new messages on any channel, attribute changes, "
         "handoffs, status changes — for a session, a user (all their sessions and user "
-        "attributes), or both. Ends with LAGGED if the client falls 1000 events behind."
+        "attributes), or both. Ends with LAGGED if the client falls 1000 events behind.",
     )
     async def session_events(
         self,

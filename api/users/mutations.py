@@ -6,10 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from api.auth import allow
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.users.types import Merge, User
 from graph.attributes import AttributeWrite, Owner, set_attributes
+from graph.auth import Role
 from graph.merges import merge_users, unmerge_user
 from graph.users import get_user, link_identity
 
@@ -17,8 +19,9 @@ from graph.users import get_user, link_identity
 @strawberry.type
 class UserMutations:
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Attach a channel identity to a user, so that channel continues the user's "
-        "conversations. CONFLICT if the identity already belongs to someone else."
+        "conversations. CONFLICT if the identity already belongs to someone else.",
     )
     async def link_identity(
         self,
@@ -35,9 +38,10 @@ class UserMutations:
         return User.from_record(record)
 
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Merge the source user into the target (the survivor): the source's "
         "identities and sessions move to the target; the merge is recorded with evidence and "
-        "actor and can be undone with unmergeUser. Nothing is deleted."
+        "actor and can be undone with unmergeUser. Nothing is deleted.",
     )
     async def merge_users(
         self,
@@ -51,8 +55,9 @@ class UserMutations:
         return Merge.from_record(record)
 
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Undo a merge: the identities and sessions that came from the source user "
-        "go back to it. Merges undo last-first (CONFLICT if the target was merged onward)."
+        "go back to it. Merges undo last-first (CONFLICT if the target was merged onward).",
     )
     async def unmerge_user(
         self,
@@ -64,8 +69,9 @@ class UserMutations:
         return Merge.from_record(await unmerge_user(info.context.db, str(merge_id), actor, reason))
 
     @strawberry.mutation(
+        extensions=allow(Role.AGENT),
         description="Merge attributes into a user (the person, across all sessions): the same "
-        "merge policies and compare-and-set on the user's version as setSessionAttributes."
+        "merge policies and compare-and-set on the user's version as setSessionAttributes.",
     )
     async def set_user_attributes(
         self,

@@ -10,3 +10,4 @@ CREATE INDEX session_created IF NOT EXISTS FOR (n:Session) ON (n.createdAt);
 CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
 CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
 CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (n:Message) ON EACH [n.text];
+CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);

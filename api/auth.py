@@ -1,0 +1,222 @@
+"""Authentication at the door of /graphql, role checks on every root field, and the audit trail.
+
+- `GraphQLEndpoint` authenticates each HTTP request (401 with a GraphQL-shaped error when the
+  bearer token is missing or invalid) before strawberry sees it; WebSocket clients send the token
+  as an `Authorization` header or in the `connection_init` payload.
+- `allow(*roles)` is the permission on a root field. `check_guarded` refuses to build a schema
+  with a root field that has none: deny by default.
+- `AuditTrail` records every root field's caller, operation, target ids and outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import BasePermission, PermissionExtension
+
+from graph.auth import (
+    DEV_ADMIN,
+    Authenticator,
+    ForbiddenError,
+    Principal,
+    Role,
+    UnauthenticatedError,
+)
+from graph.errors import ThreadlineError
+
+if TYPE_CHECKING:
+    import strawberry
+    from graphql import GraphQLResolveInfo
+    from starlette.types import Receive, Scope, Send
+    from strawberry.types.field import StrawberryField
+
+    from api.request import RequestContext
+
+TARGET_ARGUMENTS = ("sessionId", "userId", "id", "mergeId", "agentId", "sourceId", "targetId")
+
+
+class Allow(BasePermission):
+    """The caller's role must be one of `roles`; FORBIDDEN otherwise."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal: Principal | None = info.context.principal
+        if principal is None:
+            raise UnauthenticatedError("authentication required")
+        if principal.role not in self.roles:
+            allowed = ", ".join(sorted(r.value for r in self.roles))
+            raise ForbiddenError(
+                f"role {principal.role.value!r} may not call {info.field_name} ({allowed} may)",
+                role=principal.role.value,
+            )
+        return True
+
+
+def allow(*roles: Role) -> list[Any]:
+    """The extensions list of a root field that `roles` may call (admins always may)."""
+    return [PermissionExtension(permissions=[Allow(*roles, Role.ADMIN)], use_directives=False)]
+
+
+def allowed_roles(field: StrawberryField) -> frozenset[Role] | None:
+    for extension in field.extensions:
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                if isinstance(permission, Allow):
+                    return permission.roles
+    return None
+
+
+def root_fields(schema: strawberry.Schema) -> Iterable[tuple[str, StrawberryField]]:
+    for root in (schema.query, schema.mutation, schema.subscription):
+        definition = getattr(root, "__strawberry_definition__", None)
+        if definition is not None:
+            for field in definition.fields:
+                yield definition.name, field
+
+
+def check_guarded(schema: strawberry.Schema) -> None:
+    """Deny by default: every root field must say which roles may call it."""
+    unguarded = [
+        f"{kind}.{f.python_name}" for kind, f in root_fields(schema) if not allowed_roles(f)
+    ]
+    if unguarded:
+        raise RuntimeError(f"root fields without a role permission: {', '.join(unguarded)}")
+
+
+def require_channel(principal: Principal | None, channel: str, index: int | None = None) -> None:
+    """A connector restricted to some channels may only write those."""
+    if principal is not None and not principal.may_use_channel(channel):
+        where = f"events[{index}].channel" if index is not None else "channel"
+        raise ForbiddenError(
+            f"{where}: this credential may not write channel {channel!r}", field="channel"
+        )
+
+
+def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
+    found = {str(arguments[name]) for name in TARGET_ARGUMENTS if arguments.get(name)}
+    if arguments.get("channel") and (
+        arguments.get("externalUserId") or arguments.get("externalId")
+    ):
+        external = arguments.get("externalUserId") or arguments.get("externalId")
+        found.add(f"{arguments['channel']}:{external}")
+    for attribute in ("id", "session_id", "user_id"):
+        value = getattr(result, attribute, None)
+        if isinstance(value, str):
+            found.add(value)
+    session = getattr(result, "session", None)
+    if session is not None and isinstance(getattr(session, "id", None), str):
+        found.add(session.id)
+    for item in getattr(result, "results", None) or []:
+        if isinstance(getattr(item, "session_id", None), str):
+            found.add(item.session_id)
+    return found
+
+
+class AuditTrail(SchemaExtension):
+    """Record each root field: who, operation, target ids (hashed), outcome."""
+
+    async def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Any],
+        *args: str,
+        **kwargs: Any,
+    ) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        if info.path.prev is not None:  # only root fields are audited
+            return await result if isinstance(result, Awaitable) else result
+        context: RequestContext = info.context
+        outcome = "OK"
+        try:
+            if isinstance(result, Awaitable):
+                result = await result
+        except ThreadlineError as error:
+            outcome = error.code
+            raise
+        except Exception:
+            outcome = "INTERNAL"
+            raise
+        finally:
+            if context.audit is not None:
+                principal = context.principal
+                context.audit.record(
+                    principal.subject if principal else "anonymous",
+                    principal.role.value if principal else "-",
+                    info.field_name,
+                    _targets(kwargs, result if outcome == "OK" else None),
+                    outcome,
+                    context.request_id,
+                )
+        return result
+
+
+def _unauthorized(message: str) -> bytes:
+    return orjson.dumps(
+        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    )
+
+
+class GraphQLEndpoint:
+    """ASGI wrapper: authenticate, then hand the request to the strawberry app."""
+
+    def __init__(
+        self,
+        graphql: Callable[[Scope, Receive, Send], Awaitable[None]],
+        authenticator: Authenticator,
+        *,
+        dev: bool,
+    ) -> None:
+        self.graphql = graphql
+        self.authenticator = authenticator
+        self.dev = dev
+
+    async def principal_for(self, authorization: str | None) -> Principal:
+        if self.dev and not authorization:
+            return DEV_ADMIN
+        return await self.authenticator.authenticate(authorization)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        authorization = headers.get("authorization")
+        state = scope.setdefault("state", {})
+        if scope["type"] == "http":
+            if (
+                scope["method"] == "GET"
+                and self.dev
+                and "query" not in scope.get("query_string", b"").decode()
+            ):
+                await self.graphql(scope, receive, send)  # the GraphiQL page
+                return
+            try:
+                state["principal"] = await self.principal_for(authorization)
+            except UnauthenticatedError as error:
+                await _send_401(send, error.message)
+                return
+        elif authorization or self.dev:  # websocket: a header, else the connection_init payload
+            try:
+                state["principal"] = await self.principal_for(authorization)
+            except UnauthenticatedError:
+                state["principal"] = None
+        await self.graphql(scope, receive, send)
+
+
+async def _send_401(send: Send, message: str) -> None:
+    body = _unauthorized(message)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b'Bearer realm="threadline"'),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

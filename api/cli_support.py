@@ -1,0 +1,35 @@
+"""Helpers shared by the `threadline` subcommands."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from graph.database import Database
+    from graph.settings import Settings
+
+T = TypeVar("T")
+
+
+def has_uri(settings: Settings) -> bool:
+    if not settings.neo4j_uri:
+        print("NEO4J_URI is not set; run `threadline neo4j start` first", file=sys.stderr)
+    return bool(settings.neo4j_uri)
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` with a connected database, closed afterwards."""
+    from graph.database import Database
+
+    async def run() -> T:
+        db = Database.from_settings(settings)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())

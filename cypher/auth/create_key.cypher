@@ -1,0 +1,6 @@
+// A new API key: only the SHA-256 of the token is stored.
+CREATE (k:ApiKey {
+  id: $id, hash: $hash, role: $role, channels: $channels, name: $name,
+  createdAt: datetime({epochMillis: $now})
+})
+RETURN k {.id, .role, .channels, .name, createdAt: k.createdAt.epochMillis} AS key
