@@ -1,0 +1,298 @@
+"""Authentication, roles (every operation and role pair), channel restrictions and the audit trail,
+over real HTTP and WebSocket against the real Neo4j, with auth on (not dev mode)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from api.auth import allowed_roles, root_fields
+from api.schema import build_schema
+from graph.auth import Role, create_key, revoke_key
+from graph.database import Database
+from graph.settings import Settings
+from tests.conftest import serve
+
+pytestmark = pytest.mark.integration
+
+JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="module")
+def secure_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"jwt_secret": SecretStr(JWT_SECRET), "auth_cache_seconds": 0}
+    )
+
+
+@pytest.fixture(scope="module")
+def secure_server(secure_settings: Settings) -> Iterator[str]:
+    with serve(secure_settings, dev=False) as url:
+        yield url
+
+
+def make_key(settings: Settings, role: Role, channels: list[str] | None = None) -> tuple[str, str]:
+    async def create() -> tuple[str, str]:
+        db = Database.from_settings(settings)
+        try:
+            new = await create_key(db, role, channels, f"test {role.value}")
+            return new.record.id, new.token
+        finally:
+            await db.close()
+
+    return asyncio.run(create())
+
+
+@pytest.fixture(scope="module")
+def tokens(secure_settings: Settings) -> dict[str, str]:
+    found = {role.value: make_key(secure_settings, role)[1] for role in Role}
+    found["web-connector"] = make_key(secure_settings, Role.CONNECTOR, ["web"])[1]
+    return found
+
+
+def call(url: str, token: str | None, query: str, **variables: Any) -> httpx.Response:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=30,
+    )
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return [e["extensions"]["code"] for e in response.json().get("errors") or []]
+
+
+MISSING = "ses_missing"
+OPERATIONS: dict[str, tuple[str, set[str]]] = {
+    # root field: (a call, the roles that may make it)
+    "context": ('{ context(sessionId: "ses_missing") { channels } }', {"agent", "analyst"}),
+    "session": ('{ session(id: "ses_missing") { id } }', {"agent", "analyst"}),
+    "agent": ('{ agent(id: "nobody") { id } }', {"agent", "analyst"}),
+    "user": ('{ user(id: "usr_missing") { id } }', {"agent", "analyst"}),
+    "resolveIdentity": (
+        '{ resolveIdentity(channel: "web", externalId: "nobody") { id } }',
+        {"agent"},
+    ),
+    "auditEvents": ("{ auditEvents(filter: {limit: 1}) { id } }", set()),
+    "ingestEvents": (
+        "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+        {"connector"},
+    ),
+    "closeSession": ('mutation { closeSession(sessionId: "ses_missing") { id } }', {"agent"}),
+    "createContinuationToken": (
+        'mutation { createContinuationToken(sessionId: "ses_missing") { token } }',
+        {"connector", "agent"},
+    ),
+    "resumeSession": (
+        'mutation { resumeSession(token: "tlc_x", channel: "web", externalUserId: "u") { id } }',
+        {"connector"},
+    ),
+    "handoff": ('mutation { handoff(sessionId: "ses_missing", agentId: "a") { id } }', {"agent"}),
+    "upsertAgent": ('mutation { upsertAgent(id: "sec-bot", kind: "BOT") { id } }', set()),
+    "setSessionAttributes": (
+        'mutation { setSessionAttributes(sessionId: "ses_missing", attributes: {a: 1}) { id } }',
+        {"agent"},
+    ),
+    "setUserAttributes": (
+        'mutation { setUserAttributes(userId: "usr_missing", attributes: {a: 1}) { id } }',
+        {"agent"},
+    ),
+    "linkIdentity": (
+        'mutation { linkIdentity(userId: "usr_missing", channel: "web", externalId: "x") { id } }',
+        {"agent"},
+    ),
+    "mergeUsers": (
+        'mutation { mergeUsers(sourceId: "usr_a", targetId: "usr_b") { id } }',
+        {"agent"},
+    ),
+    "unmergeUser": ('mutation { unmergeUser(mergeId: "mrg_missing") { id } }', {"agent"}),
+    "sessionEvents": ("", {"agent"}),  # a subscription: checked over WebSocket below
+}
+
+
+def test_every_root_field_is_in_the_table_and_guarded_as_documented() -> None:
+    schema = build_schema()
+    fields = {schema.config.name_converter.get_graphql_name(f): f for _, f in root_fields(schema)}
+    assert set(fields) == set(OPERATIONS)
+    for name, (_, roles) in OPERATIONS.items():
+        guarded = allowed_roles(fields[name])
+        assert guarded is not None
+        assert {r.value for r in guarded} == roles | {"admin"}, name
+
+
+@pytest.mark.parametrize("role", [*(r.value for r in Role), None])
+@pytest.mark.parametrize("operation", [name for name, (q, _) in OPERATIONS.items() if q])
+def test_operation_by_role(
+    secure_server: str, tokens: dict[str, str], operation: str, role: str | None
+) -> None:
+    query, allowed = OPERATIONS[operation]
+    variables = {}
+    if operation == "ingestEvents":
+        event = {"eventId": f"sec-{uuid.uuid4().hex}", "channel": "web", "externalUserId": "sec"}
+        variables = {"e": [event | {"text": "hello"}]}
+    response = call(secure_server, tokens[role] if role else None, query, **variables)
+    if role is None:
+        assert response.status_code == 401
+        assert codes(response) == ["UNAUTHENTICATED"]
+        return
+    assert response.status_code == 200
+    if role in allowed or role == "admin":
+        assert not {"FORBIDDEN", "UNAUTHENTICATED", "INTERNAL"} & set(codes(response)), (
+            response.json()
+        )
+    else:
+        assert codes(response) == ["FORBIDDEN"], response.json()
+        assert not any((response.json()["data"] or {}).values())
+
+
+def test_bad_tokens_are_401(secure_server: str, secure_settings: Settings) -> None:
+    query = '{ session(id: "x") { id } }'
+    assert call(secure_server, "tlk_0000_not-a-key", query).status_code == 401
+    assert call(secure_server, "garbage", query).status_code == 401
+    raw = httpx.post(
+        f"{secure_server}/graphql", json={"query": query}, headers={"authorization": "Basic x"}
+    )
+    assert raw.status_code == 401
+    key_id, token = make_key(secure_settings, Role.AGENT)
+    assert call(secure_server, token, query).status_code == 200
+
+    async def revoke() -> None:
+        db = Database.from_settings(secure_settings)
+        try:
+            await revoke_key(db, key_id)
+        finally:
+            await db.close()
+
+    asyncio.run(revoke())
+    assert call(secure_server, token, query).status_code == 401
+
+
+def hs256(**claims: Any) -> str:
+    now = int(time.time())
+    base = {"sub": "svc-1", "iss": "threadline", "aud": "threadline", "exp": now + 60, "iat": now}
+    return jwt.encode(base | claims, JWT_SECRET, algorithm="HS256")
+
+
+def test_jwts_are_verified(secure_server: str) -> None:
+    query = '{ session(id: "x") { id } }'
+    assert call(secure_server, hs256(role="agent"), query).status_code == 200
+    forbidden = call(secure_server, hs256(role="connector"), query)
+    assert codes(forbidden) == ["FORBIDDEN"]
+    for bad in (
+        hs256(role="agent", exp=int(time.time()) - 3600),  # expired
+        hs256(role="agent", aud="someone-else"),
+        hs256(role="agent", iss="evil"),
+        hs256(role="superuser"),
+        jwt.encode({"sub": "x", "role": "admin"}, "wrong-secret-wrong-secret-wrong-secret"),
+    ):
+        response = call(secure_server, bad, query)
+        assert response.status_code == 401, bad
+        assert codes(response) == ["UNAUTHENTICATED"]
+
+
+def test_rs256_jwts(settings: Settings, tmp_path: Path) -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "jwt.pub").write_bytes(public_pem)
+    configured = settings.model_copy(update={"jwt_public_key_file": tmp_path / "jwt.pub"})
+    now = int(time.time())
+    claims = {"sub": "idp-user", "iss": "threadline", "aud": "threadline", "exp": now + 60}
+    good = jwt.encode(claims | {"role": "analyst"}, private, algorithm="RS256")
+    forged = jwt.encode(claims | {"role": "admin"}, "guess" * 8, algorithm="HS256")
+    with serve(configured, dev=False) as url:
+        assert call(url, good, '{ session(id: "x") { id } }').status_code == 200
+        assert call(url, forged, '{ session(id: "x") { id } }').status_code == 401
+
+
+def test_connector_channel_restriction(secure_server: str, tokens: dict[str, str]) -> None:
+    query = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }"
+    web = {
+        "eventId": f"sec-{uuid.uuid4().hex}",
+        "channel": "web",
+        "externalUserId": "s",
+        "text": "x",
+    }
+    whatsapp = web | {"eventId": f"sec-{uuid.uuid4().hex}", "channel": "whatsapp"}
+    ok = call(secure_server, tokens["web-connector"], query, e=[web])
+    assert ok.json()["data"]["ingestEvents"]["accepted"] == 1
+    refused = call(secure_server, tokens["web-connector"], query, e=[web, whatsapp])
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "events[1].channel" in refused.json()["errors"][0]["message"]
+    resume = call(
+        secure_server,
+        tokens["web-connector"],
+        'mutation { resumeSession(token: "tlc_x", channel: "mobile", externalUserId: "u") { id } }',
+    )
+    assert codes(resume) == ["FORBIDDEN"]
+
+
+def test_audit_records_who_what_outcome_and_never_tokens_or_text(
+    secure_server: str, tokens: dict[str, str], secure_settings: Settings
+) -> None:
+    secret_text = f"my secret text {uuid.uuid4().hex}"
+    event = {"eventId": f"sec-{uuid.uuid4().hex}", "channel": "web", "externalUserId": "aud"}
+    ingest = call(
+        secure_server,
+        tokens["connector"],
+        "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId } } }",
+        e=[event | {"text": secret_text}],
+    )
+    session_id = ingest.json()["data"]["ingestEvents"]["results"][0]["sessionId"]
+    read = f'{{ context(sessionId: "{session_id}") {{ channels }} }}'
+    assert call(secure_server, tokens["agent"], read).status_code == 200
+    denied = f'mutation {{ closeSession(sessionId: "{session_id}") {{ id }} }}'
+    assert codes(call(secure_server, tokens["analyst"], denied)) == ["FORBIDDEN"]
+    audit = call(
+        secure_server,
+        tokens["admin"],
+        "query($t: String) { auditEvents(filter: {target: $t}) { subject role operation "
+        "targets outcome requestId } }",
+        t=session_id,
+    ).json()["data"]["auditEvents"]
+    seen = {(e["role"], e["operation"], e["outcome"]) for e in audit}
+    assert ("connector", "ingestEvents", "OK") in seen
+    assert ("agent", "context", "OK") in seen
+    assert ("analyst", "closeSession", "FORBIDDEN") in seen
+    assert all(session_id not in e["targets"] for e in audit)  # stored as keyed hashes
+    dumped = json.dumps(audit)
+    assert secret_text not in dumped
+    assert not any(token in dumped for token in tokens.values())
+
+
+def test_subscriptions_need_credentials(secure_server: str, tokens: dict[str, str]) -> None:
+    query = 'subscription { sessionEvents(sessionId: "ses_x") { kind } }'
+
+    async def attempt(payload: dict[str, Any]) -> str:
+        url = secure_server.replace("http://", "ws://") + "/graphql"
+        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+            await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+            try:
+                reply = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+            except ConnectionClosed as closed:
+                return f"closed {closed.rcvd.code if closed.rcvd else '?'}"
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query}}
+            await socket.send(json.dumps(subscribe))
+            return str(reply["type"])
+
+    assert asyncio.run(attempt({})) == "closed 4403"
+    assert asyncio.run(attempt({"Authorization": "Bearer nope"})) == "closed 4403"
+    assert asyncio.run(attempt({"Authorization": f"Bearer {tokens['agent']}"})) == "connection_ack"
