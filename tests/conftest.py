@@ -17,6 +17,7 @@ import uvicorn
 from neo4j import Driver, GraphDatabase
 
 from api.app import create_app
+from graph.auth import Role, create_key
 from graph.database import Database
 from graph.local_server import free_port
 from graph.provision import Neo4jTarget, provision
@@ -163,3 +164,15 @@ def gql(live_server: str) -> Iterator[GraphQLClient]:
     client = GraphQLClient(live_server)
     yield client
     client.http.close()
+
+
+def make_key(settings: Settings, role: Role, channels: list[str] | None = None) -> tuple[str, str]:
+    async def create() -> tuple[str, str]:
+        db = Database.from_settings(settings)
+        try:
+            new = await create_key(db, role, channels, f"test {role.value}")
+            return new.record.id, new.token
+        finally:
+            await db.close()
+
+    return asyncio.run(create())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import strawberry
 
+from api import pii
 from api.scalars import JSON
 from api.sessions.types import Message, Session
 from api.users.types import User
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
     description="Something mentioned in the conversation, deduplicated across channels."
 )
 class Entity:
-    key: str = strawberry.field(description="`TYPE:normalized`, e.g. `ORDER_ID:A12345`.")
+    key: str = strawberry.field(
+        description="`TYPE:normalized`, e.g. `ORDER_ID:A12345`.", extensions=pii.entity_key()
+    )
     type: str
-    value: str
+    value: str = strawberry.field(extensions=pii.entity_value())
     first_seen_at: datetime
     last_seen_at: datetime
     mentions: int = strawberry.field(description="How many messages mention it.")

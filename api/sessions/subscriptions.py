@@ -8,6 +8,7 @@ from typing import cast
 
 import strawberry
 
+from api import pii
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
@@ -28,7 +29,7 @@ class SessionEvent:
     role: str | None = strawberry.field(description="MESSAGE/EVENT: who said it.")
     message_id: strawberry.ID | None
     seq: int | None
-    text: str | None
+    text: str | None = strawberry.field(extensions=pii.free_text())
     attributes: JSON = strawberry.field(description="ATTRIBUTES: the changed keys' values.")
     agent_id: strawberry.ID | None = strawberry.field(
         description="HANDOFF: the new handler; MESSAGE: the agent who said it."

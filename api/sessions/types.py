@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
+from api import pii
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
@@ -22,12 +23,18 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="An entity as one message mentions it, with where in the text.")
 class Mention:
-    key: str = strawberry.field(description="`TYPE:normalized`, the same on every channel.")
+    key: str = strawberry.field(
+        description="`TYPE:normalized`, the same on every channel.", extensions=pii.entity_key()
+    )
     type: str
-    value: str = strawberry.field(description="The normalized value.")
+    value: str = strawberry.field(
+        description="The normalized value.", extensions=pii.entity_value()
+    )
     start: int
     end: int
-    text: str = strawberry.field(description="As written in the message.")
+    text: str = strawberry.field(
+        description="As written in the message.", extensions=pii.entity_value()
+    )
 
 
 @strawberry.type(description="An intent a message expresses, with the rule layer's confidence.")
@@ -68,10 +75,12 @@ class Message:
     user_id: strawberry.ID
     channel: str
     role: Role
-    text: str | None
+    text: str | None = strawberry.field(
+        description="Redacted for roles without PII access.", extensions=pii.free_text()
+    )
     at: datetime
     seq: int
-    metadata: JSON | None
+    metadata: JSON | None = strawberry.field(extensions=[pii.Pii(lambda _value, _source: None)])
     sentiment: float | None = strawberry.field(description="VADER compound score in [-1, 1].")
     sentiment_label: str | None = strawberry.field(description="NEGATIVE, NEUTRAL or POSITIVE.")
     enrichment_version: str | None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
+from api import pii
 from api.request import Info
 from api.scalars import JSON
 from graph.attributes import Owner, attributes_of
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A handle on one channel: a cookie id, phone, PSID, email...")
 class Identity:
-    key: str
+    key: str = strawberry.field(extensions=pii.identity_key())
     channel: str
-    external_id: str
+    external_id: str = strawberry.field(extensions=pii.identifier())
     created_at: datetime | None
     linked_by: str | None = strawberry.field(description="Who/what linked it (provenance).")
     evidence: str | None = strawberry.field(description="Why it was linked.")
@@ -52,7 +53,9 @@ class Merge:
     actor: str | None
     at: datetime | None
     status: str = strawberry.field(description="ACTIVE, or REVERTED by unmergeUser.")
-    identities: list[str] = strawberry.field(description="Identity keys the merge moved.")
+    identities: list[str] = strawberry.field(
+        description="Identity keys the merge moved.", extensions=pii.identity_keys()
+    )
     sessions: list[strawberry.ID] = strawberry.field(description="Sessions the merge moved.")
     reverted_at: datetime | None
     reverted_by: str | None

@@ -23,10 +23,10 @@ from websockets.typing import Subprotocol
 
 from api.auth import allowed_roles, root_fields
 from api.schema import build_schema
-from graph.auth import Role, create_key, revoke_key
+from graph.auth import Role, revoke_key
 from graph.database import Database
 from graph.settings import Settings
-from tests.conftest import serve
+from tests.conftest import make_key, serve
 
 pytestmark = pytest.mark.integration
 
@@ -44,18 +44,6 @@ def secure_settings(settings: Settings) -> Settings:
 def secure_server(secure_settings: Settings) -> Iterator[str]:
     with serve(secure_settings, dev=False) as url:
         yield url
-
-
-def make_key(settings: Settings, role: Role, channels: list[str] | None = None) -> tuple[str, str]:
-    async def create() -> tuple[str, str]:
-        db = Database.from_settings(settings)
-        try:
-            new = await create_key(db, role, channels, f"test {role.value}")
-            return new.record.id, new.token
-        finally:
-            await db.close()
-
-    return asyncio.run(create())
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,86 @@
+"""PII masking: the same queries, clear for an agent and masked for an analyst."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.auth import Role
+from graph.masking import mask_email, mask_identifier, mask_identity_key, mask_phone
+from graph.settings import Settings
+from tests.conftest import make_key
+
+pytestmark = pytest.mark.integration
+
+
+def test_masks_keep_shape_but_not_identity() -> None:
+    assert mask_email("jane.doe@example.com") == "j***@example.com"
+    assert mask_phone("+441234567123") == "+44*******123"
+    assert mask_phone("+44 1234 567123") == "+44*******123"
+    assert mask_identifier("cookie-4242") == "co***42"
+    assert mask_identifier("abc") == "***"
+    assert mask_identity_key("whatsapp:+15551234567") == "whatsapp:+15******567"
+    assert mask_identity_key("email:jane@example.com") == "email:j***@example.com"
+
+
+def post(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
+def test_analyst_sees_masked_pii_agent_sees_it_clear(
+    live_server: str, settings: Settings, uid: str
+) -> None:
+    phone = "+1555" + str(int(uid, 16))[:7]
+    _, agent = make_key(settings, Role.AGENT)
+    _, analyst = make_key(settings, Role.ANALYST)
+    text = f"Mail me at jane.{uid}@example.com or call +44 20 7946 0958 about order A-12345"
+    post(
+        live_server,
+        make_key(settings, Role.CONNECTOR)[1],
+        "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+        e=[
+            {
+                "eventId": f"{uid}-1",
+                "channel": "whatsapp",
+                "externalUserId": phone,
+                "text": text,
+                "metadata": {"profileName": "Jane"},
+            }
+        ],
+    )
+    query = (
+        "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e) {"
+        " user { identities { key externalId } }"
+        " messages { text metadata entities { key type value text } }"
+        " entities { key type value } } }"
+    )
+    clear = post(live_server, agent, query, c="whatsapp", e=phone)["context"]
+    masked = post(live_server, analyst, query, c="whatsapp", e=phone)["context"]
+
+    assert clear["messages"][0]["text"] == text
+    assert clear["messages"][0]["metadata"] == {"profileName": "Jane"}
+    assert masked["messages"][0]["text"] == "[redacted]"
+    assert masked["messages"][0]["metadata"] is None
+    assert clear["user"]["identities"][0]["externalId"] == phone
+    assert masked["user"]["identities"][0]["externalId"] == f"+15******{phone[-3:]}"
+    assert masked["user"]["identities"][0]["key"] == f"whatsapp:+15******{phone[-3:]}"
+    by_type = {e["type"]: e for e in masked["entities"]}
+    assert by_type["EMAIL"]["value"] == "j***@example.com"
+    assert by_type["EMAIL"]["key"] == "EMAIL:j***@example.com"
+    assert by_type["PHONE"]["value"].startswith("+44")
+    assert "7946" not in by_type["PHONE"]["value"]
+    assert by_type["ORDER_ID"]["value"] == "A12345"  # not personal data: unchanged
+    mentions = {m["type"]: m for m in masked["messages"][0]["entities"]}
+    assert mentions["EMAIL"]["text"] == "j***@example.com"
+    assert phone not in str(masked)
+    assert f"jane.{uid}" not in str(masked)
