@@ -205,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     mail.set_defaults(run=cmd_ingest_email)
 
     cli_admin.register(commands)
+    cli_admin.register_gdpr(commands)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

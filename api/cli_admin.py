@@ -3,13 +3,17 @@
 threadline keys create --role ROLE [--channel web ...] [--name NAME]  # token: the last line
 threadline keys list
 threadline keys revoke KEY_ID
+threadline erase-user USER_ID [--actor WHO]    # prints the counts deleted
+threadline export-user USER_ID > user.json
+threadline retention run [--days N] [--mode anonymize|purge]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api.cli_support import has_uri, with_database
 
@@ -64,3 +68,64 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     revoke = actions.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("key_id")
     keys.set_defaults(run=cmd_keys)
+
+
+def cmd_erase_user(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.gdpr import erase_user
+
+    if not has_uri(settings):
+        return 2
+
+    async def run(db: Database) -> dict[str, int]:
+        return await erase_user(db, args.user_id, actor=args.actor)
+
+    counts = with_database(settings, run)
+    print(json.dumps(counts, sort_keys=True))
+    return 0
+
+
+def cmd_export_user(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.gdpr import export_user
+
+    if not has_uri(settings):
+        return 2
+
+    async def run(db: Database) -> dict[str, Any]:
+        return await export_user(db, args.user_id)
+
+    print(json.dumps(with_database(settings, run), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.retention import apply_retention
+
+    if not has_uri(settings):
+        return 2
+    days = args.days if args.days is not None else settings.retention_days
+    if days is None:
+        print("no retention configured: set THREADLINE_RETENTION_DAYS or --days", file=sys.stderr)
+        return 2
+    mode = args.mode or settings.retention_mode
+
+    async def run(db: Database) -> dict[str, int]:
+        return await apply_retention(db, days, mode)
+
+    print(json.dumps(with_database(settings, run), sort_keys=True))
+    return 0
+
+
+def register_gdpr(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    erase = commands.add_parser("erase-user", help="erase a person completely (GDPR art. 17)")
+    erase.add_argument("user_id")
+    erase.add_argument("--actor", default="cli", help="who asked (kept in the erasure ledger)")
+    erase.set_defaults(run=cmd_erase_user)
+    export = commands.add_parser("export-user", help="a person's data as JSON (portability)")
+    export.add_argument("user_id")
+    export.set_defaults(run=cmd_export_user)
+    retention = commands.add_parser("retention", help="apply message retention once")
+    actions = retention.add_subparsers(dest="action", required=True)
+    run = actions.add_parser("run", help="anonymize/purge messages of old ARCHIVED sessions")
+    run.add_argument("--days", type=float, help="default: THREADLINE_RETENTION_DAYS")
+    run.add_argument("--mode", choices=["anonymize", "purge"], help="default: ..._RETENTION_MODE")
+    retention.set_defaults(run=cmd_retention)

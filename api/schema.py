@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
 from api.auth import AuditTrail, check_guarded
 from api.context.queries import ContextQueries
@@ -22,7 +23,9 @@ from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
 Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries, AdminQueries))
-Mutation = merge_types("Mutation", (EventMutations, SessionMutations, UserMutations))
+Mutation = merge_types(
+    "Mutation", (EventMutations, SessionMutations, UserMutations, AdminMutations)
+)
 Subscription = merge_types("Subscription", (SessionSubscriptions,))
 
 

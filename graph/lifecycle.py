@@ -135,12 +135,19 @@ async def sweep_forever(
     interval_seconds: float,
     channel_timers: Mapping[str, Timers] | None = None,
 ) -> None:
-    """The background sweeper of `threadline serve`."""
+    """The background sweeper of `threadline serve`: timers, then retention if configured."""
+    from graph.retention import apply_retention
+
+    settings = db.settings
     while True:
         try:
             moved = await sweep(db, timers, channel_timers=channel_timers)
             if any(moved.values()):
                 log.info("lifecycle sweep: %s", moved)
+            if settings.retention_days is not None:
+                kept = await apply_retention(db, settings.retention_days, settings.retention_mode)
+                if kept["sessions"]:
+                    log.info("retention (%s): %s", settings.retention_mode, kept)
         except Exception:  # a failed sweep is retried at the next interval
             log.exception("lifecycle sweep failed")
         await asyncio.sleep(interval_seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     close_after_hours: float = 24
     archive_after_days: float = 30
     sweep_interval_seconds: float = 60  # the background sweeper of `serve`; 0 turns it off
+    # retention of ARCHIVED sessions' messages: after N days, anonymize (or purge) them
+    retention_days: float | None = None
+    retention_mode: Literal["anonymize", "purge"] = "anonymize"
     # per-channel overrides of the three timers, e.g. {"voice": {"idle_after_minutes": 2}}
     channel_timers: dict[str, ChannelTimers] = Field(default_factory=dict)
     # attribute merge policies by key glob, first match wins; unmatched keys: LAST_WRITE_WINS

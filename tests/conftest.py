@@ -17,6 +17,7 @@ import uvicorn
 from neo4j import Driver, GraphDatabase
 
 from api.app import create_app
+from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.auth import Role, create_key
 from graph.database import Database
 from graph.local_server import free_port
@@ -176,3 +177,9 @@ def make_key(settings: Settings, role: Role, channels: list[str] | None = None) 
             await db.close()
 
     return asyncio.run(create())
+
+
+@pytest.fixture(scope="session")
+def rules_enricher() -> Enricher:
+    """The rule-based enrichment pipeline (entities, sentiment, intents), built once."""
+    return build_enricher(EnrichmentConfig(model="rules"))

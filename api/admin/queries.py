@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
 from api.auth import allow
 from api.request import Info
+from api.scalars import JSON
 from graph.audit import AuditFilter
+from graph.gdpr import export_user
 
 
 @strawberry.type(description="One audited operation: who, what, when, outcome.")
@@ -38,6 +41,13 @@ class AuditFilterInput:
 
 @strawberry.type
 class AdminQueries:
+    @strawberry.field(
+        extensions=allow(),
+        description="A person's whole data as one JSON document (portability, GDPR art. 20).",
+    )
+    async def export_user(self, info: Info, user_id: strawberry.ID) -> JSON:
+        return cast(JSON, await export_user(info.context.db, str(user_id)))
+
     @strawberry.field(
         extensions=allow(), description="The audit trail, newest first (at most 1000 entries)."
     )

@@ -79,6 +79,8 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
         {"agent"},
     ),
     "auditEvents": ("{ auditEvents(filter: {limit: 1}) { id } }", set()),
+    "exportUser": ('{ exportUser(userId: "usr_missing") }', set()),
+    "eraseUser": ('mutation { eraseUser(userId: "usr_missing") }', set()),
     "ingestEvents": (
         "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
         {"connector"},

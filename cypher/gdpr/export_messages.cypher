@@ -1,0 +1,13 @@
+// One page of a session's messages (seq order) with their entities and intents, for export.
+MATCH (m:Message)
+USING INDEX m:Message(sessionId, seq)
+WHERE m.sessionId = $sessionId AND m.seq > $after
+WITH m ORDER BY m.seq LIMIT $limit
+RETURN m {
+  .seq, .channel, .role, .text, .agentId, .sentiment, .metadata, at: m.at.epochMillis,
+  entities: COLLECT {
+    MATCH (m)-[r:MENTIONS]->(e:Entity)
+    RETURN {key: e.key, type: e.type, value: e.value, text: r.text} ORDER BY r.start
+  },
+  intents: COLLECT { MATCH (m)-[x:EXPRESSES]->(i:Intent) RETURN i.name ORDER BY i.name }
+} AS message

@@ -1,0 +1,16 @@
+// Anonymize one batch of a session's messages: the text, metadata and the surface text of
+// mentions go; mentions of personal entities (email, phone) go; sentiment, intents and other
+// entities stay for analytics. Returns the personal entities that may now be orphans.
+MATCH (m:Message)
+WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND m.textRemovedAt IS NULL
+WITH m LIMIT $limit
+SET m.text = null, m.metadata = null, m.textRemovedAt = datetime({epochMillis: $now})
+WITH m
+CALL (m) {
+  MATCH (m)-[r:MENTIONS]->(e:Entity)
+  SET r.text = null
+  WITH r, e WHERE e.type IN ['EMAIL', 'PHONE']
+  DELETE r
+  RETURN collect(e.key) AS personal
+}
+RETURN count(m) AS deleted, reduce(all = [], k IN collect(personal) | all + k) AS entityKeys
