@@ -19,7 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import GraphQLEndpoint
+from api.endpoint import GraphQLEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
@@ -46,7 +46,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         *,
         graphiql: bool,
     ) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+        super().__init__(build_schema(dev=graphiql), graphql_ide="graphiql" if graphiql else None)
         self.db = db
         self.batcher = batcher
         self.authenticator = authenticator
@@ -126,7 +126,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     batcher = IngestBatcher(db, enricher)  # group commit for every write path
     authenticator = Authenticator(db, settings)
     graphql = ThreadlineGraphQL(db, batcher, authenticator, graphiql=dev)
-    endpoint = GraphQLEndpoint(graphql, authenticator, dev=dev)
+    endpoint = GraphQLEndpoint(graphql, authenticator, settings, dev=dev)
     if dev:
         log.warning(
             "DEV MODE: requests without a bearer token act as an unauthenticated ADMIN, "

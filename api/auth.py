@@ -1,8 +1,6 @@
 """Authentication at the door of /graphql, role checks on every root field, and the audit trail.
 
-- `GraphQLEndpoint` authenticates each HTTP request (401 with a GraphQL-shaped error when the
-  bearer token is missing or invalid) before strawberry sees it; WebSocket clients send the token
-  as an `Authorization` header or in the `connection_init` payload.
+- `api.endpoint.GraphQLEndpoint` authenticates each request before strawberry sees it.
 - `allow(*roles)` is the permission on a root field. `check_guarded` refuses to build a schema
   with a root field that has none: deny by default.
 - `AuditTrail` records every root field's caller, operation, target ids and outcome.
@@ -13,24 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
-from graph.auth import (
-    DEV_ADMIN,
-    Authenticator,
-    ForbiddenError,
-    Principal,
-    Role,
-    UnauthenticatedError,
-)
+from graph.auth import ForbiddenError, Principal, Role, UnauthenticatedError
 from graph.errors import ThreadlineError
 
 if TYPE_CHECKING:
     import strawberry
     from graphql import GraphQLResolveInfo
-    from starlette.types import Receive, Scope, Send
     from strawberry.types.field import StrawberryField
 
     from api.request import RequestContext
@@ -154,69 +143,3 @@ class AuditTrail(SchemaExtension):
                     context.request_id,
                 )
         return result
-
-
-def _unauthorized(message: str) -> bytes:
-    return orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    )
-
-
-class GraphQLEndpoint:
-    """ASGI wrapper: authenticate, then hand the request to the strawberry app."""
-
-    def __init__(
-        self,
-        graphql: Callable[[Scope, Receive, Send], Awaitable[None]],
-        authenticator: Authenticator,
-        *,
-        dev: bool,
-    ) -> None:
-        self.graphql = graphql
-        self.authenticator = authenticator
-        self.dev = dev
-
-    async def principal_for(self, authorization: str | None) -> Principal:
-        if self.dev and not authorization:
-            return DEV_ADMIN
-        return await self.authenticator.authenticate(authorization)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        authorization = headers.get("authorization")
-        state = scope.setdefault("state", {})
-        if scope["type"] == "http":
-            if (
-                scope["method"] == "GET"
-                and self.dev
-                and "query" not in scope.get("query_string", b"").decode()
-            ):
-                await self.graphql(scope, receive, send)  # the GraphiQL page
-                return
-            try:
-                state["principal"] = await self.principal_for(authorization)
-            except UnauthenticatedError as error:
-                await _send_401(send, error.message)
-                return
-        elif authorization or self.dev:  # websocket: a header, else the connection_init payload
-            try:
-                state["principal"] = await self.principal_for(authorization)
-            except UnauthenticatedError:
-                state["principal"] = None
-        await self.graphql(scope, receive, send)
-
-
-async def _send_401(send: Send, message: str) -> None:
-    body = _unauthorized(message)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer realm="threadline"'),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

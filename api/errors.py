@@ -4,6 +4,7 @@ anything else is masked, logged with the request id, and reported as INTERNAL.""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,14 +28,19 @@ def _with_code(error: GraphQLError, message: str, extensions: dict[str, object])
     )
 
 
-def coded(error: GraphQLError, request_id: str) -> GraphQLError:
-    """The client-facing form of one error."""
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def coded(error: GraphQLError, request_id: str, *, suggestions: bool = True) -> GraphQLError:
+    """The client-facing form of one error (without "Did you mean ...?" hints that map the
+    schema, unless `suggestions`)."""
     original = error.original_error
     if isinstance(original, ThreadlineError):
         return _with_code(error, original.message, {"code": original.code, **original.details})
     if original is None or isinstance(original, GraphQLError) or error.path is None:
         # syntax, validation or variable-coercion error: the request itself is malformed
-        return _with_code(error, error.message, {"code": "BAD_INPUT", **(error.extensions or {})})
+        message = error.message if suggestions else SUGGESTION.sub("", error.message)
+        return _with_code(error, message, {"code": "BAD_INPUT", **(error.extensions or {})})
     log.error("unexpected error (request %s)", request_id, exc_info=original)
     return _with_code(
         error,
@@ -61,10 +67,13 @@ class ErrorCodes(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
+        config = self.execution_context.schema.config
+        suggestions = not config.disable_field_suggestions
         result.errors = [
-            error if _is_coded(error) else coded(error, request_id) for error in errors
+            error if is_coded(error) else coded(error, request_id, suggestions=suggestions)
+            for error in errors
         ]
 
 
-def _is_coded(error: GraphQLError) -> bool:
+def is_coded(error: GraphQLError) -> bool:
     return bool(error.extensions and "code" in error.extensions and error.original_error is None)

@@ -6,7 +6,15 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -14,7 +22,7 @@ from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
 from api.auth import AuditTrail, check_guarded
 from api.context.queries import ContextQueries
-from api.errors import ErrorCodes
+from api.errors import ErrorCodes, coded, is_coded
 from api.events.mutations import EventMutations
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
@@ -33,21 +41,43 @@ class ThreadlineSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Errors are reported with codes by `ErrorCodes` (which logs the unexpected ones)."""
+        """Give every error its code in place, on every path (parse errors included);
+        `ErrorCodes` does the same for results that skip this hook. Unexpected ones are logged."""
+        context = execution_context.context if execution_context else None
+        request_id = getattr(context, "request_id", "-")
+        suggestions = not self.config.disable_field_suggestions
+        errors[:] = [
+            error if is_coded(error) else coded(error, request_id, suggestions=suggestions)
+            for error in errors
+        ]
 
 
-def build_schema(**kwargs: Any) -> strawberry.Schema:
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 20
+
+
+def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
+    """The schema with its guards (OWASP GraphQL): depth, token and alias limits, and no
+    introspection or field suggestions unless `dev`."""
+    extensions: list[Any] = [
+        ErrorCodes,
+        AuditTrail,
+        # factories: a fresh extension per request; both caches are shared at module level
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+    ]
+    if not dev:
+        extensions.append(DisableIntrospection)
     schema = ThreadlineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # factories: a fresh extension per request; both caches are shared at module level
-        extensions=[
-            ErrorCodes,
-            AuditTrail,
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-        ],
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=not dev),
         **kwargs,
     )
     check_guarded(schema)  # deny by default: a root field without a role permission fails here

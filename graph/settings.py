@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "threadline"
     jwt_audience: str = "threadline"
     auth_cache_seconds: float = 5.0  # a revoked API key stops working within this time
+    # /graphql guards: largest request body, longest request
+    max_request_bytes: int = 10 * 1024 * 1024
+    request_timeout_seconds: float = 30.0
     # keyed hashes standing in for ids in audit entries and anonymized exports (default: a
     # random key created once in the graph)
     pseudonym_key: SecretStr | None = None

@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import SecretStr
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -26,24 +24,10 @@ from api.schema import build_schema
 from graph.auth import Role, revoke_key
 from graph.database import Database
 from graph.settings import Settings
+from tests.api.conftest import JWT_SECRET
 from tests.conftest import make_key, serve
 
 pytestmark = pytest.mark.integration
-
-JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
-
-
-@pytest.fixture(scope="module")
-def secure_settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={"jwt_secret": SecretStr(JWT_SECRET), "auth_cache_seconds": 0}
-    )
-
-
-@pytest.fixture(scope="module")
-def secure_server(secure_settings: Settings) -> Iterator[str]:
-    with serve(secure_settings, dev=False) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,124 @@
+"""The door of /graphql: body size limit, authentication, per-request timeout.
+
+HTTP requests are authenticated before strawberry sees them: a missing or invalid bearer token
+is a 401 with a GraphQL-shaped `UNAUTHENTICATED` error. WebSocket clients send the token as an
+`Authorization` header or in the `connection_init` payload (checked in `on_ws_connect`). In dev
+mode a request without a token acts as a local admin. Bodies over `max_request_bytes` are 413;
+a request running past `request_timeout_seconds` is 504 — all before any data is returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from graph.auth import DEV_ADMIN, Authenticator, Principal, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Receive, Scope, Send
+
+    from graph.settings import Settings
+
+App = Callable[["Scope", "Receive", "Send"], Awaitable[None]]
+
+
+def _error_body(code: str, message: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+async def _respond(send: Send, status: int, code: str, message: str, *extra: Any) -> None:
+    body = _error_body(code, message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self, graphql: App, authenticator: Authenticator, settings: Settings, *, dev: bool
+    ) -> None:
+        self.graphql = graphql
+        self.authenticator = authenticator
+        self.max_bytes = settings.max_request_bytes
+        self.timeout = settings.request_timeout_seconds
+        self.dev = dev
+
+    async def principal_for(self, authorization: str | None) -> Principal:
+        if self.dev and not authorization:
+            return DEV_ADMIN
+        return await self.authenticator.authenticate(authorization)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        authorization = headers.get("authorization")
+        state = scope.setdefault("state", {})
+        if scope["type"] != "http":  # websocket: a header now, else the connection_init payload
+            if authorization or self.dev:
+                try:
+                    state["principal"] = await self.principal_for(authorization)
+                except UnauthenticatedError:
+                    state["principal"] = None
+            await self.graphql(scope, receive, send)
+            return
+        query_string = scope.get("query_string", b"").decode()
+        if scope["method"] == "GET" and self.dev and "query" not in query_string:
+            await self.graphql(scope, receive, send)  # the GraphiQL page
+            return
+        body = await self._read_body(receive, headers)
+        if body is None:
+            await _respond(send, 413, "LIMIT_EXCEEDED", f"body over {self.max_bytes} bytes")
+            return
+        try:
+            state["principal"] = await self.principal_for(authorization)
+        except UnauthenticatedError as error:
+            challenge = (b"www-authenticate", b'Bearer realm="threadline"')
+            await _respond(send, 401, "UNAUTHENTICATED", error.message, challenge)
+            return
+        await self._with_timeout(scope, body, send)
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes | None:
+        """The whole body, or None when it is larger than allowed (without reading it all)."""
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _with_timeout(self, scope: Scope, body: bytes, send: Send) -> None:
+        delivered = False
+        started = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.graphql(scope, replay, tracked), self.timeout)
+        except TimeoutError:
+            if not started:
+                message = f"request took longer than {self.timeout:g} s"
+                await _respond(send, 504, "TIMEOUT", message)

@@ -1,0 +1,30 @@
+"""Servers with authentication on (not dev mode), shared by the security tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from graph.settings import Settings
+from tests.conftest import serve
+
+JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="session")
+def secure_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "jwt_secret": SecretStr(JWT_SECRET),
+            "auth_cache_seconds": 0,
+            "max_request_bytes": 256 * 1024,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def secure_server(secure_settings: Settings) -> Iterator[str]:
+    with serve(secure_settings, dev=False) as url:
+        yield url
