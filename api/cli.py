@@ -153,10 +153,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not _has_uri(settings):
         return 2
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("--ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
+        return 2
     app = create_app(settings, dev=args.dev)
-    mode = " (dev: GraphiQL on)" if args.dev else ""
-    print(f"Threadline on http://{args.host}:{args.port}/graphql{mode}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
+    scheme = "https" if args.ssl_certfile else "http"
+    if args.dev:
+        print(
+            "\n  *** DEV MODE: no bearer token = local ADMIN; GraphiQL and introspection on. ***\n"
+            "  *** Never expose this server; run `threadline serve` without --dev.        ***\n",
+            file=sys.stderr,
+        )
+    else:
+        print("authentication on: send Authorization: Bearer <API key or JWT>", file=sys.stderr)
+    print(f"Threadline on {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return 0
 
 
@@ -167,7 +185,13 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GraphQL API under uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--dev", action="store_true", help="development mode: GraphiQL on")
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="development only: unauthenticated requests act as admin; GraphiQL on",
+    )
+    serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", help="... and this private key (PEM)")
     serve.set_defaults(run=cmd_serve)
 
     commands.add_parser("migrate", help="apply constraints and indexes").set_defaults(
@@ -206,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
 
     cli_admin.register(commands)
     cli_admin.register_gdpr(commands)
+    cli_admin.register_export(commands)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

@@ -6,6 +6,7 @@ threadline keys revoke KEY_ID
 threadline erase-user USER_ID [--actor WHO]    # prints the counts deleted
 threadline export-user USER_ID > user.json
 threadline retention run [--days N] [--mode anonymize|purge]
+threadline export-analytics --anonymize [--since 2026-01-01] [-o data.jsonl]
 """
 
 from __future__ import annotations
@@ -129,3 +130,45 @@ def register_gdpr(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     run.add_argument("--days", type=float, help="default: THREADLINE_RETENTION_DAYS")
     run.add_argument("--mode", choices=["anonymize", "purge"], help="default: ..._RETENTION_MODE")
     retention.set_defaults(run=cmd_retention)
+
+
+def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
+    from api.cli import _since
+    from graph.export import export_messages
+
+    if not has_uri(settings):
+        return 2
+    since = _since(args.since) if args.since else None
+    until = _since(args.until) if args.until else None
+    output = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+
+    async def run(db: Database) -> int:
+        count = 0
+        async for row in export_messages(db, since, until, anonymize=args.anonymize):
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+
+    try:
+        count = with_database(settings, run)
+    finally:
+        if output is not sys.stdout:
+            output.close()
+    kind = "anonymized" if args.anonymize else "NOT anonymized"
+    print(f"exported {count} messages ({kind})", file=sys.stderr)
+    return 0
+
+
+def register_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export-analytics", help="messages as JSON lines for analytics or model training"
+    )
+    export.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="keyed hashes for user/session ids, [EMAIL]/[PHONE] in text (use this for sharing)",
+    )
+    export.add_argument("--since", help="ISO date or time (UTC unless given)")
+    export.add_argument("--until", help="ISO date or time, exclusive")
+    export.add_argument("--output", "-o", help="a file (default: stdout)")
+    export.set_defaults(run=cmd_export_analytics)

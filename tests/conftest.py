@@ -124,8 +124,11 @@ def webhook_server(settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def serve(settings: Settings, *, dev: bool = True) -> Iterator[str]:
-    """The app under uvicorn; `dev` (no token = local admin) unless a test checks security."""
+def serve(
+    settings: Settings, *, dev: bool = True, tls: tuple[str, str] | None = None
+) -> Iterator[str]:
+    """The app under uvicorn; `dev` (no token = local admin) unless a test checks security;
+    `tls` = (certificate, key) files to serve HTTPS."""
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, dev=dev),
@@ -133,6 +136,8 @@ def serve(settings: Settings, *, dev: bool = True) -> Iterator[str]:
         port=port,
         log_level="warning",
         lifespan="on",
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -142,7 +147,7 @@ def serve(settings: Settings, *, dev: bool = True) -> Iterator[str]:
         assert thread.is_alive(), "uvicorn exited during start-up"
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
 
