@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-PII_ENTITY_TYPES = frozenset({"EMAIL", "PHONE"})
+PII_ENTITY_TYPES = frozenset({"EMAIL", "PHONE", "PERSON"})  # PERSON: the statistical NER
 REDACTED = "[redacted]"
 _PHONE = re.compile(r"\+?[\d\s().-]{7,}")
 
@@ -50,6 +50,8 @@ def mask_entity_value(entity_type: str, value: str) -> str:
         return mask_email(value)
     if entity_type == "PHONE":
         return mask_phone(value)
+    if entity_type == "PERSON":
+        return f"{value[:1]}***"
     return value
 
 
