@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         if apply_schema:
             count = await migrate(db)
             log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
-        graphql.audit = AuditLog(db, await Pseudonymizer.for_database(db))
+        graphql.audit = webhooks.audit = AuditLog(db, await Pseudonymizer.for_database(db))
         auditor = asyncio.create_task(graphql.audit.run())
         sweeper = None
         if settings.sweep_interval_seconds > 0:

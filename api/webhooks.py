@@ -10,6 +10,7 @@ retry them forever.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -20,7 +21,10 @@ from graph.errors import ThreadlineError
 
 if TYPE_CHECKING:
     from connectors.base import Connector
+    from graph.audit import AuditLog
     from graph.batcher import IngestBatcher
+
+WEBHOOK_OUTCOMES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 413: "LIMIT_EXCEEDED"}
 
 log = logging.getLogger("threadline.webhooks")
 
@@ -55,6 +59,14 @@ class WebhookEndpoint:
         self.connectors = connectors
         self.batcher = batcher
         self.max_bytes = max_bytes
+        self.audit: AuditLog | None = None  # set at start-up, like the GraphQL endpoint's
+
+    def _audit(self, channel: str, outcome: str, sessions: set[str]) -> None:
+        if self.audit is not None:
+            request_id = uuid.uuid4().hex[:16]
+            self.audit.record(
+                f"webhook:{channel}", "connector", "webhook", sessions, outcome, request_id
+            )
 
     async def handle(self, request: Request) -> Response:
         channel = request.path_params["channel"]
@@ -81,10 +93,13 @@ class WebhookEndpoint:
                 stored = [
                     Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
                 ]
+            self._audit(channel, "OK", {s.session_id for s in stored})
             return _response(connector.reply(incoming, stored))
         except WebhookError as error:
             log.info("webhook %s refused: %s", channel, error.reason)
+            self._audit(channel, WEBHOOK_OUTCOMES.get(error.status, "BAD_INPUT"), set())
             return JSONResponse({"error": error.reason}, error.status)
         except ThreadlineError as error:  # the events were invalid for Threadline
             log.info("webhook %s: %s", channel, error.message)
+            self._audit(channel, error.code, set())
             return JSONResponse({"error": error.message, "code": error.code}, 400)

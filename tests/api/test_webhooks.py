@@ -230,3 +230,34 @@ def test_web_then_whatsapp_then_email_reply_is_one_timeline(
     assert data["channels"] == ["web", "whatsapp", "email"]
     order = next(e for e in data["entities"] if e["key"] == "ORDER_ID:A12345")
     assert order["channels"] == ["web", "whatsapp"]
+
+
+def test_webhook_writes_and_refusals_are_audited(http: httpx.Client, uid: str) -> None:
+    phone = f"1555{uid[:7]}"
+    body = whatsapp_body(uid, f"wamid.{uid}", "audit me", phone)
+    assert hub_post(http, "/webhooks/whatsapp", body, "wa-secret").status_code == 200
+    assert hub_post(http, "/webhooks/whatsapp", body, "wrong-secret").status_code == 401
+    session = http.post(
+        "/graphql",
+        json={
+            "query": f'{{ context(channel: "whatsapp", externalUserId: "{phone}") '
+            "{ session { id } } }"
+        },
+    ).json()["data"]["context"]["session"]["id"]
+    audit = http.post(
+        "/graphql",
+        json={
+            "query": 'query($t: String) { auditEvents(filter: {operation: "webhook", '
+            "target: $t}) { subject outcome } }",
+            "variables": {"t": session},
+        },
+    ).json()["data"]["auditEvents"]
+    assert {"subject": "webhook:whatsapp", "outcome": "OK"} in audit
+    refused = http.post(
+        "/graphql",
+        json={
+            "query": '{ auditEvents(filter: {operation: "webhook", outcome: "UNAUTHENTICATED",'
+            " limit: 5}) { subject } }"
+        },
+    ).json()["data"]["auditEvents"]
+    assert {"subject": "webhook:whatsapp"} in refused
