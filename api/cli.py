@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api import cli_admin
+from api import cli_admin, cli_analytics
 from api.cli_support import has_uri as _has_uri
 from api.cli_support import with_database as _with_database
 from graph.errors import ThreadlineError
@@ -231,6 +231,7 @@ def parser() -> argparse.ArgumentParser:
     cli_admin.register(commands)
     cli_admin.register_gdpr(commands)
     cli_admin.register_export(commands)
+    cli_analytics.register(commands)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # random key created once in the graph)
     pseudonym_key: SecretStr | None = None
 
+    # analytics and ad-hoc Cypher: row cap and timeout of one query
+    analytics_max_rows: int = 10_000
+    analytics_timeout_seconds: float = 30.0
+
     log_level: str = "INFO"
 
     def timers(self) -> Timers:
