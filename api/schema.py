@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 
 from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
+from api.analytics.queries import AnalyticsQueries
 from api.auth import AuditTrail, check_guarded
 from api.context.queries import ContextQueries
 from api.errors import ErrorCodes, coded, is_coded
@@ -30,7 +31,9 @@ from api.sessions.subscriptions import SessionSubscriptions
 from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
-Query = merge_types("Query", (ContextQueries, SessionQueries, UserQueries, AdminQueries))
+Query = merge_types(
+    "Query", (ContextQueries, SessionQueries, UserQueries, AnalyticsQueries, AdminQueries)
+)
 Mutation = merge_types(
     "Mutation", (EventMutations, SessionMutations, UserMutations, AdminMutations)
 )

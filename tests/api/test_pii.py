@@ -84,3 +84,32 @@ def test_analyst_sees_masked_pii_agent_sees_it_clear(
     assert mentions["EMAIL"]["text"] == "j***@example.com"
     assert phone not in str(masked)
     assert f"jane.{uid}" not in str(masked)
+
+
+def test_analytics_over_graphql_mask_personal_entities_for_analysts(
+    live_server: str, settings: Settings, uid: str
+) -> None:
+    _, analyst = make_key(settings, Role.ANALYST)
+    _, admin = make_key(settings, Role.ADMIN)
+    email = f"ana.{uid}@example.com"
+    post(
+        live_server,
+        admin,
+        "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+        e=[
+            {"eventId": f"{uid}-a", "channel": "web", "externalUserId": uid, "text": f"me: {email}"}
+        ],
+    )
+    query = (
+        'query($p: JSON) { analytics(name: "top_entities", params: $p) { columns rows truncated } }'
+    )
+    params = {"since": "2026-01-01T00:00:00Z", "limit": 100000}
+    clear = post(live_server, admin, query, p=params)["analytics"]
+    masked = post(live_server, analyst, query, p=params)["analytics"]
+    assert clear["columns"] == ["key", "type", "value", "mentions", "sessions", "channels"]
+    assert [email] == [row[2] for row in clear["rows"] if row[2] == email]
+    assert email not in str(masked["rows"])
+    assert "EMAIL:a***@example.com" in [row[0] for row in masked["rows"]]
+    catalog = post(live_server, analyst, "{ analyticsCatalog { name parameters { name type } } }")
+    names = {a["name"] for a in catalog["analyticsCatalog"]}
+    assert "repeat_rate" in names

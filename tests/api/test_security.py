@@ -62,6 +62,8 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
         '{ resolveIdentity(channel: "web", externalId: "nobody") { id } }',
         {"agent"},
     ),
+    "analyticsCatalog": ("{ analyticsCatalog { name } }", {"analyst"}),
+    "analytics": ('{ analytics(name: "identity_graph") { columns } }', {"analyst"}),
     "auditEvents": ("{ auditEvents(filter: {limit: 1}) { id } }", set()),
     "exportUser": ('{ exportUser(userId: "usr_missing") }', set()),
     "eraseUser": ('mutation { eraseUser(userId: "usr_missing") }', set()),
