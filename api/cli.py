@@ -232,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
     cli_admin.register_gdpr(commands)
     cli_admin.register_export(commands)
     cli_analytics.register(commands)
+    cli_analytics.register_demo(commands)
 
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])

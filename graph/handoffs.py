@@ -74,7 +74,11 @@ class HandoffRecord:
 
 
 async def handoff(
-    db: Database, session_id: str, agent_id: str, reason: str | None
+    db: Database,
+    session_id: str,
+    agent_id: str,
+    reason: str | None,
+    at: datetime | None = None,
 ) -> SessionRecord:
     """Record that `agent_id` (registered with `upsert_agent`) now handles the session
     (HANDLED_BY {from, to, reason, at}). Agents are never deleted, so checking first is safe."""
@@ -86,7 +90,7 @@ async def handoff(
         sessionId=session_id,
         agentId=agent_id,
         reason=reason,
-        now=to_millis(datetime.now(UTC)),
+        now=to_millis(at or datetime.now(UTC)),
         database_=db.name,
     )
     if not records and await get_agent(db, agent_id) is None:

@@ -105,7 +105,8 @@ class _Planner:
         if open_id := self.open_by_user.get(event.user_id):
             return open_id
         closed = self.state.closed_by_user.get(event.user_id)
-        recent = closed is not None and self.now - closed.closed_at <= self.window
+        # measured from the event's own time, so late or backfilled events link like live ones
+        recent = closed is not None and event.at - closed.closed_at <= self.window
         return self._create(event.user_id, event.at, closed.id if closed and recent else None)
 
     def route(self, event: Routable) -> str:
