@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint bench neo4j-start neo4j-stop clean
+.PHONY: install serve test lint browser bench neo4j-start neo4j-stop clean
 
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Headless Chromium for the dashboard's browser test (Debian package; Playwright drives it).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium )
+
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).

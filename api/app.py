@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
@@ -85,8 +86,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         if apply_schema:
             count = await migrate(db)
             log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
-        graphql.audit = webhooks.audit = AuditLog(db, await Pseudonymizer.for_database(db))
-        auditor = asyncio.create_task(graphql.audit.run())
+        audit = AuditLog(db, await Pseudonymizer.for_database(db))
+        graphql.audit = webhooks.audit = dashboard.audit = audit
+        auditor = asyncio.create_task(audit.run())
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(
@@ -138,6 +140,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         log.warning("THREADLINE_INSECURE_WEBHOOKS=1: webhooks accept UNSIGNED requests")
     log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
     webhooks = WebhookEndpoint(connectors, batcher, settings.webhook_max_bytes)
+    dashboard = Dashboard(db, authenticator, dev=dev)
     return Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -145,6 +148,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
+            *dashboard.routes(),
         ],
         lifespan=lifespan,
     )

@@ -66,3 +66,11 @@ async def close_session(db: Database, session_id: str, reason: str | None) -> Se
     session = SessionRecord.from_record(only_row(records, session_id))
     publish_status(db.live, session, reason or "closed")
     return session
+
+
+async def continued_by(db: Database, session_id: str) -> list[str]:
+    """The ids of the sessions that continue this one after it expired."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/continued_by"), sessionId=session_id, database_=db.name, routing_="r"
+    )
+    return [str(r["id"]) for r in records]

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import httpx
@@ -181,7 +182,9 @@ def make_key(settings: Settings, role: Role, channels: list[str] | None = None) 
         finally:
             await db.close()
 
-    return asyncio.run(create())
+    # on a worker thread: a test may already run an event loop here (Playwright's sync API does)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, create()).result()
 
 
 @pytest.fixture(scope="session")
