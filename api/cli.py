@@ -37,11 +37,21 @@ def _print_uri(uri: str) -> None:
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
     from graph.local_server import LocalNeo4j
 
-    server = LocalNeo4j(args.data_dir.resolve(), settings)
+    server = LocalNeo4j(args.data_dir.resolve(), settings, browser=args.browser)
     if args.action == "start":
-        if server.state() is None:
+        running = server.state()
+        if running is None:
             print(f"starting Neo4j {settings.neo4j_version} in {server.home} ...", file=sys.stderr)
+        elif args.browser and not running.get("browser"):
+            print("Neo4j runs without the browser: `threadline neo4j stop` first", file=sys.stderr)
+            return 1
         _print_uri(server.start())
+        started = server.state() or {}
+        if started.get("browser"):
+            print(
+                f"Neo4j Browser: {started['browser']} (connect to {started['uri']}, no auth)",
+                file=sys.stderr,
+            )
         return 0
     if args.action == "status":
         state = server.state()
@@ -237,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
     neo4j.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    neo4j.add_argument(
+        "--browser", action="store_true", help="start: also serve Neo4j Browser (loopback HTTP)"
+    )
     neo4j.set_defaults(run=cmd_neo4j)
     return root
 

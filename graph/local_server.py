@@ -2,7 +2,8 @@
 
 No Docker needed: `graph/pom.xml` lists the server jars, Maven copies them into a cache folder once,
 and `LocalNeo4j` starts `org.neo4j.server.CommunityEntryPoint` with its own config, Bolt on a free
-loopback port, HTTP off and auth off, then waits until the driver connects.
+loopback port, HTTP off (on, serving Neo4j Browser, with `browser=True`) and auth off, then waits
+until the driver connects.
 """
 
 from __future__ import annotations
@@ -124,6 +125,36 @@ def install(settings: Settings) -> Path:
     return lib
 
 
+def install_browser(settings: Settings) -> Path:
+    """Fetch Neo4j Browser (`org.neo4j.client:neo4j-browser`, static files in a jar) once."""
+    version = settings.neo4j_browser_version
+    folder = settings.cache_dir / f"neo4j-browser-{version}"
+    jar = folder / f"neo4j-browser-{version}.jar"
+    if jar.exists():
+        return jar
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise Neo4jUnavailableError("Maven (mvn) is needed to fetch Neo4j Browser")
+    folder.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "dependency:copy",
+            f"-Dartifact=org.neo4j.client:neo4j-browser:{version}",
+            f"-DoutputDirectory={folder}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not jar.exists():
+        tail = (result.stdout + result.stderr)[-2000:]
+        raise Neo4jUnavailableError(f"mvn could not fetch Neo4j Browser {version}:\n{tail}")
+    return jar
+
+
 def free_port(preferred: int | None = None) -> int:
     """`preferred` when it is free on 127.0.0.1, else any free port."""
     for port in ([preferred] if preferred else []) + [0]:
@@ -163,6 +194,7 @@ class LocalNeo4j:
 
     home: Path
     settings: Settings
+    browser: bool = False  # serve Neo4j Browser on an HTTP connector (loopback only)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -177,7 +209,7 @@ class LocalNeo4j:
             return None
         return state if _pid_alive(int(state["pid"])) else None
 
-    def _write_config(self, port: int) -> Path:
+    def _write_config(self, port: int, http_port: int | None) -> Path:
         conf = self.home / "conf"
         conf.mkdir(parents=True, exist_ok=True)
         for folder in ("data", "logs", "run"):
@@ -186,7 +218,8 @@ class LocalNeo4j:
             "dbms.security.auth_enabled=false",
             f"server.bolt.listen_address=127.0.0.1:{port}",
             "server.bolt.advertised_address=127.0.0.1",
-            "server.http.enabled=false",
+            f"server.http.enabled={'true' if http_port else 'false'}",
+            f"server.http.listen_address=127.0.0.1:{http_port or 7474}",
             "server.https.enabled=false",
             f"server.memory.pagecache.size={self.settings.neo4j_pagecache}",
             f"server.directories.data={self.home / 'data'}",
@@ -203,10 +236,15 @@ class LocalNeo4j:
         if running := self.state():
             return str(running["uri"])
         lib = install(self.settings)
+        classpath = f"{lib}/*"
+        http_port = None
+        if self.browser:
+            classpath += f":{install_browser(self.settings)}"
+            http_port = free_port()
         java = find_java()
         previous = self._previous_port()
         port = free_port(previous)
-        conf = self._write_config(port)
+        conf = self._write_config(port, http_port)
         heap = self.settings.neo4j_heap
         command = [
             str(java),
@@ -214,7 +252,7 @@ class LocalNeo4j:
             f"-Xmx{heap}",
             *JVM_FLAGS,
             "-cp",
-            f"{lib}/*",
+            classpath,
             ENTRY_POINT,
             f"--home-dir={self.home}",
             f"--config-dir={conf}",
@@ -230,8 +268,9 @@ class LocalNeo4j:
             )
         self._process = process
         uri = f"bolt://127.0.0.1:{port}"
+        browser_url = f"http://127.0.0.1:{http_port}/browser/" if http_port else ""
         (self.home / STATE_FILE).write_text(
-            json.dumps({"pid": process.pid, "port": port, "uri": uri})
+            json.dumps({"pid": process.pid, "port": port, "uri": uri, "browser": browser_url})
         )
         try:
             self._wait_ready(uri, process)

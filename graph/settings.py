@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     neo4j_heap: str = "512m"
     neo4j_pagecache: str = "256m"
     neo4j_start_timeout: float = 180.0
+    neo4j_browser_version: str = "5.24.0"  # org.neo4j.client:neo4j-browser for `--browser`
 
     max_batch: int = 500
     max_text_bytes: int = 16 * 1024

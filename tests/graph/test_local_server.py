@@ -77,3 +77,24 @@ def test_cli_starts_reports_and_stops_a_persistent_server(tmp_path: Path) -> Non
         assert [r["name"] for r in records] == ["kept"]
     finally:
         threadline("neo4j", "stop", "--data-dir", data_dir)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not java_available(), reason="needs a JDK 17/21 and Maven")
+def test_neo4j_browser_is_served_with_browser(tmp_path: Path) -> None:
+    import re
+
+    import httpx
+
+    data_dir = str(tmp_path / "neo4j")
+    started = threadline("neo4j", "start", "--browser", "--data-dir", data_dir)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.startswith("NEO4J_URI=bolt://127.0.0.1:")
+        found = re.search(r"Neo4j Browser: (http://127\.0\.0\.1:\d+/browser/)", started.stderr)
+        assert found, started.stderr
+        page = httpx.get(found.group(1), timeout=30)
+        assert page.status_code == 200
+        assert "<title>Neo4j Browser" in page.text
+    finally:
+        threadline("neo4j", "stop", "--data-dir", data_dir)
