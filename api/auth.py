@@ -109,7 +109,7 @@ def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
 class AuditTrail(SchemaExtension):
     """Record each root field: who, operation, target ids (hashed), outcome."""
 
-    async def resolve(
+    def resolve(
         self,
         _next: Callable[..., Any],
         root: Any,
@@ -117,12 +117,22 @@ class AuditTrail(SchemaExtension):
         *args: str,
         **kwargs: Any,
     ) -> Any:
-        result = _next(root, info, *args, **kwargs)
-        if info.path.prev is not None:  # only root fields are audited
-            return await result if isinstance(result, Awaitable) else result
+        if info.path.prev is not None:  # only root fields are audited: the rest pass through as-is
+            return _next(root, info, *args, **kwargs)
+        return self._audited(_next, root, info, *args, **kwargs)
+
+    async def _audited(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Any],
+        *args: str,
+        **kwargs: Any,
+    ) -> Any:
         context: RequestContext = info.context
-        outcome = "OK"
+        outcome, result = "OK", None
         try:
+            result = _next(root, info, *args, **kwargs)
             if isinstance(result, Awaitable):
                 result = await result
         except ThreadlineError as error:
