@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from bench.workload import conversation
+from graph.auth import Role, create_key
 from graph.context import ContextSelector, get_context
 from graph.database import Database
 from graph.local_server import free_port
@@ -168,6 +169,14 @@ async def wait_ready(base: str, timeout: float = 120) -> None:
     raise RuntimeError("the API did not become ready")
 
 
+async def admin_token(uri: str, settings: Settings) -> str:
+    db = Database.connect(uri, None, "neo4j", settings)
+    try:
+        return (await create_key(db, Role.ADMIN, name="bench")).token
+    finally:
+        await db.close()
+
+
 async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[dict[str, Any]]:
     port = free_port()
     server = start_server(uri, port)
@@ -176,8 +185,12 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base)
+        token = await admin_token(uri, settings)  # measured with authentication on, as deployed
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        headers = {"authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            base_url=base, limits=limits, timeout=60, headers=headers
+        ) as http:
             rows.append(await ingest_batch(http, args.users, args.messages, prefix))
             rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
             identities = [
