@@ -6,14 +6,15 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -58,6 +59,20 @@ class ThreadlineSchema(strawberry.Schema):
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 20
+# The guard rules are built once: ValidationCache keys its cache on the rule classes, so rules
+# built per request (as QueryDepthLimiter/MaxAliasesLimiter do) would re-validate every request.
+GUARD_RULES = (
+    depth_validator(MAX_DEPTH, None, None),
+    aliases_validator(MAX_ALIASES),
+)
+
+
+class GuardRules(AddValidationRules):
+    """Depth and alias limits, plus no introspection outside dev."""
+
+    def __init__(self, *, introspection: bool) -> None:
+        extra = [] if introspection else [NoSchemaIntrospectionCustomRule]
+        super().__init__([*GUARD_RULES, *extra])
 
 
 def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
@@ -70,11 +85,8 @@ def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: GuardRules(introspection=dev),
     ]
-    if not dev:
-        extensions.append(DisableIntrospection)
     schema = ThreadlineSchema(
         query=Query,
         mutation=Mutation,
