@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from graph.auth import ForbiddenError, Principal, Role, UnauthenticatedError
@@ -19,12 +20,12 @@ from graph.errors import ThreadlineError
 
 if TYPE_CHECKING:
     import strawberry
-    from graphql import GraphQLResolveInfo
+    from strawberry.types import Info
     from strawberry.types.field import StrawberryField
 
     from api.request import RequestContext
 
-TARGET_ARGUMENTS = ("sessionId", "userId", "id", "mergeId", "agentId", "sourceId", "targetId")
+TARGET_ARGUMENTS = ("session_id", "user_id", "id", "merge_id", "agent_id", "source_id", "target_id")
 
 
 class Allow(BasePermission):
@@ -48,7 +49,8 @@ class Allow(BasePermission):
 
 def allow(*roles: Role) -> list[Any]:
     """The extensions list of a root field that `roles` may call (admins always may)."""
-    return [PermissionExtension(permissions=[Allow(*roles, Role.ADMIN)], use_directives=False)]
+    permission = PermissionExtension(permissions=[Allow(*roles, Role.ADMIN)], use_directives=False)
+    return [AuditTrail(), permission]  # the audit wraps the permission check: refusals are audited
 
 
 def allowed_roles(field: StrawberryField) -> frozenset[Role] | None:
@@ -91,7 +93,7 @@ def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
     if arguments.get("channel") and (
         arguments.get("externalUserId") or arguments.get("externalId")
     ):
-        external = arguments.get("externalUserId") or arguments.get("externalId")
+        external = arguments.get("external_user_id") or arguments.get("external_id")
         found.add(f"{arguments['channel']}:{external}")
     for attribute in ("id", "session_id", "user_id"):
         value = getattr(result, attribute, None)
@@ -106,50 +108,48 @@ def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
     return found
 
 
-class AuditTrail(SchemaExtension):
-    """Record each root field: who, operation, target ids (hashed), outcome."""
+class AuditTrail(FieldExtension):
+    """On every root field (added by `allow`): who, operation, target ids (hashed), outcome.
+    A field extension, so only root fields pay for it."""
 
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Any],
-        *args: str,
-        **kwargs: Any,
-    ) -> Any:
-        if info.path.prev is not None:  # only root fields are audited: the rest pass through as-is
-            return _next(root, info, *args, **kwargs)
-        return self._audited(_next, root, info, *args, **kwargs)
-
-    async def _audited(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Any],
-        *args: str,
-        **kwargs: Any,
-    ) -> Any:
+    def _record(self, info: Info, kwargs: dict[str, Any], result: Any, outcome: str) -> None:
         context: RequestContext = info.context
-        outcome, result = "OK", None
+        if context.audit is None:
+            return
+        principal = context.principal
+        context.audit.record(
+            principal.subject if principal else "anonymous",
+            principal.role.value if principal else "-",
+            info.field_name,
+            _targets(kwargs, result if outcome == "OK" else None),
+            outcome,
+            context.request_id,
+        )
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         try:
-            result = _next(root, info, *args, **kwargs)
-            if isinstance(result, Awaitable):
-                result = await result
+            result = next_(source, info, **kwargs)
         except ThreadlineError as error:
-            outcome = error.code
+            self._record(info, kwargs, None, error.code)
             raise
         except Exception:
-            outcome = "INTERNAL"
+            self._record(info, kwargs, None, "INTERNAL")
             raise
-        finally:
-            if context.audit is not None:
-                principal = context.principal
-                context.audit.record(
-                    principal.subject if principal else "anonymous",
-                    principal.role.value if principal else "-",
-                    info.field_name,
-                    _targets(kwargs, result if outcome == "OK" else None),
-                    outcome,
-                    context.request_id,
-                )
+        self._record(info, kwargs, result, "OK")
+        return result
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            result: Any = next_(source, info, **kwargs)
+            if inspect.isawaitable(result):  # a subscription's is an async generator: as it is
+                result = await result
+        except ThreadlineError as error:
+            self._record(info, kwargs, None, error.code)
+            raise
+        except Exception:
+            self._record(info, kwargs, None, "INTERNAL")
+            raise
+        self._record(info, kwargs, result, "OK")
         return result

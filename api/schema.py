@@ -22,7 +22,7 @@ from strawberry.types import ExecutionContext
 from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
 from api.analytics.queries import AnalyticsQueries
-from api.auth import AuditTrail, check_guarded
+from api.auth import check_guarded
 from api.context.queries import ContextQueries
 from api.errors import ErrorCodes, coded, is_coded
 from api.events.mutations import EventMutations
@@ -80,7 +80,6 @@ def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
     introspection or field suggestions unless `dev`."""
     extensions: list[Any] = [
         ErrorCodes,
-        AuditTrail,
         # factories: a fresh extension per request; both caches are shared at module level
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
