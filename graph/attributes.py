@@ -23,6 +23,7 @@ import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
 from graph.live_events import publish_attributes
 from graph.merge_policies import MergePolicy, PolicyRule, Stored, Write, check, merge, rule_for
+from graph.queries import tx_rows
 from graph.records import SessionRecord, json_value, to_millis
 
 if TYPE_CHECKING:
@@ -220,11 +221,6 @@ async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:
     return await attributes_of(db, Owner.SESSION, session_id)
 
 
-async def _records(tx: AsyncManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
-    result = await tx.run(cypher.load(name), **params)
-    return [record.data() async for record in result]
-
-
 async def merge_event_attributes(
     tx: AsyncManagedTransaction,
     writes: list[tuple[str, str, Write]],
@@ -235,7 +231,7 @@ async def merge_event_attributes(
     rows = [{"owner": f"session:{sid}", "key": key} for sid, key in pairs]
     stored = {
         (r["owner"].removeprefix("session:"), r["key"]): stored_state(r)
-        for r in await _records(tx, "ingest/read_attributes", rows=rows)
+        for r in await tx_rows(tx, "ingest/read_attributes", rows=rows)
     }
     changed: list[dict[str, Any]] = []
     by_session: dict[str, list[tuple[str, Write]]] = {}

@@ -17,9 +17,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.errors import NotFoundError
 from graph.pseudonyms import Pseudonymizer
+from graph.queries import in_batches, rows
 from graph.records import json_value, to_millis
 
 if TYPE_CHECKING:
@@ -29,26 +29,9 @@ BATCH = 5000
 EXPORT_PAGE = 1000
 
 
-async def _run(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load(name), parameters_=params, database_=db.name
-    )
-    return [r.data() for r in records]
-
-
-async def _erase_batches(db: Database, name: str, session_id: str, keys: set[str]) -> int:
-    total = 0
-    while True:
-        [row] = await _run(db, name, sessionId=session_id, limit=BATCH)
-        keys.update(row.get("entityKeys") or [])
-        total += int(row["deleted"])
-        if row["deleted"] < BATCH:
-            return total
-
-
 async def erase_user(db: Database, user_id: str, actor: str | None = None) -> dict[str, int]:
     """Erase a person; returns how many of each thing were deleted."""
-    begun = await _run(db, "gdpr/erase_begin", userId=user_id)
+    begun = await rows(db, "gdpr/erase_begin", userId=user_id)
     if not begun:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     start = begun[0]
@@ -66,11 +49,13 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
     }
     entity_keys: set[str] = set()
     for session_id in start["sessions"]:
-        counts["messages"] += await _erase_batches(
-            db, "gdpr/erase_messages", session_id, entity_keys
-        )
-        counts["events"] += await _erase_batches(db, "gdpr/erase_events", session_id, set())
-        for row in await _run(db, "gdpr/erase_session", sessionId=session_id):
+        messages, keys = await in_batches(db, "gdpr/erase_messages", BATCH, sessionId=session_id)
+        entity_keys |= keys
+        counts["messages"] += messages
+        counts["events"] += (
+            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id)
+        )[0]
+        for row in await rows(db, "gdpr/erase_session", sessionId=session_id):
             counts["sessions"] += 1
             counts["threads"] += int(row["threads"])
             counts["sessionAttributes"] += int(row["attributes"])
@@ -78,10 +63,10 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
     ordered = sorted(entity_keys)
     counts["entities"] = 0
     for offset in range(0, len(ordered), BATCH):
-        [row] = await _run(db, "gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
+        [row] = await rows(db, "gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
         counts["entities"] += int(row["deleted"])
     pseudonymize = await Pseudonymizer.for_database(db)
-    [row] = await _run(
+    [row] = await rows(
         db,
         "gdpr/erase_finish",
         userIds=start["userIds"],
@@ -108,10 +93,10 @@ def _attributes(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     """The person's data as one document (times as epoch millis, values as JSON)."""
-    rows = await _run(db, "gdpr/export_user", userId=user_id)
-    if not rows:
+    found = await rows(db, "gdpr/export_user", userId=user_id)
+    if not found:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
-    user = dict(rows[0]["user"])
+    user = dict(found[0]["user"])
     user["attributes"] = _attributes(user["attributes"])
     sessions = []
     for stored in user["sessions"]:
@@ -120,7 +105,7 @@ async def export_user(db: Database, user_id: str) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
         while True:
             after = messages[-1]["seq"] if messages else 0
-            page = await _run(
+            page = await rows(
                 db, "gdpr/export_messages", sessionId=session["id"], after=after, limit=EXPORT_PAGE
             )
             for row in page:

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from neo4j.exceptions import ConstraintError
 
-import cypher
 from graph.annotations import annotate, message_fields, relationship_rows
 from graph.attributes import check_values, merge_event_attributes
 from graph.errors import NotFoundError
 from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
 from graph.live_events import publish_ingested
 from graph.merge_policies import PolicyRule, Write
+from graph.queries import tx_rows
 from graph.records import json_value, native_time, to_millis
 from graph.session_resolution import (
     ClosedSession,
@@ -45,11 +45,6 @@ CONSTRAINT_RACE_RETRIES = 3
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
-
-
-async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
-    result = await tx.run(cypher.load(name), **params)
-    return [record.data() async for record in result]
 
 
 def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
@@ -97,7 +92,7 @@ class _Prepared:
 async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Prepared:
     """Lock the senders' users and the threads, and read all that session planning needs."""
     explicit = sorted({e.source.session_id for e in batch if e.source.session_id is not None})
-    [row] = await _run(
+    [row] = await tx_rows(
         tx,
         "ingest/prepare",
         identities=_identity_rows(batch),
@@ -173,7 +168,7 @@ async def _write(
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
-    sessions = await _run(
+    sessions = await tx_rows(
         tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
@@ -215,9 +210,9 @@ async def _write(
         user_id = users[source.identity_key]
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False, user_id))
     if messages:
-        await _run(tx, "ingest/create_messages", messages=messages)
+        await tx_rows(tx, "ingest/create_messages", messages=messages)
     if others:
-        await _run(tx, "ingest/create_events", events=others)
+        await tx_rows(tx, "ingest/create_events", events=others)
     if attribute_writes:
         await merge_event_attributes(tx, attribute_writes, rules)
     return results
@@ -249,7 +244,7 @@ async def _ingest_tx(
         ]
         plan = plan_sessions(routable, state, lambda: new_id("ses"), now, window)
         if plan.new_sessions:
-            await _run(
+            await tx_rows(
                 tx,
                 "ingest/create_sessions",
                 sessions=[
@@ -263,7 +258,7 @@ async def _ingest_tx(
                 ],
             )
         if plan.thread_moves:
-            await _run(
+            await tx_rows(
                 tx,
                 "ingest/attach_threads",
                 threads=[

@@ -10,9 +10,9 @@ run` and from the background sweeper of `serve` when `THREADLINE_RETENTION_DAYS`
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import cypher
+from graph.queries import in_batches, rows
 from graph.records import to_millis
 
 if TYPE_CHECKING:
@@ -20,23 +20,6 @@ if TYPE_CHECKING:
 
 PAGE = 200
 BATCH = 5000
-
-
-async def _run(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load(name), parameters_=params, database_=db.name
-    )
-    return [r.data() for r in records]
-
-
-async def _batches(db: Database, name: str, **params: Any) -> tuple[int, set[str]]:
-    total, keys = 0, set[str]()
-    while True:
-        [row] = await _run(db, name, limit=BATCH, **params)
-        keys.update(row.get("entityKeys") or [])
-        total += int(row["deleted"])
-        if row["deleted"] < BATCH:
-            return total, keys
 
 
 async def apply_retention(
@@ -49,22 +32,28 @@ async def apply_retention(
     before = to_millis(moment - timedelta(days=days))
     counts = {"sessions": 0, "messages": 0, "events": 0, "entities": 0}
     while True:
-        page = await _run(db, "gdpr/retention_sessions", before=before, limit=PAGE)
+        page = await rows(db, "gdpr/retention_sessions", before=before, limit=PAGE)
         for row in page:
             session_id = row["id"]
             if mode == "purge":
-                messages, keys = await _batches(db, "gdpr/erase_messages", sessionId=session_id)
-                events, _ = await _batches(db, "gdpr/erase_events", sessionId=session_id)
+                messages, keys = await in_batches(
+                    db, "gdpr/erase_messages", BATCH, sessionId=session_id
+                )
+                events, _ = await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id)
                 counts["events"] += events
             else:
-                messages, keys = await _batches(
-                    db, "gdpr/retention_anonymize", sessionId=session_id, now=to_millis(moment)
+                messages, keys = await in_batches(
+                    db,
+                    "gdpr/retention_anonymize",
+                    BATCH,
+                    sessionId=session_id,
+                    now=to_millis(moment),
                 )
             counts["messages"] += messages
             if keys:
-                [orphans] = await _run(db, "gdpr/erase_orphan_entities", keys=sorted(keys))
+                [orphans] = await rows(db, "gdpr/erase_orphan_entities", keys=sorted(keys))
                 counts["entities"] += int(orphans["deleted"])
-            await _run(
+            await rows(
                 db, "gdpr/retention_done", sessionId=session_id, now=to_millis(moment), mode=mode
             )
             counts["sessions"] += 1
