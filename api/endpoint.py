@@ -71,15 +71,15 @@ class GraphQLEndpoint:
         if scope["method"] == "GET" and self.dev and "query" not in query_string:
             await self.graphql(scope, receive, send)  # the GraphiQL page
             return
-        body = await self._read_body(receive, headers)
-        if body is None:
-            await _respond(send, 413, "LIMIT_EXCEEDED", f"body over {self.max_bytes} bytes")
-            return
-        try:
+        try:  # before reading the body: strangers cannot make us buffer megabytes
             state["principal"] = await self.principal_for(authorization)
         except UnauthenticatedError as error:
             challenge = (b"www-authenticate", b'Bearer realm="threadline"')
             await _respond(send, 401, "UNAUTHENTICATED", error.message, challenge)
+            return
+        body = await self._read_body(receive, headers)
+        if body is None:
+            await _respond(send, 413, "LIMIT_EXCEEDED", f"body over {self.max_bytes} bytes")
             return
         await self._with_timeout(scope, body, send)
 

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("threadline.audit")
 
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 1000  # per write
+MAX_PENDING = 200_000  # buffered while Neo4j is unreachable; beyond it the oldest are dropped
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class AuditLog:
         outcome: str,
         request_id: str,
     ) -> None:
+        if len(self._pending) >= MAX_PENDING:
+            log.error("audit buffer full (Neo4j unreachable?): dropping the oldest entry")
+            del self._pending[0]
         self._pending.append(
             {
                 "id": uuid.uuid4().hex,

@@ -71,6 +71,8 @@ def test_body_limit_and_no_batching(secure_server: str, admin: str) -> None:
     too_big = post(secure_server, admin, huge)
     assert too_big.status_code == 413
     assert first_error(too_big)["extensions"]["code"] == "LIMIT_EXCEEDED"
+    stranger = httpx.post(f"{secure_server}/graphql", json=huge, timeout=30)
+    assert stranger.status_code == 401  # refused before its body is read
     batch = post(secure_server, admin, [{"query": "{ __typename }"}, {"query": "{ __typename }"}])
     assert batch.status_code == 400
 
