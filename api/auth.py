@@ -50,7 +50,9 @@ class Allow(BasePermission):
 def allow(*roles: Role) -> list[Any]:
     """The extensions list of a root field that `roles` may call (admins always may)."""
     permission = PermissionExtension(permissions=[Allow(*roles, Role.ADMIN)], use_directives=False)
-    return [AuditTrail(), permission]  # the audit wraps the permission check: refusals are audited
+    # strawberry nests field extensions so that the last one listed runs first (outermost): the
+    # audit wraps the permission check, so refusals are audited too
+    return [permission, AuditTrail()]
 
 
 def allowed_roles(field: StrawberryField) -> frozenset[Role] | None:

@@ -274,6 +274,8 @@ class LocalNeo4j:
         )
         try:
             self._wait_ready(uri, process)
+            if http_port:
+                self._wait_http(http_port, process)
         except BaseException:
             self.stop()
             raise
@@ -302,6 +304,18 @@ class LocalNeo4j:
                             f"{self.settings.neo4j_start_timeout:.0f}s:\n{self.log_tail()}"
                         ) from None
                     time.sleep(0.25)
+
+    def _wait_http(self, port: int, process: subprocess.Popen[bytes]) -> None:
+        """The HTTP connector (Neo4j Browser) may open after Bolt: wait until it accepts."""
+        deadline = time.monotonic() + self.settings.neo4j_start_timeout
+        while True:
+            with socket.socket() as probe:
+                probe.settimeout(1)
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise Neo4jUnavailableError(f"Neo4j Browser did not open:\n{self.log_tail()}")
+            time.sleep(0.25)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

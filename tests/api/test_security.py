@@ -225,7 +225,11 @@ def test_audit_records_who_what_outcome_and_never_tokens_or_text(
     secure_server: str, tokens: dict[str, str], secure_settings: Settings
 ) -> None:
     secret_text = f"my secret text {uuid.uuid4().hex}"
-    event = {"eventId": f"sec-{uuid.uuid4().hex}", "channel": "web", "externalUserId": "aud"}
+    event = {
+        "eventId": f"sec-{uuid.uuid4().hex}",
+        "channel": "web",
+        "externalUserId": uuid.uuid4().hex,
+    }
     ingest = call(
         secure_server,
         tokens["connector"],

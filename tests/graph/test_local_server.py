@@ -94,7 +94,7 @@ def test_neo4j_browser_is_served_with_browser(tmp_path: Path) -> None:
         found = re.search(r"Neo4j Browser: (http://127\.0\.0\.1:\d+/browser/)", started.stderr)
         assert found, started.stderr
         page = httpx.get(found.group(1), timeout=30)
-        assert page.status_code == 200
+        assert page.status_code == 200, page.text[:300]
         assert "<title>Neo4j Browser" in page.text
     finally:
         threadline("neo4j", "stop", "--data-dir", data_dir)
