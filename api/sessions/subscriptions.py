@@ -73,10 +73,17 @@ class SessionSubscriptions:
         session_id: strawberry.ID | None = None,
         user_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[SessionEvent, None]:
+        # checked here, not in the stream, so a bad subscription fails (and is audited) at once
         if session_id is None and user_id is None:
             raise BadInputError("sessionEvents needs sessionId, userId or both", field="sessionId")
         session = str(session_id) if session_id is not None else None
         user = str(user_id) if user_id is not None else None
-        async with info.context.db.live.subscribe(session, user) as events:
-            async for event in events:
-                yield SessionEvent.from_live(event)
+        return _stream(info, session, user)
+
+
+async def _stream(
+    info: Info, session_id: str | None, user_id: str | None
+) -> AsyncGenerator[SessionEvent, None]:
+    async with info.context.db.live.subscribe(session_id, user_id) as events:
+        async for event in events:
+            yield SessionEvent.from_live(event)

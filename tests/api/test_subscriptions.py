@@ -160,5 +160,5 @@ async def test_subscription_needs_a_session_or_user(webhook_server: str) -> None
         message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
     finally:
         await socket.close()
-    assert message["type"] == "next", message
-    assert message["payload"]["errors"][0]["extensions"]["code"] == "BAD_INPUT", message
+    assert message["type"] == "error", message  # the operation never started
+    assert message["payload"][0]["extensions"]["code"] == "BAD_INPUT", message
