@@ -271,8 +271,17 @@ def test_subscriptions_need_credentials(secure_server: str, tokens: dict[str, st
                 return f"closed {closed.rcvd.code if closed.rcvd else '?'}"
             subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query}}
             await socket.send(json.dumps(subscribe))
-            return str(reply["type"])
+            if reply["type"] != "connection_ack":
+                return str(reply["type"])
+            try:  # a refused subscription answers at once; an accepted one waits for events
+                answer = json.loads(await asyncio.wait_for(socket.recv(), timeout=1))
+            except TimeoutError:
+                return "subscribed"
+            return f"{answer['type']} {answer['payload'][0]['extensions']['code']}"
 
     assert asyncio.run(attempt({})) == "closed 4403"
     assert asyncio.run(attempt({"Authorization": "Bearer nope"})) == "closed 4403"
-    assert asyncio.run(attempt({"Authorization": f"Bearer {tokens['agent']}"})) == "connection_ack"
+    assert asyncio.run(attempt({"Authorization": f"Bearer {tokens['agent']}"})) == "subscribed"
+    for role in ("connector", "analyst"):  # live conversation content is for agents and admins
+        refused = asyncio.run(attempt({"Authorization": f"Bearer {tokens[role]}"}))
+        assert refused == "error FORBIDDEN", role
