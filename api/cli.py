@@ -144,7 +144,12 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def run(db: Database) -> dict[str, int]:
-        return await sweep(db, settings.timers(), channel_timers=settings.channel_timer_overrides())
+        from graph.continuation import purge_expired_tokens
+
+        moved = await sweep(
+            db, settings.timers(), channel_timers=settings.channel_timer_overrides()
+        )
+        return moved | {"expired tokens deleted": await purge_expired_tokens(db)}
 
     moved = _with_database(settings, run)
     print("sweep: " + ", ".join(f"{k} {v}" for k, v in moved.items()), file=sys.stderr)

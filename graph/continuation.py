@@ -19,6 +19,7 @@ import cypher
 from graph.errors import BadInputError, InvalidTokenError
 from graph.events import CHANNEL_PATTERN, MAX_ID_LENGTH
 from graph.merges import merge_in_tx
+from graph.queries import in_batches
 from graph.records import SessionRecord, native_time, to_millis
 from graph.sessions import only_row
 
@@ -65,6 +66,14 @@ async def create_token(
     expires_at = native_time(row["expiresAt"])
     assert expires_at is not None
     return ContinuationToken(token, session_id, expires_at)
+
+
+async def purge_expired_tokens(db: Database, now: datetime | None = None) -> int:
+    """Delete tokens that expired more than a day ago (a used or expired token is useless; the
+    day keeps a replay answering EXPIRED/USED rather than UNKNOWN for a while)."""
+    before = to_millis((now or datetime.now(UTC)) - timedelta(days=1))
+    deleted, _ = await in_batches(db, "lifecycle/purge_tokens", 5000, before=before)
+    return deleted
 
 
 async def _resume_tx(

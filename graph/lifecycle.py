@@ -136,6 +136,7 @@ async def sweep_forever(
     channel_timers: Mapping[str, Timers] | None = None,
 ) -> None:
     """The background sweeper of `threadline serve`: timers, then retention if configured."""
+    from graph.continuation import purge_expired_tokens
     from graph.retention import apply_retention
 
     settings = db.settings
@@ -144,6 +145,7 @@ async def sweep_forever(
             moved = await sweep(db, timers, channel_timers=channel_timers)
             if any(moved.values()):
                 log.info("lifecycle sweep: %s", moved)
+            await purge_expired_tokens(db)
             if settings.retention_days is not None:
                 kept = await apply_retention(db, settings.retention_days, settings.retention_mode)
                 if kept["sessions"]:

@@ -11,3 +11,4 @@ CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
 CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
 CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (n:Message) ON EACH [n.text];
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
+CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);

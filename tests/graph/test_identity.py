@@ -173,3 +173,24 @@ async def test_bad_continuation_tokens(db: Database, uid: str) -> None:
         await resume_session(db, token.token, "mobile", f"d-{uid}")
     assert expired.value.details["reason"] == "EXPIRED"
     assert await resolve_identity(db, "mobile", f"d-{uid}") is None
+
+
+async def test_expired_tokens_are_purged_a_day_later(db: Database, uid: str) -> None:
+    from graph.continuation import purge_expired_tokens
+
+    _, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    token = await create_token(db, session_id, ttl_seconds=60)
+
+    async def stored() -> int:
+        records, _, _ = await db.driver.execute_query(
+            "MATCH (t:ContinuationToken {sessionId: $s}) RETURN count(t) AS n", s=session_id
+        )
+        return int(records[0]["n"])
+
+    await purge_expired_tokens(db)  # not expired yet: kept
+    assert await stored() == 1
+    assert await purge_expired_tokens(db, now=datetime.now(UTC) + timedelta(days=2)) >= 1
+    assert await stored() == 0
+    with pytest.raises(InvalidTokenError) as gone:
+        await resume_session(db, token.token, "mobile", f"d-{uid}")
+    assert gone.value.details["reason"] == "UNKNOWN"
