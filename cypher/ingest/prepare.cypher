@@ -1,6 +1,7 @@
 // Everything session resolution needs, locked and read in one round trip (subqueries run in order):
 // 1. identities -> users, created when new (a new identity naming an existing session joins that
-//    session's owner); each user's write lock is taken, so one person's batches resolve in turn;
+//    session's owner); each identity and user write lock is taken, so one person's batches (and
+//    a merge moving their identities) resolve in turn;
 // 2. the batch's platform threads, locked, with the session each is mapped to;
 // 3. replayed event ids (read under those locks, so a concurrent retry sees the first copy);
 // 4. sessions named explicitly: status and owner;
@@ -10,6 +11,9 @@ CALL () {
   MERGE (i:Identity {key: row.key})
     ON CREATE SET i.channel = row.channel, i.externalId = row.externalId,
                   i.createdAt = datetime({epochMillis: row.at})
+  // locked before its user is read: a concurrent mergeUsers moving it is ordered with us
+  SET i._lock = true
+  REMOVE i._lock
   WITH i, row
   OPTIONAL MATCH (i)-[:IDENTIFIES]->(known:User)
   OPTIONAL MATCH (:Session {id: row.sessionId})<-[:HAS_SESSION]-(owner:User)

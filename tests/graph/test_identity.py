@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from neo4j import Driver
 
 from graph.context import ContextSelector, get_context
 from graph.continuation import create_token, resume_session, token_hash
@@ -194,3 +195,27 @@ async def test_expired_tokens_are_purged_a_day_later(db: Database, uid: str) -> 
     with pytest.raises(InvalidTokenError) as gone:
         await resume_session(db, token.token, "mobile", f"d-{uid}")
     assert gone.value.details["reason"] == "UNKNOWN"
+
+
+async def test_merges_racing_ingest_never_leave_an_identity_with_two_users(
+    db: Database, driver: Driver, uid: str
+) -> None:
+    web_user, _ = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
+    wa_user, _ = await person(db, f"{uid}-2", "whatsapp", f"wa-{uid}")
+    writes = [
+        ingest_events(db, [EventInput(f"{uid}-w{n}", "whatsapp", f"wa-{uid}", text=f"m{n}")])
+        for n in range(8)
+    ]
+    await asyncio.gather(merge_users(db, wa_user, web_user, "race", None), *writes)
+    records, _, _ = driver.execute_query(
+        "MATCH (i:Identity {key: $k})-[:IDENTIFIES]->(u:User) RETURN collect(u.id) AS users",
+        k=f"whatsapp:wa-{uid}",
+    )
+    assert records[0]["users"] == [web_user]
+    sessions, _, _ = driver.execute_query(
+        "MATCH (m:Message) WHERE m.eventId STARTS WITH $p "
+        "MATCH (u:User)-[:HAS_SESSION]->(:Session {id: m.sessionId}) "
+        "RETURN collect(DISTINCT u.id) AS users",
+        p=f"{uid}-w",
+    )
+    assert sessions[0]["users"] == [web_user]  # every message ended up with the survivor
