@@ -1,6 +1,6 @@
 """API benchmarks against a real Neo4j and the real server (a separate process), loopback only.
 
-    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8]
+    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 20]
 
 Scenarios (each printed as a table row and written to bench/results/api.json):
   ingest-batch     events/s through POST /graphql, batches of 100, rule-based enrichment on
@@ -169,6 +169,19 @@ async def wait_ready(base: str, timeout: float = 120) -> None:
     raise RuntimeError("the API did not become ready")
 
 
+async def warm_up(http: httpx.AsyncClient, prefix: str, seconds: float) -> None:
+    """Exercise every measured path on throw-away users for about `seconds`, unmeasured."""
+    deadline = time.perf_counter() + seconds
+    round_ = 0
+    while time.perf_counter() < deadline:
+        await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
+        first = conversation(0, 10, f"{prefix}warm{round_}", 0)[0]
+        for _ in range(20):
+            channel, external = str(first["channel"]), str(first["externalUserId"])
+            await post(http, CONTEXT, {"c": channel, "e": external})
+        round_ += 1
+
+
 async def admin_token(uri: str, settings: Settings) -> str:
     db = Database.connect(uri, None, "neo4j", settings)
     try:
@@ -191,6 +204,8 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
         async with httpx.AsyncClient(
             base_url=base, limits=limits, timeout=60, headers=headers
         ) as http:
+            if args.warmup:  # a freshly started JVM runs Cypher far slower until it has compiled it
+                await warm_up(http, prefix, args.warmup)
             rows.append(await ingest_batch(http, args.users, args.messages, prefix))
             rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
             identities = [
@@ -271,6 +286,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--messages", type=int, default=20, help="per user")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
+    parser.add_argument(
+        "--warmup", type=float, default=20.0, help="unmeasured seconds first (0: a cold server)"
+    )
     args = parser.parse_args()
     settings = Settings()
     with provision(settings) as target:

@@ -25,6 +25,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.errors import Neo4jUnavailableError
+from graph.neo4j_browser import install_browser
 from graph.settings import Settings
 
 POM = Path(__file__).resolve().parent / "pom.xml"
@@ -123,36 +124,6 @@ def install(settings: Settings) -> Path:
         staging.rename(lib)
         (home / ".complete").write_text(settings.neo4j_version)
     return lib
-
-
-def install_browser(settings: Settings) -> Path:
-    """Fetch Neo4j Browser (`org.neo4j.client:neo4j-browser`, static files in a jar) once."""
-    version = settings.neo4j_browser_version
-    folder = settings.cache_dir / f"neo4j-browser-{version}"
-    jar = folder / f"neo4j-browser-{version}.jar"
-    if jar.exists():
-        return jar
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise Neo4jUnavailableError("Maven (mvn) is needed to fetch Neo4j Browser")
-    folder.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [
-            mvn,
-            "-q",
-            "-B",
-            "dependency:copy",
-            f"-Dartifact=org.neo4j.client:neo4j-browser:{version}",
-            f"-DoutputDirectory={folder}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or not jar.exists():
-        tail = (result.stdout + result.stderr)[-2000:]
-        raise Neo4jUnavailableError(f"mvn could not fetch Neo4j Browser {version}:\n{tail}")
-    return jar
 
 
 def free_port(preferred: int | None = None) -> int:
