@@ -30,7 +30,7 @@ lint: install
 
 # Headless Chromium for the dashboard's browser test (Debian package; Playwright drives it).
 browser:
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	@[ -n "$$THREADLINE_SKIP_BROWSER" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium )
 
