@@ -17,10 +17,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.errors import NotFoundError
+from graph.errors import ConflictError, NotFoundError
 from graph.pseudonyms import Pseudonymizer
 from graph.queries import in_batches, rows
 from graph.records import json_value, to_millis
+from graph.users import get_user
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -31,6 +32,16 @@ EXPORT_PAGE = 1000
 
 async def erase_user(db: Database, user_id: str, actor: str | None = None) -> dict[str, int]:
     """Erase a person; returns how many of each thing were deleted."""
+    user = await get_user(db, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id!r}", field="userId")
+    if user.merged_into is not None:  # the person's data lives with the survivor now
+        raise ConflictError(
+            f"user {user_id!r} was merged into {user.merged_into!r}: erase that user (the whole "
+            "person), or unmerge first if they are different people",
+            field="userId",
+            mergedInto=user.merged_into,
+        )
     begun = await rows(db, "gdpr/erase_begin", userId=user_id)
     if not begun:
         raise NotFoundError(f"no user {user_id!r}", field="userId")

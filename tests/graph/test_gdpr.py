@@ -13,7 +13,7 @@ from graph import gdpr
 from graph.attributes import AttributeWrite, Owner, set_attributes, set_session_attributes
 from graph.continuation import create_token
 from graph.database import Database
-from graph.errors import NotFoundError
+from graph.errors import ConflictError, NotFoundError
 from graph.events import EventInput
 from graph.handoffs import handoff, upsert_agent
 from graph.ingest import ingest_events
@@ -60,7 +60,12 @@ async def build_person(db: Database, enricher: Enricher, uid: str) -> dict[str, 
     await close_session(db, wa_session, "done")
     identifiers = [f"cookie-{uid}", email, phone, web_user, wa_user, web_session, wa_session]
     identifiers += [secret, f"p-{uid}", f"n-{uid}", f"v-{uid}", f"evidence {uid}", f"w-{uid}"]
-    return {"user": web_user, "identifiers": identifiers, "sessions": [web_session, wa_session]}
+    return {
+        "user": web_user,
+        "merged_away": wa_user,
+        "identifiers": identifiers,
+        "sessions": [web_session, wa_session],
+    }
 
 
 async def test_export_holds_the_whole_person(
@@ -95,6 +100,10 @@ async def test_erasure_leaves_nothing_that_identifies_the_person(
     mine = EventInput(f"{uid}-5", "web", f"cookie-{uid}", text="re order A-77777")
     await ingest_events(db, [mine], rules_enricher)
 
+    merged_away = person["merged_away"]
+    with pytest.raises(ConflictError) as refused:  # the person is erased through the survivor
+        await gdpr.erase_user(db, merged_away)
+    assert refused.value.details["mergedInto"] == person["user"]
     counts = await gdpr.erase_user(db, person["user"], actor="admin:test")
     assert counts["users"] == 2  # the user and the one merged into it
     assert counts["sessions"] == 2
