@@ -6,6 +6,7 @@ negated outcomes ("never arrived", "still not working") score negative.
 
 from __future__ import annotations
 
+import functools
 import json
 import string
 from pathlib import Path
@@ -18,6 +19,8 @@ from enrichment import _slots as slots
 
 LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 THRESHOLD = 0.05  # VADER's own cut-offs for positive / negative
+CACHED_LENGTH = 120  # texts up to this long have their scores remembered
+CACHE_SIZE = 8192
 
 slots.register("sentiment")
 slots.register("sentiment_label")
@@ -38,6 +41,7 @@ class VaderSentiment(slots.DocComponent):
         self.analyzer.lexicon.update(
             {word: float(value) for word, value in additions.items() if not word.startswith("_")}
         )
+        self._cached_score = functools.lru_cache(maxsize=CACHE_SIZE)(self._score)
 
     def could_score(self, text: str) -> bool:
         """False only when VADER is certain to return 0: an ASCII text (VADER rewrites emoji to
@@ -53,6 +57,12 @@ class VaderSentiment(slots.DocComponent):
         return False
 
     def score(self, text: str) -> float:
+        # short chat lines repeat a lot ("ok", "thanks!", "any update?"): remember their scores
+        if len(text) <= CACHED_LENGTH:
+            return self._cached_score(text)
+        return self._score(text)
+
+    def _score(self, text: str) -> float:
         if not self.could_score(text):
             return 0.0
         return float(self.analyzer.polarity_scores(text)["compound"])

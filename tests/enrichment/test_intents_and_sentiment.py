@@ -81,3 +81,16 @@ def test_sentiment_label(rules: Enricher, text: str, label: str) -> None:
     annotation = annotate(rules, text)
     assert annotation.sentiment_label == label
     assert -1.0 <= annotation.sentiment <= 1.0
+
+
+def test_short_lines_are_scored_once_then_remembered() -> None:
+    from enrichment.sentiment import CACHED_LENGTH, VaderSentiment
+
+    vader = VaderSentiment()
+    first = vader.score("thanks, that fixed it!")
+    assert vader.score("thanks, that fixed it!") == first > 0
+    assert vader._cached_score.cache_info().hits == 1
+    long_text = "this is unacceptable and I am very disappointed " * 5
+    assert len(long_text) > CACHED_LENGTH
+    assert vader.score(long_text) == vader.score(long_text) < 0
+    assert vader._cached_score.cache_info().currsize == 1  # long texts are not kept
