@@ -8,7 +8,6 @@ admin. Analysts see personal data masked; every page view is audited.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from api.charts import channel_color
 from api.dashboard_data import overview, timeline
-from graph.auth import DEV_ADMIN, Authenticator, Principal, Role, UnauthenticatedError
+from graph.auth import Authenticator, Principal, Role, UnauthenticatedError
 from graph.sessions import user_sessions
 from graph.users import resolve_identity
 
@@ -62,21 +61,20 @@ class Dashboard:
         ]
 
     async def _principal(self, request: Request) -> Principal | None:
-        header = request.headers.get("authorization")
         cookie = request.cookies.get(COOKIE)
-        if not header and not cookie:
-            return DEV_ADMIN if self.dev else None
+        authorization = request.headers.get("authorization") or (
+            f"Bearer {cookie}" if cookie else None
+        )
+        if authorization is None and not self.dev:
+            return None
         try:
-            return await self.authenticator.authenticate(header or f"Bearer {cookie}")
+            return await self.authenticator.principal(authorization, dev=self.dev)
         except UnauthenticatedError:
             return None
 
     def _audit(self, principal: Principal, operation: str, targets: set[str], outcome: str) -> None:
         if self.audit is not None:
-            request_id = uuid.uuid4().hex[:16]
-            self.audit.record(
-                principal.subject, principal.role.value, operation, targets, outcome, request_id
-            )
+            self.audit.record(principal.subject, principal.role.value, operation, targets, outcome)
 
     async def _allowed(self, request: Request) -> Principal | Response:
         principal = await self._principal(request)

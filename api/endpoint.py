@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from graph.auth import DEV_ADMIN, Authenticator, Principal, UnauthenticatedError
+from graph.auth import Authenticator, UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -50,11 +50,6 @@ class GraphQLEndpoint:
         self.timeout = settings.request_timeout_seconds
         self.dev = dev
 
-    async def principal_for(self, authorization: str | None) -> Principal:
-        if self.dev and not authorization:
-            return DEV_ADMIN
-        return await self.authenticator.authenticate(authorization)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         authorization = headers.get("authorization")
@@ -62,7 +57,9 @@ class GraphQLEndpoint:
         if scope["type"] != "http":  # websocket: a header now, else the connection_init payload
             if authorization or self.dev:
                 try:
-                    state["principal"] = await self.principal_for(authorization)
+                    state["principal"] = await self.authenticator.principal(
+                        authorization, dev=self.dev
+                    )
                 except UnauthenticatedError:
                     state["principal"] = None
             await self.graphql(scope, receive, send)
@@ -72,7 +69,7 @@ class GraphQLEndpoint:
             await self.graphql(scope, receive, send)  # the GraphiQL page
             return
         try:  # before reading the body: strangers cannot make us buffer megabytes
-            state["principal"] = await self.principal_for(authorization)
+            state["principal"] = await self.authenticator.principal(authorization, dev=self.dev)
         except UnauthenticatedError as error:
             challenge = (b"www-authenticate", b'Bearer realm="threadline"')
             await _respond(send, 401, "UNAUTHENTICATED", error.message, challenge)

@@ -10,7 +10,6 @@ retry them forever.
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -63,10 +62,7 @@ class WebhookEndpoint:
 
     def _audit(self, channel: str, outcome: str, sessions: set[str]) -> None:
         if self.audit is not None:
-            request_id = uuid.uuid4().hex[:16]
-            self.audit.record(
-                f"webhook:{channel}", "connector", "webhook", sessions, outcome, request_id
-            )
+            self.audit.record(f"webhook:{channel}", "connector", "webhook", sessions, outcome)
 
     async def handle(self, request: Request) -> Response:
         channel = request.path_params["channel"]

@@ -14,6 +14,7 @@ runs in a READ transaction — the server refuses writes — with a timeout and 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -133,11 +134,13 @@ def parse_header(name: str, text: str) -> Analytic:
     return Analytic(name, title, " ".join(description), parameters, columns)
 
 
-def catalog() -> list[Analytic]:
-    return [
+@functools.cache
+def catalog() -> tuple[Analytic, ...]:
+    """Every analytic, its header parsed once per process."""
+    return tuple(
         parse_header(name.removeprefix(f"{FOLDER}/"), cypher.load(name))
         for name in cypher.names(FOLDER)
-    ]
+    )
 
 
 def find(name: str) -> Analytic:

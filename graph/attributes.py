@@ -22,7 +22,16 @@ from pydantic import ValidationError
 import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
 from graph.live_events import publish_attributes
-from graph.merge_policies import MergePolicy, PolicyRule, Stored, Write, check, merge, rule_for
+from graph.merge_policies import (
+    CHECKED,
+    MergePolicy,
+    PolicyRule,
+    Stored,
+    Write,
+    check,
+    merge,
+    rule_for,
+)
 from graph.queries import tx_rows
 from graph.records import SessionRecord, json_value, to_millis
 
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
     from neo4j import AsyncManagedTransaction
 
     from graph.database import Database
+    from graph.events import ValidEvent
 
 KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_VALUE_BYTES = 64 * 1024
@@ -106,6 +116,16 @@ def check_values(values: dict[str, Any], rules: Sequence[PolicyRule], field: str
         problem = check(rule_for(rules, key), value)
         if problem:
             raise BadInputError(f"{field}.{key}: {problem}", field=field)
+
+
+def check_event_attributes(batch: Sequence[ValidEvent], rules: Sequence[PolicyRule]) -> None:
+    """BAD_INPUT for an event attribute its key's policy cannot take (only MAX/MIN can refuse,
+    so without such a rule nothing is parsed)."""
+    if not any(rule.policy in CHECKED for rule in rules):
+        return
+    for event in batch:
+        values = {key: json_value(text) for key, text in event.attributes.items()}
+        check_values(values, rules, f"events[{event.index}].attributes")
 
 
 def merged_changes(

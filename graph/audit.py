@@ -85,7 +85,7 @@ class AuditLog:
         operation: str,
         targets: set[str],
         outcome: str,
-        request_id: str,
+        request_id: str | None = None,  # a GraphQL request's id; else a fresh one
     ) -> None:
         if len(self._pending) >= MAX_PENDING:
             log.error("audit buffer full (Neo4j unreachable?): dropping the oldest entry")
@@ -99,7 +99,7 @@ class AuditLog:
                 "operation": operation,
                 "targets": sorted(self.pseudonymize(t) for t in targets),
                 "outcome": outcome,
-                "requestId": request_id,
+                "requestId": request_id or uuid.uuid4().hex[:16],
             }
         )
 

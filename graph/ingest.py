@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from neo4j.exceptions import ConstraintError
 
 from graph.annotations import annotate, message_fields, relationship_rows
-from graph.attributes import check_values, merge_event_attributes
+from graph.attributes import check_event_attributes, merge_event_attributes
 from graph.errors import NotFoundError
 from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
 from graph.live_events import publish_ingested
@@ -290,9 +290,7 @@ async def ingest_events(
     """
     batch = validate_batch(events, db.settings)
     rules = db.settings.attribute_policies
-    for event in batch:
-        values = {key: json_value(text) for key, text in event.attributes.items()}
-        check_values(values, rules, f"events[{event.index}].attributes")
+    check_event_attributes(batch, rules)
     texts = [(event.index, event.source.text or "") for event in batch if event.is_message]
     found = await annotate(enricher, [text for _, text in texts], [batch[i].at for i, _ in texts])
     annotations = {index: annotation for (index, _), annotation in zip(texts, found, strict=True)}

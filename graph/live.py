@@ -53,6 +53,11 @@ class SubscriberLaggedError(ThreadlineError):
 
 
 class EventBus(Protocol):
+    @property
+    def has_subscribers(self) -> bool:
+        """False when nobody can receive an event: writers then skip building them."""
+        ...
+
     def publish(self, event: LiveEvent) -> None: ...
 
     def subscribe(
@@ -109,6 +114,10 @@ class InProcessBus:
                     "subscriber fell behind; re-read the context and subscribe again"
                 )
             yield await subscriber.queue.get()
+
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
 
     @property
     def subscriber_count(self) -> int:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 def publish_ingested(bus: EventBus, batch: list[ValidEvent], results: list[IngestedEvent]) -> None:
     """One MESSAGE/EVENT per newly stored event (replays publish nothing), plus ATTRIBUTES for
     the attributes it carried."""
+    if not bus.has_subscribers:  # the common case: no agent desktop is watching
+        return
     for event, result in zip(batch, results, strict=True):
         if result.duplicate:
             continue
@@ -63,27 +65,17 @@ def publish_attributes(
     )
 
 
-def publish_status(bus: EventBus, session: SessionRecord, cause: str | None) -> None:
+def _session_change(
+    bus: EventBus, kind: LiveEventKind, session: SessionRecord, **fields: Any
+) -> None:
     bus.publish(
-        LiveEvent(
-            LiveEventKind.STATUS,
-            datetime.now(UTC),
-            session_id=session.id,
-            user_id=session.user_id,
-            status=session.status,
-            cause=cause,
-        )
+        LiveEvent(kind, datetime.now(UTC), session_id=session.id, user_id=session.user_id, **fields)
     )
+
+
+def publish_status(bus: EventBus, session: SessionRecord, cause: str | None) -> None:
+    _session_change(bus, LiveEventKind.STATUS, session, status=session.status, cause=cause)
 
 
 def publish_handoff(bus: EventBus, session: SessionRecord, reason: str | None) -> None:
-    bus.publish(
-        LiveEvent(
-            LiveEventKind.HANDOFF,
-            datetime.now(UTC),
-            session_id=session.id,
-            user_id=session.user_id,
-            agent_id=session.handler_id,
-            cause=reason,
-        )
-    )
+    _session_change(bus, LiveEventKind.HANDOFF, session, agent_id=session.handler_id, cause=reason)

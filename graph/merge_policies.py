@@ -79,9 +79,12 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+CHECKED = frozenset({MergePolicy.MAX, MergePolicy.MIN})  # policies that accept only some values
+
+
 def check(rule: PolicyRule, value: Any) -> str | None:
     """Why `value` cannot be merged under `rule`, or None when it can."""
-    if rule.policy in (MergePolicy.MAX, MergePolicy.MIN) and not is_number(value):
+    if rule.policy in CHECKED and not is_number(value):
         return f"{rule.policy.value} needs a number"
     return None
 
