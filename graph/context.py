@@ -20,7 +20,6 @@ from graph.records import (
     native_time,
 )
 from graph.sentiment import WINDOW, recency_weighted
-from graph.sessions import only_row
 
 if TYPE_CHECKING:
     from graph.database import Database
@@ -58,26 +57,6 @@ def _check(selector: ContextSelector) -> str | None:
     return f"{selector.channel}:{selector.external_user_id}"
 
 
-async def _session_for(db: Database, selector: ContextSelector) -> str:
-    identity_key = _check(selector)
-    if selector.session_id is not None:
-        return selector.session_id
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("context/find_session"),
-        sessionId=None,
-        userId=selector.user_id,
-        identityKey=identity_key,
-        database_=db.name,
-        routing_="r",
-    )
-    if not records:
-        what = (
-            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
-        )
-        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
-    return str(records[0]["id"])
-
-
 async def get_context(
     db: Database, selector: ContextSelector, last_messages: int, include_previous: int = 0
 ) -> ContextRecord:
@@ -94,34 +73,55 @@ async def get_context(
         )
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
-    session_id = await _session_for(db, selector)
-    context = await _session_context(db, session_id, last_messages)
+    identity_key = _check(selector)
+    context = await _session_context(
+        db, selector.session_id, last_messages, user_id=selector.user_id, identity_key=identity_key
+    )
+    if context is None:
+        if selector.session_id is not None:
+            raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
+        what = (
+            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
+        )
+        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
     if include_previous:
         records, _, _ = await db.driver.execute_query(
             cypher.load("context/previous_sessions"),
-            sessionId=session_id,
+            sessionId=context.session.id,
             limit=include_previous,
             database_=db.name,
             routing_="r",
         )
-        context.previous.extend(
-            [await _session_context(db, r["id"], last_messages) for r in records]
-        )
+        for record in records:
+            previous = await _session_context(db, record["id"], last_messages)
+            if previous is not None:  # gone since (erased)
+                context.previous.append(previous)
     return context
 
 
-async def _session_context(db: Database, session_id: str, last_messages: int) -> ContextRecord:
+async def _session_context(
+    db: Database,
+    session_id: str | None,
+    last_messages: int,
+    *,
+    user_id: str | None = None,
+    identity_key: str | None = None,
+) -> ContextRecord | None:
+    """One round trip: the selected session (by id, or a user's current one) and its context."""
     records, _, _ = await db.driver.execute_query(
         cypher.load("context/session_context"),
         sessionId=session_id,
+        userId=user_id,
+        identityKey=identity_key,
         last=last_messages,
-        owner=f"session:{session_id}",
         entityLimit=ENTITY_LIMIT,
         sentimentWindow=WINDOW,
         database_=db.name,
         routing_="r",
     )
-    row = only_row(records, session_id)
+    if not records:
+        return None
+    row = records[0]
     session = SessionRecord.from_record(row)
     user = UserRecord(
         row["userId"],

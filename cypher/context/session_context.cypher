@@ -1,10 +1,29 @@
-// Everything an agent needs about one session in one round trip: the session and its owner (with
-// every identity); the
-// last $last messages across channels (oldest first) with their entities and intents; the session
-// attributes; every entity mentioned in the session (most recently mentioned first, with where and
-// how often); the intents expressed; the sentiment of the last $sentimentWindow user messages.
+// Everything an agent needs about one session in one round trip. The session is the one the
+// selector points at: $sessionId itself; else the current session of $userId (following merges to the survivor) or of the user known by $identityKey —
+// the most recently active open one, else the most recent of any status. Unset selectors are null
+// parameters and match nothing; no row means nothing matched.
+// Returned: the session and its owner (with every identity); the last $last messages across
+// channels (oldest first) with their entities and intents; the session attributes; every entity
+// mentioned in the session (most recently mentioned first, with where and how often); the intents
+// expressed; the sentiment of the last $sentimentWindow user messages.
 // Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
-MATCH (s:Session {id: $sessionId})<-[:HAS_SESSION]-(u:User)
+CALL () {
+  MATCH (s:Session {id: $sessionId})
+  RETURN s, 0 AS rank, s.lastActivityAt AS activity
+  UNION
+  MATCH (:User {id: $userId})-[:MERGED_INTO*0..10]->(u:User)-[:HAS_SESSION]->(s:Session)
+  WHERE u.mergedInto IS NULL
+  RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
+         s.lastActivityAt AS activity
+  UNION
+  MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[:HAS_SESSION]->(s:Session)
+  RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
+         s.lastActivityAt AS activity
+}
+WITH s
+ORDER BY rank, activity DESC
+LIMIT 1
+MATCH (s)<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
 RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis} AS session, u.id AS userId, previous.id AS continues,
   u.createdAt.epochMillis AS userCreatedAt,
@@ -15,7 +34,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
+    WHERE m.sessionId = s.id AND m.seq > s.seq - $last
     RETURN m {
       .*,
       at: m.at.epochMillis,
@@ -33,13 +52,13 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (a:Attribute)
     USING INDEX a:Attribute(owner, key)
-    WHERE a.owner = $owner AND a.key IS NOT NULL
+    WHERE a.owner = 'session:' + s.id AND a.key IS NOT NULL
     RETURN [a.key, a.value] ORDER BY a.key
   } AS attributes,
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = $sessionId AND m.seq > 0
+    WHERE m.sessionId = s.id AND m.seq > 0
     MATCH (m)-[:MENTIONS]->(e:Entity)
     WITH e, m ORDER BY m.seq
     WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
@@ -52,7 +71,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = $sessionId AND m.seq > 0
+    WHERE m.sessionId = s.id AND m.seq > 0
     MATCH (m)-[x:EXPRESSES]->(i:Intent)
     WITH i, count(*) AS messages, max(x.confidence) AS confidence, max(m.at) AS lastSeenAt
     RETURN {name: i.name, messages: messages, confidence: confidence,
@@ -62,7 +81,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = $sessionId AND m.seq > 0 AND m.role = 'USER' AND m.sentiment IS NOT NULL
+    WHERE m.sessionId = s.id AND m.seq > 0 AND m.role = 'USER' AND m.sentiment IS NOT NULL
     RETURN {seq: m.seq, at: m.at.epochMillis, channel: m.channel, sentiment: m.sentiment}
     ORDER BY m.seq DESC
     LIMIT $sentimentWindow
