@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 
+from api.inputs import flat_input
 from api.scalars import JSON, Role
 from graph.events import EventInput as GraphEventInput
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from graph.events import IngestResult as GraphIngestResult
 
 
+@flat_input
 @strawberry.input(description="Something that happened on a channel; usually an utterance.")
 class EventInput:
     event_id: strawberry.ID = strawberry.field(description="Idempotency key: the platform's id.")
