@@ -26,7 +26,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,8 @@ async def post(
 async def ingest_batch(
     http: aiohttp.ClientSession, users: int, length: int, prefix: str
 ) -> dict[str, Any]:
-    """Preload the store through the API in batches of 100 (4 concurrent posters) and time it."""
+    """Preload the store through the API in batches of 100 (4 concurrent posters, each sending
+    its next batch as soon as the last one is answered) and time it."""
     start_ms = int(time.time() * 1000) - 86_400_000
     talks = {u: conversation(u, length, prefix, start_ms + u) for u in range(users)}
     first = [e for u in range(users) for e in talks[u] if "sessionId" not in e]
@@ -123,13 +124,16 @@ async def ingest_batch(
         for event, result in zip(events, data["ingestEvents"]["results"], strict=True):
             sessions[str(event["eventId"]).rsplit("-m", 1)[0]] = result["sessionId"]
 
+    async def poster(batches: Iterator[list[dict[str, Any]]]) -> None:
+        for batch in batches:  # shared: each poster sends the next batch once its last is answered
+            await send(batch)
+
     for phase in (first, second):
         for event in phase:
             if "sessionId" in event:
                 event["sessionId"] = sessions[str(event["eventId"]).rsplit("-m", 1)[0]]
-        batches = [phase[i : i + 100] for i in range(0, len(phase), 100)]
-        for group in range(0, len(batches), 4):
-            await asyncio.gather(*(send(b) for b in batches[group : group + 4]))
+        batches = iter([phase[i : i + 100] for i in range(0, len(phase), 100)])
+        await asyncio.gather(*(poster(batches) for _ in range(4)))
     elapsed = time.perf_counter() - began
     total = len(first) + len(second)
     return {

@@ -4,6 +4,7 @@ annotations into the rows the Cypher files write."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import cypher
@@ -35,6 +36,12 @@ def enricher_for(settings: Settings) -> Enricher | None:
     )
 
 
+# One thread runs every enrichment of the process: a pipeline (spaCy vocabulary, caches, its
+# periodic rebuild) is never used by two threads at once, and requests waiting to be written can
+# be enriched while the previous batch's transaction is in flight (graph/batcher.py).
+_ENRICHMENT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-enrich")
+
+
 class EnrichmentFailedError(ThreadlineError):
     """The pipeline failed on a batch: nothing of the batch is written."""
 
@@ -44,11 +51,13 @@ class EnrichmentFailedError(ThreadlineError):
 async def annotate(
     enricher: Enricher | None, texts: list[str], times: list[datetime]
 ) -> list[Annotation | None]:
-    """One annotation per text (None without an enricher); CPU work runs in a worker thread."""
+    """One annotation per text (None without an enricher); the CPU work runs in the process's
+    enrichment thread, one batch at a time."""
     if enricher is None or not texts:
         return [None] * len(texts)
+    loop = asyncio.get_running_loop()
     try:
-        annotations = await asyncio.to_thread(enricher.enrich, texts, times)
+        annotations = await loop.run_in_executor(_ENRICHMENT_THREAD, enricher.enrich, texts, times)
     except EnrichmentError as error:
         raise EnrichmentFailedError(str(error)) from error
     return list(annotations)

@@ -5,7 +5,8 @@ Each single-event request otherwise pays a whole transaction (round trips and a 
 load most of that is waiting. The batcher adds no delay when idle — a lone request is written at
 once — and under load turns N concurrent requests into one batch. Each request still gets exactly
 its own results, in its own order, and its own errors:
-- validation runs per request before batching, so a bad request fails alone;
+- validation and enrichment run per request before batching (`prepare_events`), so a bad request
+  fails alone, and the next requests are enriched while the current transaction is in flight;
 - if a combined batch fails with an expected error (e.g. one request names an unknown session),
   each request is retried on its own, so only the faulty one fails.
 """
@@ -17,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from graph.errors import ThreadlineError
-from graph.events import EventInput, IngestResult, validate_batch
-from graph.ingest import ingest_events
+from graph.events import EventInput, IngestResult
+from graph.ingest import PreparedEvents, prepare_events, store_events
 
 if TYPE_CHECKING:
     from enrichment.pipeline import Enricher
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class _Pending:
-    events: list[EventInput]
+    events: PreparedEvents
     done: asyncio.Future[IngestResult] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -62,8 +63,8 @@ class IngestBatcher:
         self.worker: asyncio.Task[None] | None = None
 
     async def ingest(self, events: list[EventInput]) -> IngestResult:
-        validate_batch(events, self.db.settings)  # a bad request fails alone, before batching
-        pending = _Pending(list(events))
+        prepared = await prepare_events(self.db, list(events), self.enricher)
+        pending = _Pending(prepared)
         self.queue.append(pending)
         if self.worker is None or self.worker.done():
             self.worker = asyncio.create_task(self._drain())
@@ -92,9 +93,9 @@ class IngestBatcher:
                     raise
 
     async def _write(self, group: list[_Pending]) -> None:
-        combined = [event for item in group for event in item.events]
+        combined = PreparedEvents.combine([item.events for item in group])
         try:
-            result = await ingest_events(self.db, combined, self.enricher)
+            result = await store_events(self.db, combined)
         except ThreadlineError:
             if len(group) == 1:
                 raise
@@ -106,6 +107,6 @@ class IngestBatcher:
     async def _one_by_one(self, group: list[_Pending]) -> None:
         for item in group:
             try:
-                _resolve(item, await ingest_events(self.db, item.events, self.enricher))
+                _resolve(item, await store_events(self.db, item.events))
             except ThreadlineError as error:
                 _resolve(item, error)

@@ -5,7 +5,9 @@ free), in four round trips: `ingest/prepare` locks the senders' users and the ba
 reads the replayed event ids, explicit sessions and the users' open/closed sessions → sessions are
 planned in pure Python → new sessions and thread moves are written → `seq` ranges are reserved
 under each session's lock → messages with their MENTIONS, EXPRESSES and NEXT link (one statement),
-then text-less events and attributes. Enrichment runs before the transaction (pure CPU work).
+then text-less events and attributes. Enrichment runs before the transaction (pure CPU work):
+`prepare_events` validates and enriches, `store_events` writes, so a caller (the group-commit
+batcher) can prepare the next batch while the previous one is being written.
 """
 
 from __future__ import annotations
@@ -279,6 +281,46 @@ async def _ingest_tx(
     return results
 
 
+@dataclass(frozen=True)
+class PreparedEvents:
+    """A validated and enriched batch, ready for `store_events`."""
+
+    events: list[ValidEvent]
+    annotations: dict[int, Annotation | None]  # by event index, for messages
+
+    @classmethod
+    def combine(cls, parts: list[PreparedEvents]) -> PreparedEvents:
+        """One batch of several, in order (indexes renumbered)."""
+        if len(parts) == 1:
+            return parts[0]
+        events: list[ValidEvent] = []
+        annotations: dict[int, Annotation | None] = {}
+        for part in parts:
+            for event in part.events:
+                if event.index in part.annotations:
+                    annotations[len(events)] = part.annotations[event.index]
+                events.append(replace(event, index=len(events)))
+        return cls(events, annotations)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+async def prepare_events(
+    db: Database, events: list[EventInput], enricher: Enricher | None = None
+) -> PreparedEvents:
+    """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents)."""
+    batch = validate_batch(events, db.settings)
+    check_event_attributes(batch, db.settings.attribute_policies)
+    messages = [event for event in batch if event.is_message]
+    found = await annotate(
+        enricher, [event.source.text or "" for event in messages], [event.at for event in messages]
+    )
+    return PreparedEvents(
+        batch, {event.index: annotation for event, annotation in zip(messages, found, strict=True)}
+    )
+
+
 async def ingest_events(
     db: Database, events: list[EventInput], enricher: Enricher | None = None
 ) -> IngestResult:
@@ -288,12 +330,13 @@ async def ingest_events(
     original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
     (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
-    batch = validate_batch(events, db.settings)
+    return await store_events(db, await prepare_events(db, events, enricher))
+
+
+async def store_events(db: Database, prepared: PreparedEvents) -> IngestResult:
+    """Write a prepared batch in one transaction; results come back in input order."""
+    batch, annotations = prepared.events, prepared.annotations
     rules = db.settings.attribute_policies
-    check_event_attributes(batch, rules)
-    texts = [(event.index, event.source.text or "") for event in batch if event.is_message]
-    found = await annotate(enricher, [text for _, text in texts], [batch[i].at for i, _ in texts])
-    annotations = {index: annotation for (index, _), annotation in zip(texts, found, strict=True)}
     window = timedelta(hours=db.settings.continue_window_hours)
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:

@@ -58,7 +58,8 @@ def test_fast_conversion_equals_strawberrys(value: dict[str, Any]) -> None:
 def test_fields_are_converted_not_copied_as_strings() -> None:
     event = convert(FULL, generic=False)
     assert event.role is Role.AGENT
-    assert event.occurred_at is not None and event.occurred_at.year == 2026
+    assert event.occurred_at is not None
+    assert event.occurred_at.year == 2026
     assert event.attributes == {"plan": "gold", "n": [1, 2]}
     assert convert(MINIMAL, generic=False).role is Role.USER  # the published default
 

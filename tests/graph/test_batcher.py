@@ -4,15 +4,20 @@ and its own errors."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from datetime import datetime
+from typing import Any
 
 import pytest
 from neo4j import Driver
 
+from enrichment.pipeline import Enricher
 from graph.batcher import IngestBatcher
 from graph.database import Database
 from graph.errors import BadInputError, NotFoundError
 from graph.events import EventInput
-from graph.ingest import ingest_events
+from graph.ingest import store_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -22,14 +27,14 @@ async def test_concurrent_requests_get_their_own_results_in_order(
 ) -> None:
     batcher = IngestBatcher(db, None)
     calls = 0
-    original = ingest_events
+    original = store_events
 
     async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr("graph.batcher.ingest_events", counting)
+    monkeypatch.setattr("graph.batcher.store_events", counting)
     requests = [
         [
             EventInput(f"{uid}-{r}-{n}", "web", f"{uid}-user-{r % 4}", text=f"r{r} n{n}")
@@ -81,3 +86,50 @@ async def test_the_same_event_in_two_concurrent_requests_is_stored_once(
     first, second = await asyncio.gather(batcher.ingest([event]), batcher.ingest([event]))
     assert sorted([first.duplicates, second.duplicates]) == [0, 1]
     assert first.results[0].message_id == second.results[0].message_id
+
+
+async def test_requests_are_enriched_one_at_a_time_and_keep_their_own_annotations(
+    db: Database,
+    driver: Driver,
+    uid: str,
+    rules_enricher: Enricher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Enrichment runs before batching (overlapping the write in flight), never in two threads at
+    once, and each message of a combined batch gets the entities of its own text."""
+    inside, peak = 0, 0
+    lock = threading.Lock()
+    enrich = rules_enricher.enrich
+
+    def watched(texts: list[str], times: list[datetime]) -> Any:
+        nonlocal inside, peak
+        with lock:
+            inside += 1
+            peak = max(peak, inside)
+        try:
+            time.sleep(0.002)  # widen the window a second thread would have to overlap in
+            return enrich(texts, times)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(rules_enricher, "enrich", watched)
+    batcher = IngestBatcher(db, rules_enricher)
+    requests = [
+        [  # a text-less event first, so message indexes differ from event indexes
+            EventInput(f"{uid}-{r}-a", "web", f"{uid}-u{r}", attributes={"step": r}),
+            EventInput(f"{uid}-{r}-b", "web", f"{uid}-u{r}", text=f"Where is order A-{10000 + r}?"),
+        ]
+        for r in range(16)
+    ]
+    results = await asyncio.gather(*(batcher.ingest(events) for events in requests))
+    assert peak == 1
+    assert all(result.accepted == 2 for result in results)
+    stored, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (m:Message {eventId: id})-[:MENTIONS]->(e:Entity) "
+        "RETURN id, e.key AS key",
+        ids=[f"{uid}-{r}-b" for r in range(16)],
+    )
+    assert sorted((r["id"], r["key"]) for r in stored) == sorted(
+        (f"{uid}-{r}-b", f"ORDER_ID:A{10000 + r}") for r in range(16)
+    )
