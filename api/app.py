@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, cast
@@ -89,6 +90,11 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         audit = AuditLog(db, await Pseudonymizer.for_database(db))
         graphql.audit = webhooks.audit = dashboard.audit = audit
         auditor = asyncio.create_task(audit.run())
+        # Everything loaded so far (schema, enrichment pipeline, driver) lives as long as the
+        # process: keep it out of the cyclic GC, whose full collections otherwise scanned it all
+        # (~45 ms pauses, the p99 of a loaded server). Refcounting still frees it as usual.
+        gc.collect()
+        gc.freeze()
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(
