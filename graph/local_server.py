@@ -198,6 +198,10 @@ class LocalNeo4j:
             f"server.directories.run={self.home / 'run'}",
             "dbms.usage_report.enabled=false",
             "db.tx_log.rotation.retention_policy=100M size",
+            # Keep-alive NOOPs only while streaming: with ALL (the default) the server also hints
+            # `connection.recv_timeout_seconds`, and the async Python driver then arms a timer
+            # task for every socket read (~0.25 ms of CPU per query on loopback).
+            "server.bolt.connection_keep_alive_for_requests=STREAMING",
         ]
         (conf / "neo4j.conf").write_text("\n".join(lines) + "\n")
         return conf

@@ -64,6 +64,12 @@ def test_cli_starts_reports_and_stops_a_persistent_server(tmp_path: Path) -> Non
         assert (status.returncode, status.stdout) == (0, started.stdout)
         with GraphDatabase.driver(uri) as driver:
             driver.execute_query("CREATE (:Marker {name: 'kept'})")
+            keep_alive, _, _ = driver.execute_query(
+                "SHOW SETTINGS YIELD name, value "
+                "WHERE name = 'server.bolt.connection_keep_alive_for_requests' RETURN value"
+            )
+        # no recv-timeout hint, so the async driver arms no timer per socket read
+        assert [r["value"] for r in keep_alive] == ["STREAMING"]
     finally:
         stopped = threadline("neo4j", "stop", "--data-dir", data_dir)
     assert stopped.returncode == 0
