@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import cypher
 from graph.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.queries import read_records
 from graph.records import (
     ContextEntityRecord,
     ContextIntentRecord,
@@ -85,12 +85,8 @@ async def get_context(
         )
         raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
     if include_previous:
-        records, _, _ = await db.driver.execute_query(
-            cypher.load("context/previous_sessions"),
-            sessionId=context.session.id,
-            limit=include_previous,
-            database_=db.name,
-            routing_="r",
+        records = await read_records(
+            db, "context/previous_sessions", sessionId=context.session.id, limit=include_previous
         )
         for record in records:
             previous = await _session_context(db, record["id"], last_messages)
@@ -108,16 +104,15 @@ async def _session_context(
     identity_key: str | None = None,
 ) -> ContextRecord | None:
     """One round trip: the selected session (by id, or a user's current one) and its context."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("context/session_context"),
+    records = await read_records(
+        db,
+        "context/session_context",
         sessionId=session_id,
         userId=user_id,
         identityKey=identity_key,
         last=last_messages,
         entityLimit=ENTITY_LIMIT,
         sentimentWindow=WINDOW,
-        database_=db.name,
-        routing_="r",
     )
     if not records:
         return None

@@ -1,0 +1,70 @@
+"""Reads as auto-commit transactions: results, bookmarks, and retries of retryable failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from neo4j import AsyncSession
+from neo4j.exceptions import ConfigurationError, ServiceUnavailable
+
+from graph.database import Database
+from graph.events import EventInput
+from graph.ingest import ingest_events
+from graph.queries import read_records
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+async def test_a_read_sees_the_write_before_it(db: Database, uid: str) -> None:
+    written = await ingest_events(db, [EventInput(f"{uid}-1", "web", f"{uid}-u", text="hi")])
+    session_id = written.results[0].session_id
+    previous = await read_records(db, "context/previous_sessions", sessionId=session_id, limit=1)
+    assert previous == []  # a first session continues nothing
+    records = await read_records(
+        db,
+        "context/session_context",
+        sessionId=session_id,
+        userId=None,
+        identityKey=None,
+        last=5,
+        entityLimit=5,
+        sentimentWindow=5,
+    )
+    assert [m["text"] for m in records[0]["messages"]] == ["hi"]
+
+
+async def test_retryable_failures_are_retried_and_others_are_not(
+    db: Database, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = await ingest_events(db, [EventInput(f"{uid}-1", "sms", f"{uid}-u", text="yo")])
+    session_id = written.results[0].session_id
+    calls = 0
+    run = AsyncSession.run
+    failure: Exception = ServiceUnavailable("reader restarting")
+
+    async def flaky(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise failure
+        return await run(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "run", flaky)
+    params = {
+        "sessionId": session_id,
+        "userId": None,
+        "identityKey": None,
+        "last": 5,
+        "entityLimit": 5,
+        "sentimentWindow": 5,
+    }
+    records = await read_records(db, "context/session_context", **params)
+    assert calls == 2
+    assert records[0]["session"]["id"] == session_id
+
+    calls, failure = 0, ConfigurationError("not retryable")
+    assert not failure.is_retryable()
+    with pytest.raises(ConfigurationError):
+        await read_records(db, "context/session_context", **params)
+    assert calls == 1
