@@ -30,7 +30,14 @@ def expected_names() -> dict[str, set[str]]:
 async def migrate(db: Database, timeout_seconds: int = 300) -> int:
     """Apply every schema statement (no-ops when present); wait for indexes to be online."""
     statements = schema_statements()
+    declared = expected_names()["INDEX"]
     async with db.driver.session(database=db.name) as session:
+        stale = await session.run(cypher.load("admin/synchronous_fulltext_indexes"))
+        for record in [r async for r in stale]:  # declared eventually consistent since
+            if record["name"] in declared:
+                await (
+                    await session.run(cypher.load("admin/drop_index"), name=record["name"])
+                ).consume()
         for statement in statements:
             await (await session.run(statement)).consume()
         wait = await session.run(cypher.load("admin/await_indexes"), timeoutSeconds=timeout_seconds)

@@ -38,7 +38,7 @@ def test_query_file_explains_and_every_read_is_index_backed(driver: Driver, name
 
 @pytest.mark.parametrize("name", [n for n in cypher.names("admin")])
 def test_admin_file_runs(driver: Driver, name: str) -> None:
-    driver.execute_query(cypher.load(name), timeoutSeconds=10)
+    driver.execute_query(cypher.load(name), timeoutSeconds=10, name="no_such_index")
 
 
 @pytest.mark.anyio
@@ -46,6 +46,23 @@ async def test_schema_migration_runs_twice_and_leaves_everything_online(db: Data
     first = await migrate(db)
     second = await migrate(db)
     assert first == second > 20
+    assert await missing_schema(db) == []
+
+
+@pytest.mark.anyio
+async def test_migration_replaces_a_synchronous_message_text_index(db: Database) -> None:
+    """Stores created before message_text was eventually consistent get it replaced."""
+    await db.driver.execute_query("DROP INDEX message_text IF EXISTS", database_=db.name)
+    await db.driver.execute_query(
+        "CREATE FULLTEXT INDEX message_text FOR (n:Message) ON EACH [n.text]", database_=db.name
+    )
+    await migrate(db)
+    records, _, _ = await db.driver.execute_query(
+        "SHOW FULLTEXT INDEXES YIELD name, state, options WHERE name = 'message_text' "
+        "RETURN state, options.indexConfig['fulltext.eventually_consistent'] AS eventual",
+        database_=db.name,
+    )
+    assert [(r["state"], r["eventual"]) for r in records] == [("ONLINE", True)]
     assert await missing_schema(db) == []
 
 
