@@ -1,6 +1,6 @@
 """API benchmarks against a real Neo4j and the real server (a separate process), loopback only.
 
-    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 20]
+    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 60]
 
 The load generator is this process (asyncio + aiohttp, whose client costs ~0.2 ms of CPU per
 request here; httpx cost ~1.9 ms, a large share of the 2 cores the server and Neo4j share).
@@ -181,16 +181,57 @@ async def wait_ready(base: str, timeout: float = 120) -> None:
     raise RuntimeError("the API did not become ready")
 
 
+def identities_of(users: int, length: int, prefix: str) -> list[tuple[str, str]]:
+    """The (channel, externalUserId) each generated user starts on."""
+    return [
+        (str(e["channel"]), str(e["externalUserId"]))
+        for u in range(users)
+        for e in conversation(u, length, prefix, 0)[:1]
+    ]
+
+
+def single_event_poster(
+    http: aiohttp.ClientSession, identities: list[tuple[str, str]], prefix: str, rng: random.Random
+) -> Callable[[int], Awaitable[None]]:
+    """One event per request, from a random known user (the ingest-single scenario)."""
+
+    async def single(n: int) -> None:
+        channel, external = rng.choice(identities)
+        event = {
+            "eventId": f"{prefix}-single-{n}",
+            "channel": channel,
+            "externalUserId": external,
+            "text": "any update on my order?",
+        }
+        await post(http, INGEST, {"events": [event]})
+
+    return single
+
+
+def context_reader(
+    http: aiohttp.ClientSession, identities: list[tuple[str, str]], rng: random.Random
+) -> Callable[[int], Awaitable[None]]:
+    """context(lastMessages: 20) of a random known user (the context-read scenario)."""
+
+    async def read(n: int) -> None:
+        channel, external = rng.choice(identities)
+        await post(http, CONTEXT, {"c": channel, "e": external})
+
+    return read
+
+
 async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> None:
-    """Exercise every measured path on throw-away users for about `seconds`, unmeasured."""
+    """Run every measured scenario on throw-away users for about `seconds`, unmeasured: a young
+    JVM needs minutes of the same work (each code path, at the same concurrency) to compile it."""
     deadline = time.perf_counter() + seconds
+    rng = random.Random(2)  # noqa: S311 - load pattern, not a secret
     round_ = 0
     while time.perf_counter() < deadline:
-        await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
-        first = conversation(0, 10, f"{prefix}warm{round_}", 0)[0]
-        for _ in range(20):
-            channel, external = str(first["channel"]), str(first["externalUserId"])
-            await post(http, CONTEXT, {"c": channel, "e": external})
+        warm = f"{prefix}warm{round_}"
+        await ingest_batch(http, 50, 10, warm)
+        identities = identities_of(50, 10, warm)
+        await closed_loop(16, 3, single_event_poster(http, identities, warm, rng))
+        await closed_loop(32, 3, context_reader(http, identities, rng))
         round_ += 1
 
 
@@ -222,28 +263,10 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
                 await warm_up(http, prefix, args.warmup)
             rows.append(await ingest_batch(http, args.users, args.messages, prefix))
             rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
-            identities = [
-                (str(e["channel"]), str(e["externalUserId"]))
-                for u in range(args.users)
-                for e in conversation(u, args.messages, prefix, 0)[:1]
-            ]
-
-            async def single(n: int) -> None:
-                channel, external = rng.choice(identities)
-                event = {
-                    "eventId": f"{prefix}-single-{n}",
-                    "channel": channel,
-                    "externalUserId": external,
-                    "text": "any update on my order?",
-                }
-                await post(http, INGEST, {"events": [event]})
-
+            identities = identities_of(args.users, args.messages, prefix)
+            single = single_event_poster(http, identities, prefix, rng)
             rows.append((await closed_loop(16, args.duration, single)).row("ingest-single", 16))
-
-            async def read(n: int) -> None:
-                channel, external = rng.choice(identities)
-                await post(http, CONTEXT, {"c": channel, "e": external})
-
+            read = context_reader(http, identities, rng)
             for clients in (1, 8, 32):
                 rows.append(
                     (await closed_loop(clients, args.duration, read)).row("context-read", clients)
@@ -301,7 +324,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20, help="per user")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
     parser.add_argument(
-        "--warmup", type=float, default=20.0, help="unmeasured seconds first (0: a cold server)"
+        "--warmup", type=float, default=60.0, help="unmeasured seconds first (0: a cold server)"
     )
     args = parser.parse_args()
     settings = Settings()
