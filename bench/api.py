@@ -1,6 +1,6 @@
 """API benchmarks against a real Neo4j and the real server (a separate process), loopback only.
 
-    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 60]
+    .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 120]
 
 The load generator is this process (asyncio + aiohttp, whose client costs ~0.2 ms of CPU per
 request here; httpx cost ~1.9 ms, a large share of the 2 cores the server and Neo4j share).
@@ -228,8 +228,8 @@ async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> N
     round_ = 0
     while time.perf_counter() < deadline:
         warm = f"{prefix}warm{round_}"
-        await ingest_batch(http, 50, 10, warm)
-        identities = identities_of(50, 10, warm)
+        await ingest_batch(http, 150, 20, warm)  # ~3,000 events: as long as the other two
+        identities = identities_of(150, 20, warm)
         await closed_loop(16, 3, single_event_poster(http, identities, warm, rng))
         await closed_loop(32, 3, context_reader(http, identities, rng))
         round_ += 1
@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20, help="per user")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
     parser.add_argument(
-        "--warmup", type=float, default=60.0, help="unmeasured seconds first (0: a cold server)"
+        "--warmup", type=float, default=120.0, help="unmeasured seconds first (0: a cold server)"
     )
     args = parser.parse_args()
     settings = Settings()
