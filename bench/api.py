@@ -8,7 +8,9 @@ request here; httpx cost ~1.9 ms, a large share of the 2 cores the server and Ne
 Scenarios (each printed as a table row and written to bench/results/api.json):
   ingest-batch     events/s through POST /graphql, batches of 100, rule-based enrichment on
   ingest-single    one event per request at 16 concurrent clients: req/s, p50/p95/p99
-  context-read     context(lastMessages: 20) for random users at 1, 8 and 32 clients
+  context-read     context(lastMessages: 20) for random users at 1, 8 and 32 clients (closed loop)
+  context-open     the same reads started at 100, 200 and 300 per second by up to 32 clients
+                   (open loop: latency at a given load, measured from each scheduled start)
   baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
                    GraphQL): the API's overhead is the ratio of the two p50s
   memory           the API process's resident memory after the run
@@ -43,6 +45,7 @@ from graph.provision import provision
 from graph.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
+OPEN_LOOP_RATES = (100, 200, 300)  # context reads offered per second, by up to 32 clients
 INGEST = (
     "mutation($events: [EventInput!]!) { ingestEvents(events: $events) "
     "{ accepted results { sessionId seq } } }"
@@ -93,6 +96,32 @@ async def closed_loop(
 
     began = time.perf_counter()
     await asyncio.gather(*(loop(i) for i in range(clients)))
+    return Latencies(samples, time.perf_counter() - began)
+
+
+async def open_loop(
+    clients: int, rate: float, duration: float, call: Callable[[int], Awaitable[None]]
+) -> Latencies:
+    """Requests started on a fixed schedule (`rate` per second) by at most `clients` at a time.
+
+    Each latency runs from the request's scheduled start, so time spent waiting for a free client
+    (the server falling behind) counts too: no coordinated omission."""
+    samples: list[float] = []
+    free = asyncio.Semaphore(clients)
+    began = time.perf_counter()
+    total = int(rate * duration)
+
+    async def one(n: int, due: float) -> None:
+        async with free:
+            await call(n)
+        samples.append(time.perf_counter() - due)
+
+    tasks = []
+    for n in range(total):
+        due = began + n / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*tasks)
     return Latencies(samples, time.perf_counter() - began)
 
 
@@ -271,6 +300,9 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
                 rows.append(
                     (await closed_loop(clients, args.duration, read)).row("context-read", clients)
                 )
+            for rate in OPEN_LOOP_RATES:  # latency at a given load rather than at saturation
+                measured = await open_loop(32, rate, args.duration, read)
+                rows.append(measured.row("context-open", 32) | {"offered_per_second": rate})
         db = Database.connect(uri, None, "neo4j", settings)
         try:
 
@@ -304,8 +336,11 @@ def report(rows: list[dict[str, Any]]) -> None:
         if row["scenario"] == "memory":
             print(f"{'memory':<16} API process RSS {row['rss_mb']} MB")
             continue
+        name = row["scenario"] + (
+            f"@{row['offered_per_second']}" if "offered_per_second" in row else ""
+        )
         print(
-            f"{row['scenario']:<16} {row['clients']:>7} {row['requests']:>8} "
+            f"{name:<16} {row['clients']:>7} {row['requests']:>8} "
             f"{row['per_second']:>9} {row.get('p50_ms', ''):>7} {row.get('p95_ms', ''):>7} "
             f"{row.get('p99_ms', ''):>7}"
         )
