@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from graph.errors import ThreadlineError
 from graph.events import EventInput, IngestResult
-from graph.ingest import PreparedEvents, prepare_events, store_events
+from graph.ingest import store_events
+from graph.prepared_events import PreparedEvents, prepare_events
 
 if TYPE_CHECKING:
     from enrichment.pipeline import Enricher

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from neo4j.exceptions import ConstraintError
 
-from graph.annotations import annotate, message_fields, relationship_rows
-from graph.attributes import check_event_attributes, merge_event_attributes
+from graph.annotations import message_fields, relationship_rows
+from graph.attributes import merge_event_attributes
 from graph.errors import NotFoundError
-from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent, validate_batch
+from graph.events import EventInput, IngestedEvent, IngestResult, ValidEvent
 from graph.live_events import publish_ingested
 from graph.merge_policies import PolicyRule, Write
+from graph.prepared_events import PreparedEvents, prepare_events
 from graph.queries import tx_rows
 from graph.records import json_value, native_time, to_millis
 from graph.session_resolution import (
@@ -279,46 +280,6 @@ async def _ingest_tx(
             results.append(replace(replayed.get(event_id) or written[event_id], duplicate=True))
         reported.add(event_id)
     return results
-
-
-@dataclass(frozen=True)
-class PreparedEvents:
-    """A validated and enriched batch, ready for `store_events`."""
-
-    events: list[ValidEvent]
-    annotations: dict[int, Annotation | None]  # by event index, for messages
-
-    @classmethod
-    def combine(cls, parts: list[PreparedEvents]) -> PreparedEvents:
-        """One batch of several, in order (indexes renumbered)."""
-        if len(parts) == 1:
-            return parts[0]
-        events: list[ValidEvent] = []
-        annotations: dict[int, Annotation | None] = {}
-        for part in parts:
-            for event in part.events:
-                if event.index in part.annotations:
-                    annotations[len(events)] = part.annotations[event.index]
-                events.append(replace(event, index=len(events)))
-        return cls(events, annotations)
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-
-async def prepare_events(
-    db: Database, events: list[EventInput], enricher: Enricher | None = None
-) -> PreparedEvents:
-    """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents)."""
-    batch = validate_batch(events, db.settings)
-    check_event_attributes(batch, db.settings.attribute_policies)
-    messages = [event for event in batch if event.is_message]
-    found = await annotate(
-        enricher, [event.source.text or "" for event in messages], [event.at for event in messages]
-    )
-    return PreparedEvents(
-        batch, {event.index: annotation for event, annotation in zip(messages, found, strict=True)}
-    )
 
 
 async def ingest_events(
