@@ -44,6 +44,7 @@ bench: install
 	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api --statistical --warmup 30
 	$(BIN)/python -m bench.redis_baseline
 	$(BIN)/python -m bench.scale
 

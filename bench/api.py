@@ -14,6 +14,8 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
   baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
                    GraphQL): the API's overhead is the ratio of the two p50s
   memory           the API process's resident memory after the run
+With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
+own figure; the targets assume rule-based enrichment).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.provision).
 """
 
@@ -37,6 +39,7 @@ import aiohttp
 import orjson
 
 from bench.workload import conversation
+from graph.annotations import enricher_for
 from graph.auth import Role, create_key
 from graph.context import ContextSelector, get_context
 from graph.database import Database
@@ -181,11 +184,11 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(uri: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(uri: str, port: int, model: str = "rules") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "NEO4J_URI": uri,
-        "THREADLINE_SPACY_MODEL": "rules",
+        "THREADLINE_SPACY_MODEL": model,
         "THREADLINE_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
@@ -274,7 +277,7 @@ async def admin_token(uri: str, settings: Settings) -> str:
 
 async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[dict[str, Any]]:
     port = free_port()
-    server = start_server(uri, port)
+    server = start_server(uri, port, "auto" if args.statistical else "rules")
     rows: list[dict[str, Any]] = []
     prefix = f"bench{int(time.time())}"
     try:
@@ -288,6 +291,13 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
             timeout=aiohttp.ClientTimeout(total=60),
             headers=headers,
         ) as http:
+            if args.statistical:  # its own figure: batch ingest with spaCy's statistical NER
+                deadline, round_ = time.perf_counter() + args.warmup, 0
+                while time.perf_counter() < deadline:
+                    await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
+                    round_ += 1
+                row = await ingest_batch(http, args.users // 3, args.messages, prefix)
+                return [row | {"scenario": "ingest-batch-statistical"}]
             if args.warmup:  # a freshly started JVM runs Cypher far slower until it has compiled it
                 await warm_up(http, prefix, args.warmup)
             rows.append(await ingest_batch(http, args.users, args.messages, prefix))
@@ -329,18 +339,18 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
 
 def report(rows: list[dict[str, Any]]) -> None:
     print(
-        f"{'scenario':<16} {'clients':>7} {'requests':>8} {'per s':>9} {'p50 ms':>7} "
+        f"{'scenario':<24} {'clients':>7} {'requests':>8} {'per s':>9} {'p50 ms':>7} "
         f"{'p95 ms':>7} {'p99 ms':>7}"
     )
     for row in rows:
         if row["scenario"] == "memory":
-            print(f"{'memory':<16} API process RSS {row['rss_mb']} MB")
+            print(f"{'memory':<24} API process RSS {row['rss_mb']} MB")
             continue
         name = row["scenario"] + (
             f"@{row['offered_per_second']}" if "offered_per_second" in row else ""
         )
         print(
-            f"{name:<16} {row['clients']:>7} {row['requests']:>8} "
+            f"{name:<24} {row['clients']:>7} {row['requests']:>8} "
             f"{row['per_second']:>9} {row.get('p50_ms', ''):>7} {row.get('p95_ms', ''):>7} "
             f"{row.get('p99_ms', ''):>7}"
         )
@@ -361,8 +371,18 @@ def main() -> None:
     parser.add_argument(
         "--warmup", type=float, default=120.0, help="unmeasured seconds first (0: a cold server)"
     )
+    parser.add_argument(
+        "--statistical",
+        action="store_true",
+        help="only ingest-batch, enriched by the statistical model (en_core_web_sm); results in "
+        "api-statistical.json",
+    )
     args = parser.parse_args()
     settings = Settings()
+    if args.statistical and not getattr(
+        enricher_for(settings.model_copy(update={"spacy_model": "auto"})), "statistical", False
+    ):
+        sys.exit("--statistical needs a spaCy model installed (pip install -e '.[ner]')")
     with provision(settings) as target:
         rows = asyncio.run(run(args, settings, target.uri))
     report(rows)
@@ -372,7 +392,8 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
     }
-    (RESULTS / "api.json").write_text(json.dumps({"machine": machine, "results": rows}, indent=2))
+    name = "api-statistical.json" if args.statistical else "api.json"
+    (RESULTS / name).write_text(json.dumps({"machine": machine, "results": rows}, indent=2))
 
 
 if __name__ == "__main__":
