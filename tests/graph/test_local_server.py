@@ -64,12 +64,17 @@ def test_cli_starts_reports_and_stops_a_persistent_server(tmp_path: Path) -> Non
         assert (status.returncode, status.stdout) == (0, started.stdout)
         with GraphDatabase.driver(uri) as driver:
             driver.execute_query("CREATE (:Marker {name: 'kept'})")
-            keep_alive, _, _ = driver.execute_query(
-                "SHOW SETTINGS YIELD name, value "
-                "WHERE name = 'server.bolt.connection_keep_alive_for_requests' RETURN value"
+            tuned, _, _ = driver.execute_query(
+                "SHOW SETTINGS YIELD name, value WHERE name IN "
+                "['server.bolt.connection_keep_alive_for_requests', "
+                "'dbms.cypher.min_replan_interval'] RETURN name, value ORDER BY name"
             )
-        # no recv-timeout hint, so the async driver arms no timer per socket read
-        assert [r["value"] for r in keep_alive] == ["STREAMING"]
+        # no recv-timeout hint (the async driver arms no timer per socket read), and stale-plan
+        # re-planning (50-550 ms inside a query) at most every 5 minutes
+        assert [(r["name"], r["value"]) for r in tuned] == [
+            ("dbms.cypher.min_replan_interval", "5m"),
+            ("server.bolt.connection_keep_alive_for_requests", "STREAMING"),
+        ]
     finally:
         stopped = threadline("neo4j", "stop", "--data-dir", data_dir)
     assert stopped.returncode == 0
