@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 DAYS = 14
 BOT, AGENTS = "demo-bot", ("demo-sam", "demo-alex")
+KINDS = ("switch", "resolved", "escalation", "abandoned", "returning")
 JOURNEYS = ["switch"] * 30 + ["resolved"] * 20 + ["escalation"] * 20 + ["abandoned"] * 15
-JOURNEYS += ["returning"] * 15
+JOURNEYS += ["returning"] * 15  # weights of the users after the first of each kind
 NAMES = ["Jane", "Omar", "Mei", "Lucas", "Priya", "Tom", "Ana", "Kofi", "Sara", "Yuki"]
 
 
@@ -248,9 +249,9 @@ async def load_demo(
         at = start + timedelta(
             days=day, hours=demo.rng.randrange(8, 20), minutes=demo.rng.randrange(60)
         )
-        plan.append(
-            (at, demo.rng.choice(JOURNEYS), f"{demo.prefix}-{NAMES[n % len(NAMES)].lower()}{n}")
-        )
+        # the first users take one journey of each kind, so every demo shows all five
+        journey = KINDS[n] if n < len(KINDS) else demo.rng.choice(JOURNEYS)
+        plan.append((at, journey, f"{demo.prefix}-{NAMES[n % len(NAMES)].lower()}{n}"))
     later: list[tuple[datetime, Step]] = []
     timers = db.settings.timers()
     for day in range(DAYS + 1):
