@@ -53,6 +53,10 @@ def start_redis(port: int, folder: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _text(value: bytes | str | None) -> str:
+    return value.decode() if isinstance(value, bytes) else value or ""
+
+
 async def run(port: int, users: int, length: int, duration: float) -> list[dict[str, Any]]:
     client = aioredis.Redis(port=port, decode_responses=False)
     for _ in range(100):
@@ -85,7 +89,7 @@ async def run(port: int, users: int, length: int, duration: float) -> list[dict[
     async def single(n: int) -> None:
         channel, external = rng.choice(identities)
         user = await client.get(f"user:{channel}:{external}")
-        session = f"session:{user.decode() if user else ''}"
+        session = f"session:{_text(user)}"
         await client.rpush(session, json.dumps({"n": n, "text": "any update?"}))
 
     rows.append((await closed_loop(16, duration, single)).row("baseline-redis single", 16))
@@ -93,7 +97,7 @@ async def run(port: int, users: int, length: int, duration: float) -> list[dict[
     async def read(n: int) -> None:
         channel, external = rng.choice(identities)
         user = await client.get(f"user:{channel}:{external}")
-        await client.lrange(f"session:{user.decode() if user else ''}", -20, -1)
+        await client.lrange(f"session:{_text(user)}", -20, -1)
 
     for clients in (1, 8, 32):
         latencies: Latencies = await closed_loop(clients, duration, read)

@@ -35,10 +35,8 @@ async def load(db: Database, prefix: str, sessions_from: int, sessions_to: int) 
     start = time.perf_counter()
     async with db.driver.session(database=db.name) as session:
         result = await session.run(
-            LOAD,  # type: ignore[arg-type]
-            prefix=prefix,
-            perSession=PER_SESSION,
-            **{"from": sessions_from, "to": sessions_to},
+            LOAD,
+            {"prefix": prefix, "perSession": PER_SESSION, "from": sessions_from, "to": sessions_to},
         )
         await result.consume()
     return time.perf_counter() - start
