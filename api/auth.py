@@ -110,6 +110,11 @@ def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
     return found
 
 
+def _outcome(error: Exception) -> str:
+    """What the audit records for a failed call: the error's code, else INTERNAL."""
+    return error.code if isinstance(error, ThreadlineError) else "INTERNAL"
+
+
 class AuditTrail(FieldExtension):
     """On every root field (added by `allow`): who, operation, target ids (hashed), outcome.
     A field extension, so only root fields pay for it."""
@@ -131,11 +136,8 @@ class AuditTrail(FieldExtension):
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         try:
             result = next_(source, info, **kwargs)
-        except ThreadlineError as error:
-            self._record(info, kwargs, None, error.code)
-            raise
-        except Exception:
-            self._record(info, kwargs, None, "INTERNAL")
+        except Exception as error:
+            self._record(info, kwargs, None, _outcome(error))
             raise
         self._record(info, kwargs, result, "OK")
         return result
@@ -147,11 +149,8 @@ class AuditTrail(FieldExtension):
             result: Any = next_(source, info, **kwargs)
             if inspect.isawaitable(result):  # a subscription's is an async generator: as it is
                 result = await result
-        except ThreadlineError as error:
-            self._record(info, kwargs, None, error.code)
-            raise
-        except Exception:
-            self._record(info, kwargs, None, "INTERNAL")
+        except Exception as error:
+            self._record(info, kwargs, None, _outcome(error))
             raise
         self._record(info, kwargs, result, "OK")
         return result

@@ -94,6 +94,12 @@ class Demo:
         self.summary.events += 1
         return result.results[0].session_id
 
+    async def bot_says(
+        self, channel: str, who: str, text: str, at: datetime, session_id: str
+    ) -> str:
+        """The demo bot's reply in `session_id`."""
+        return await self.say(channel, who, text, at, Role.BOT, session_id, BOT)
+
     def order(self) -> str:
         return f"{self.rng.choice('ABCDEFGH')}-{self.rng.randrange(10000, 99999)}"
 
@@ -101,28 +107,24 @@ class Demo:
         order = self.order()
         web = f"cookie-{user}"
         session = await self.say("web", web, f"Hi, where is my order {order}?", at)
-        await self.say(
+        await self.bot_says(
             "web",
             web,
             f"Let me check order {order} for you.",
             at + timedelta(seconds=20),
-            Role.BOT,
             session,
-            BOT,
         )
         await self.say("web", web, "It's been two weeks already :(", at + timedelta(minutes=2))
         app, later = f"app-{user}", at + timedelta(minutes=self.rng.randrange(10, 90))
         repeat = self.rng.random() < 0.5
         text = f"Again, order {order} - any news?" if repeat else "I'm in the app now, any news?"
         await self.say("mobile", app, text, later, session_id=session)
-        await self.say(
+        await self.bot_says(
             "mobile",
             app,
             "It ships tomorrow, sorry for the wait.",
             later + timedelta(seconds=30),
-            Role.BOT,
             session,
-            BOT,
         )
         await self.say(
             "mobile", app, "Great, thank you!", later + timedelta(minutes=1), session_id=session
@@ -134,14 +136,12 @@ class Demo:
         session = await self.say(
             "whatsapp", phone, f"Hello, can I return SKU-{sku}? Wrong size", at
         )
-        await self.say(
+        await self.bot_says(
             "whatsapp",
             phone,
             "Sure! Here is your return label.",
             at + timedelta(seconds=15),
-            Role.BOT,
             session,
-            BOT,
         )
         await self.say("whatsapp", phone, "thanks, that fixed it!", at + timedelta(minutes=3))
 
@@ -153,14 +153,12 @@ class Demo:
             f"This is ridiculous, order {order} is broken, I want to speak to a human",
             at,
         )
-        await self.say(
+        await self.bot_says(
             "web",
             web,
             "Connecting you to an agent.",
             at + timedelta(seconds=10),
-            Role.BOT,
             session,
-            BOT,
         )
         agent = self.rng.choice(AGENTS)
         wait = timedelta(seconds=self.rng.randrange(30, 600))
@@ -191,14 +189,12 @@ class Demo:
             f"I was charged {money} twice for order {self.order()}, I want a refund",
             at,
         )
-        await self.say(
+        await self.bot_says(
             channel,
             who,
             "Can you confirm the last 4 digits of the card?",
             at + timedelta(minutes=1),
-            Role.BOT,
             session,
-            BOT,
         )
 
     async def returning(self, user: str, at: datetime) -> list[tuple[datetime, Step]]:
@@ -210,14 +206,12 @@ class Demo:
             f"The package with tracking number {tracking} says delivered but I have nothing",
             at,
         )
-        await self.say(
+        await self.bot_says(
             "sms",
             phone,
             "We opened an investigation.",
             at + timedelta(minutes=2),
-            Role.BOT,
             session,
-            BOT,
         )
         back = at + timedelta(days=self.rng.randrange(2, 4), hours=self.rng.randrange(0, 5))
 
