@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint browser bench neo4j-start neo4j-stop clean
+.PHONY: install serve test lint browser redis bench neo4j-start neo4j-stop clean
 
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,14 +34,20 @@ browser:
 	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium )
 
+# redis-server (Debian package) for the tests of live events across API processes; the suite
+# starts its own on a free loopback port.
+redis:
+	@command -v redis-server >/dev/null || \
+	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q redis-server )
+
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
-test: lint browser
+test: lint browser redis
 	$(BIN)/pytest
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
-bench: install
+bench: install redis
 	$(BIN)/python -m pip install --quiet -e '.[dev,ner,bench]'
-	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.api --statistical --warmup 30

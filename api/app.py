@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -37,6 +38,9 @@ from graph.schema import migrate, missing_schema
 from graph.settings import Settings
 
 log = logging.getLogger("threadline.api")
+
+# set by `threadline serve --workers N --dev` for its worker processes (see app_from_environment)
+SERVE_DEV_ENV = "THREADLINE_SERVE_DEV"
 
 
 class ThreadlineGraphQL(GraphQL[RequestContext, None]):
@@ -160,3 +164,13 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         ],
         lifespan=lifespan,
     )
+
+
+def app_from_environment() -> Starlette:
+    """The app of each worker process of `threadline serve --workers N` (a uvicorn factory):
+    settings from the environment, the schema already migrated by the parent process."""
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(settings, dev=os.environ.get(SERVE_DEV_ENV) == "1", apply_schema=False)

@@ -2,7 +2,7 @@
 
 threadline neo4j start [--data-dir DIR]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
 threadline migrate
-threadline serve [--host 127.0.0.1] [--port 8000] [--dev]
+threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N]
 threadline reenrich [--since 2026-01-01] [--outdated]
 threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
 threadline keys create --role ROLE         # API keys (see api/cli_admin.py)
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api import cli_admin, cli_analytics
 from api.cli_support import has_uri as _has_uri
@@ -164,14 +165,24 @@ def _since(text: str) -> datetime:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import SERVE_DEV_ENV, create_app
+    from graph.schema import migrate
 
     if not _has_uri(settings):
         return 2
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         print("--ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
         return 2
-    app = create_app(settings, dev=args.dev)
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not settings.live_url:
+        print(
+            "--workers > 1 needs THREADLINE_LIVE_URL (redis://host:port/db): live subscriptions "
+            "must hear the writes of every worker (docs/lifecycle.md)",
+            file=sys.stderr,
+        )
+        return 2
     scheme = "https" if args.ssl_certfile else "http"
     if args.dev:
         print(
@@ -182,14 +193,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("authentication on: send Authorization: Bearer <API key or JWT>", file=sys.stderr)
     print(f"Threadline on {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        ssl_certfile=args.ssl_certfile,
-        ssl_keyfile=args.ssl_keyfile,
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": settings.log_level.lower(),
+        "ssl_certfile": args.ssl_certfile,
+        "ssl_keyfile": args.ssl_keyfile,
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(settings, dev=args.dev), **options)
+        return 0
+    applied = _with_database(settings, migrate)  # once, before the workers start
+    print(f"schema applied ({applied} statements); {args.workers} workers", file=sys.stderr)
+    os.environ[SERVE_DEV_ENV] = "1" if args.dev else "0"
+    uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers, **options)
     return 0
 
 
@@ -204,6 +221,12 @@ def parser() -> argparse.ArgumentParser:
         "--dev",
         action="store_true",
         help="development only: unauthenticated requests act as admin; GraphiQL on",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (more than 1 needs THREADLINE_LIVE_URL)",
     )
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="... and this private key (PEM)")

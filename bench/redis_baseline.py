@@ -14,9 +14,6 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,46 +22,17 @@ import redis.asyncio as aioredis
 
 from bench.api import Latencies, closed_loop
 from bench.workload import conversation
-from graph.local_server import free_port
+from graph.local_redis import local_redis
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def start_redis(port: int, folder: str) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    return subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            folder,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _text(value: bytes | str | None) -> str:
     return value.decode() if isinstance(value, bytes) else value or ""
 
 
-async def run(port: int, users: int, length: int, duration: float) -> list[dict[str, Any]]:
-    client = aioredis.Redis(port=port, decode_responses=False)
-    for _ in range(100):
-        try:
-            await client.ping()
-            break
-        except Exception:
-            await asyncio.sleep(0.05)
+async def run(url: str, users: int, length: int, duration: float) -> list[dict[str, Any]]:
+    client = aioredis.Redis.from_url(url, decode_responses=False)
     rows: list[dict[str, Any]] = []
     events = [e for u in range(users) for e in conversation(u, length, "redis", 0)]
     began = time.perf_counter()
@@ -112,14 +80,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--duration", type=float, default=8.0)
     args = parser.parse_args()
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="threadline-redis-") as folder:
-        server = start_redis(port, folder)
-        try:
-            rows = asyncio.run(run(port, args.users, args.messages, args.duration))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with local_redis() as url:
+        rows = asyncio.run(run(url, args.users, args.messages, args.duration))
     for row in rows:
         extra = "".join(f"  {k} {row[k]}" for k in ("p50_ms", "p95_ms", "p99_ms") if k in row)
         name, clients, rate = row["scenario"], row["clients"], row["per_second"]

@@ -34,7 +34,7 @@ class Database:
             # "label/property does not exist yet" is normal on a fresh database
             notifications_disabled_classifications=["UNRECOGNIZED"],
         )
-        return cls(driver, name, settings)
+        return cls(driver, name, settings, live_bus(settings))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -46,4 +46,14 @@ class Database:
         )
 
     async def close(self) -> None:
+        await self.live.close()
         await self.driver.close()
+
+
+def live_bus(settings: Settings) -> EventBus:
+    """Redis pub/sub when THREADLINE_LIVE_URL is set (several API processes), else in-process."""
+    if settings.live_url:
+        from graph.redis_bus import RedisBus
+
+        return RedisBus.from_url(settings.live_url, settings.live_channel)
+    return InProcessBus()

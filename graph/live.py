@@ -46,6 +46,10 @@ class LiveEvent:
     cause: str | None = None
 
 
+# queued to a waiting stream that was ended, so it wakes up and raises LAGGED; never delivered
+_WAKE_UP = LiveEvent(LiveEventKind.STATUS, datetime.min)
+
+
 class SubscriberLaggedError(ThreadlineError):
     """A subscriber fell more than QUEUE_SIZE events behind; it should re-read and resubscribe."""
 
@@ -63,6 +67,10 @@ class EventBus(Protocol):
     def subscribe(
         self, session_id: str | None, user_id: str | None
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[LiveEvent]]: ...
+
+    async def close(self) -> None:
+        """Deliver what is still queued for other processes, then release connections."""
+        ...
 
 
 @dataclass(eq=False)
@@ -113,7 +121,21 @@ class InProcessBus:
                 raise SubscriberLaggedError(
                     "subscriber fell behind; re-read the context and subscribe again"
                 )
-            yield await subscriber.queue.get()
+            event = await subscriber.queue.get()
+            if event is not _WAKE_UP:
+                yield event
+
+    def end_all(self) -> None:
+        """End every subscription with LAGGED once it has drained what it already received
+        (events may have been missed: e.g. the broker connection was lost)."""
+        for subscriber in self._subscribers:
+            subscriber.lagged = True
+            with contextlib.suppress(asyncio.QueueFull):  # wake a waiting stream to see it
+                subscriber.queue.put_nowait(_WAKE_UP)
+        self._subscribers.clear()
+
+    async def close(self) -> None:
+        self.end_all()
 
     @property
     def has_subscribers(self) -> bool:

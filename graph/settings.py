@@ -102,6 +102,10 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # live events (sessionEvents) across API instances / `serve --workers N`: redis://host:port/db
+    live_url: str | None = None
+    live_channel: str = "threadline:live"
+
     def timers(self) -> Timers:
         from graph.lifecycle import Timers
 

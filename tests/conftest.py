@@ -21,6 +21,7 @@ from api.app import create_app
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.auth import Role, create_key
 from graph.database import Database
+from graph.local_redis import local_redis
 from graph.local_server import free_port
 from graph.provision import Neo4jTarget, provision
 from graph.schema import migrate
@@ -64,6 +65,13 @@ def settings(neo4j_target: Neo4jTarget) -> Settings:
 
 def _connect(settings: Settings) -> Database:
     return Database.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throw-away redis-server (live events across API processes)."""
+    with local_redis() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

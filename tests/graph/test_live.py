@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -39,3 +40,18 @@ async def test_a_lagging_subscriber_drains_then_ends_with_lagged() -> None:
         assert [(await anext(events)).seq for _ in range(3)] == [0, 1, 2]
         with pytest.raises(SubscriberLaggedError):
             await anext(events)
+
+
+async def test_end_all_wakes_a_waiting_subscriber_with_lagged_after_what_it_had() -> None:
+    bus = InProcessBus()
+    async with bus.subscribe("s1", None) as events, bus.subscribe("s2", None) as idle:
+        bus.publish(event("s1", "u1", 7))
+        waiting = asyncio.ensure_future(anext(idle))  # blocked: nothing for s2 yet
+        await asyncio.sleep(0)
+        bus.end_all()
+        assert bus.subscriber_count == 0
+        assert (await anext(events)).seq == 7
+        with pytest.raises(SubscriberLaggedError):
+            await anext(events)
+        with pytest.raises(SubscriberLaggedError):
+            await asyncio.wait_for(waiting, timeout=5)
