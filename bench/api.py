@@ -1,6 +1,7 @@
 """API benchmarks against a real Neo4j and the real server (a separate process), loopback only.
 
     .venv/bin/python -m bench.api [--users 300] [--messages 20] [--duration 8] [--warmup 120]
+                                  [--workers 1]
 
 The load generator is this process (asyncio + aiohttp, whose client costs ~0.2 ms of CPU per
 request here; httpx cost ~1.9 ms, a large share of the 2 cores the server and Neo4j share).
@@ -13,7 +14,7 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
                    (open loop: latency at a given load, measured from each scheduled start)
   baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
                    GraphQL): the API's overhead is the ratio of the two p50s
-  memory           the API process's resident memory after the run
+  memory           the API process's resident memory after the run (the largest worker's)
 With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
 own figure; the targets assume rule-based enrichment).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.provision).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -43,6 +45,7 @@ from graph.annotations import enricher_for
 from graph.auth import Role, create_key
 from graph.context import ContextSelector, get_context
 from graph.database import Database
+from graph.local_redis import local_redis
 from graph.local_server import free_port
 from graph.provision import provision
 from graph.settings import Settings
@@ -184,15 +187,30 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(uri: str, port: int, model: str = "rules") -> subprocess.Popen[bytes]:
+def api_pids(pid: int) -> list[int]:
+    """The processes serving requests: the server itself, or its uvicorn workers."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = [
+        int(child)
+        for child in children
+        if b"spawn" in Path(f"/proc/{child}/cmdline").read_bytes()  # not the resource tracker
+    ]
+    return workers or [pid]
+
+
+def start_server(
+    uri: str, port: int, model: str = "rules", workers: int = 1, live_url: str | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "NEO4J_URI": uri,
         "THREADLINE_SPACY_MODEL": model,
         "THREADLINE_LOG_LEVEL": "WARNING",
     }
+    if live_url:
+        env["THREADLINE_LIVE_URL"] = live_url
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -275,9 +293,13 @@ async def admin_token(uri: str, settings: Settings) -> str:
         await db.close()
 
 
-async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[dict[str, Any]]:
+async def run(
+    args: argparse.Namespace, settings: Settings, uri: str, live_url: str | None
+) -> list[dict[str, Any]]:
     port = free_port()
-    server = start_server(uri, port, "auto" if args.statistical else "rules")
+    server = start_server(
+        uri, port, "auto" if args.statistical else "rules", args.workers, live_url
+    )
     rows: list[dict[str, Any]] = []
     prefix = f"bench{int(time.time())}"
     try:
@@ -330,7 +352,8 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> list[di
                 )
         finally:
             await db.close()
-        rows.append({"scenario": "memory", "rss_mb": rss_mb(server.pid)})
+        rss = [rss_mb(pid) for pid in api_pids(server.pid)]
+        rows.append({"scenario": "memory", "rss_mb": max(rss), "processes": len(rss)})
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -344,7 +367,9 @@ def report(rows: list[dict[str, Any]]) -> None:
     )
     for row in rows:
         if row["scenario"] == "memory":
-            print(f"{'memory':<24} API process RSS {row['rss_mb']} MB")
+            print(
+                f"{'memory':<24} API process RSS {row['rss_mb']} MB (largest of {row['processes']})"
+            )
             continue
         name = row["scenario"] + (
             f"@{row['offered_per_second']}" if "offered_per_second" in row else ""
@@ -377,14 +402,22 @@ def main() -> None:
         help="only ingest-batch, enriched by the statistical model (en_core_web_sm); results in "
         "api-statistical.json",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API worker processes (serve --workers; more than 1 runs a local Redis for live "
+        "events, as a multi-process deployment needs)",
+    )
     args = parser.parse_args()
     settings = Settings()
     if args.statistical and not getattr(
         enricher_for(settings.model_copy(update={"spacy_model": "auto"})), "statistical", False
     ):
         sys.exit("--statistical needs a spaCy model installed (pip install -e '.[ner]')")
-    with provision(settings) as target:
-        rows = asyncio.run(run(args, settings, target.uri))
+    with provision(settings) as target, contextlib.ExitStack() as stack:
+        live_url = stack.enter_context(local_redis()) if args.workers > 1 else None
+        rows = asyncio.run(run(args, settings, target.uri, live_url))
     report(rows)
     RESULTS.mkdir(exist_ok=True)
     machine = {

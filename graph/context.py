@@ -22,6 +22,8 @@ from graph.records import (
 from graph.sentiment import WINDOW, recency_weighted
 
 if TYPE_CHECKING:
+    from neo4j import Record
+
     from graph.database import Database
 
 ENTITY_LIMIT = 50
@@ -74,49 +76,59 @@ async def get_context(
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     identity_key = _check(selector)
-    context = await _session_context(
-        db, selector.session_id, last_messages, user_id=selector.user_id, identity_key=identity_key
+    session_ids = [selector.session_id] if selector.session_id is not None else None
+    found = await _session_contexts(
+        db,
+        last_messages,
+        session_ids=session_ids,
+        user_id=selector.user_id,
+        identity_key=identity_key,
+        previous=include_previous,
     )
-    if context is None:
+    if not found:
         if selector.session_id is not None:
             raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
         what = (
             f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
         )
         raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
-    if include_previous:
-        records = await read_records(
-            db, "context/previous_sessions", sessionId=context.session.id, limit=include_previous
-        )
-        for record in records:
-            previous = await _session_context(db, record["id"], last_messages)
-            if previous is not None:  # gone since (erased)
-                context.previous.append(previous)
+    context, previous_ids = found[0]
+    if previous_ids:  # every previous session in one more round trip
+        earlier = {
+            record.session.id: record
+            for record, _ in await _session_contexts(db, last_messages, session_ids=previous_ids)
+        }
+        # nearest first; a session erased since the chain was read is left out
+        context.previous.extend(earlier[i] for i in previous_ids if i in earlier)
     return context
 
 
-async def _session_context(
+async def _session_contexts(
     db: Database,
-    session_id: str | None,
     last_messages: int,
     *,
+    session_ids: list[str] | None = None,
     user_id: str | None = None,
     identity_key: str | None = None,
-) -> ContextRecord | None:
-    """One round trip: the selected session (by id, or a user's current one) and its context."""
+    previous: int = 0,
+) -> list[tuple[ContextRecord, list[str]]]:
+    """One round trip: the selected sessions (by ids, or a user's current one), each with its
+    context and the ids of up to `previous` sessions it continues, nearest first."""
     records = await read_records(
         db,
         "context/session_context",
-        sessionId=session_id,
+        sessionIds=session_ids,
         userId=user_id,
         identityKey=identity_key,
         last=last_messages,
         entityLimit=ENTITY_LIMIT,
         sentimentWindow=WINDOW,
+        previous=previous,
     )
-    if not records:
-        return None
-    row = records[0]
+    return [(_context(row), list(row["previousIds"])) for row in records]
+
+
+def _context(row: Record) -> ContextRecord:
     session = SessionRecord.from_record(row)
     user = UserRecord(
         row["userId"],

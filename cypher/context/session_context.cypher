@@ -1,14 +1,17 @@
-// Everything an agent needs about one session in one round trip. The session is the one the
-// selector points at: $sessionId itself; else the current session of $userId (following merges to the survivor) or of the user known by $identityKey —
-// the most recently active open one, else the most recent of any status. Unset selectors are null
-// parameters and match nothing; no row means nothing matched.
+// Everything an agent needs about a session in one round trip. The session is the one the
+// selector points at: each of $sessionIds (a row per session found); else the current session of
+// $userId (following merges to the survivor) or of the user known by $identityKey — the most
+// recently active open one, else the most recent of any status. Unset selectors are null
+// parameters and match nothing; no row means nothing matched. previousIds: up to $previous
+// sessions it continues (its CONTINUES chain), nearest first.
 // Returned: the session and its owner (with every identity); the last $last messages across
 // channels (oldest first) with their entities and intents; the session attributes; every entity
 // mentioned in the session (most recently mentioned first, with where and how often); the intents
 // expressed; the sentiment of the last $sentimentWindow user messages.
 // Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
 CALL () {
-  MATCH (s:Session {id: $sessionId})
+  UNWIND $sessionIds AS sessionId
+  MATCH (s:Session {id: sessionId})
   RETURN s, 0 AS rank, s.lastActivityAt AS activity
   UNION
   MATCH (:User {id: $userId})-[:MERGED_INTO*0..10]->(u:User)-[:HAS_SESSION]->(s:Session)
@@ -22,11 +25,15 @@ CALL () {
 }
 WITH s
 ORDER BY rank, activity DESC
-LIMIT 1
+LIMIT coalesce(size($sessionIds), 1)
 MATCH (s)<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
 RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis} AS session, u.id AS userId, previous.id AS continues,
   u.createdAt.epochMillis AS userCreatedAt,
+  COLLECT {
+    MATCH path = (s)-[:CONTINUES*1..10]->(earlier:Session)
+    RETURN earlier.id ORDER BY length(path) LIMIT $previous
+  } AS previousIds,
   COLLECT {
     MATCH (i:Identity)-[:IDENTIFIES]->(u)
     RETURN i {.key, .channel, .externalId, createdAt: i.createdAt.epochMillis} ORDER BY i.createdAt, i.key

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+import graph.context
+import graph.queries
 from graph.context import ContextSelector, get_context
 from graph.database import Database
 from graph.errors import BadInputError, NotFoundError
@@ -268,3 +270,29 @@ async def test_context_can_include_the_sessions_it_continues(db: Database, uid: 
     assert [m.text for m in context.previous[0].messages] == ["my order A-55555 never arrived"]
     with pytest.raises(BadInputError):
         await get_context(db, ContextSelector(session_id=new), 20, include_previous=11)
+
+
+async def test_previous_sessions_come_nearest_first_in_two_round_trips(
+    db: Database, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = []
+    for n in range(1, 5):  # four sessions, each continuing the one before
+        result = await ingest_events(db, [web(uid, n, text=f"visit {n}")])
+        sessions.append(result.results[0].session_id)
+        await close_session(db, sessions[-1], "resolved")
+    reads = 0
+    original = graph.queries.read_records
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(graph.context, "read_records", counted)
+    context = await get_context(db, ContextSelector(session_id=sessions[3]), 20, 2)
+    assert [p.session.id for p in context.previous] == [sessions[2], sessions[1]]
+    assert [[m.text for m in p.messages] for p in context.previous] == [["visit 3"], ["visit 2"]]
+    assert reads == 2  # the session, then every previous one at once (not one read each)
+    everything = await get_context(db, ContextSelector(session_id=sessions[3]), 20, 10)
+    assert [p.session.id for p in everything.previous] == sessions[2::-1]
+    assert everything.previous[0].session.continues == sessions[1]

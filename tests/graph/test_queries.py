@@ -19,19 +19,19 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 async def test_a_read_sees_the_write_before_it(db: Database, uid: str) -> None:
     written = await ingest_events(db, [EventInput(f"{uid}-1", "web", f"{uid}-u", text="hi")])
     session_id = written.results[0].session_id
-    previous = await read_records(db, "context/previous_sessions", sessionId=session_id, limit=1)
-    assert previous == []  # a first session continues nothing
     records = await read_records(
         db,
         "context/session_context",
-        sessionId=session_id,
+        sessionIds=[session_id],
         userId=None,
         identityKey=None,
         last=5,
         entityLimit=5,
         sentimentWindow=5,
+        previous=1,
     )
     assert [m["text"] for m in records[0]["messages"]] == ["hi"]
+    assert records[0]["previousIds"] == []  # a first session continues nothing
 
 
 async def test_retryable_failures_are_retried_and_others_are_not(
@@ -52,12 +52,13 @@ async def test_retryable_failures_are_retried_and_others_are_not(
 
     monkeypatch.setattr(AsyncSession, "run", flaky)
     params = {
-        "sessionId": session_id,
+        "sessionIds": [session_id],
         "userId": None,
         "identityKey": None,
         "last": 5,
         "entityLimit": 5,
         "sentimentWindow": 5,
+        "previous": 0,
     }
     records = await read_records(db, "context/session_context", **params)
     assert calls == 2
