@@ -50,6 +50,7 @@ bench: install redis
 	$(BIN)/python -m pip install --quiet -e '.[dev,ner,bench]'
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api --workers 2 --warmup 60
 	$(BIN)/python -m bench.api --statistical --warmup 30
 	$(BIN)/python -m bench.redis_baseline
 	$(BIN)/python -m bench.scale

@@ -424,8 +424,11 @@ def main() -> None:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
+        "api_workers": args.workers,
     }
     name = "api-statistical.json" if args.statistical else "api.json"
+    if args.workers > 1:
+        name = name.replace(".json", f"-{args.workers}-workers.json")
     (RESULTS / name).write_text(json.dumps({"machine": machine, "results": rows}, indent=2))
 
 
