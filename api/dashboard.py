@@ -19,7 +19,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from api.charts import channel_color
-from api.dashboard_data import overview, timeline
+from api.dashboard_data import timeline
+from api.overview_cache import OverviewCache
 from graph.auth import Authenticator, Principal, Role, UnauthenticatedError
 from graph.sessions import user_sessions
 from graph.users import resolve_identity
@@ -44,6 +45,7 @@ def _day(text: str | None, fallback: date) -> date:
 class Dashboard:
     def __init__(self, db: Database, authenticator: Authenticator, *, dev: bool) -> None:
         self.db = db
+        self.overviews = OverviewCache(db.settings.dashboard_cache_seconds)
         self.authenticator = authenticator
         self.dev = dev
         self.audit: AuditLog | None = None
@@ -96,13 +98,15 @@ class Dashboard:
         since = _day(request.query_params.get("since"), until - timedelta(days=DEFAULT_DAYS))
         start = datetime.combine(since, time(), UTC)
         end = datetime.combine(until + timedelta(days=1), time(), UTC)
-        data = await overview(self.db, start, end)
+        data = await self.overviews.get(self.db, start, end)
         self._audit(principal, "dashboard.overview", set(), "OK")
         context = {
             "principal": principal,
             "since": since.isoformat(),
             "until": until.isoformat(),
             "overview": data,
+            "computed_at": data.computed_at.strftime("%H:%M:%S UTC"),
+            "cache_seconds": int(self.db.settings.dashboard_cache_seconds),
             "message": request.query_params.get("message"),
         }
         return self.templates.TemplateResponse(request, "overview.html", context)

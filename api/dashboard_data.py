@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -35,6 +35,7 @@ OVERVIEW = (
 class Overview:
     kpis: list[tuple[str, str, str]]  # (testid, label, value)
     charts: list[tuple[str, Markup]]  # (title, svg)
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def _abandonment_label(row: dict[str, Any]) -> str:

@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     # analytics and ad-hoc Cypher: row cap and timeout of one query
     analytics_max_rows: int = 10_000
     analytics_timeout_seconds: float = 30.0
+    dashboard_cache_seconds: float = 60.0  # one overview computation per window for this long
 
     log_level: str = "INFO"
 
