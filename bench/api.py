@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import platform
 import random
@@ -40,6 +39,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from bench.output import write_results
 from bench.workload import conversation
 from graph.annotations import enricher_for
 from graph.auth import Role, create_key
@@ -47,10 +47,9 @@ from graph.context import ContextSelector, get_context
 from graph.database import Database
 from graph.local_redis import local_redis
 from graph.local_server import free_port
-from graph.provision import provision
+from graph.provision import Neo4jTarget, provision
 from graph.settings import Settings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 OPEN_LOOP_RATES = (100, 200, 300)  # context reads offered per second, by up to 32 clients
 INGEST = (
     "mutation($events: [EventInput!]!) { ingestEvents(events: $events) "
@@ -199,11 +198,19 @@ def api_pids(pid: int) -> list[int]:
 
 
 def start_server(
-    uri: str, port: int, model: str = "rules", workers: int = 1, live_url: str | None = None
+    target: Neo4jTarget,
+    port: int,
+    model: str = "rules",
+    workers: int = 1,
+    live_url: str | None = None,
 ) -> subprocess.Popen[bytes]:
+    user, password = target.auth or ("neo4j", "")
     env = {
         **os.environ,
-        "NEO4J_URI": uri,
+        "NEO4J_URI": target.uri,
+        "NEO4J_USER": user,
+        "NEO4J_PASSWORD": password,
+        "NEO4J_DATABASE": target.database,
         "THREADLINE_SPACY_MODEL": model,
         "THREADLINE_LOG_LEVEL": "WARNING",
     }
@@ -285,8 +292,12 @@ async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> N
         round_ += 1
 
 
-async def admin_token(uri: str, settings: Settings) -> str:
-    db = Database.connect(uri, None, "neo4j", settings)
+def connect(target: Neo4jTarget, settings: Settings) -> Database:
+    return Database.connect(target.uri, target.auth, target.database, settings)
+
+
+async def admin_token(target: Neo4jTarget, settings: Settings) -> str:
+    db = connect(target, settings)
     try:
         return (await create_key(db, Role.ADMIN, name="bench")).token
     finally:
@@ -294,18 +305,18 @@ async def admin_token(uri: str, settings: Settings) -> str:
 
 
 async def run(
-    args: argparse.Namespace, settings: Settings, uri: str, live_url: str | None
+    args: argparse.Namespace, settings: Settings, target: Neo4jTarget, live_url: str | None
 ) -> list[dict[str, Any]]:
     port = free_port()
     server = start_server(
-        uri, port, "auto" if args.statistical else "rules", args.workers, live_url
+        target, port, "auto" if args.statistical else "rules", args.workers, live_url
     )
     rows: list[dict[str, Any]] = []
     prefix = f"bench{int(time.time())}"
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base)
-        token = await admin_token(uri, settings)  # measured with authentication on, as deployed
+        token = await admin_token(target, settings)  # measured with authentication on, as deployed
         headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
         async with aiohttp.ClientSession(
             base_url=base,
@@ -335,7 +346,7 @@ async def run(
             for rate in OPEN_LOOP_RATES:  # latency at a given load rather than at saturation
                 measured = await open_loop(32, rate, args.duration, read)
                 rows.append(measured.row("context-open", 32) | {"offered_per_second": rate})
-        db = Database.connect(uri, None, "neo4j", settings)
+        db = connect(target, settings)
         try:
 
             async def direct(n: int) -> None:
@@ -417,9 +428,8 @@ def main() -> None:
         sys.exit("--statistical needs a spaCy model installed (pip install -e '.[ner]')")
     with provision(settings) as target, contextlib.ExitStack() as stack:
         live_url = stack.enter_context(local_redis()) if args.workers > 1 else None
-        rows = asyncio.run(run(args, settings, target.uri, live_url))
+        rows = asyncio.run(run(args, settings, target, live_url))
     report(rows)
-    RESULTS.mkdir(exist_ok=True)
     machine = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -429,7 +439,7 @@ def main() -> None:
     name = "api-statistical.json" if args.statistical else "api.json"
     if args.workers > 1:
         name = name.replace(".json", f"-{args.workers}-workers.json")
-    (RESULTS / name).write_text(json.dumps({"machine": machine, "results": rows}, indent=2))
+    write_results(name, {"machine": machine, "results": rows})
 
 
 if __name__ == "__main__":

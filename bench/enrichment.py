@@ -9,20 +9,17 @@ CPU (and BLAS/OpenMP to one thread) so the figure means "per core".
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
+from bench.output import write_results  # noqa: E402
 from bench.workload import messages  # noqa: E402
 from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def measure(mode: str, count: int, repeats: int) -> dict[str, object] | None:
@@ -71,7 +68,6 @@ def main() -> None:
         rules, statistical = (float(str(row["messages_per_second"])) for row in rows)
         ratio = rules / statistical
         print(f"rule-only is {ratio:.1f}x the statistical mode")
-    RESULTS.mkdir(exist_ok=True)
     report = {
         "machine": {
             "python": platform.python_version(),
@@ -80,7 +76,7 @@ def main() -> None:
         },
         "results": rows,
     }
-    (RESULTS / "enrichment.json").write_text(json.dumps(report, indent=2))
+    write_results("enrichment.json", report)
 
 
 if __name__ == "__main__":

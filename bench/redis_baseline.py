@@ -15,16 +15,14 @@ import asyncio
 import json
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from bench.api import Latencies, closed_loop
+from bench.output import write_results
 from bench.workload import conversation
 from graph.local_redis import local_redis
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _text(value: bytes | str | None) -> str:
@@ -86,8 +84,7 @@ def main() -> None:
         extra = "".join(f"  {k} {row[k]}" for k in ("p50_ms", "p95_ms", "p99_ms") if k in row)
         name, clients, rate = row["scenario"], row["clients"], row["per_second"]
         print(f"{name:<30} clients {clients:>3}  per s {rate:>9}{extra}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "redis.json").write_text(json.dumps({"results": rows}, indent=2))
+    write_results("redis.json", {"results": rows})
 
 
 if __name__ == "__main__":

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.output import write_results
 from graph.context import ContextSelector, get_context
 from graph.database import Database
 from graph.provision import provision
 from graph.schema import migrate
 from graph.settings import Settings
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PER_SESSION = 20
 
 # Bench fixture, not a query of the service: it lives beside the bench, not in cypher/.
@@ -103,8 +102,7 @@ def main() -> None:
     if len(rows) > 1:
         ratio = rows[-1]["p99_ms"] / rows[0]["p99_ms"]
         print(f"p99 at {rows[-1]['messages']:,} / p99 at {rows[0]['messages']:,}: {ratio:.2f}x")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps({"results": rows}, indent=2))
+    write_results("scale.json", {"results": rows})
 
 
 if __name__ == "__main__":

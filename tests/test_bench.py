@@ -1,0 +1,94 @@
+"""Smoke tests of `make bench`'s scripts at toy sizes: each runs end to end against the real
+services and writes every figure it promises (docs/PERFORMANCE.md is built from them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parent.parent
+API_SCENARIOS = {
+    ("ingest-batch", 4),
+    ("ingest-single", 16),
+    ("context-read", 1),
+    ("context-read", 8),
+    ("context-read", 32),
+    ("context-open", 32),
+    ("baseline-driver", 1),
+    ("baseline-driver", 32),
+}
+
+
+def bench(settings: Settings, tmp_path: Path, module: str, *args: str) -> str:
+    auth = settings.neo4j_auth() or ("neo4j", "")
+    env = {
+        **os.environ,
+        "NEO4J_URI": settings.neo4j_uri or "",
+        "NEO4J_USER": auth[0],
+        "NEO4J_PASSWORD": auth[1],
+        "NEO4J_DATABASE": settings.neo4j_database,
+        "THREADLINE_BENCH_RESULTS": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def results(tmp_path: Path, name: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads((tmp_path / name).read_text())["results"]
+    return rows
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_api_bench_measures_every_scenario(
+    settings: Settings, tmp_path: Path, workers: int
+) -> None:
+    small = ["--users", "6", "--messages", "4", "--duration", "0.4", "--warmup", "0"]
+    printed = bench(settings, tmp_path, "bench.api", *small, "--workers", str(workers))
+    name = "api.json" if workers == 1 else "api-2-workers.json"
+    rows = results(tmp_path, name)
+    measured = [r for r in rows if r["scenario"] != "memory"]
+    assert {(r["scenario"], r["clients"]) for r in measured} == API_SCENARIOS
+    assert all(r["per_second"] > 0 for r in measured)
+    assert all(0 < r["p50_ms"] <= r["p99_ms"] for r in measured if "p50_ms" in r)
+    opened = sorted(r["offered_per_second"] for r in rows if r["scenario"] == "context-open")
+    assert opened == [100, 200, 300]
+    [memory] = [r for r in rows if r["scenario"] == "memory"]
+    assert memory["processes"] == workers
+    assert 50 < memory["rss_mb"] < 1000
+    assert "API overhead" in printed
+
+
+def test_redis_baseline_and_scale_benches_run(settings: Settings, tmp_path: Path) -> None:
+    bench(settings, tmp_path, "bench.redis_baseline", "--users", "5", "--duration", "0.3")
+    scenarios = {(r["scenario"], r["clients"]) for r in results(tmp_path, "redis.json")}
+    assert ("baseline-redis context", 32) in scenarios
+    printed = bench(settings, tmp_path, "bench.scale", "--sizes", "100,200", "--reads", "20")
+    assert [r["messages"] for r in results(tmp_path, "scale.json")] == [100, 200]
+    assert "p99 at 200 / p99 at 100" in printed
+
+
+def test_enrichment_bench_measures_both_modes(settings: Settings, tmp_path: Path) -> None:
+    printed = bench(settings, tmp_path, "bench.enrichment", "--messages", "200", "--repeats", "1")
+    rows = json.loads((tmp_path / "enrichment.json").read_text())["results"]
+    assert [r["mode"] for r in rows] == ["rules", "statistical"]  # make test installs the model
+    assert all(r["messages"] == 200 and r["messages_per_second"] > 0 for r in rows)
+    assert "rule-only is" in printed
