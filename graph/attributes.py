@@ -152,9 +152,33 @@ def change_rows(changes: dict[str, Stored]) -> list[dict[str, Any]]:
     ]
 
 
-async def _read_all(tx: AsyncManagedTransaction, owner: str) -> dict[str, Any]:
-    result = await tx.run(cypher.load("read/attributes"), owner=owner)
+async def _read_all(
+    tx: AsyncManagedTransaction, kind: Owner, owner_id: str, rules: Sequence[PolicyRule]
+) -> dict[str, Any]:
+    if kind is Owner.USER:
+        return combined(await tx_rows(tx, "read/user_attributes", userId=owner_id), rules)
+    result = await tx.run(cypher.load("read/attributes"), owner=f"{kind.value}:{owner_id}")
     return {r["key"]: json_value(r["value"]) async for r in result}
+
+
+def combined(rows: Sequence[dict[str, Any]], rules: Sequence[PolicyRule]) -> dict[str, Any]:
+    """A user's attributes from its own stored states and those of the users merged into it
+    (rows oldest change first): a key set by one of them keeps its stored value; a key set by
+    several is folded in event-time order under its configured policy, as if each stored state
+    had been written to the survivor then (LAST_WRITE_WINS: the latest; APPEND: all, oldest
+    first; KEEP_FIRST: the earliest...). Unmerging undoes it: nothing is copied."""
+    states: dict[str, list[Stored]] = {}
+    for row in rows:
+        states.setdefault(row["key"], []).append(stored_state(row))
+    values = {}
+    for key in sorted(states):
+        first, *later = states[key]
+        state: Stored = first
+        rule = rule_for(rules, key)
+        for other in later:
+            state = merge(rule, state, Write(other.value, other.at, other.channel)) or state
+        values[key] = state.value
+    return values
 
 
 async def _set_tx(
@@ -164,7 +188,10 @@ async def _set_tx(
     request: AttributeWrite,
     values: dict[str, Any],
     rules: list[PolicyRule],
+    configured: Sequence[PolicyRule],
 ) -> AttributesResult:
+    """`rules` merge this write (a call's override, or the configured ones); `configured` combine
+    a user's attributes with those of users merged into it for the result."""
     owner = f"{kind.value}:{owner_id}"
     result = await tx.run(
         cypher.load(f"attributes/lock_{kind.value}"),
@@ -181,7 +208,7 @@ async def _set_tx(
             f"{kind.value} {owner_id!r} is at version {version}, not {request.expected_version}",
             field="expectedVersion",
             version=version,
-            attributes=await _read_all(tx, owner),
+            attributes=await _read_all(tx, kind, owner_id, configured),
         )
     at = to_millis(request.at or datetime.now(UTC))
     stored = {r["key"]: stored_state(r) for r in row["stored"]}
@@ -195,7 +222,8 @@ async def _set_tx(
         result = await tx.run(cypher.load("read/session"), id=owner_id)
         session = SessionRecord.from_record(await result.single(strict=True))
     changed = {key: state.value for key, state in changes.items()}
-    return AttributesResult(version + 1, await _read_all(tx, owner), session, changed)
+    attributes = await _read_all(tx, kind, owner_id, configured)
+    return AttributesResult(version + 1, attributes, session, changed)
 
 
 async def set_attributes(
@@ -208,7 +236,9 @@ async def set_attributes(
     async with db.driver.session(
         database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
     ) as session:
-        result = await session.execute_write(_set_tx, kind, owner_id, request, values, rules)
+        result = await session.execute_write(
+            _set_tx, kind, owner_id, request, values, rules, db.settings.attribute_policies
+        )
     if result.changed:
         if result.session is not None:
             session_id, user_id = result.session.id, result.session.user_id
@@ -235,6 +265,14 @@ async def attributes_of(db: Database, kind: Owner, owner_id: str) -> dict[str, A
         routing_="r",
     )
     return {r["key"]: json_value(r["value"]) for r in records}
+
+
+async def user_attributes(db: Database, user_id: str) -> dict[str, Any]:
+    """The user's attributes combined with those of the users merged into it (`combined`)."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/user_attributes"), userId=user_id, database_=db.name, routing_="r"
+    )
+    return combined([record.data() for record in records], db.settings.attribute_policies)
 
 
 async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import strawberry
 from api import pii
 from api.request import Info
 from api.scalars import JSON
-from graph.attributes import Owner, attributes_of
+from graph.attributes import user_attributes
 from graph.merges import MergeRecord, user_merges
 from graph.sessions import user_sessions
 
@@ -103,9 +103,12 @@ class User:
     async def merges(self, info: Info) -> list[Merge]:
         return [Merge.from_record(m) for m in await user_merges(info.context.db, str(self.id))]
 
-    @strawberry.field(description="The user's own attributes (not a session's) as one object.")
+    @strawberry.field(
+        description="The user's attributes (not a session's) as one object, combined with those "
+        "of users merged into it under the attribute merge policies."
+    )
     async def attributes(self, info: Info) -> JSON:
-        return cast(JSON, await attributes_of(info.context.db, Owner.USER, str(self.id)))
+        return cast(JSON, await user_attributes(info.context.db, str(self.id)))
 
     @strawberry.field(description="The user's sessions, most recently active first.")
     async def sessions(

@@ -513,6 +513,10 @@ def test_continue_in_app_then_merge_and_unmerge_over_graphql(gql: GraphQLClient,
     owners = "query($s: ID!) { session(id: $s) { user { id } } }"
     web_user = data(gql(owners, s=web_session))["session"]["user"]["id"]
     sms_user = data(gql(owners, s=sms_session))["session"]["user"]["id"]
+    set_user = (
+        "mutation($u: ID!, $a: JSON!) { setUserAttributes(userId: $u, attributes: $a) { version } }"
+    )
+    data(gql(set_user, u=sms_user, a={"plan": "prepaid"}))
     merged = data(
         gql(
             "mutation($a: ID!, $b: ID!) { mergeUsers(sourceId: $a, targetId: $b, "
@@ -522,6 +526,11 @@ def test_continue_in_app_then_merge_and_unmerge_over_graphql(gql: GraphQLClient,
         )
     )["mergeUsers"]
     assert merged["sessions"] == [sms_session]
+    # the agent picking up on the web sees what the SMS user told us
+    in_context = "query($s: ID!) { context(sessionId: $s) { user { attributes } } }"
+    assert data(gql(in_context, s=web_session))["context"]["user"]["attributes"] == {
+        "plan": "prepaid"
+    }
     resolve = 'query($e: String!) { resolveIdentity(channel: "sms", externalId: $e) { id } }'
     assert data(gql(resolve, e=f"+1{uid}"))["resolveIdentity"]["id"] == web_user
     source = data(

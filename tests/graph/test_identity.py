@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from neo4j import Driver
 
+from graph.attributes import AttributeWrite, Owner, set_attributes, user_attributes
 from graph.context import ContextSelector, get_context
 from graph.continuation import create_token, resume_session, token_hash
 from graph.database import Database
 from graph.errors import BadInputError, ConflictError, InvalidTokenError, NotFoundError
 from graph.events import EventInput
 from graph.ingest import ingest_events
+from graph.merge_policies import MergePolicy, PolicyRule
 from graph.merges import merge_users, unmerge_user, user_merges
 from graph.sessions import get_session, session_messages
 from graph.users import get_user, link_identity, resolve_identity
@@ -219,3 +221,56 @@ async def test_merges_racing_ingest_never_leave_an_identity_with_two_users(
         p=f"{uid}-w",
     )
     assert sessions[0]["users"] == [web_user]  # every message ended up with the survivor
+
+
+async def test_a_merge_combines_user_attributes_by_policy_and_unmerge_separates_them(
+    db: Database, uid: str
+) -> None:
+    rules = [PolicyRule(pattern="tags", policy=MergePolicy.APPEND)]
+    configured = Database(
+        db.driver, db.name, db.settings.model_copy(update={"attribute_policies": rules}), db.live
+    )
+    web_user, _ = await person(db, f"{uid}-w", "web", f"{uid}-web")
+    sms_user, _ = await person(db, f"{uid}-s", "sms", f"{uid}-sms")
+    older, newer = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
+
+    async def write(user: str, values: dict[str, object], at: datetime) -> None:
+        await set_attributes(configured, Owner.USER, user, AttributeWrite(values, at=at))
+
+    await write(web_user, {"tier": "silver", "tags": ["web"], "lang": "en"}, older)
+    await write(sms_user, {"tier": "gold", "tags": ["sms"], "phoneOnly": True}, newer)
+    merge = await merge_users(db, sms_user, web_user, "same phone", None)
+    assert await user_attributes(configured, web_user) == {
+        "tier": "gold",  # LAST_WRITE_WINS: the later change, whichever user made it
+        "tags": ["web", "sms"],  # APPEND: both, oldest first
+        "lang": "en",
+        "phoneOnly": True,
+    }
+    assert await user_attributes(configured, sms_user) == {  # its own, nothing merged into it
+        "tier": "gold",
+        "tags": ["sms"],
+        "phoneOnly": True,
+    }
+    # a write to the survivor merges with the combined state; its result shows it combined
+    after = await set_attributes(
+        configured, Owner.USER, web_user, AttributeWrite({"tier": "platinum"})
+    )
+    assert after.attributes["tier"] == "platinum"
+    assert after.attributes["tags"] == ["web", "sms"]
+    await unmerge_user(db, merge.id, None, "different people")
+    assert await user_attributes(configured, web_user) == {
+        "tier": "platinum",
+        "tags": ["web"],
+        "lang": "en",
+    }
+
+
+async def test_attributes_follow_chained_merges(db: Database, uid: str) -> None:
+    a, _ = await person(db, f"{uid}-a", "web", f"{uid}-a")
+    b, _ = await person(db, f"{uid}-b", "sms", f"{uid}-b")
+    c, _ = await person(db, f"{uid}-c", "email", f"{uid}-c")
+    for user, key in ((a, "fromA"), (b, "fromB"), (c, "fromC")):
+        await set_attributes(db, Owner.USER, user, AttributeWrite({key: user}))
+    await merge_users(db, a, b, None, None)
+    await merge_users(db, b, c, None, None)
+    assert await user_attributes(db, c) == {"fromA": a, "fromB": b, "fromC": c}
