@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -55,11 +56,15 @@ def _fields(event: LiveEvent) -> dict[str, Any]:
     return fields
 
 
+_FIELDS = frozenset(field.name for field in dataclasses.fields(LiveEvent)) - {"kind", "at"}
+
+
 def _event(fields: dict[str, Any]) -> LiveEvent:
+    # fields this version does not know (a newer instance, mid-upgrade) are left out
     return LiveEvent(
-        kind=LiveEventKind(fields.pop("kind")),
-        at=datetime.fromisoformat(fields.pop("at")),
-        **fields,
+        kind=LiveEventKind(fields["kind"]),
+        at=datetime.fromisoformat(fields["at"]),
+        **{name: value for name, value in fields.items() if name in _FIELDS},
     )
 
 
@@ -147,17 +152,29 @@ class RedisBus:
                         log.warning("live events: Redis reconnected; subscribers end with LAGGED")
                         self._local.end_all()
                 elif message["type"] == "message" and self._local.has_subscribers:
-                    for event in decode_events(message["data"]):
-                        self._local.publish(event)
+                    self._deliver(message["data"])
         except (RedisError, OSError) as error:
             if not listening.done():
                 listening.set_exception(error)
                 return
             log.warning("live events: lost Redis (%s); subscribers end with LAGGED", error)
             self._local.end_all()
+        except Exception:  # never leave subscribers waiting on a dead listener
+            log.exception("live events: the Redis listener failed; subscribers end with LAGGED")
+            self._local.end_all()
+            raise
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+
+    def _deliver(self, payload: bytes) -> None:
+        try:
+            events = decode_events(payload)
+        except (ValueError, TypeError, KeyError) as error:  # not ours, or corrupt: skip it
+            log.warning("live events: skipped an unreadable message (%s)", error)
+            return
+        for event in events:
+            self._local.publish(event)
 
     async def close(self) -> None:
         """Send what is queued, stop listening, close the connections."""

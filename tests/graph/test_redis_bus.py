@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 import redis
 
@@ -55,6 +56,19 @@ def test_events_survive_the_wire_whole() -> None:
         LiveEventKind.HANDOFF, datetime.now(UTC), "ses_1", agent_id="agt_1", cause="angry"
     )
     assert decode_events(encode_events([event, handoff])) == [event, handoff]
+
+
+async def test_unknown_fields_and_unreadable_messages_do_not_stop_the_listener(
+    instances: tuple[RedisBus, RedisBus], redis_url: str, uid: str
+) -> None:
+    first, _ = instances
+    newer = {"kind": "MESSAGE", "at": "2026-11-25T20:00:00+00:00", "session_id": "s1", "seq": 1}
+    async with first.subscribe("s1", None) as events:
+        with redis.Redis.from_url(redis_url) as other:
+            other.publish(f"test:{uid}", b"not json")
+            other.publish(f"test:{uid}", b'[{"kind": "NO_SUCH_KIND"}]')
+            other.publish(f"test:{uid}", orjson.dumps([newer | {"sentBy": "a newer version"}]))
+        assert (await next_of(events)).seq == 1
 
 
 async def test_each_instance_hears_every_instances_events_filtered(
