@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 import cypher
 from graph.errors import BadInputError, InvalidTokenError
 from graph.events import CHANNEL_PATTERN, MAX_ID_LENGTH
-from graph.merges import merge_in_tx
+from graph.live import LiveEventKind
+from graph.live_events import publish_merge
+from graph.merges import MergeRecord, merge_in_tx
 from graph.queries import in_batches
 from graph.records import SessionRecord, native_time, to_millis
 from graph.sessions import only_row
@@ -78,7 +80,8 @@ async def purge_expired_tokens(db: Database, now: datetime | None = None) -> int
 
 async def _resume_tx(
     tx: AsyncManagedTransaction, token: str, channel: str, external_id: str, now: datetime
-) -> str:
+) -> tuple[str, MergeRecord | None]:
+    """Redeem the token; returns the session to continue and the merge it made, if any."""
     digest = token_hash(token)
     claimed = await (await tx.run(cypher.load("continuation/claim"), hash=digest)).single()
     if claimed is None:
@@ -101,12 +104,13 @@ async def _resume_tx(
         evidence=evidence,
     )
     owner = (await attached.single(strict=True))["ownerId"]
+    merge = None
     if owner != user_id:  # the same person, known on this channel as another user until now
-        await merge_in_tx(tx, owner, user_id, evidence, ACTOR, now)
+        merge = await merge_in_tx(tx, owner, user_id, evidence, ACTOR, now)
     await tx.run(
         cypher.load("continuation/redeem"), hash=digest, now=to_millis(now), identityKey=key
     )
-    return str(claimed["sessionId"])
+    return str(claimed["sessionId"]), merge
 
 
 async def resume_session(db: Database, token: str, channel: str, external_id: str) -> SessionRecord:
@@ -120,9 +124,11 @@ async def resume_session(db: Database, token: str, channel: str, external_id: st
     async with db.driver.session(
         database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
     ) as session:
-        session_id = await session.execute_write(
+        session_id, merge = await session.execute_write(
             _resume_tx, token, channel, external_id, datetime.now(UTC)
         )
+    if merge is not None:
+        publish_merge(db.live, merge, LiveEventKind.MERGE)
     records, _, _ = await db.driver.execute_query(
         cypher.load("read/session"), id=session_id, database_=db.name
     )

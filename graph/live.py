@@ -27,6 +27,8 @@ class LiveEventKind(StrEnum):
     ATTRIBUTES = "ATTRIBUTES"  # session or user attributes changed
     HANDOFF = "HANDOFF"  # another agent handles the session
     STATUS = "STATUS"  # a lifecycle transition (timers, closeSession)
+    MERGE = "MERGE"  # this user and another turned out to be one person (other_user_id)
+    UNMERGE = "UNMERGE"  # ... and that merge was undone
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class LiveEvent:
     agent_id: str | None = None
     status: str | None = None
     cause: str | None = None
+    other_user_id: str | None = None
 
 
 # queued to a waiting stream that was ended, so it wakes up and raises LAGGED; never delivered

@@ -11,6 +11,7 @@ from graph.records import json_value
 if TYPE_CHECKING:
     from graph.events import IngestedEvent, ValidEvent
     from graph.live import EventBus
+    from graph.merges import MergeRecord
     from graph.records import SessionRecord
 
 
@@ -79,3 +80,11 @@ def publish_status(bus: EventBus, session: SessionRecord, cause: str | None) -> 
 
 def publish_handoff(bus: EventBus, session: SessionRecord, reason: str | None) -> None:
     _session_change(bus, LiveEventKind.HANDOFF, session, agent_id=session.handler_id, cause=reason)
+
+
+def publish_merge(bus: EventBus, merge: MergeRecord, kind: LiveEventKind) -> None:
+    """MERGE/UNMERGE to the subscribers of both users, each told the other: the merged-away
+    user's subscribers hear nothing more of it and should follow the survivor."""
+    at = datetime.now(UTC)
+    for user_id, other in ((merge.target_id, merge.source_id), (merge.source_id, merge.target_id)):
+        bus.publish(LiveEvent(kind, at, user_id=user_id, other_user_id=other, cause=merge.evidence))

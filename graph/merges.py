@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.live import LiveEventKind
+from graph.live_events import publish_merge
 from graph.records import native_time, to_millis
 
 if TYPE_CHECKING:
@@ -113,9 +115,11 @@ async def merge_users(
     async with db.driver.session(
         database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
     ) as session:
-        return await session.execute_write(
+        merge = await session.execute_write(
             merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC)
         )
+    publish_merge(db.live, merge, LiveEventKind.MERGE)
+    return merge
 
 
 async def _unmerge_tx(
@@ -153,7 +157,9 @@ async def unmerge_user(
     async with db.driver.session(
         database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
     ) as session:
-        return await session.execute_write(_unmerge_tx, merge_id, actor, reason)
+        merge = await session.execute_write(_unmerge_tx, merge_id, actor, reason)
+    publish_merge(db.live, merge, LiveEventKind.UNMERGE)
+    return merge
 
 
 async def user_merges(db: Database, user_id: str) -> list[MergeRecord]:

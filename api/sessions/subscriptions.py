@@ -35,7 +35,13 @@ class SessionEvent:
         description="HANDOFF: the new handler; MESSAGE: the agent who said it."
     )
     status: str | None = strawberry.field(description="STATUS: the new lifecycle status.")
-    cause: str | None = strawberry.field(description="STATUS/HANDOFF: why.")
+    cause: str | None = strawberry.field(
+        description="STATUS/HANDOFF: why; MERGE/UNMERGE: the merge's evidence."
+    )
+    other_user_id: strawberry.ID | None = strawberry.field(
+        description="MERGE/UNMERGE: the other user of the merge — for a user merged away, the "
+        "survivor, whose events to follow from now on."
+    )
 
     @classmethod
     def from_live(cls, event: LiveEvent) -> SessionEvent:
@@ -56,6 +62,7 @@ class SessionEvent:
             agent_id=as_id(event.agent_id),
             status=event.status,
             cause=event.cause,
+            other_user_id=as_id(event.other_user_id),
         )
 
 

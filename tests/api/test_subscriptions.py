@@ -33,14 +33,14 @@ async def graphql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict
     return result
 
 
-async def subscribe(url: str, **variables: Any) -> ClientConnection:
+async def subscribe(url: str, query: str = SUBSCRIPTION, **variables: Any) -> ClientConnection:
     socket = await connect(
         url.replace("http://", "ws://") + "/graphql",
         subprotocols=[Subprotocol("graphql-transport-ws")],
     )
     await socket.send(json.dumps({"type": "connection_init"}))
     assert json.loads(await socket.recv())["type"] == "connection_ack"
-    payload = {"query": SUBSCRIPTION, "variables": variables}
+    payload = {"query": query, "variables": variables}
     await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
     return socket
 
@@ -162,3 +162,45 @@ async def test_subscription_needs_a_session_or_user(webhook_server: str) -> None
         await socket.close()
     assert message["type"] == "error", message  # the operation never started
     assert message["payload"][0]["extensions"]["code"] == "BAD_INPUT", message
+
+
+async def test_both_users_of_a_merge_hear_it_and_who_the_other_is(
+    webhook_server: str, uid: str
+) -> None:
+    async with httpx.AsyncClient(base_url=webhook_server, timeout=30) as http:
+        users = []
+        for channel in ("web", "sms"):
+            event = {"eventId": f"{uid}-{channel}", "channel": channel, "externalUserId": uid}
+            ingest = await graphql(
+                http,
+                "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { "
+                "sessionId } } }",
+                e=[event | {"text": "hello"}],
+            )
+            session_id = ingest["ingestEvents"]["results"][0]["sessionId"]
+            owner = await graphql(
+                http, "query($s: ID!) { session(id: $s) { userId } }", s=session_id
+            )
+            users.append(owner["session"]["userId"])
+        web_user, sms_user = users
+        watch = (
+            "subscription($u: ID) { sessionEvents(userId: $u) { kind userId otherUserId cause } }"
+        )
+        sockets = [await subscribe(webhook_server, watch, u=user) for user in users]
+        try:
+            await asyncio.sleep(0.2)  # both subscriptions registered before the merge commits
+            await graphql(
+                http,
+                "mutation($a: ID!, $b: ID!) { mergeUsers(sourceId: $a, targetId: $b, "
+                'evidence: "same phone") { id } }',
+                a=sms_user,
+                b=web_user,
+            )
+            heard = [await next_event(socket) for socket in sockets]
+        finally:
+            for socket in sockets:
+                await socket.close()
+    assert heard == [
+        {"kind": "MERGE", "userId": web_user, "otherUserId": sms_user, "cause": "same phone"},
+        {"kind": "MERGE", "userId": sms_user, "otherUserId": web_user, "cause": "same phone"},
+    ]

@@ -153,7 +153,10 @@ async def test_continuation_merges_an_existing_app_user(db: Database, uid: str) 
     web_user, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
     app_user, _ = await person(db, f"{uid}-2", "mobile", f"device-{uid}")
     token = await create_token(db, session_id)
-    await resume_session(db, token.token, "mobile", f"device-{uid}")
+    async with db.live.subscribe(None, app_user) as app_events:
+        await resume_session(db, token.token, "mobile", f"device-{uid}")
+        announced = await anext(app_events)  # the app user's watchers learn whom to follow
+    assert (announced.kind, announced.other_user_id) == ("MERGE", web_user)
     assert await resolve_identity(db, "mobile", f"device-{uid}") == web_user
     [merge] = await user_merges(db, app_user)
     assert merge.actor == "resumeSession"
@@ -274,3 +277,21 @@ async def test_attributes_follow_chained_merges(db: Database, uid: str) -> None:
     await merge_users(db, a, b, None, None)
     await merge_users(db, b, c, None, None)
     assert await user_attributes(db, c) == {"fromA": a, "fromB": b, "fromC": c}
+
+
+async def test_merge_and_unmerge_are_announced_to_both_users(db: Database, uid: str) -> None:
+    web_user, _ = await person(db, f"{uid}-w", "web", f"{uid}-web")
+    sms_user, _ = await person(db, f"{uid}-s", "sms", f"{uid}-sms")
+    async with (
+        db.live.subscribe(None, web_user) as survivor,
+        db.live.subscribe(None, sms_user) as merged_away,
+    ):
+        merge = await merge_users(db, sms_user, web_user, "same phone", None)
+        await unmerge_user(db, merge.id, None, "different people")
+        both = ((survivor, web_user, sms_user), (merged_away, sms_user, web_user))
+        for events, me, other in both:
+            heard = [await anext(events), await anext(events)]
+            assert [(e.kind, e.user_id, e.other_user_id) for e in heard] == [
+                ("MERGE", me, other),
+                ("UNMERGE", me, other),
+            ]
