@@ -15,6 +15,8 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
   baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
                    GraphQL): the API's overhead is the ratio of the two p50s
   memory           the API process's resident memory after the run (the largest worker's)
+Each row also has the CPU milliseconds per request (per 100-event request for ingest-batch) of
+the API processes, Neo4j (when it runs on this machine) and this load generator (bench/cpu.py).
 With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
 own figure; the targets assume rule-based enrichment).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.provision).
@@ -38,7 +40,9 @@ from typing import Any
 
 import aiohttp
 import orjson
+import psutil
 
+from bench.cpu import CpuMeter, listening_process
 from bench.output import write_results
 from bench.workload import conversation
 from graph.annotations import enricher_for
@@ -60,6 +64,9 @@ CONTEXT = (
     "{ session { id seq channels } messages { seq channel role text at sentiment } "
     "entities { key mentions } sentiment } }"
 )
+
+
+Call = Callable[[int], Awaitable[None]]  # one request of a scenario, given its number
 
 
 @dataclass
@@ -84,9 +91,7 @@ class Latencies:
         }
 
 
-async def closed_loop(
-    clients: int, duration: float, call: Callable[[int], Awaitable[None]]
-) -> Latencies:
+async def closed_loop(clients: int, duration: float, call: Call) -> Latencies:
     """`clients` concurrent loops calling `call(i)` back to back for `duration` seconds."""
     samples: list[float] = []
     stop = time.perf_counter() + duration
@@ -104,9 +109,7 @@ async def closed_loop(
     return Latencies(samples, time.perf_counter() - began)
 
 
-async def open_loop(
-    clients: int, rate: float, duration: float, call: Callable[[int], Awaitable[None]]
-) -> Latencies:
+async def open_loop(clients: int, rate: float, duration: float, call: Call) -> Latencies:
     """Requests started on a fixed schedule (`rate` per second) by at most `clients` at a time.
 
     Each latency runs from the request's scheduled start, so time spent waiting for a free client
@@ -249,7 +252,7 @@ def identities_of(users: int, length: int, prefix: str) -> list[tuple[str, str]]
 
 def single_event_poster(
     http: aiohttp.ClientSession, identities: list[tuple[str, str]], prefix: str, rng: random.Random
-) -> Callable[[int], Awaitable[None]]:
+) -> Call:
     """One event per request, from a random known user (the ingest-single scenario)."""
 
     async def single(n: int) -> None:
@@ -267,7 +270,7 @@ def single_event_poster(
 
 def context_reader(
     http: aiohttp.ClientSession, identities: list[tuple[str, str]], rng: random.Random
-) -> Callable[[int], Awaitable[None]]:
+) -> Call:
     """context(lastMessages: 20) of a random known user (the context-read scenario)."""
 
     async def read(n: int) -> None:
@@ -333,19 +336,30 @@ async def run(
                 return [row | {"scenario": "ingest-batch-statistical"}]
             if args.warmup:  # a freshly started JVM runs Cypher far slower until it has compiled it
                 await warm_up(http, prefix, args.warmup)
-            rows.append(await ingest_batch(http, args.users, args.messages, prefix))
+            meter = CpuMeter(psutil.Process(server.pid), listening_process(target.uri))
+
+            async def metered(measure: Awaitable[dict[str, Any]]) -> None:
+                before = meter.sample()
+                row = await measure
+                rows.append(row | meter.per_request(before, row["requests"]))
+
+            async def closed(clients: int, call: Call, name: str) -> dict[str, Any]:
+                return (await closed_loop(clients, args.duration, call)).row(name, clients)
+
+            async def opened(rate: int, call: Call) -> dict[str, Any]:
+                measured = await open_loop(32, rate, args.duration, call)
+                return measured.row("context-open", 32) | {"offered_per_second": rate}
+
+            await metered(ingest_batch(http, args.users, args.messages, prefix))
             rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
             identities = identities_of(args.users, args.messages, prefix)
             single = single_event_poster(http, identities, prefix, rng)
-            rows.append((await closed_loop(16, args.duration, single)).row("ingest-single", 16))
+            await metered(closed(16, single, "ingest-single"))
             read = context_reader(http, identities, rng)
             for clients in (1, 8, 32):
-                rows.append(
-                    (await closed_loop(clients, args.duration, read)).row("context-read", clients)
-                )
+                await metered(closed(clients, read, "context-read"))
             for rate in OPEN_LOOP_RATES:  # latency at a given load rather than at saturation
-                measured = await open_loop(32, rate, args.duration, read)
-                rows.append(measured.row("context-open", 32) | {"offered_per_second": rate})
+                await metered(opened(rate, read))
         db = connect(target, settings)
         try:
 
@@ -356,11 +370,7 @@ async def run(
                 )
 
             for clients in (1, 32):
-                rows.append(
-                    (await closed_loop(clients, args.duration, direct)).row(
-                        "baseline-driver", clients
-                    )
-                )
+                await metered(closed(clients, direct, "baseline-driver"))
         finally:
             await db.close()
         rss = [rss_mb(pid) for pid in api_pids(server.pid)]
@@ -371,10 +381,17 @@ async def run(
     return rows
 
 
+def _cpu(row: dict[str, Any]) -> str:
+    return " ".join(
+        f"{row[f'cpu_ms_{name}']:.2f}" if f"cpu_ms_{name}" in row else "-"
+        for name in ("api", "neo4j", "client")
+    )
+
+
 def report(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'scenario':<24} {'clients':>7} {'requests':>8} {'per s':>9} {'p50 ms':>7} "
-        f"{'p95 ms':>7} {'p99 ms':>7}"
+        f"{'p95 ms':>7} {'p99 ms':>7}  CPU ms/request: api neo4j client"
     )
     for row in rows:
         if row["scenario"] == "memory":
@@ -388,7 +405,7 @@ def report(rows: list[dict[str, Any]]) -> None:
         print(
             f"{name:<24} {row['clients']:>7} {row['requests']:>8} "
             f"{row['per_second']:>9} {row.get('p50_ms', ''):>7} {row.get('p95_ms', ''):>7} "
-            f"{row.get('p99_ms', ''):>7}"
+            f"{row.get('p99_ms', ''):>7}  {_cpu(row)}"
         )
     api = next((r for r in rows if r["scenario"] == "context-read" and r["clients"] == 1), None)
     base = next((r for r in rows if r["scenario"] == "baseline-driver" and r["clients"] == 1), None)

@@ -69,6 +69,12 @@ def test_api_bench_measures_every_scenario(
     assert {(r["scenario"], r["clients"]) for r in measured} == API_SCENARIOS
     assert all(r["per_second"] > 0 for r in measured)
     assert all(0 < r["p50_ms"] <= r["p99_ms"] for r in measured if "p50_ms" in r)
+    # where the time goes: CPU per request of the API processes and the load generator (and of
+    # Neo4j, found by its Bolt port when the tests run it on this machine)
+    reads = [r for r in measured if r["scenario"] == "context-read"]
+    assert all(r["cpu_ms_api"] > 0 and r["cpu_ms_client"] > 0 for r in reads)
+    idle_api = [r["cpu_ms_api"] for r in measured if r["scenario"] == "baseline-driver"]
+    assert max(idle_api) < min(r["cpu_ms_api"] for r in reads) / 4  # the driver baseline skips it
     opened = sorted(r["offered_per_second"] for r in rows if r["scenario"] == "context-open")
     assert opened == [100, 200, 300]
     [memory] = [r for r in rows if r["scenario"] == "memory"]
