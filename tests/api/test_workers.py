@@ -3,6 +3,8 @@ through Redis — a subscriber hears every write whichever worker took it."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from api.cli import main
 from graph.local_server import free_port
 from graph.settings import Settings
 from tests.api.test_subscriptions import graphql, next_event, subscribe
+from tests.conftest import serve
 
 INGEST = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId seq } } }"
 
@@ -121,3 +124,23 @@ async def test_a_subscriber_hears_writes_taken_by_any_worker(
     # order is kept per worker; across workers, events carry `seq` to order them by
     heard.sort(key=lambda event: int(event["seq"]))
     assert [(e["seq"], e["text"]) for e in heard] == [(n, f"message {n}") for n in range(2, 14)]
+
+
+@pytest.mark.anyio
+async def test_subscribing_without_redis_is_unavailable_and_writes_go_on(
+    settings: Settings, uid: str
+) -> None:
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    with serve(settings.model_copy(update={"live_url": unreachable})) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            event = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"}
+            written = await graphql(http, INGEST, e=[event])  # writers never wait for Redis
+            session_id = written["ingestEvents"]["results"][0]["sessionId"]
+        socket = await subscribe(base, s=session_id)
+        try:
+            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
+        finally:
+            await socket.close()
+    assert message["type"] in ("error", "next"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAVAILABLE", message
