@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -447,16 +446,10 @@ def main() -> None:
         live_url = stack.enter_context(local_redis()) if args.workers > 1 else None
         rows = asyncio.run(run(args, settings, target, live_url))
     report(rows)
-    machine = {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "api_workers": args.workers,
-    }
     name = "api-statistical.json" if args.statistical else "api.json"
     if args.workers > 1:
         name = name.replace(".json", f"-{args.workers}-workers.json")
-    write_results(name, {"machine": machine, "results": rows})
+    write_results(name, rows, **vars(args))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from datetime import UTC, datetime
 
@@ -68,15 +67,7 @@ def main() -> None:
         rules, statistical = (float(str(row["messages_per_second"])) for row in rows)
         ratio = rules / statistical
         print(f"rule-only is {ratio:.1f}x the statistical mode")
-    report = {
-        "machine": {
-            "python": platform.python_version(),
-            "cpu": platform.processor(),
-            "cores_used": 1,
-        },
-        "results": rows,
-    }
-    write_results("enrichment.json", report)
+    write_results("enrichment.json", rows, cores_used=1, **vars(args))
 
 
 if __name__ == "__main__":

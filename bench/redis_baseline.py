@@ -84,7 +84,7 @@ def main() -> None:
         extra = "".join(f"  {k} {row[k]}" for k in ("p50_ms", "p95_ms", "p99_ms") if k in row)
         name, clients, rate = row["scenario"], row["clients"], row["per_second"]
         print(f"{name:<30} clients {clients:>3}  per s {rate:>9}{extra}")
-    write_results("redis.json", {"results": rows})
+    write_results("redis.json", rows, **vars(args))
 
 
 if __name__ == "__main__":

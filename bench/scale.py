@@ -102,7 +102,7 @@ def main() -> None:
     if len(rows) > 1:
         ratio = rows[-1]["p99_ms"] / rows[0]["p99_ms"]
         print(f"p99 at {rows[-1]['messages']:,} / p99 at {rows[0]['messages']:,}: {ratio:.2f}x")
-    write_results("scale.json", {"results": rows})
+    write_results("scale.json", rows, **vars(args))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,14 @@ def bench(settings: Settings, tmp_path: Path, module: str, *args: str) -> str:
 
 
 def results(tmp_path: Path, name: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads((tmp_path / name).read_text())["results"]
+    written = json.loads((tmp_path / name).read_text())
+    machine = written["machine"]  # every file says what produced it
+    assert machine["cpus"] >= 1
+    assert machine["cpu"]
+    assert machine["python"]
+    assert machine["packages"]["neo4j"]
+    assert written["run"]  # ... and with which options
+    rows: list[dict[str, Any]] = written["results"]
     return rows
 
 
@@ -94,7 +101,7 @@ def test_redis_baseline_and_scale_benches_run(settings: Settings, tmp_path: Path
 
 def test_enrichment_bench_measures_both_modes(settings: Settings, tmp_path: Path) -> None:
     printed = bench(settings, tmp_path, "bench.enrichment", "--messages", "200", "--repeats", "1")
-    rows = json.loads((tmp_path / "enrichment.json").read_text())["results"]
+    rows = results(tmp_path, "enrichment.json")
     assert [r["mode"] for r in rows] == ["rules", "statistical"]  # make test installs the model
     assert all(r["messages"] == 200 and r["messages_per_second"] > 0 for r in rows)
     assert "rule-only is" in printed
