@@ -27,14 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import aiohttp
@@ -42,12 +38,12 @@ import orjson
 import psutil
 
 from bench.cpu import CpuMeter, listening_process
+from bench.load import Call, closed_loop, open_loop
 from bench.output import write_results
+from bench.server import admin_token, api_pids, connect, rss_mb, start_server, wait_ready
 from bench.workload import conversation
 from graph.annotations import enricher_for
-from graph.auth import Role, create_key
 from graph.context import ContextSelector, get_context
-from graph.database import Database
 from graph.local_redis import local_redis
 from graph.local_server import free_port
 from graph.provision import Neo4jTarget, provision
@@ -63,73 +59,6 @@ CONTEXT = (
     "{ session { id seq channels } messages { seq channel role text at sentiment } "
     "entities { key mentions } sentiment } }"
 )
-
-
-Call = Callable[[int], Awaitable[None]]  # one request of a scenario, given its number
-
-
-@dataclass
-class Latencies:
-    seconds: list[float]
-    elapsed: float
-
-    def row(self, name: str, clients: int) -> dict[str, Any]:
-        ordered = sorted(self.seconds)
-
-        def pct(p: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
-
-        return {
-            "scenario": name,
-            "clients": clients,
-            "requests": len(ordered),
-            "per_second": round(len(ordered) / self.elapsed, 1),
-            "p50_ms": pct(0.50),
-            "p95_ms": pct(0.95),
-            "p99_ms": pct(0.99),
-        }
-
-
-async def closed_loop(clients: int, duration: float, call: Call) -> Latencies:
-    """`clients` concurrent loops calling `call(i)` back to back for `duration` seconds."""
-    samples: list[float] = []
-    stop = time.perf_counter() + duration
-
-    async def loop(worker: int) -> None:
-        n = 0
-        while time.perf_counter() < stop:
-            start = time.perf_counter()
-            await call(worker * 1_000_000 + n)
-            samples.append(time.perf_counter() - start)
-            n += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(loop(i) for i in range(clients)))
-    return Latencies(samples, time.perf_counter() - began)
-
-
-async def open_loop(clients: int, rate: float, duration: float, call: Call) -> Latencies:
-    """Requests started on a fixed schedule (`rate` per second) by at most `clients` at a time.
-
-    Each latency runs from the request's scheduled start, so time spent waiting for a free client
-    (the server falling behind) counts too: no coordinated omission."""
-    samples: list[float] = []
-    free = asyncio.Semaphore(clients)
-    began = time.perf_counter()
-    total = int(rate * duration)
-
-    async def one(n: int, due: float) -> None:
-        async with free:
-            await call(n)
-        samples.append(time.perf_counter() - due)
-
-    tasks = []
-    for n in range(total):
-        due = began + n / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        tasks.append(asyncio.create_task(one(n, due)))
-    await asyncio.gather(*tasks)
-    return Latencies(samples, time.perf_counter() - began)
 
 
 async def post(
@@ -179,65 +108,6 @@ async def ingest_batch(
         "events": total,
         "per_second": round(total / elapsed, 1),
     }
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
-
-
-def api_pids(pid: int) -> list[int]:
-    """The processes serving requests: the server itself, or its uvicorn workers."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    workers = [
-        int(child)
-        for child in children
-        if b"spawn" in Path(f"/proc/{child}/cmdline").read_bytes()  # not the resource tracker
-    ]
-    return workers or [pid]
-
-
-def start_server(
-    target: Neo4jTarget,
-    port: int,
-    model: str = "rules",
-    workers: int = 1,
-    live_url: str | None = None,
-) -> subprocess.Popen[bytes]:
-    user, password = target.auth or ("neo4j", "")
-    env = {
-        **os.environ,
-        "NEO4J_URI": target.uri,
-        "NEO4J_USER": user,
-        "NEO4J_PASSWORD": password,
-        "NEO4J_DATABASE": target.database,
-        "THREADLINE_SPACY_MODEL": model,
-        "THREADLINE_LOG_LEVEL": "WARNING",
-    }
-    if live_url:
-        env["THREADLINE_LIVE_URL"] = live_url
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def wait_ready(base: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(base_url=base) as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get("/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the API did not become ready")
 
 
 def identities_of(users: int, length: int, prefix: str) -> list[tuple[str, str]]:
@@ -292,18 +162,6 @@ async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> N
         await closed_loop(16, 3, single_event_poster(http, identities, warm, rng))
         await closed_loop(32, 3, context_reader(http, identities, rng))
         round_ += 1
-
-
-def connect(target: Neo4jTarget, settings: Settings) -> Database:
-    return Database.connect(target.uri, target.auth, target.database, settings)
-
-
-async def admin_token(target: Neo4jTarget, settings: Settings) -> str:
-    db = connect(target, settings)
-    try:
-        return (await create_key(db, Role.ADMIN, name="bench")).token
-    finally:
-        await db.close()
 
 
 async def run(

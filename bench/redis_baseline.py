@@ -19,7 +19,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bench.api import Latencies, closed_loop
+from bench.load import Latencies, closed_loop
 from bench.output import write_results
 from bench.workload import conversation
 from graph.local_redis import local_redis
