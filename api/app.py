@@ -23,6 +23,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
+from api.metrics import MetricsEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
@@ -160,6 +161,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
+            Route("/metrics", MetricsEndpoint(authenticator, dev=dev).handle),
             *dashboard.routes(),
         ],
         lifespan=lifespan,

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
+from api import metrics
 from graph.auth import ForbiddenError, Principal, Role, UnauthenticatedError
 from graph.errors import ThreadlineError
 
@@ -119,7 +121,11 @@ class AuditTrail(FieldExtension):
     """On every root field (added by `allow`): who, operation, target ids (hashed), outcome.
     A field extension, so only root fields pay for it."""
 
-    def _record(self, info: Info, kwargs: dict[str, Any], result: Any, outcome: str) -> None:
+    def _record(
+        self, info: Info, kwargs: dict[str, Any], result: Any, outcome: str, started: float
+    ) -> None:
+        metrics.OPERATIONS.labels(info.field_name, outcome).inc()
+        metrics.OPERATION_SECONDS.labels(info.field_name).observe(time.perf_counter() - started)
         context: RequestContext = info.context
         if context.audit is None:
             return
@@ -134,23 +140,25 @@ class AuditTrail(FieldExtension):
         )
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        started = time.perf_counter()
         try:
             result = next_(source, info, **kwargs)
         except Exception as error:
-            self._record(info, kwargs, None, _outcome(error))
+            self._record(info, kwargs, None, _outcome(error), started)
             raise
-        self._record(info, kwargs, result, "OK")
+        self._record(info, kwargs, result, "OK", started)
         return result
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
+        started = time.perf_counter()
         try:
             result: Any = next_(source, info, **kwargs)
             if inspect.isawaitable(result):  # a subscription's is an async generator: as it is
                 result = await result
         except Exception as error:
-            self._record(info, kwargs, None, _outcome(error))
+            self._record(info, kwargs, None, _outcome(error), started)
             raise
-        self._record(info, kwargs, result, "OK")
+        self._record(info, kwargs, result, "OK", started)
         return result

@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,6 +167,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import SERVE_DEV_ENV, create_app
+    from api.metrics import MULTIPROCESS_DIR_ENV
     from graph.schema import migrate
 
     if not _has_uri(settings):
@@ -206,7 +208,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     applied = _with_database(settings, migrate)  # once, before the workers start
     print(f"schema applied ({applied} statements); {args.workers} workers", file=sys.stderr)
     os.environ[SERVE_DEV_ENV] = "1" if args.dev else "0"
-    uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers, **options)
+    # each worker writes its metric samples here; /metrics on any worker adds them all up
+    with tempfile.TemporaryDirectory(prefix="threadline-metrics-") as samples:
+        os.environ[MULTIPROCESS_DIR_ENV] = samples
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers, **options)
     return 0
 
 

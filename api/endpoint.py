@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from api import metrics
 from graph.auth import Authenticator, UnauthenticatedError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def _error_body(code: str, message: str) -> bytes:
 
 
 async def _respond(send: Send, status: int, code: str, message: str, *extra: Any) -> None:
+    metrics.REJECTED_REQUESTS.labels(code).inc()
     body = _error_body(code, message)
     headers = [
         (b"content-type", b"application/json"),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from api import metrics
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.errors import ThreadlineError
 
@@ -66,6 +67,12 @@ class WebhookEndpoint:
 
     async def handle(self, request: Request) -> Response:
         channel = request.path_params["channel"]
+        response = await self._handle(request, channel)
+        known = channel if channel in self.connectors else "unknown"  # labels stay few
+        metrics.WEBHOOK_REQUESTS.labels(known, str(response.status_code)).inc()
+        return response
+
+    async def _handle(self, request: Request, channel: str) -> Response:
         connector = self.connectors.get(channel)
         if connector is None or not connector.enabled:
             return JSONResponse({"error": f"no enabled connector {channel!r}"}, 404)
@@ -86,6 +93,7 @@ class WebhookEndpoint:
             stored: list[Stored] = []
             if events:
                 result = await self.batcher.ingest(events)
+                metrics.count_events([event.channel for event in events], result.results)
                 stored = [
                     Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
                 ]

@@ -8,7 +8,7 @@ from typing import cast
 
 import strawberry
 
-from api import pii
+from api import metrics, pii
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
@@ -92,5 +92,9 @@ async def _stream(
     info: Info, session_id: str | None, user_id: str | None
 ) -> AsyncGenerator[SessionEvent, None]:
     async with info.context.db.live.subscribe(session_id, user_id) as events:
-        async for event in events:
-            yield SessionEvent.from_live(event)
+        metrics.LIVE_SUBSCRIBERS.inc()
+        try:
+            async for event in events:
+                yield SessionEvent.from_live(event)
+        finally:
+            metrics.LIVE_SUBSCRIBERS.dec()

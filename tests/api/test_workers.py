@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.cli import main
 from graph.local_server import free_port
@@ -144,3 +145,29 @@ async def test_subscribing_without_redis_is_unavailable_and_writes_go_on(
     assert message["type"] in ("error", "next"), message
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "UNAVAILABLE", message
+
+
+def test_metrics_add_up_every_worker(two_workers: tuple[str, int], uid: str) -> None:
+    base, _ = two_workers
+
+    def stored() -> float:
+        # a new connection each time: whichever worker answers must report both workers
+        text = httpx.get(f"{base}/metrics", timeout=30).text
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "threadline_events_total"
+            and sample.labels == {"channel": "web", "result": "stored"}
+        )
+
+    before = stored()
+    for n in range(6):
+        event = {"eventId": f"{uid}-m{n}", "channel": "web", "externalUserId": f"{uid}-{n}"}
+        response = httpx.post(
+            f"{base}/graphql",
+            json={"query": INGEST, "variables": {"e": [event | {"text": "hi"}]}},
+            timeout=30,
+        )
+        assert "errors" not in response.json(), response.text
+    assert {stored() - before for _ in range(5)} == {6}

@@ -1,0 +1,107 @@
+"""Prometheus metrics at `/metrics`: what the service does, how long it takes, what it refuses.
+
+- `threadline_operations_total{operation, outcome}` and `threadline_operation_seconds{operation}`:
+  every GraphQL root field (query, mutation, subscription start) with its outcome — `OK` or the
+  error code clients see — recorded where the audit trail records it.
+- `threadline_events_total{channel, result}`: events through `ingestEvents` and the webhooks,
+  `stored` or `duplicate` (a retried event id).
+- `threadline_webhook_requests_total{channel, status}`, `threadline_rejected_requests_total{code}`
+  (`/graphql` refused before GraphQL ran: 401, 413, 504), `threadline_live_subscribers`.
+
+With `serve --workers N` every worker writes its samples to a directory the scrape aggregates
+(`prometheus_client`'s multiprocess mode, `PROMETHEUS_MULTIPROC_DIR`, set up by `serve`), so any
+worker answering `/metrics` reports the whole server. The endpoint needs an ADMIN bearer token
+(dev mode: none), like every other operator surface.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as PROCESS_REGISTRY
+from starlette.responses import JSONResponse, Response
+
+from graph.auth import Role, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from graph.auth import Authenticator
+    from graph.events import IngestedEvent
+
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+OPERATIONS = Counter(
+    "threadline_operations",
+    "GraphQL root fields executed, by outcome (OK or the error code).",
+    ["operation", "outcome"],
+)
+OPERATION_SECONDS = Histogram(
+    "threadline_operation_seconds",
+    "Time in a GraphQL root field's resolver.",
+    ["operation"],
+    buckets=LATENCY_BUCKETS,
+)
+EVENTS = Counter(
+    "threadline_events",
+    "Events accepted through ingestEvents and the webhooks: stored, or duplicate (a retry).",
+    ["channel", "result"],
+)
+WEBHOOK_REQUESTS = Counter(
+    "threadline_webhook_requests",
+    "Webhook calls by channel and HTTP status.",
+    ["channel", "status"],
+)
+REJECTED_REQUESTS = Counter(
+    "threadline_rejected_requests",
+    "/graphql requests refused before GraphQL ran (UNAUTHENTICATED, LIMIT_EXCEEDED, TIMEOUT).",
+    ["code"],
+)
+LIVE_SUBSCRIBERS = Gauge(
+    "threadline_live_subscribers",
+    "sessionEvents subscriptions open now.",
+    multiprocess_mode="livesum",
+)
+
+
+def count_events(channels: Sequence[str], results: Sequence[IngestedEvent]) -> None:
+    """Count a stored batch: `channels` are its events' channels, in the order of `results`."""
+    for channel, result in zip(channels, results, strict=True):
+        EVENTS.labels(channel, "duplicate" if result.duplicate else "stored").inc()
+
+
+def _registry() -> CollectorRegistry:
+    if os.environ.get(MULTIPROCESS_DIR_ENV):  # several workers: read every worker's samples
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return PROCESS_REGISTRY
+
+
+class MetricsEndpoint:
+    def __init__(self, authenticator: Authenticator, *, dev: bool) -> None:
+        self.authenticator = authenticator
+        self.dev = dev
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            principal = await self.authenticator.principal(
+                request.headers.get("authorization"), dev=self.dev
+            )
+        except UnauthenticatedError as error:
+            return JSONResponse({"error": error.message, "code": "UNAUTHENTICATED"}, 401)
+        if principal.role is not Role.ADMIN:
+            return JSONResponse({"error": "metrics need the ADMIN role", "code": "FORBIDDEN"}, 403)
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
