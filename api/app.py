@@ -21,9 +21,9 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import metrics
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
-from api.metrics import MetricsEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
@@ -138,7 +138,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     enricher = enricher_for(settings)
     if enricher is not None:
         log.info("enrichment: %s", enricher.version)
-    batcher = IngestBatcher(db, enricher)  # group commit for every write path
+    batcher = IngestBatcher(db, enricher, metrics.observe_commit)  # group commit for all writes
     authenticator = Authenticator(db, settings)
     graphql = ThreadlineGraphQL(db, batcher, authenticator, graphiql=dev)
     endpoint = GraphQLEndpoint(graphql, authenticator, settings, dev=dev)
@@ -161,7 +161,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
-            Route("/metrics", MetricsEndpoint(authenticator, dev=dev).handle),
+            Route("/metrics", metrics.MetricsEndpoint(authenticator, dev=dev).handle),
             *dashboard.routes(),
         ],
         lifespan=lifespan,

@@ -5,6 +5,8 @@
   error code clients see — recorded where the audit trail records it.
 - `threadline_events_total{channel, result}`: events through `ingestEvents` and the webhooks,
   `stored` or `duplicate` (a retried event id).
+- `threadline_ingest_transaction_seconds` / `_events` / `_requests`: every group-commit write
+  transaction (graph.batcher), how long it took, how many events and requests it combined.
 - `threadline_webhook_requests_total{channel, status}`, `threadline_rejected_requests_total{code}`
   (`/graphql` refused before GraphQL ran: 401, 413, 504), `threadline_live_subscribers`.
 
@@ -69,6 +71,21 @@ REJECTED_REQUESTS = Counter(
     "/graphql requests refused before GraphQL ran (UNAUTHENTICATED, LIMIT_EXCEEDED, TIMEOUT).",
     ["code"],
 )
+INGEST_TRANSACTION_SECONDS = Histogram(
+    "threadline_ingest_transaction_seconds",
+    "Group-commit write transactions: how long each took.",
+    buckets=LATENCY_BUCKETS,
+)
+INGEST_TRANSACTION_EVENTS = Histogram(
+    "threadline_ingest_transaction_events",
+    "Group-commit write transactions: how many events each wrote.",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
+INGEST_TRANSACTION_REQUESTS = Histogram(
+    "threadline_ingest_transaction_requests",
+    "Group-commit write transactions: how many requests each combined.",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 LIVE_SUBSCRIBERS = Gauge(
     "threadline_live_subscribers",
     "sessionEvents subscriptions open now.",
@@ -80,6 +97,13 @@ def count_events(channels: Sequence[str], results: Sequence[IngestedEvent]) -> N
     """Count a stored batch: `channels` are its events' channels, in the order of `results`."""
     for channel, result in zip(channels, results, strict=True):
         EVENTS.labels(channel, "duplicate" if result.duplicate else "stored").inc()
+
+
+def observe_commit(events: int, requests: int, seconds: float) -> None:
+    """The batcher's observer (graph.batcher.CommitObserver)."""
+    INGEST_TRANSACTION_SECONDS.observe(seconds)
+    INGEST_TRANSACTION_EVENTS.observe(events)
+    INGEST_TRANSACTION_REQUESTS.observe(requests)
 
 
 def _registry() -> CollectorRegistry:

@@ -14,6 +14,8 @@ its own results, in its own order, and its own errors:
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,12 +56,19 @@ def _split(result: IngestResult, sizes: list[int]) -> list[IngestResult]:
     return parts
 
 
+# told of every committed transaction: (events, requests combined, seconds it took)
+CommitObserver = Callable[[int, int, float], None]
+
+
 class IngestBatcher:
     """One per process (and event loop); `ingest` is a drop-in for `ingest_events`."""
 
-    def __init__(self, db: Database, enricher: Enricher | None) -> None:
+    def __init__(
+        self, db: Database, enricher: Enricher | None, on_commit: CommitObserver | None = None
+    ) -> None:
         self.db = db
         self.enricher = enricher
+        self.on_commit = on_commit
         self.queue: list[_Pending] = []
         self.worker: asyncio.Task[None] | None = None
 
@@ -96,7 +105,7 @@ class IngestBatcher:
     async def _write(self, group: list[_Pending]) -> None:
         combined = PreparedEvents.combine([item.events for item in group])
         try:
-            result = await store_events(self.db, combined)
+            result = await self._store(combined, len(group))
         except ThreadlineError:
             if len(group) == 1:
                 raise
@@ -105,9 +114,16 @@ class IngestBatcher:
         for item, part in zip(group, _split(result, [len(i.events) for i in group]), strict=True):
             _resolve(item, part)
 
+    async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
+        started = time.perf_counter()
+        result = await store_events(self.db, events)
+        if self.on_commit is not None:
+            self.on_commit(len(events), requests, time.perf_counter() - started)
+        return result
+
     async def _one_by_one(self, group: list[_Pending]) -> None:
         for item in group:
             try:
-                _resolve(item, await store_events(self.db, item.events))
+                _resolve(item, await self._store(item.events, 1))
             except ThreadlineError as error:
                 _resolve(item, error)

@@ -59,6 +59,10 @@ def test_metrics_count_operations_events_and_refusals(
     assert grew("threadline_events_total", channel="sms", result="stored") == 1
     assert grew("threadline_events_total", channel="sms", result="duplicate") == 1
     assert grew("threadline_rejected_requests_total", code="LIMIT_EXCEEDED") == 1
+    # the group-commit writer: transactions, their size and duration (a replay writes nothing)
+    assert grew("threadline_ingest_transaction_seconds_count") >= 1
+    assert grew("threadline_ingest_transaction_events_sum") >= 1
+    assert grew("threadline_ingest_transaction_requests_sum") >= 1
 
 
 def test_metrics_need_an_admin(settings: Settings) -> None:

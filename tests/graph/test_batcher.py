@@ -58,6 +58,22 @@ async def test_concurrent_requests_get_their_own_results_in_order(
         assert stored[0]["n"] == stored[0]["top"] == 18  # 6 requests x 3 events, seq 1..18
 
 
+async def test_every_committed_transaction_is_reported_to_the_observer(
+    db: Database, uid: str
+) -> None:
+    commits: list[tuple[int, int, float]] = []
+    batcher = IngestBatcher(db, None, lambda *commit: commits.append(commit))
+    requests = [
+        [EventInput(f"{uid}-{r}-{n}", "web", f"{uid}-{r}", text="hi") for n in range(2)]
+        for r in range(10)
+    ]
+    await asyncio.gather(*(batcher.ingest(events) for events in requests))
+    assert sum(events for events, _, _ in commits) == 20  # every event, in some transaction
+    assert sum(combined for _, combined, _ in commits) == 10  # every request, once
+    assert len(commits) < 10  # grouped
+    assert all(seconds > 0 for _, _, seconds in commits)
+
+
 async def test_a_bad_request_fails_alone(db: Database, uid: str) -> None:
     batcher = IngestBatcher(db, None)
     good = [EventInput(f"{uid}-ok-{n}", "sms", f"{uid}-a", text="hi") for n in range(2)]
