@@ -35,6 +35,7 @@ from graph.batcher import IngestBatcher
 from graph.database import Database
 from graph.lifecycle import sweep_forever
 from graph.pseudonyms import Pseudonymizer
+from graph.redis_bus import RedisBus
 from graph.schema import migrate, missing_schema
 from graph.settings import Settings
 
@@ -139,6 +140,8 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     if enricher is not None:
         log.info("enrichment: %s", enricher.version)
     batcher = IngestBatcher(db, enricher, metrics.observe_commit)  # group commit for all writes
+    if isinstance(db.live, RedisBus):
+        db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
     authenticator = Authenticator(db, settings)
     graphql = ThreadlineGraphQL(db, batcher, authenticator, graphiql=dev)
     endpoint = GraphQLEndpoint(graphql, authenticator, settings, dev=dev)

@@ -8,7 +8,8 @@
 - `threadline_ingest_transaction_seconds` / `_events` / `_requests`: every group-commit write
   transaction (graph.batcher), how long it took, how many events and requests it combined.
 - `threadline_webhook_requests_total{channel, status}`, `threadline_rejected_requests_total{code}`
-  (`/graphql` refused before GraphQL ran: 401, 413, 504), `threadline_live_subscribers`.
+  (`/graphql` refused before GraphQL ran: 401, 413, 504), `threadline_live_subscribers`,
+  `threadline_live_events_dropped_total` (with THREADLINE_LIVE_URL: events Redis did not take).
 
 With `serve --workers N` every worker writes its samples to a directory the scrape aggregates
 (`prometheus_client`'s multiprocess mode, `PROMETHEUS_MULTIPROC_DIR`, set up by `serve`), so any
@@ -85,6 +86,10 @@ INGEST_TRANSACTION_REQUESTS = Histogram(
     "threadline_ingest_transaction_requests",
     "Group-commit write transactions: how many requests each combined.",
     buckets=(1, 2, 4, 8, 16, 32, 64),
+)
+LIVE_EVENTS_DROPPED = Counter(
+    "threadline_live_events_dropped",
+    "Live events not sent to other processes: Redis unreachable or not keeping up.",
 )
 LIVE_SUBSCRIBERS = Gauge(
     "threadline_live_subscribers",

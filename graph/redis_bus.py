@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +85,8 @@ class RedisBus:
         self._listener: asyncio.Task[None] | None = None
         self._listening: asyncio.Future[None] | None = None
         self._dropped = 0
+        # told how many events could not be sent (outbox full, or Redis refused): for metrics
+        self.on_dropped: Callable[[int], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, channel: str = DEFAULT_CHANNEL) -> RedisBus:
@@ -107,6 +109,7 @@ class RedisBus:
             self._dropped += 1
             if self._dropped == 1 or self._dropped % 1000 == 0:
                 log.warning("live events dropped: Redis is not keeping up (%d)", self._dropped)
+            self._report_dropped(1)
             return
         if self._publisher is None or self._publisher.done():
             self._publisher = asyncio.get_running_loop().create_task(self._publish_queued())
@@ -118,6 +121,11 @@ class RedisBus:
                 await self._client.publish(self._channel, encode_events(events))
             except (RedisError, OSError) as error:
                 log.warning("%d live events not published: %s", len(events), error)
+                self._report_dropped(len(events))
+
+    def _report_dropped(self, count: int) -> None:
+        if self.on_dropped is not None:
+            self.on_dropped(count)
 
     @contextlib.asynccontextmanager
     async def subscribe(

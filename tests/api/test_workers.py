@@ -127,12 +127,23 @@ async def test_a_subscriber_hears_writes_taken_by_any_worker(
     assert [(e["seq"], e["text"]) for e in heard] == [(n, f"message {n}") for n in range(2, 14)]
 
 
+def dropped_events(base: str) -> float:
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "threadline_live_events_dropped_total"
+    )
+
+
 @pytest.mark.anyio
 async def test_subscribing_without_redis_is_unavailable_and_writes_go_on(
     settings: Settings, uid: str
 ) -> None:
     unreachable = f"redis://127.0.0.1:{free_port()}/0"
     with serve(settings.model_copy(update={"live_url": unreachable})) as base:
+        dropped_before = dropped_events(base)
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             event = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"}
             written = await graphql(http, INGEST, e=[event])  # writers never wait for Redis
@@ -142,6 +153,11 @@ async def test_subscribing_without_redis_is_unavailable_and_writes_go_on(
             message = json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
         finally:
             await socket.close()
+        for _ in range(100):  # the event is sent (and fails) in the background
+            if dropped_events(base) > dropped_before:
+                break
+            await asyncio.sleep(0.1)
+        assert dropped_events(base) == dropped_before + 1  # the MESSAGE event, counted
     assert message["type"] in ("error", "next"), message
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "UNAVAILABLE", message

@@ -140,13 +140,17 @@ async def test_a_lost_redis_connection_ends_subscribers_with_lagged(
 
 async def test_unreachable_redis_fails_subscribe_but_never_a_writer() -> None:
     bus = RedisBus.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    dropped: list[int] = []
+    bus.on_dropped = dropped.append
     try:
-        bus.publish(message("s1", "u1", 1))  # dropped with a warning, no exception
+        for seq in range(3):
+            bus.publish(message("s1", "u1", seq))  # dropped with a warning, no exception
         with pytest.raises(LiveUnavailableError):
             async with bus.subscribe("s1", None):
                 pass
     finally:
         await bus.close()
+    assert sum(dropped) == 3  # reported, for the metrics
 
 
 async def test_a_commit_through_one_instance_reaches_a_subscriber_of_another(
