@@ -127,14 +127,19 @@ async def test_a_subscriber_hears_writes_taken_by_any_worker(
     assert [(e["seq"], e["text"]) for e in heard] == [(n, f"message {n}") for n in range(2, 14)]
 
 
-def dropped_events(base: str) -> float:
+def metric(base: str, name: str, **labels: str) -> float:
+    """One sample of /metrics, scraped on a new connection (so any worker may answer)."""
     text = httpx.get(f"{base}/metrics", timeout=30).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == "threadline_live_events_dropped_total"
+        if sample.name == name and sample.labels == labels
     )
+
+
+def dropped_events(base: str) -> float:
+    return metric(base, "threadline_live_events_dropped_total")
 
 
 @pytest.mark.anyio
@@ -166,16 +171,8 @@ async def test_subscribing_without_redis_is_unavailable_and_writes_go_on(
 def test_metrics_add_up_every_worker(two_workers: tuple[str, int], uid: str) -> None:
     base, _ = two_workers
 
-    def stored() -> float:
-        # a new connection each time: whichever worker answers must report both workers
-        text = httpx.get(f"{base}/metrics", timeout=30).text
-        return sum(
-            sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "threadline_events_total"
-            and sample.labels == {"channel": "web", "result": "stored"}
-        )
+    def stored() -> float:  # whichever worker answers must report both workers
+        return metric(base, "threadline_events_total", channel="web", result="stored")
 
     before = stored()
     for n in range(6):
