@@ -2,8 +2,8 @@
 
 Writers publish a `LiveEvent` once their transaction has committed (never for a rolled-back or
 replayed write); subscribers filter by session and/or user. `InProcessBus` fans out inside one
-API process. A multi-instance deployment plugs a broker behind the same two-method `EventBus`
-interface (publish to a topic, subscribe with the same filter) — see docs/lifecycle.md.
+API process; several processes share events through Redis (`graph.redis_bus.RedisBus`, chosen by
+`graph.database.live_bus` when THREADLINE_LIVE_URL is set) — see docs/lifecycle.md.
 """
 
 from __future__ import annotations
