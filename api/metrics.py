@@ -20,7 +20,6 @@ worker answering `/metrics` reports the whole server. The endpoint needs an ADMI
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from graph.auth import Authenticator
-    from graph.events import IngestedEvent
+    from graph.batcher import Commit
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -98,17 +97,13 @@ LIVE_SUBSCRIBERS = Gauge(
 )
 
 
-def count_events(channels: Sequence[str], results: Sequence[IngestedEvent]) -> None:
-    """Count a stored batch: `channels` are its events' channels, in the order of `results`."""
-    for channel, result in zip(channels, results, strict=True):
-        EVENTS.labels(channel, "duplicate" if result.duplicate else "stored").inc()
-
-
-def observe_commit(events: int, requests: int, seconds: float) -> None:
-    """The batcher's observer (graph.batcher.CommitObserver)."""
-    INGEST_TRANSACTION_SECONDS.observe(seconds)
-    INGEST_TRANSACTION_EVENTS.observe(events)
-    INGEST_TRANSACTION_REQUESTS.observe(requests)
+def observe_commit(commit: Commit) -> None:
+    """The batcher's observer: every write path (GraphQL, webhooks) commits through it."""
+    INGEST_TRANSACTION_SECONDS.observe(commit.seconds)
+    INGEST_TRANSACTION_EVENTS.observe(len(commit.events))
+    INGEST_TRANSACTION_REQUESTS.observe(commit.requests)
+    for event, result in zip(commit.events.events, commit.result.results, strict=True):
+        EVENTS.labels(event.source.channel, "duplicate" if result.duplicate else "stored").inc()
 
 
 def _registry() -> CollectorRegistry:

@@ -93,7 +93,6 @@ class WebhookEndpoint:
             stored: list[Stored] = []
             if events:
                 result = await self.batcher.ingest(events)
-                metrics.count_events([event.channel for event in events], result.results)
                 stored = [
                     Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
                 ]

@@ -56,8 +56,17 @@ def _split(result: IngestResult, sizes: list[int]) -> list[IngestResult]:
     return parts
 
 
-# told of every committed transaction: (events, requests combined, seconds it took)
-CommitObserver = Callable[[int, int, float], None]
+@dataclass(frozen=True)
+class Commit:
+    """One committed write transaction, as an observer (metrics) sees it."""
+
+    events: PreparedEvents
+    result: IngestResult  # in the order of `events`; replays are marked `duplicate`
+    requests: int  # requests combined into it
+    seconds: float
+
+
+CommitObserver = Callable[[Commit], None]  # told of every committed write transaction
 
 
 class IngestBatcher:
@@ -118,7 +127,7 @@ class IngestBatcher:
         started = time.perf_counter()
         result = await store_events(self.db, events)
         if self.on_commit is not None:
-            self.on_commit(len(events), requests, time.perf_counter() - started)
+            self.on_commit(Commit(events, result, requests, time.perf_counter() - started))
         return result
 
     async def _one_by_one(self, group: list[_Pending]) -> None:

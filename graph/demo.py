@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 
 DAYS = 14
 BOT, AGENTS = "demo-bot", ("demo-sam", "demo-alex")
-KINDS = ("switch", "resolved", "escalation", "abandoned", "returning")
-JOURNEYS = ["switch"] * 30 + ["resolved"] * 20 + ["escalation"] * 20 + ["abandoned"] * 15
-JOURNEYS += ["returning"] * 15  # weights of the users after the first of each kind
+# the journeys and how often each is drawn, for the users after the first of each kind
+WEIGHTS = {"switch": 30, "resolved": 20, "escalation": 20, "abandoned": 15, "returning": 15}
+KINDS = tuple(WEIGHTS)
+JOURNEYS = [kind for kind, weight in WEIGHTS.items() for _ in range(weight)]
 NAMES = ["Jane", "Omar", "Mei", "Lucas", "Priya", "Tom", "Ana", "Kofi", "Sara", "Yuki"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from api import metrics
 from api.auth import allow, require_channel
 from api.events.types import EventInput, IngestResult
 from api.request import Info
@@ -21,7 +20,5 @@ class EventMutations:
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
         for index, event in enumerate(events):
             require_channel(info.context.principal, event.channel, index)
-        graph_events = [event.to_graph() for event in events]
-        result = await info.context.ingest.ingest(graph_events)
-        metrics.count_events([event.channel for event in graph_events], result.results)
+        result = await info.context.ingest.ingest([event.to_graph() for event in events])
         return IngestResult.from_result(result)

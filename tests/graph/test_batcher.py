@@ -13,7 +13,7 @@ import pytest
 from neo4j import Driver
 
 from enrichment.pipeline import Enricher
-from graph.batcher import IngestBatcher
+from graph.batcher import Commit, IngestBatcher
 from graph.database import Database
 from graph.errors import BadInputError, NotFoundError
 from graph.events import EventInput
@@ -62,7 +62,11 @@ async def test_every_committed_transaction_is_reported_to_the_observer(
     db: Database, uid: str
 ) -> None:
     commits: list[tuple[int, int, float]] = []
-    batcher = IngestBatcher(db, None, lambda *commit: commits.append(commit))
+
+    def observe(commit: Commit) -> None:
+        commits.append((len(commit.events), commit.requests, commit.seconds))
+
+    batcher = IngestBatcher(db, None, observe)
     requests = [
         [EventInput(f"{uid}-{r}-{n}", "web", f"{uid}-{r}", text="hi") for n in range(2)]
         for r in range(10)
