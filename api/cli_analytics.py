@@ -87,7 +87,9 @@ def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     given = _params(args.param)
 
     async def run(db: Database) -> Table:
-        return await read_only(db, args.query, given, args.limit, args.timeout)
+        return await read_only(
+            db, args.query, given, args.limit, args.timeout, auth=settings.cypher_auth()
+        )
 
     print_table(with_database(settings, run), args.format)
     return 0

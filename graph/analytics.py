@@ -8,7 +8,8 @@ Each analytics file starts with a header the tools read:
     // param limit: int = 20
     // columns: kind, from, to, count, total, rate
 
-Parameter types: datetime (ISO 8601; `now`), int, float, string, bool, list (JSON). Everything
+Parameter types: datetime (ISO 8601; `now`), int (a whole number >= 0), float (>= 0), string,
+bool, list (JSON). Everything
 runs in a READ transaction — the server refuses writes — with a timeout and a row cap.
 """
 
@@ -28,6 +29,7 @@ import neo4j.time
 from neo4j.exceptions import ClientError
 
 import cypher
+from graph.cypher_guard import refusal
 from graph.errors import BadInputError, LimitExceededError, NotFoundError
 
 if TYPE_CHECKING:
@@ -67,6 +69,26 @@ def _bool(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
 
 
+def _count(value: Any) -> int:
+    """A whole number >= 0: `3` or `"3"`, never `1.5`, `true` or `-1`."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{value!r} is not a whole number")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{number} is negative")
+    return number
+
+
+def _amount(value: Any) -> float:
+    """A number >= 0 (`1.5`, `"2"`), never `true` or `-1`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not a number")
+    number = float(value)
+    if not number >= 0:  # also refuses NaN
+        raise ValueError(f"{number} is negative")
+    return number
+
+
 def _list(value: Any) -> list[Any]:
     parsed = json.loads(value) if isinstance(value, str) else value
     if not isinstance(parsed, list):
@@ -76,8 +98,8 @@ def _list(value: Any) -> list[Any]:
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "datetime": _datetime,
-    "int": int,
-    "float": float,
+    "int": _count,
+    "float": _amount,
     "bool": _bool,
     "list": _list,
     "string": str,
@@ -188,8 +210,12 @@ async def read_only(
     parameters: dict[str, Any],
     max_rows: int,
     timeout_seconds: float,
+    auth: tuple[str, str] | None = None,
 ) -> Table:
-    """Run Cypher in a READ transaction: the server refuses writes (BAD_INPUT says so)."""
+    """Run Cypher in a READ transaction, after Neo4j's own plan of it passed `cypher_guard`:
+    no writes, no LOAD CSV, no inner transactions, no administration commands, only allowed
+    procedures (BAD_INPUT says which rule refused it). `auth`: the Neo4j user to run it as (a
+    user with the `reader` role where the server has roles), instead of the service's own."""
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> Table:
         result = await tx.run(query, parameters)
@@ -203,7 +229,14 @@ async def read_only(
 
     transaction = neo4j.unit_of_work(timeout=timeout_seconds)(work)
     try:
-        async with db.driver.session(database=db.name, default_access_mode="READ") as session:
+        async with db.driver.session(
+            database=db.name, default_access_mode="READ", auth=auth
+        ) as session:
+            explained = await session.run(f"EXPLAIN {query}", parameters)
+            summary = await explained.consume()
+            reason = refusal(summary.query_type, summary.plan)
+            if reason is not None:
+                raise BadInputError(f"read-only: {reason}", field="query")
             return await session.execute_read(transaction)
     except ClientError as error:
         code = error.code or ""

@@ -192,7 +192,7 @@ class LocalNeo4j:
     def _write_config(self, port: int, http_port: int | None) -> Path:
         conf = self.home / "conf"
         conf.mkdir(parents=True, exist_ok=True)
-        for folder in ("data", "logs", "run"):
+        for folder in ("data", "logs", "run", "import"):
             (self.home / folder).mkdir(exist_ok=True)
         lines = [
             "dbms.security.auth_enabled=false",
@@ -206,6 +206,10 @@ class LocalNeo4j:
             f"server.directories.logs={self.home / 'logs'}",
             f"server.directories.run={self.home / 'run'}",
             "dbms.usage_report.enabled=false",
+            # LOAD CSV may read only an empty folder of the server's own, never file:/// URLs
+            # (ad-hoc Cypher refuses LOAD CSV anyway; this holds for every other client too)
+            f"server.directories.import={self.home / 'import'}",
+            "dbms.security.allow_csv_import_from_file_urls=false",
             "db.tx_log.rotation.retention_policy=100M size",
             # Keep-alive NOOPs only while streaming: with ALL (the default) the server also hints
             # `connection.recv_timeout_seconds`, and the async Python driver then arms a timer

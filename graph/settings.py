@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # analytics and ad-hoc Cypher: row cap and timeout of one query
     analytics_max_rows: int = 10_000
     analytics_timeout_seconds: float = 30.0
+    # the Neo4j user ad-hoc Cypher runs as (give it the `reader` role where the server has roles;
+    # unset: the service's own user)
+    cypher_user: str | None = None
+    cypher_password: SecretStr | None = None
     dashboard_cache_seconds: float = 60.0  # one overview computation per window for this long
 
     log_level: str = "INFO"
@@ -141,6 +145,13 @@ class Settings(BaseSettings):
         if self.jwt_public_key_file is not None:
             return self.jwt_public_key_file.read_text()
         return self.jwt_secret.get_secret_value() if self.jwt_secret else None
+
+    def cypher_auth(self) -> tuple[str, str] | None:
+        """The Neo4j user of ad-hoc Cypher, or None to run it as the service's user."""
+        if self.cypher_user is None:
+            return None
+        password = self.cypher_password.get_secret_value() if self.cypher_password else ""
+        return (self.cypher_user, password)
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         """Basic auth for the driver, or None when the server runs without auth."""
