@@ -31,6 +31,12 @@ class Role(StrEnum):
     SYSTEM = "SYSTEM"
 
 
+def dedup_key(channel: str, external_user_id: str, event_id: str) -> str:
+    """`channel:len(externalUserId):externalUserId:eventId` (`cypher/admin/backfill_dedup_keys`
+    builds the same text for events stored before the key existed)."""
+    return f"{channel}:{len(external_user_id)}:{external_user_id}:{event_id}"
+
+
 @dataclass
 class EventInput:
     """One thing that happened on a channel: usually an utterance, sometimes only state."""
@@ -50,6 +56,13 @@ class EventInput:
     @property
     def identity_key(self) -> str:
         return f"{self.channel}:{self.external_user_id}"
+
+    @property
+    def dedup_key(self) -> str:
+        """What makes a retry a duplicate: the same `eventId` from the same sender on the same
+        channel. Another user (or channel) reusing an id is a different event, never dropped.
+        The sender id's length keeps the key unambiguous whatever characters the ids hold."""
+        return dedup_key(self.channel, self.external_user_id, self.event_id)
 
     @property
     def thread_key(self) -> str | None:

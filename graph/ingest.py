@@ -100,7 +100,7 @@ async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Pre
         "ingest/prepare",
         identities=_identity_rows(batch),
         threads=_thread_rows(batch),
-        eventIds=sorted({e.source.event_id for e in batch}),
+        dedupKeys=sorted({e.source.dedup_key for e in batch}),
         sessionIds=explicit,
     )
     state = GraphState(
@@ -120,7 +120,7 @@ async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Pre
         if r["closedId"] is not None and closed_at is not None:
             state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], closed_at)
     replayed = {
-        r["eventId"]: IngestedEvent(
+        r["dedupKey"]: IngestedEvent(
             r["eventId"], r["sessionId"], r["messageId"], r["seq"], False, r["userId"]
         )
         for r in row["stored"]
@@ -183,6 +183,7 @@ async def _write(
         source = event.source
         row = {
             "eventId": source.event_id,
+            "dedupKey": source.dedup_key,
             "sessionId": session_id,
             "userId": users[source.identity_key],
             "identityKey": source.identity_key,
@@ -233,9 +234,9 @@ async def _ingest_tx(
     users, replayed = prepared.users, prepared.replayed
     fresh: list[ValidEvent] = []
     seen: set[str] = set(replayed)
-    for event in batch:  # the first occurrence of an id inside the batch is the one written
-        if event.source.event_id not in seen:
-            seen.add(event.source.event_id)
+    for event in batch:  # the first occurrence of an event inside the batch is the one written
+        if event.source.dedup_key not in seen:
+            seen.add(event.source.dedup_key)
             fresh.append(event)
     written: dict[str, IngestedEvent] = {}
     if fresh:
@@ -268,17 +269,18 @@ async def _ingest_tx(
                     {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
                 ],
             )
-        for result in await _write(tx, fresh, users, plan.session_ids, now, annotations, rules):
-            written[result.event_id] = result
+        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
+        for event, result in zip(fresh, stored, strict=True):
+            written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []
     reported: set[str] = set()
     for event in batch:
-        event_id = event.source.event_id
-        if event_id in written and event_id not in reported:
-            results.append(written[event_id])
+        key = event.source.dedup_key
+        if key in written and key not in reported:
+            results.append(written[key])
         else:
-            results.append(replace(replayed.get(event_id) or written[event_id], duplicate=True))
-        reported.add(event_id)
+            results.append(replace(replayed.get(key) or written[key], duplicate=True))
+        reported.add(key)
     return results
 
 
@@ -307,7 +309,7 @@ async def store_events(db: Database, prepared: PreparedEvents) -> IngestResult:
                 results = await session.execute_write(_ingest_tx, batch, window, annotations, rules)
             break
         except ConstraintError:
-            # A concurrent batch stored the same eventId first; the next attempt sees it.
+            # A concurrent batch stored the same event first; the next attempt sees it.
             if attempt == CONSTRAINT_RACE_RETRIES - 1:
                 raise
     publish_ingested(db.live, batch, results)

@@ -10,6 +10,9 @@ import cypher
 if TYPE_CHECKING:
     from graph.database import Database
 
+# Deduplication was by eventId alone until it became (channel, sender, eventId): a database with
+# these constraints gets its events' keys backfilled, then loses them.
+LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
 
 
@@ -38,6 +41,13 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
                 await (
                     await session.run(cypher.load("admin/drop_index"), name=record["name"])
                 ).consume()
+        present = await session.run(cypher.load("admin/show_constraints"))
+        legacy = [r["name"] async for r in present if r["name"] in LEGACY_CONSTRAINTS]
+        if legacy:
+            await (await session.run(cypher.load("admin/backfill_dedup_keys"))).consume()
+            for name in legacy:
+                drop = await session.run(cypher.load("admin/drop_constraint"), name=name)
+                await drop.consume()
         for statement in statements:
             await (await session.run(statement)).consume()
         wait = await session.run(cypher.load("admin/await_indexes"), timeoutSeconds=timeout_seconds)

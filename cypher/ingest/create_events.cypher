@@ -2,7 +2,7 @@
 UNWIND $events AS row
 MATCH (s:Session {id: row.sessionId})
 CREATE (e:Event {
-  eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
+  eventId: row.eventId, dedupKey: row.dedupKey, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role,
   at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}), metadata: row.metadata
 })

@@ -5,7 +5,7 @@
 UNWIND $messages AS row
 MATCH (s:Session {id: row.sessionId})
 CREATE (m:Message {
-  id: row.id, eventId: row.eventId, sessionId: row.sessionId, userId: row.userId,
+  id: row.id, eventId: row.eventId, dedupKey: row.dedupKey, sessionId: row.sessionId, userId: row.userId,
   identityKey: row.identityKey, channel: row.channel, role: row.role, text: row.text,
   at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}),
   seq: row.seq, metadata: row.metadata, agentId: row.agentId,

@@ -3,7 +3,8 @@
 //    session's owner); each identity and user write lock is taken, so one person's batches (and
 //    a merge moving their identities) resolve in turn;
 // 2. the batch's platform threads, locked, with the session each is mapped to;
-// 3. replayed event ids (read under those locks, so a concurrent retry sees the first copy);
+// 3. replayed events by (channel, sender, eventId) (read under those locks, so a concurrent retry
+//    sees the first copy);
 // 4. sessions named explicitly: status and owner;
 // 5. each user's most recent open (ACTIVE/IDLE) session and most recently closed one.
 CALL () {
@@ -37,13 +38,13 @@ CALL () {
   RETURN collect({key: row.key, sessionId: s.id, status: s.status}) AS threads
 }
 CALL () {
-  UNWIND $eventIds AS eventId
-  OPTIONAL MATCH (m:Message {eventId: eventId})
-  OPTIONAL MATCH (e:Event {eventId: eventId})
-  WITH eventId, m, coalesce(m, e) AS found
+  UNWIND $dedupKeys AS dedupKey
+  OPTIONAL MATCH (m:Message {dedupKey: dedupKey})
+  OPTIONAL MATCH (e:Event {dedupKey: dedupKey})
+  WITH dedupKey, m, coalesce(m, e) AS found
   WHERE found IS NOT NULL
-  RETURN collect({eventId: eventId, sessionId: found.sessionId, messageId: m.id, seq: m.seq,
-                  userId: found.userId})
+  RETURN collect({dedupKey: dedupKey, eventId: found.eventId, sessionId: found.sessionId,
+                  messageId: m.id, seq: m.seq, userId: found.userId})
     AS stored
 }
 CALL () {
