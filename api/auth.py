@@ -19,6 +19,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from api import metrics
 from graph.auth import ForbiddenError, Principal, Role, UnauthenticatedError
 from graph.errors import ThreadlineError
+from graph.sessions import session_channels
 
 if TYPE_CHECKING:
     import strawberry
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from strawberry.types.field import StrawberryField
 
     from api.request import RequestContext
+    from graph.database import Database
 
 TARGET_ARGUMENTS = ("session_id", "user_id", "id", "merge_id", "agent_id", "source_id", "target_id")
 
@@ -90,6 +92,46 @@ def require_channel(principal: Principal | None, channel: str, index: int | None
         raise ForbiddenError(
             f"{where}: this credential may not write channel {channel!r}", field="channel"
         )
+
+
+async def require_session_channels(
+    principal: Principal | None, db: Database, session_ids: list[str], field: str = "sessionId"
+) -> None:
+    """A connector restricted to some channels may only reach a session by its id when the
+    session has been used on one of them (agents and admins reach any). Sessions only gain
+    channels, so the check cannot be outrun by a concurrent write. Unknown ids pass: the
+    operation itself says NOT_FOUND."""
+    if principal is None or principal.role is not Role.CONNECTOR or not principal.channels:
+        return
+    for session_id, channels in (await session_channels(db, sorted(set(session_ids)))).items():
+        if not principal.channels.intersection(channels):
+            raise ForbiddenError(
+                f"{field}: session {session_id!r} is not on a channel this credential may use",
+                field=field,
+            )
+
+
+class NotForConnectors(FieldExtension):
+    """On fields a connector has no business reading (a session's user, attributes, history
+    of other sessions): FORBIDDEN for connector credentials, as is for everyone else."""
+
+    @staticmethod
+    def _check(info: Info) -> None:
+        principal: Principal | None = info.context.principal
+        if principal is not None and principal.role is Role.CONNECTOR:
+            raise ForbiddenError(
+                f"connectors may not read {info.field_name} (agents may)", role="connector"
+            )
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        self._check(info)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        self._check(info)
+        return await next_(source, info, **kwargs)
 
 
 def _targets(arguments: dict[str, Any], result: Any) -> set[str]:

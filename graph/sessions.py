@@ -30,6 +30,14 @@ async def get_session(db: Database, session_id: str) -> SessionRecord | None:
     return SessionRecord.from_record(records[0])
 
 
+async def session_channels(db: Database, session_ids: list[str]) -> dict[str, list[str]]:
+    """The channels each session has been used on; unknown sessions are absent."""
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/session_channels"), ids=session_ids, database_=db.name, routing_="r"
+    )
+    return {r["id"]: list(r["channels"]) for r in records}
+
+
 async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionRecord]:
     """A user's sessions, most recently active first."""
     records, _, _ = await db.driver.execute_query(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import allow, require_channel
+from api.auth import allow, require_channel, require_session_channels
 from api.events.types import EventInput, IngestResult
 from api.request import Info
 from graph.auth import Role
@@ -15,10 +15,15 @@ class EventMutations:
     @strawberry.mutation(
         extensions=allow(Role.CONNECTOR),
         description="Store a batch of events in one transaction; results in input order. "
-        "A replayed eventId returns its original result with duplicate: true.",
+        "A replayed eventId returns its original result with duplicate: true. A connector "
+        "restricted to channels may name a sessionId only of a session on one of them.",
     )
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
+        principal = info.context.principal
         for index, event in enumerate(events):
-            require_channel(info.context.principal, event.channel, index)
+            require_channel(principal, event.channel, index)
+        named = [str(event.session_id) for event in events if event.session_id is not None]
+        if named:
+            await require_session_channels(principal, info.context.db, named, "events.sessionId")
         result = await info.context.ingest.ingest([event.to_graph() for event in events])
         return IngestResult.from_result(result)

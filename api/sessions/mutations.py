@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.auth import allow, require_channel
+from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.sessions.types import Agent, ContinuationToken, Session
@@ -32,11 +32,13 @@ class SessionMutations:
     @strawberry.mutation(
         extensions=allow(Role.CONNECTOR, Role.AGENT),
         description='A single-use token (for a "Continue in app" link) that resumeSession '
-        "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored.",
+        "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored. "
+        "A connector restricted to channels may create one only for a session on one of them.",
     )
     async def create_continuation_token(
         self, info: Info, session_id: strawberry.ID, ttl_seconds: int = 900
     ) -> ContinuationToken:
+        await require_session_channels(info.context.principal, info.context.db, [str(session_id)])
         token = await create_token(info.context.db, str(session_id), ttl_seconds)
         return ContinuationToken(
             token=token.token,
@@ -48,7 +50,9 @@ class SessionMutations:
         extensions=allow(Role.CONNECTOR),
         description="Redeem a continuation token from a channel identity: the identity joins "
         "the session's user (an existing other user of that identity is merged in, reversibly) "
-        "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise.",
+        "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise. "
+        "A connector reads back the session's id, status and the messages on its channels, not "
+        "the user, attributes or other sessions.",
     )
     async def resume_session(
         self, info: Info, token: str, channel: str, external_user_id: str

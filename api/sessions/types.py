@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 
 from api import pii
+from api.auth import NotForConnectors
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
+from graph.auth import Role as CallerRole
 from graph.handoffs import session_handoffs
 from graph.lifecycle import transitions
 from graph.sessions import get_session, session_messages
@@ -172,21 +174,28 @@ class Session:
             last_channel=record.last_channel,
         )
 
-    @strawberry.field(description="The person this conversation is with.")
+    @strawberry.field(
+        description="The person this conversation is with.", extensions=[NotForConnectors()]
+    )
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")] | None:
         from api.users.types import User
 
         record = await info.context.users.load(str(self.user_id))
         return User.from_record(record) if record else None
 
-    @strawberry.field(description="The expired session this one CONTINUES, if any.")
+    @strawberry.field(
+        description="The expired session this one CONTINUES, if any.",
+        extensions=[NotForConnectors()],
+    )
     async def previous(self, info: Info) -> Session | None:
         if self.continues_id is None:
             return None
         record = await get_session(info.context.db, str(self.continues_id))
         return Session.from_record(record) if record else None
 
-    @strawberry.field(description="Lifecycle transitions (timers), oldest first.")
+    @strawberry.field(
+        description="Lifecycle transitions (timers), oldest first.", extensions=[NotForConnectors()]
+    )
     async def transitions(self, info: Info) -> list[Transition]:
         return [
             Transition(
@@ -198,7 +207,9 @@ class Session:
             for t in await transitions(info.context.db, str(self.id))
         ]
 
-    @strawberry.field(description="Every handoff of the session, oldest first.")
+    @strawberry.field(
+        description="Every handoff of the session, oldest first.", extensions=[NotForConnectors()]
+    )
     async def handoffs(self, info: Info) -> list[Handoff]:
         return [
             Handoff(
@@ -211,12 +222,20 @@ class Session:
             for h in await session_handoffs(info.context.db, str(self.id))
         ]
 
-    @strawberry.field(description="The session's attributes as one JSON object.")
+    @strawberry.field(
+        description="The session's attributes as one JSON object.", extensions=[NotForConnectors()]
+    )
     async def attributes(self, info: Info) -> JSON:
         return cast(JSON, await session_attributes(info.context.db, str(self.id)))
 
-    @strawberry.field(description="The last `last` messages, oldest first, across channels.")
+    @strawberry.field(
+        description="The last `last` messages, oldest first, across channels (for a connector "
+        "restricted to channels: those of the last `last` on its channels)."
+    )
     async def messages(self, info: Info, last: int = 20) -> list[Message]:
         limit = max(0, min(last, info.context.db.settings.max_context_messages))
         records = await session_messages(info.context.db, str(self.id), limit)
+        principal = info.context.principal
+        if principal is not None and principal.role is CallerRole.CONNECTOR:
+            records = [r for r in records if principal.may_use_channel(r.channel)]
         return [Message.from_record(r) for r in records]

@@ -1,0 +1,128 @@
+"""Connectors act only within their channels: no tokens for, writes into, or reads of other
+channels' sessions, and resumeSession gives a connector only what it needs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.auth import Role
+from graph.settings import Settings
+from tests.conftest import make_key
+
+pytestmark = pytest.mark.integration
+
+INGEST = (
+    "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted results { sessionId } } }"
+)
+TOKEN = "mutation($s: ID!) { createContinuationToken(sessionId: $s) { token } }"
+RESUME = (
+    "mutation($t: String!, $c: String!, $u: String!) "
+    "{ resumeSession(token: $t, channel: $c, externalUserId: $u) { %s } }"
+)
+
+
+@pytest.fixture(scope="module")
+def keys(secure_settings: Settings) -> dict[str, str]:
+    return {
+        "web": make_key(secure_settings, Role.CONNECTOR, ["web"])[1],
+        "sms": make_key(secure_settings, Role.CONNECTOR, ["sms"])[1],
+        "agent": make_key(secure_settings, Role.AGENT)[1],
+    }
+
+
+def call(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors") or []]
+
+
+def sms_session(url: str, keys: dict[str, str], uid: str) -> str:
+    """An SMS conversation whose attributes hold personal data."""
+    event = {
+        "eventId": f"{uid}-sms-1",
+        "channel": "sms",
+        "externalUserId": f"+1555{uid[:6]}",
+        "text": "my address is 1 Main St",
+        "attributes": {"email": f"{uid}@example.com", "address": "1 Main St"},
+    }
+    body = call(url, keys["sms"], INGEST, e=[event])
+    return str(body["data"]["ingestEvents"]["results"][0]["sessionId"])
+
+
+def test_a_connector_cannot_mint_a_token_for_another_channels_session(
+    secure_server: str, keys: dict[str, str]
+) -> None:
+    session = sms_session(secure_server, keys, uuid.uuid4().hex[:12])
+    refused = call(secure_server, keys["web"], TOKEN, s=session)
+    assert codes(refused) == ["FORBIDDEN"]
+    assert call(secure_server, keys["sms"], TOKEN, s=session)["data"]["createContinuationToken"]
+    assert call(secure_server, keys["agent"], TOKEN, s=session)["data"]["createContinuationToken"]
+
+
+def test_a_connector_cannot_write_into_another_channels_session(
+    secure_server: str, keys: dict[str, str]
+) -> None:
+    uid = uuid.uuid4().hex[:12]
+    session = sms_session(secure_server, keys, uid)
+    intruder = {
+        "eventId": f"{uid}-web-1",
+        "channel": "web",
+        "externalUserId": f"intruder-{uid}",
+        "sessionId": session,
+        "text": "hello from someone else",
+    }
+    refused = call(secure_server, keys["web"], INGEST, e=[intruder])
+    assert codes(refused) == ["FORBIDDEN"]
+    assert "events.sessionId" in refused["errors"][0]["message"]
+    history = call(
+        secure_server,
+        keys["agent"],
+        "query($s: ID!) { session(id: $s) { seq channels } }",
+        s=session,
+    )
+    assert history["data"]["session"] == {"seq": 1, "channels": ["sms"]}
+
+
+def test_resume_gives_a_connector_its_session_not_the_users_data(
+    secure_server: str, keys: dict[str, str]
+) -> None:
+    uid = uuid.uuid4().hex[:12]
+    session = sms_session(secure_server, keys, uid)
+    token = call(secure_server, keys["sms"], TOKEN, s=session)["data"]["createContinuationToken"]
+    fields = "id status messages { channel text }"
+    resumed = call(
+        secure_server,
+        keys["sms"],
+        RESUME % fields,
+        t=token["token"],
+        c="sms",
+        u=f"+1666{uid[:6]}",
+    )
+    assert resumed["data"]["resumeSession"]["id"] == session
+    assert [m["channel"] for m in resumed["data"]["resumeSession"]["messages"]] == ["sms"]
+    for private in ("attributes", "user { id }", "previous { id }", "handoffs { reason }"):
+        token = call(secure_server, keys["sms"], TOKEN, s=session)["data"]
+        body = call(
+            secure_server,
+            keys["sms"],
+            RESUME % f"id {private}",
+            t=token["createContinuationToken"]["token"],
+            c="sms",
+            u=f"+1777{uid[:6]}",
+        )
+        assert codes(body) == ["FORBIDDEN"], private
+        assert "email" not in str(body)
