@@ -13,7 +13,7 @@ from api import charts
 from graph.analytics import run_analytic
 from graph.handoffs import session_handoffs
 from graph.lifecycle import transitions
-from graph.masking import PII_ENTITY_TYPES, mask_entity_value, redact_text
+from graph.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
 from graph.sessions import continued_by, get_session, session_messages
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ async def timeline(db: Database, session_id: str, sees_pii: bool) -> Timeline | 
                 "at": h.at,
                 "agent": h.agent_id,
                 "agentKind": h.agent_kind,
-                "reason": h.reason,
+                "reason": h.reason if sees_pii else redact_text(h.reason),
                 "from": h.from_agent_id,
             }
         )
@@ -241,7 +241,7 @@ async def timeline(db: Database, session_id: str, sees_pii: bool) -> Timeline | 
                 "at": t.at,
                 "from": t.from_status,
                 "to": t.to_status,
-                "cause": t.cause,
+                "cause": t.cause if sees_pii else mask_cause(t.cause),
             }
         )
     order = {"message": 0, "handoff": 1, "transition": 2}

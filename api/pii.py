@@ -14,6 +14,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from graph.masking import (
+    mask_attribute_values,
+    mask_cause,
     mask_entity_key,
     mask_entity_value,
     mask_identifier,
@@ -64,5 +66,62 @@ def entity_value() -> list[FieldExtension]:
     return [Pii(lambda value, source: mask_entity_value(source.type, value))]
 
 
+def attribute_values() -> list[FieldExtension]:
+    """Attributes (a JSON object): keys kept, values redacted."""
+    return [Pii(lambda value, _: mask_attribute_values(value))]
+
+
+def cause() -> list[FieldExtension]:
+    """A cause or reason: a lifecycle timer's own words stay, free text is redacted."""
+    return [Pii(lambda value, _: mask_cause(value))]
+
+
 def entity_key() -> list[FieldExtension]:
     return [Pii(lambda value, _: mask_entity_key(value))]
+
+
+# Every scalar field of the schema is either declared personal (it carries a `Pii` mask above) or
+# listed here as not personal, with the reason; tests/api/test_pii_fields.py walks the schema and
+# fails on a field that is neither, so a new field is classified before it ships.
+NOT_PERSONAL: dict[str, frozenset[str]] = {
+    # our own ids, times, counters, statuses, channels, roles, scores
+    "Agent": frozenset({"id", "kind", "name", "createdAt"}),  # staff and bots, not customers
+    "Context": frozenset({"channels", "sentiment"}),
+    "ContextIntent": frozenset({"name", "messages", "confidence", "lastSeenAt"}),
+    "Entity": frozenset({"type", "firstSeenAt", "lastSeenAt", "mentions", "channels"}),
+    "Handoff": frozenset({"fromAgentId", "agentId", "agentKind", "at"}),
+    "Identity": frozenset({"channel", "createdAt", "linkedBy", "mergeId"}),  # linkedBy: an actor
+    "Mention": frozenset({"type", "start", "end"}),
+    "Merge": frozenset(
+        {"id", "sourceId", "targetId", "actor", "at", "status", "sessions", "revertedAt"}
+        | {"revertedBy"}
+    ),
+    "Message": frozenset(
+        {"id", "eventId", "sessionId", "userId", "channel", "role", "at", "seq", "agentId"}
+        | {"sentiment", "sentimentLabel", "enrichmentVersion"}
+    ),
+    "MessageIntent": frozenset({"name", "confidence"}),
+    "SentimentPoint": frozenset({"seq", "at", "channel", "sentiment"}),
+    "Session": frozenset(
+        {"id", "userId", "status", "createdAt", "lastActivityAt", "closedAt", "seq", "version"}
+        | {"channels", "continuesId", "handlerId", "lastChannel"}
+    ),
+    "SessionEvent": frozenset(
+        {"kind", "at", "sessionId", "userId", "channel", "role", "messageId", "seq", "agentId"}
+        | {"status", "otherUserId"}
+    ),
+    "Transition": frozenset({"from", "to", "at"}),
+    "User": frozenset({"id", "createdAt", "version", "mergedIntoId"}),
+    # analytics: names and shapes; `rows` is masked by the resolver (mask_rows) for analysts
+    "AnalyticInfo": frozenset({"name", "title", "description", "columns"}),
+    "AnalyticParameter": frozenset({"name", "type", "default"}),
+    "AnalyticsResult": frozenset({"name", "columns", "rows", "truncated"}),
+    # admin only: keyed hashes of targets, key ids as subjects
+    "AuditEvent": frozenset(
+        {"id", "at", "subject", "role", "operation", "targets", "outcome", "requestId"}
+    ),
+    # what a writer gets back about its own write (connectors and agents; never analysts)
+    "ContinuationToken": frozenset({"token", "sessionId", "expiresAt"}),
+    "IngestResult": frozenset({"accepted", "duplicates"}),
+    "IngestedEvent": frozenset({"eventId", "sessionId", "messageId", "seq", "duplicate"}),
+}

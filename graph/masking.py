@@ -7,6 +7,7 @@ whole: free text can hold anything (names, addresses), so partial masking would 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PII_ENTITY_TYPES = frozenset({"EMAIL", "PHONE", "PERSON"})  # PERSON: the statistical NER
 REDACTED = "[redacted]"
@@ -62,3 +63,22 @@ def mask_entity_key(key: str) -> str:
 
 def redact_text(value: str | None) -> str | None:
     return None if value is None else REDACTED
+
+
+# Causes the lifecycle itself writes (graph/lifecycle.py): not personal, kept for analysts.
+TIMER_CAUSE = re.compile(r"(idle|inactivity|archive) timeout( \([a-z0-9_-]{1,32} timers\))?")
+
+
+def mask_cause(value: str | None) -> str | None:
+    """A transition's or live event's cause: a timer's own words stay, free text (a reason an
+    agent typed, merge evidence) is redacted."""
+    if value is None or TIMER_CAUSE.fullmatch(value):
+        return value
+    return REDACTED
+
+
+def mask_attribute_values(value: Any) -> Any:
+    """Attributes as a JSON object: keys kept (what is known), every value redacted."""
+    if isinstance(value, dict):
+        return {key: REDACTED for key in value}
+    return REDACTED

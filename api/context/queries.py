@@ -7,7 +7,7 @@ import strawberry
 from api.auth import allow
 from api.context.types import Context
 from api.request import Info
-from graph.auth import Role
+from graph.auth import ForbiddenError, Role
 from graph.context import ContextSelector, get_context
 
 
@@ -16,7 +16,8 @@ class ContextQueries:
     @strawberry.field(
         extensions=allow(Role.AGENT, Role.ANALYST),
         description="The cross-channel context of a user's current session, a given session, "
-        "or the user behind a channel identity (exactly one of the three).",
+        "or the user behind a channel identity (exactly one of the three; by identity for "
+        "roles with PII access only).",
     )
     async def context(
         self,
@@ -28,6 +29,15 @@ class ContextQueries:
         last_messages: int = 20,
         include_previous: int = 0,
     ) -> Context:
+        principal = info.context.principal
+        if external_user_id is not None and (principal is None or not principal.sees_pii):
+            # looking a person up by phone number or email is resolving an identity: it would
+            # tell an analyst whether that person is a customer
+            raise ForbiddenError(
+                "context by channel identity needs PII access (agents, admins); "
+                "analysts select by userId or sessionId",
+                field="externalUserId",
+            )
         selector = ContextSelector(
             user_id=str(user_id) if user_id is not None else None,
             session_id=str(session_id) if session_id is not None else None,

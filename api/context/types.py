@@ -56,7 +56,7 @@ class Context:
     )
     entities: list[Entity] = strawberry.field(description="Most recently mentioned first.")
     intents: list[ContextIntent] = strawberry.field(description="Most recently expressed first.")
-    attributes: JSON
+    attributes: JSON = strawberry.field(extensions=pii.attribute_values())
     channels: list[str] = strawberry.field(description="Channels used in this session.")
     sentiment: float | None = strawberry.field(
         description="Recency-weighted mean of the last 10 user messages (docs/enrichment.md)."

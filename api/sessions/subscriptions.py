@@ -30,13 +30,16 @@ class SessionEvent:
     message_id: strawberry.ID | None
     seq: int | None
     text: str | None = strawberry.field(extensions=pii.free_text())
-    attributes: JSON = strawberry.field(description="ATTRIBUTES: the changed keys' values.")
+    attributes: JSON = strawberry.field(
+        description="ATTRIBUTES: the changed keys' values.", extensions=pii.attribute_values()
+    )
     agent_id: strawberry.ID | None = strawberry.field(
         description="HANDOFF: the new handler; MESSAGE: the agent who said it."
     )
     status: str | None = strawberry.field(description="STATUS: the new lifecycle status.")
     cause: str | None = strawberry.field(
-        description="STATUS/HANDOFF: why; MERGE/UNMERGE: the merge's evidence."
+        description="STATUS/HANDOFF: why; MERGE/UNMERGE: the merge's evidence.",
+        extensions=pii.cause(),
     )
     other_user_id: strawberry.ID | None = strawberry.field(
         description="MERGE/UNMERGE: the other user of the merge — for a user merged away, the "

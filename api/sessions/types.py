@@ -124,7 +124,7 @@ class Handoff:
     from_agent_id: strawberry.ID | None
     agent_id: strawberry.ID
     agent_kind: str
-    reason: str | None
+    reason: str | None = strawberry.field(extensions=pii.free_text())
     at: datetime
 
 
@@ -133,7 +133,10 @@ class Transition:
     from_status: SessionStatus = strawberry.field(name="from")
     to_status: SessionStatus = strawberry.field(name="to")
     at: datetime
-    cause: str
+    cause: str = strawberry.field(
+        description="A timer (`idle timeout`...) or the reason given to closeSession.",
+        extensions=pii.cause(),
+    )
 
 
 @strawberry.type(description="One cross-channel conversation.")
@@ -223,7 +226,8 @@ class Session:
         ]
 
     @strawberry.field(
-        description="The session's attributes as one JSON object.", extensions=[NotForConnectors()]
+        description="The session's attributes as one JSON object.",
+        extensions=[NotForConnectors(), *pii.attribute_values()],
     )
     async def attributes(self, info: Info) -> JSON:
         return cast(JSON, await session_attributes(info.context.db, str(self.id)))

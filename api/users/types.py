@@ -26,7 +26,9 @@ class Identity:
     external_id: str = strawberry.field(extensions=pii.identifier())
     created_at: datetime | None
     linked_by: str | None = strawberry.field(description="Who/what linked it (provenance).")
-    evidence: str | None = strawberry.field(description="Why it was linked.")
+    evidence: str | None = strawberry.field(
+        description="Why it was linked.", extensions=pii.free_text()
+    )
     merge_id: strawberry.ID | None = strawberry.field(
         description="Set when the identity came to this user through mergeUsers."
     )
@@ -49,7 +51,7 @@ class Merge:
     id: strawberry.ID
     source_id: strawberry.ID = strawberry.field(description="The user merged away.")
     target_id: strawberry.ID = strawberry.field(description="The surviving user.")
-    evidence: str | None
+    evidence: str | None = strawberry.field(extensions=pii.free_text())
     actor: str | None
     at: datetime | None
     status: str = strawberry.field(description="ACTIVE, or REVERTED by unmergeUser.")
@@ -105,7 +107,8 @@ class User:
 
     @strawberry.field(
         description="The user's attributes (not a session's) as one object, combined with those "
-        "of users merged into it under the attribute merge policies."
+        "of users merged into it under the attribute merge policies.",
+        extensions=pii.attribute_values(),
     )
     async def attributes(self, info: Info) -> JSON:
         return cast(JSON, await user_attributes(info.context.db, str(self.id)))

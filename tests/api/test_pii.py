@@ -9,7 +9,14 @@ import httpx
 import pytest
 
 from graph.auth import Role
-from graph.masking import mask_email, mask_identifier, mask_identity_key, mask_phone
+from graph.masking import (
+    mask_attribute_values,
+    mask_cause,
+    mask_email,
+    mask_identifier,
+    mask_identity_key,
+    mask_phone,
+)
 from graph.settings import Settings
 from tests.conftest import make_key
 
@@ -59,14 +66,15 @@ def test_analyst_sees_masked_pii_agent_sees_it_clear(
             }
         ],
     )
-    query = (
-        "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e) {"
-        " user { identities { key externalId } }"
+    fields = (
+        " user { id identities { key externalId } }"
         " messages { text metadata entities { key type value text } }"
         " entities { key type value } } }"
     )
-    clear = post(live_server, agent, query, c="whatsapp", e=phone)["context"]
-    masked = post(live_server, analyst, query, c="whatsapp", e=phone)["context"]
+    by_identity = "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e) {"
+    clear = post(live_server, agent, by_identity + fields, c="whatsapp", e=phone)["context"]
+    by_user = "query($u: ID!) { context(userId: $u) {"
+    masked = post(live_server, analyst, by_user + fields, u=clear["user"]["id"])["context"]
 
     assert clear["messages"][0]["text"] == text
     assert clear["messages"][0]["metadata"] == {"profileName": "Jane"}
@@ -123,3 +131,93 @@ def test_analytics_over_graphql_mask_personal_entities_for_analysts(
     catalog = post(live_server, analyst, "{ analyticsCatalog { name parameters { name type } } }")
     names = {a["name"] for a in catalog["analyticsCatalog"]}
     assert "repeat_rate" in names
+
+
+def test_analysts_see_attributes_reasons_and_evidence_masked(
+    live_server: str, settings: Settings, uid: str
+) -> None:
+    """Every free-text or attribute field an agent can fill with personal data."""
+    _, agent = make_key(settings, Role.AGENT)
+    _, analyst = make_key(settings, Role.ANALYST)
+    _, admin = make_key(settings, Role.ADMIN)
+    secret = f"Jane Roe {uid}"
+    ingest = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId } } }"
+    events = [
+        {"eventId": f"{uid}-w", "channel": "web", "externalUserId": f"w{uid}", "text": "hi"},
+        {"eventId": f"{uid}-s", "channel": "sms", "externalUserId": f"s{uid}", "text": "hi"},
+    ]
+    results = post(live_server, admin, ingest, e=events)["ingestEvents"]["results"]
+    web_session, sms_session = results[0]["sessionId"], results[1]["sessionId"]
+    post(live_server, admin, 'mutation { upsertAgent(id: "pii-human", kind: "HUMAN") { id } }')
+    post(
+        live_server,
+        agent,
+        "mutation($s: ID!, $r: String!) { setSessionAttributes(sessionId: $s, "
+        'attributes: {name: $r, plan: "gold"}) { id } '
+        'handoff(sessionId: $s, agentId: "pii-human", reason: $r) { id } }',
+        s=web_session,
+        r=secret,
+    )
+    post(
+        live_server,
+        agent,
+        "mutation($s: ID!, $r: String!) { closeSession(sessionId: $s, reason: $r) { id } }",
+        s=web_session,
+        r=secret,
+    )
+    users = post(
+        live_server,
+        agent,
+        "query($a: ID!, $b: ID!) { a: session(id: $a) { userId } b: session(id: $b) { userId } }",
+        a=web_session,
+        b=sms_session,
+    )
+    target, source = users["a"]["userId"], users["b"]["userId"]
+    post(
+        live_server,
+        agent,
+        "mutation($s: ID!, $t: ID!, $r: String!) { mergeUsers(sourceId: $s, targetId: $t, "
+        "evidence: $r) { id } }",
+        s=source,
+        t=target,
+        r=secret,
+    )
+    query = (
+        "query($s: ID!, $u: ID!) {"
+        " session(id: $s) { attributes handoffs { reason } transitions { cause } }"
+        " user(id: $u) { attributes merges { evidence identities } identities { evidence } }"
+        " context(sessionId: $s) { attributes } }"
+    )
+    clear = post(live_server, agent, query, s=web_session, u=target)
+    masked = post(live_server, analyst, query, s=web_session, u=target)
+    assert secret in str(clear)
+    assert secret not in str(masked)
+    assert masked["session"]["attributes"] == {"name": "[redacted]", "plan": "[redacted]"}
+    assert masked["session"]["handoffs"] == [{"reason": "[redacted]"}]
+    assert masked["session"]["transitions"] == [{"cause": "[redacted]"}]
+    assert masked["user"]["merges"][0]["evidence"] == "[redacted]"
+    assert f"s{uid}" not in str(masked)
+
+
+def test_analysts_cannot_look_people_up_by_channel_identity(
+    live_server: str, settings: Settings, uid: str
+) -> None:
+    _, analyst = make_key(settings, Role.ANALYST)
+    query = f'{{ context(channel: "sms", externalUserId: "+1555{uid[:7]}") {{ channels }} }}'
+    response = httpx.post(
+        f"{live_server}/graphql",
+        json={"query": query},
+        headers={"authorization": f"Bearer {analyst}"},
+        timeout=30,
+    )
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["FORBIDDEN"]
+
+
+def test_lifecycle_causes_stay_readable_for_analysts() -> None:
+    assert mask_cause("inactivity timeout") == "inactivity timeout"
+    assert mask_cause("idle timeout (voice timers)") == "idle timeout (voice timers)"
+    assert mask_cause("customer Jane asked to stop") == "[redacted]"
+    assert mask_attribute_values({"email": "a@b.c", "n": 3}) == {
+        "email": "[redacted]",
+        "n": "[redacted]",
+    }
