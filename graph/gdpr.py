@@ -8,7 +8,8 @@ each), so a user with 100k messages never needs one huge transaction; a crash mi
 finished by running it again. An `Erasure` ledger entry keeps a keyed hash of the user id, the
 time, the actor and the counts — never an identifier.
 
-`export_user` returns the person's whole subgraph as one JSON-ready document.
+`export_user` returns the person's whole subgraph as one JSON-ready document, and erasure
+deletes the same set.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 BATCH = 5000
 EXPORT_PAGE = 1000
+EARLIEST_MILLIS = -62135596800000  # 0001-01-01
 
 
 async def erase_user(db: Database, user_id: str, actor: str | None = None) -> dict[str, int]:
@@ -96,40 +98,87 @@ def _attributes(rows: list[dict[str, Any]]) -> dict[str, Any]:
         r["key"]: {
             "value": json_value(r["value"]),
             "channel": r["channel"],
+            "version": r.get("version"),
             "updatedAt": r["updatedAt"],
         }
         for r in rows
     }
 
 
+async def _session_messages(
+    db: Database, session_id: str, user_ids: list[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """The person's messages of a session in seq order, and how many others' were left out."""
+    messages: list[dict[str, Any]] = []
+    omitted, after = 0, 0
+    while True:
+        page = await rows(
+            db,
+            "gdpr/export_messages",
+            sessionId=session_id,
+            userIds=user_ids,
+            after=after,
+            limit=EXPORT_PAGE,
+        )
+        for row in page:
+            message = dict(row["message"])
+            after = message["seq"]
+            if not message.pop("own"):
+                omitted += 1  # another participant's words in a shared thread: theirs, not ours
+                continue
+            message["metadata"] = json_value(message.get("metadata"))
+            messages.append(message)
+        if len(page) < EXPORT_PAGE:
+            return messages, omitted
+
+
+async def _session_events(db: Database, session_id: str, user_ids: list[str]) -> list[Any]:
+    """The person's text-less events of a session, in time order."""
+    events: list[dict[str, Any]] = []
+    after_at, after_key = EARLIEST_MILLIS, ""
+    while True:
+        page = await rows(
+            db,
+            "gdpr/export_events",
+            sessionId=session_id,
+            userIds=user_ids,
+            afterAt=after_at,
+            afterKey=after_key,
+            limit=EXPORT_PAGE,
+        )
+        for row in page:
+            event = dict(row["event"])
+            after_at, after_key = event["at"], event.pop("dedupKey")
+            event["metadata"] = json_value(event.get("metadata"))
+            events.append(event)
+        if len(page) < EXPORT_PAGE:
+            return events
+
+
 async def export_user(db: Database, user_id: str) -> dict[str, Any]:
-    """The person's data as one document (times as epoch millis, values as JSON)."""
+    """The person's data as one document (times as epoch millis, values as JSON): the user and
+    the users merged into it, identities with how they were linked, attributes, merges, and
+    every session with its attributes, handoffs, transitions, continuation tokens (never the
+    token), the person's messages (with ids, channel, role and author) and text-less events.
+    Another participant's messages in a shared thread are left out and counted."""
     found = await rows(db, "gdpr/export_user", userId=user_id)
     if not found:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     user = dict(found[0]["user"])
+    user_ids: list[str] = user["userIds"]
     user["attributes"] = _attributes(user["attributes"])
     sessions = []
     for stored in user["sessions"]:
         session = dict(stored)
         session["attributes"] = _attributes(session["attributes"])
-        messages: list[dict[str, Any]] = []
-        while True:
-            after = messages[-1]["seq"] if messages else 0
-            page = await rows(
-                db, "gdpr/export_messages", sessionId=session["id"], after=after, limit=EXPORT_PAGE
-            )
-            for row in page:
-                message = dict(row["message"])
-                message["metadata"] = json_value(message.get("metadata"))
-                messages.append(message)
-            if len(page) < EXPORT_PAGE:
-                break
+        messages, omitted = await _session_messages(db, session["id"], user_ids)
         session["messages"] = messages
+        session["otherParticipantsMessages"] = omitted
+        session["events"] = await _session_events(db, session["id"], user_ids)
         sessions.append(session)
     user["sessions"] = sessions
     return {
-        "format": "threadline-user-export/1",
+        "format": "threadline-user-export/2",
         "exportedAt": to_millis(datetime.now(UTC)),
         "user": user,
     }

@@ -1,29 +1,46 @@
-// A user's own data for portability: the user, identities, attributes, merges and sessions
-// (with attributes, handoffs and transitions). Messages are read per session in pages.
+// A user's own data for portability: the person (the user and every user merged into it, as
+// erasure sees them), identities with their link provenance, attributes, merges and sessions
+// (with attributes, handoffs, transitions and continuation tokens). Messages and text-less
+// events are read per session in pages.
 MATCH (u:User {id: $userId})
+OPTIONAL MATCH (merged:User)-[:MERGED_INTO*1..10]->(u)
+WITH u, [u] + collect(DISTINCT merged) AS people
 RETURN u {
   .id, .mergedInto, createdAt: u.createdAt.epochMillis,
+  userIds: [p IN people | p.id],
   identities: COLLECT {
-    MATCH (i:Identity)-[r:IDENTIFIES]->(u)
-    RETURN i {.key, .channel, .externalId, createdAt: i.createdAt.epochMillis,
-              linkedBy: r.linkedBy, evidence: r.evidence} ORDER BY i.key
+    UNWIND people AS p
+    MATCH (i:Identity)-[r:IDENTIFIES]->(p)
+    RETURN i {.key, .channel, .externalId, createdAt: i.createdAt.epochMillis, user: p.id,
+              linkedAt: coalesce(r.linkedAt, i.createdAt).epochMillis, linkedBy: r.linkedBy,
+              evidence: r.evidence,
+              mergeId: r.mergeId} ORDER BY i.key
   },
   attributes: COLLECT {
-    MATCH (u)-[:HAS]->(a:Attribute)
-    RETURN a {.key, .value, .channel, updatedAt: a.updatedAt.epochMillis} ORDER BY a.key
+    UNWIND people AS p
+    MATCH (p)-[:HAS]->(a:Attribute)
+    RETURN a {.key, .value, .channel, .version, user: p.id, updatedAt: a.updatedAt.epochMillis}
+      ORDER BY a.key, a.updatedAt
   },
   merges: COLLECT {
-    MATCH (m:Merge)-[:SOURCE|TARGET]->(u)
-    RETURN m {.id, .sourceId, .targetId, .evidence, .actor, .status, at: m.at.epochMillis}
+    UNWIND people AS p
+    MATCH (m:Merge)-[:SOURCE|TARGET]->(p)
+    WITH DISTINCT m
+    RETURN m {.id, .sourceId, .targetId, .evidence, .actor, .status, .identities, .sessions,
+              at: m.at.epochMillis, revertedAt: m.revertedAt.epochMillis, .revertedBy,
+              .revertReason} ORDER BY m.at
   },
   sessions: COLLECT {
-    MATCH (u)-[:HAS_SESSION]->(s:Session)
+    UNWIND people AS p
+    MATCH (p)-[:HAS_SESSION]->(s:Session)
     RETURN s {
-      .id, .status, .channels, .seq, .closeReason, createdAt: s.createdAt.epochMillis,
-      lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis,
+      .id, .status, .channels, .seq, .closeReason, .lastChannel,
+      createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis,
+      closedAt: s.closedAt.epochMillis,
       attributes: COLLECT {
         MATCH (s)-[:HAS]->(a:Attribute)
-        RETURN a {.key, .value, .channel, updatedAt: a.updatedAt.epochMillis} ORDER BY a.key
+        RETURN a {.key, .value, .channel, .version, updatedAt: a.updatedAt.epochMillis}
+          ORDER BY a.key
       },
       handoffs: COLLECT {
         MATCH (s)-[h:HANDLED_BY]->(a:Agent)
@@ -32,6 +49,12 @@ RETURN u {
       transitions: COLLECT {
         MATCH (s)-[:TRANSITIONED]->(x:Transition)
         RETURN x {.from, .to, .cause, at: x.at.epochMillis} ORDER BY x.at
+      },
+      continuationTokens: COLLECT {
+        MATCH (t:ContinuationToken)-[:RESUMES]->(s)
+        RETURN t {.createdBy, .usedBy, createdAt: t.createdAt.epochMillis,
+                  expiresAt: t.expiresAt.epochMillis, usedAt: t.usedAt.epochMillis}
+          ORDER BY t.createdAt
       }
     } ORDER BY s.createdAt
   }

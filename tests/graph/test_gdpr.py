@@ -84,8 +84,41 @@ async def test_export_holds_the_whole_person(
     assert any(e["type"] == "EMAIL" for e in web["messages"][1]["entities"])
     assert web["handoffs"][0]["to"] == f"agent-{uid}"
     assert user["merges"][0]["evidence"] == f"evidence {uid}"
+    assert set(user["userIds"]) == {person["user"], person["merged_away"]}
+    first = web["messages"][0]
+    assert first["id"].startswith("msg_")
+    assert (first["sessionId"], first["channel"], first["role"]) == (web["id"], "web", "USER")
+    assert first["identityKey"] == f"web:cookie-{uid}"
+    assert first["eventId"] == f"{uid}-1"
+    # the text-less event (attributes only) is exported with its metadata and time
+    assert [e["eventId"] for e in web["events"]] == [f"{uid}-3"]
+    assert web["continuationTokens"][0]["expiresAt"] > web["continuationTokens"][0]["createdAt"]
+    assert "hash" not in web["continuationTokens"][0]
+    whatsapp = next(s for s in user["sessions"] if s["id"] != web["id"])
+    assert [t["cause"] for t in whatsapp["transitions"]] == ["done"]
+    linked = {i["key"]: i for i in user["identities"]}
+    assert linked[f"web:cookie-{uid}"]["linkedAt"] is not None
+    assert document["format"] == "threadline-user-export/2"
     with pytest.raises(NotFoundError):
         await gdpr.export_user(db, f"usr_{uid}")
+
+
+async def test_export_leaves_out_another_participants_words_in_a_shared_thread(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    thread = f"room-{uid}"
+    first = await ingest_events(
+        db, [EventInput(f"{uid}-a", "web", f"ann-{uid}", thread_id=thread, text="ann here")]
+    )
+    await ingest_events(
+        db, [EventInput(f"{uid}-b", "web", f"bob-{uid}", thread_id=thread, text="bob's secret")]
+    )
+    owner = (await get_session(db, first.results[0].session_id)).user_id  # type: ignore[union-attr]
+    document = await gdpr.export_user(db, owner)
+    [session] = document["user"]["sessions"]
+    assert [m["text"] for m in session["messages"]] == ["ann here"]
+    assert session["otherParticipantsMessages"] == 1
+    assert "bob's secret" not in json.dumps(document)
 
 
 async def test_erasure_leaves_nothing_that_identifies_the_person(
