@@ -210,7 +210,11 @@ class LocalNeo4j:
             # (ad-hoc Cypher refuses LOAD CSV anyway; this holds for every other client too)
             f"server.directories.import={self.home / 'import'}",
             "dbms.security.allow_csv_import_from_file_urls=false",
-            "db.tx_log.rotation.retention_policy=100M size",
+            # Transaction logs only as long as recovery needs them (erased data must not stay on
+            # disk): a log file goes at the first checkpoint after it rotated.
+            "db.tx_log.rotation.retention_policy=keep_none",
+            f"db.tx_log.rotation.size={self.settings.neo4j_tx_log_rotation_size}",
+            f"db.checkpoint.interval.time={self.settings.neo4j_checkpoint_interval}",
             # Keep-alive NOOPs only while streaming: with ALL (the default) the server also hints
             # `connection.recv_timeout_seconds`, and the async Python driver then arms a timer
             # task for every socket read (~0.25 ms of CPU per query on loopback).

@@ -30,6 +30,7 @@ class Neo4jTarget:
     auth: tuple[str, str] | None
     database: str
     source: str  # "external", "docker" or "local"
+    home: Path | None = None  # a local server's folder (config, data, logs)
 
 
 def _docker_endpoint_exists() -> bool:
@@ -87,6 +88,6 @@ def provision(settings: Settings, home: Path | None = None) -> Iterator[Neo4jTar
         log.info("starting local Neo4j %s from Maven Central jars", settings.neo4j_version)
         uri = server.start()
         try:
-            yield Neo4jTarget(uri, None, "neo4j", "local")
+            yield Neo4jTarget(uri, None, "neo4j", "local", server.home)
         finally:
             server.stop()

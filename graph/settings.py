@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = "256m"
     neo4j_start_timeout: float = 180.0
     neo4j_browser_version: str = "5.24.0"  # org.neo4j.client:neo4j-browser for `--browser`
+    # how long erased data can stay in the local server's transaction logs: a log file is
+    # pruned once it has rotated (after this much more writing) and a checkpoint has passed
+    neo4j_tx_log_rotation_size: str = "16M"
+    neo4j_checkpoint_interval: str = "5m"
 
     max_batch: int = 500
     max_text_bytes: int = 16 * 1024
