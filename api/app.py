@@ -15,7 +15,8 @@ from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Lifespan
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -62,7 +63,9 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
-        return RequestContext(self.db, self.batcher, principal, self.audit)
+        return RequestContext(
+            self.db, self.batcher, principal, self.audit, websocket=isinstance(request, WebSocket)
+        )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """WebSocket clients without an Authorization header send it in connection_init."""
@@ -131,7 +134,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             await db.driver.verify_connectivity()
             missing = await missing_schema(db)
         except (DriverError, Neo4jError, OSError) as error:
-            return JSONResponse({"status": "unavailable", "neo4j": str(error)}, status_code=503)
+            # the cause goes to the log, not to whoever asks: it names the database's address
+            log.warning("readyz: Neo4j unavailable: %s", error)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
         if missing:
             return JSONResponse({"status": "migrating", "missing": missing}, status_code=503)
         return JSONResponse({"status": "ready"})
@@ -157,8 +162,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
     webhooks = WebhookEndpoint(connectors, batcher, settings.webhook_max_bytes)
     dashboard = Dashboard(db, authenticator, dev=dev)
-    return Starlette(
-        routes=[
+    return _starlette(
+        db,
+        [
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
@@ -167,8 +173,14 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             Route("/metrics", metrics.MetricsEndpoint(authenticator, dev=dev).handle),
             *dashboard.routes(),
         ],
-        lifespan=lifespan,
+        lifespan,
     )
+
+
+def _starlette(db: Database, routes: list[BaseRoute], lifespan: Lifespan[Starlette]) -> Starlette:
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.db = db  # the app's one database handle (tests close it when they skip lifespan)
+    return app
 
 
 def app_from_environment() -> Starlette:

@@ -10,6 +10,7 @@ from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from graph.errors import ThreadlineError
 
@@ -77,3 +78,20 @@ class ErrorCodes(SchemaExtension):
 
 def is_coded(error: GraphQLError) -> bool:
     return bool(error.extensions and "code" in error.extensions and error.original_error is None)
+
+
+class SubscriptionsNeedWebSocket(SchemaExtension):
+    """A subscription sent over plain HTTP is BAD_INPUT (the stream has nowhere to go; graphql-
+    core would run it as a query and fail with an internal error). Listed after the validation
+    cache, so its error joins the validation errors and the operation never executes."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        over_http = not getattr(context.context, "websocket", False)
+        if over_http and context.operation_type is OperationType.SUBSCRIPTION:
+            refusal = GraphQLError(
+                "subscriptions need a WebSocket to /graphql (graphql-transport-ws)",
+                extensions={"code": "BAD_INPUT"},
+            )
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), refusal]
+        yield

@@ -37,6 +37,7 @@ class RequestContext:
     audit: AuditLog | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
+    websocket: bool = False  # the request came over a WebSocket (subscriptions need one)
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -24,7 +24,7 @@ from api.admin.queries import AdminQueries
 from api.analytics.queries import AnalyticsQueries
 from api.auth import check_guarded
 from api.context.queries import ContextQueries
-from api.errors import ErrorCodes, coded, is_coded
+from api.errors import ErrorCodes, SubscriptionsNeedWebSocket, coded, is_coded
 from api.events.mutations import EventMutations
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
@@ -83,6 +83,7 @@ def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
         # factories: a fresh extension per request; both caches are shared at module level
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        SubscriptionsNeedWebSocket,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: GuardRules(introspection=dev),
     ]

@@ -164,6 +164,11 @@ class Authenticator:
     db: Database
     settings: Settings
     _cache: dict[str, tuple[float, Principal | None]] = field(default_factory=dict)
+    # the JWT verification key, read once (an RS256 key file is not read per request)
+    _jwt_key: str | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._jwt_key = self.settings.jwt_verification_key()
 
     async def principal(self, authorization: str | None, *, dev: bool) -> Principal:
         """`authenticate`, except that in dev mode a request without credentials is the local
@@ -207,7 +212,7 @@ class Authenticator:
         return principal
 
     def _jwt(self, token: str) -> Principal:
-        key = self.settings.jwt_verification_key()
+        key = self._jwt_key
         if key is None:
             raise UnauthenticatedError("JWTs are not configured (THREADLINE_JWT_SECRET/PUBLIC_KEY)")
         algorithm = "RS256" if self.settings.jwt_public_key_file else "HS256"
@@ -227,7 +232,10 @@ class Authenticator:
             role = Role(str(claims.get("role", "")).lower())
         except ValueError:
             raise UnauthenticatedError("token has no valid `role` claim") from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.strip():
+            raise UnauthenticatedError("token `sub` claim must name the caller")
         channels = claims.get("channels") or []
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise UnauthenticatedError("token `channels` claim must be a list of channels")
-        return Principal(f"jwt:{claims['sub']}", role, frozenset(channels), "jwt")
+        return Principal(f"jwt:{subject}", role, frozenset(channels), "jwt")

@@ -66,7 +66,9 @@ class Demo:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
         self.prefix = prefix
         self.summary = DemoSummary()
-        self.counter = 0
+        # event ids count per identity, so they do not depend on which journeys an earlier run
+        # stored (a skipped journey would shift a global counter)
+        self.counters: dict[str, int] = defaultdict(int)
 
     async def say(
         self,
@@ -78,9 +80,9 @@ class Demo:
         session_id: str | None = None,
         agent_id: str | None = None,
     ) -> str:
-        self.counter += 1
+        self.counters[who] += 1
         event = EventInput(
-            f"{self.prefix}-{self.counter}",
+            f"{self.prefix}-{who}-{self.counters[who]}",
             channel,
             who,
             session_id=session_id,
@@ -254,6 +256,9 @@ async def load_demo(
         for at, journey, user in sorted(
             p for p in plan if day_end - timedelta(days=1) <= p[0] < day_end
         ):
+            # each journey draws from its own generator: its phone numbers, channels and orders
+            # do not depend on which other journeys an earlier run stored (those are skipped)
+            demo.rng = random.Random(f"{seed}:{user}")  # noqa: S311 - reproducible demo data
             try:
                 later.extend(await getattr(demo, journey)(user, at) or [])
             except AlreadyLoadedError:
