@@ -28,6 +28,7 @@ from api.endpoint import GraphQLEndpoint
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
+from connectors.base import Connector
 from connectors.registry import build_connectors
 from graph.annotations import enricher_for
 from graph.audit import AuditLog
@@ -156,10 +157,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             "GraphiQL and introspection are on. Never expose this server."
         )
     connectors = build_connectors(settings)
-    enabled = sorted(name for name, c in connectors.items() if c.enabled)
-    if settings.insecure_webhooks:
-        log.warning("THREADLINE_INSECURE_WEBHOOKS=1: webhooks accept UNSIGNED requests")
-    log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
+    _log_webhook_modes(settings, connectors)
     webhooks = WebhookEndpoint(connectors, batcher, settings.webhook_max_bytes)
     dashboard = Dashboard(db, authenticator, dev=dev)
     return _starlette(
@@ -175,6 +173,18 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         ],
         lifespan,
     )
+
+
+def _log_webhook_modes(settings: Settings, connectors: dict[str, Connector]) -> None:
+    enabled = sorted(name for name, c in connectors.items() if c.enabled)
+    if settings.insecure_webhooks:
+        log.warning("THREADLINE_INSECURE_WEBHOOKS=1: webhooks accept UNSIGNED requests")
+    elif settings.alexa_skill_id and not settings.alexa_verify_signatures:
+        log.warning(
+            "THREADLINE_ALEXA_VERIFY_SIGNATURES=false: Alexa requests are NOT checked against "
+            "Amazon's signature (skill id and timestamp only) - offline tests only"
+        )
+    log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
 
 
 def _starlette(db: Database, routes: list[BaseRoute], lifespan: Lifespan[Starlette]) -> Starlette:

@@ -9,6 +9,7 @@ retry them forever.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -88,7 +89,10 @@ class WebhookEndpoint:
                 return _response(handshake)
             if request.method != "POST":
                 return JSONResponse({"error": "use POST"}, 405)
-            connector.verify(incoming)
+            if getattr(connector, "verify_blocks", False):  # may fetch over the network
+                await asyncio.to_thread(connector.verify, incoming)
+            else:
+                connector.verify(incoming)
             events = connector.parse(incoming)
             stored: list[Stored] = []
             if events:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors._alexa_signature import AlexaSignatureVerifier
 from connectors.base import Connector
 from connectors.email import EmailConnector
 from connectors.messenger import MessengerConnector
@@ -26,7 +27,11 @@ def build_connectors(settings: Settings) -> dict[str, Connector]:
         TwilioSmsConnector(settings.twilio_auth_token, settings.public_url, insecure),
         SlackConnector(settings.slack_signing_secret, insecure),
         EmailConnector(settings.email_token, insecure),
-        AlexaConnector(settings.alexa_skill_id, insecure),
+        AlexaConnector(
+            settings.alexa_skill_id,
+            insecure,
+            signatures=AlexaSignatureVerifier() if settings.alexa_verify_signatures else None,
+        ),
         DialogflowConnector(settings.dialogflow_token, insecure),
     ]
     return {connector.channel: connector for connector in connectors}

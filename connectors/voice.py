@@ -4,9 +4,10 @@ and CX webhook requests). Both answer with a valid minimal response envelope.
 Alexa: `request.requestId` is the event id, the Alexa user the identity, `session.sessionId` the
 thread; an IntentRequest becomes text (`intent name` and `slot=value` pairs, slots also kept as
 metadata); LaunchRequest and SessionEndedRequest are session metadata. Requests must name our
-skill (THREADLINE_ALEXA_SKILL_ID) and be at most 150 s old, as Amazon requires.
-(Amazon's certificate-chain signature needs its certificate URL fetched at request time; put a
-gateway that checks it in front when publishing a skill — see docs/connectors.md.)
+skill (THREADLINE_ALEXA_SKILL_ID), be at most 150 s old, and carry Amazon's signature over the
+body, checked against the certificate chain it names (`connectors/_alexa_signature.py`). With
+THREADLINE_ALEXA_VERIFY_SIGNATURES=false (offline tests only, logged loudly at start-up) only
+the skill id and the timestamp are checked.
 
 Dialogflow: `responseId` (ES) or the detect-intent id (CX) is the event id, `session` the thread,
 the platform's user (when the request came through an integration) or the session the identity,
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors._alexa_signature import AlexaSignatureVerifier
 from connectors._bearer import BearerTokenWebhook
 from connectors._common import from_iso, need
 from connectors._signatures import require_equal
@@ -40,6 +42,8 @@ class AlexaConnector:
     insecure: bool = False
     channel: str = "alexa"
     clock: Any = field(default=time.time)
+    signatures: AlexaSignatureVerifier | None = None  # None: offline tests only
+    verify_blocks: bool = True  # may fetch Amazon's certificate chain: run off the event loop
 
     @property
     def enabled(self) -> bool:
@@ -63,6 +67,8 @@ class AlexaConnector:
             stamp is None or abs(self.clock() - stamp.timestamp()) > ALEXA_MAX_AGE_SECONDS
         ):
             raise WebhookError(400, "request timestamp is more than 150 s off")
+        if not self.insecure and self.signatures is not None:
+            self.signatures.verify(request.body, request.headers)
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         data = request.json_object()

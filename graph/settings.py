@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     email_token: SecretStr | None = None
     alexa_skill_id: str | None = None
+    # check Amazon's signature and certificate chain on Alexa requests; false: offline tests only
+    alexa_verify_signatures: bool = True
     dialogflow_token: SecretStr | None = None
     insecure_webhooks: bool = False
     public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
