@@ -169,7 +169,7 @@ async def test_what_the_database_refuses_in_one_request_never_fails_the_others(
     import graph.prepared_events
     from enrichment.annotations import Mention
 
-    real_annotate = graph.prepared_events.annotate
+    from graph.annotations import annotate as real_annotate
 
     async def annotate_with_a_huge_entity(enricher, texts, ats):  # type: ignore[no-untyped-def]
         found = await real_annotate(enricher, texts, ats)
