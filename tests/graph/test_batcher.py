@@ -168,7 +168,6 @@ async def test_what_the_database_refuses_in_one_request_never_fails_the_others(
     fails alone, and every valid event is stored."""
     import graph.prepared_events
     from enrichment.annotations import Mention
-
     from graph.annotations import annotate as real_annotate
 
     async def annotate_with_a_huge_entity(enricher, texts, ats):  # type: ignore[no-untyped-def]
