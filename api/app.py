@@ -25,6 +25,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api import metrics
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
+from api.http_errors import handle_error
 from api.request import RequestContext
 from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
@@ -35,6 +36,7 @@ from graph.audit import AuditLog
 from graph.auth import Authenticator, UnauthenticatedError
 from graph.batcher import IngestBatcher
 from graph.database import Database
+from graph.errors import ThreadlineError
 from graph.lifecycle import sweep_forever
 from graph.pseudonyms import Pseudonymizer
 from graph.redis_bus import RedisBus
@@ -188,7 +190,8 @@ def _log_webhook_modes(settings: Settings, connectors: dict[str, Connector]) -> 
 
 
 def _starlette(db: Database, routes: list[BaseRoute], lifespan: Lifespan[Starlette]) -> Starlette:
-    app = Starlette(routes=routes, lifespan=lifespan)
+    handlers = {ThreadlineError: handle_error, Exception: handle_error}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.db = db  # the app's one database handle (tests close it when they skip lifespan)
     return app
 

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from api import metrics
+from api.http_errors import retry_headers
 from graph.auth import Authenticator, UnauthenticatedError
+from graph.errors import ThreadlineError
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -72,9 +74,11 @@ class GraphQLEndpoint:
             return
         try:  # before reading the body: strangers cannot make us buffer megabytes
             state["principal"] = await self.authenticator.principal(authorization, dev=self.dev)
-        except UnauthenticatedError as error:
-            challenge = (b"www-authenticate", b'Bearer realm="threadline"')
-            await _respond(send, 401, "UNAUTHENTICATED", error.message, challenge)
+        except ThreadlineError as error:  # 401, or 503 UNAVAILABLE while the database is down
+            extra = [(k.encode(), v.encode()) for k, v in retry_headers(error.code).items()]
+            if isinstance(error, UnauthenticatedError):
+                extra.append((b"www-authenticate", b'Bearer realm="threadline"'))
+            await _respond(send, error.code.http_status, error.code, error.message, *extra)
             return
         body = await self._read_body(receive, headers)
         if body is None:

@@ -4,7 +4,9 @@ the same `ingest_events` path as the GraphQL mutation (in-process).
 Every refusal is a short 4xx with a reason and nothing written: unknown or disabled channel 404,
 oversized body 413, wrong content type 415, bad signature 401/403, malformed payload 400.
 Valid payloads that carry no events (statuses, unknown event types) get 200, so platforms do not
-retry them forever.
+retry them forever. Failures a retry can fix (the database unavailable, enrichment failing) are
+5xx with `Retry-After`, from the one error table (`graph.errors.ErrorCode`): platforms retry
+those, so the message is not lost.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api import metrics
+from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.errors import ThreadlineError
 
@@ -106,7 +109,12 @@ class WebhookEndpoint:
             log.info("webhook %s refused: %s", channel, error.reason)
             self._audit(channel, WEBHOOK_OUTCOMES.get(error.status, "BAD_INPUT"), set())
             return JSONResponse({"error": error.reason}, error.status)
-        except ThreadlineError as error:  # the events were invalid for Threadline
-            log.info("webhook %s: %s", channel, error.message)
-            self._audit(channel, error.code, set())
-            return JSONResponse({"error": error.message, "code": error.code}, 400)
+        except Exception as error:  # every other failure is answered from the error table
+            known = as_threadline_error(error)
+            if known is None:  # a bug: 500 (platforms retry it) and the trace in the log
+                log.exception("webhook %s failed", channel)
+                known = ThreadlineError("internal error")
+            else:
+                log.info("webhook %s: %s %s", channel, known.code, known.message)
+            self._audit(channel, known.code, set())
+            return error_response(known)

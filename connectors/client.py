@@ -5,8 +5,9 @@
                                                   text="hi")])
         context = client.context(channel="whatsapp", external_user_id="15550001111")
 
-Retries on connection errors, timeouts and 5xx are safe: every event carries its `eventId`, so a
-batch that did land the first time comes back as duplicates, never twice.
+Retries on connection errors, timeouts, 5xx and retryable error codes (`UNAVAILABLE` while the
+database restarts, `ENRICHMENT_FAILED`, `TIMEOUT`, `INTERNAL`) are safe: every event carries its
+`eventId`, so a batch that did land the first time comes back as duplicates, never twice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from typing import Any
 
 import httpx
 
+from graph.errors import ErrorCode
 from graph.events import EventInput, IngestedEvent, IngestResult
+
+RETRYABLE_CODES = frozenset(code.value for code in ErrorCode if code.retryable)
 
 INGEST = """
 mutation Ingest($events: [EventInput!]!) {
@@ -67,6 +71,16 @@ def event_variables(event: EventInput) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def _retryable(response: httpx.Response) -> bool:
+    """A GraphQL answer whose first error a retry may cure (every write is idempotent)."""
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    code = ((errors[0] if errors else {}).get("extensions") or {}).get("code")
+    return code in RETRYABLE_CODES
+
+
 class ThreadlineClient:
     """Synchronous client; `retries` extra attempts with exponential backoff."""
 
@@ -97,11 +111,12 @@ class ThreadlineClient:
         self.http.close()
 
     def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """POST one operation; retry transport failures and 5xx; raise API errors."""
+        """POST one operation; retry transport failures, 5xx and errors whose code says a retry
+        can succeed (UNAVAILABLE while the database restarts...); raise API errors."""
         for attempt in range(self.retries + 1):
             try:
                 response = self.http.post("/graphql", json={"query": query, "variables": variables})
-                if response.status_code < 500:
+                if response.status_code < 500 and not _retryable(response):
                     break
             except (httpx.TransportError, httpx.TimeoutException):
                 if attempt == self.retries:

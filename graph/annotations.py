@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
-from graph.errors import ThreadlineError
+from graph.errors import ErrorCode, ThreadlineError
 from graph.records import to_millis
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ _ENRICHMENT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threa
 class EnrichmentFailedError(ThreadlineError):
     """The pipeline failed on a batch: nothing of the batch is written."""
 
-    code = "ENRICHMENT_FAILED"
+    code = ErrorCode.ENRICHMENT_FAILED
 
 
 async def annotate(

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 import cypher
-from graph.errors import BadInputError, NotFoundError, ThreadlineError
+from graph.database import unavailable
+from graph.errors import BadInputError, ErrorCode, NotFoundError, ThreadlineError
 from graph.events import CHANNEL_PATTERN
 from graph.records import native_time, to_millis
 
@@ -43,13 +44,13 @@ PII_ROLES = frozenset({Role.AGENT, Role.ADMIN})
 class UnauthenticatedError(ThreadlineError):
     """No credentials, or credentials that do not verify."""
 
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class ForbiddenError(ThreadlineError):
     """Authenticated, but the role (or channel restriction) does not allow this."""
 
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 @dataclass(frozen=True)
@@ -194,9 +195,14 @@ class Authenticator:
         if cached is not None and cached[0] > time.monotonic():
             principal = cached[1]
         else:
-            records, _, _ = await self.db.driver.execute_query(
-                cypher.load("auth/find_key"), hash=digest, database_=self.db.name, routing_="r"
-            )
+            try:
+                records, _, _ = await self.db.driver.execute_query(
+                    cypher.load("auth/find_key"), hash=digest, database_=self.db.name, routing_="r"
+                )
+            except Exception as error:
+                if (outage := unavailable(error)) is not None:
+                    raise outage from error
+                raise
             principal = None
             if records:
                 row = records[0]["key"]

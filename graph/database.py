@@ -6,11 +6,40 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from neo4j import AsyncDriver, AsyncGraphDatabase
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
+from graph.errors import Neo4jUnavailableError
 from graph.live import EventBus, InProcessBus
 
 if TYPE_CHECKING:
     from graph.settings import Settings
+
+
+CONNECT_SECONDS = 2.0
+ACQUIRE_SECONDS = 3.0
+RETRY_SECONDS = 3.0
+OUTAGES = (
+    ServiceUnavailable,
+    SessionExpired,
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+)
+
+
+def unavailable(error: BaseException) -> Neo4jUnavailableError | None:
+    """A driver failure that a retry can fix (the server unreachable or restarting, a session
+    expired, a transient error) as UNAVAILABLE; None for anything else."""
+    outage = isinstance(error, OUTAGES) or (
+        isinstance(error, (Neo4jError, DriverError)) and error.is_retryable()
+    )
+    return Neo4jUnavailableError("the database is unavailable: retry shortly") if outage else None
 
 
 @dataclass
@@ -30,6 +59,12 @@ class Database:
             uri,
             auth=auth,
             max_connection_pool_size=100,
+            # Fail in bounded time when the server is down, so callers get UNAVAILABLE (which
+            # they may retry) within ~5 s instead of hanging: connect 2 s, wait for a pooled
+            # connection 3 s, retry transient failures (deadlocks, leader switches) for 3 s.
+            connection_timeout=CONNECT_SECONDS,
+            connection_acquisition_timeout=ACQUIRE_SECONDS,
+            max_transaction_retry_time=RETRY_SECONDS,
             notifications_min_severity="WARNING",
             # "label/property does not exist yet" is normal on a fresh database
             notifications_disabled_classifications=["UNRECOGNIZED"],

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from graph.errors import ThreadlineError
+from graph.errors import ErrorCode, ThreadlineError
 
 QUEUE_SIZE = 1000
 
@@ -56,7 +56,7 @@ _WAKE_UP = LiveEvent(LiveEventKind.STATUS, datetime.min)
 class SubscriberLaggedError(ThreadlineError):
     """A subscriber fell more than QUEUE_SIZE events behind; it should re-read and resubscribe."""
 
-    code = "LAGGED"
+    code = ErrorCode.LAGGED
 
 
 class EventBus(Protocol):

@@ -26,7 +26,7 @@ import orjson
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from graph.errors import ThreadlineError
+from graph.errors import ErrorCode, ThreadlineError
 from graph.live import QUEUE_SIZE, InProcessBus, LiveEvent, LiveEventKind
 
 log = logging.getLogger("threadline.live")
@@ -38,7 +38,7 @@ OUTBOX_SIZE = 10 * QUEUE_SIZE  # events waiting for Redis before new ones are dr
 class LiveUnavailableError(ThreadlineError):
     """The live-event broker (Redis) cannot be reached: subscribing is not possible now."""
 
-    code = "UNAVAILABLE"
+    code = ErrorCode.UNAVAILABLE
 
 
 def encode_events(events: list[LiveEvent]) -> bytes:

@@ -86,3 +86,32 @@ def test_ingest_email_command_stores_an_mbox_once(
         command, capture_output=True, text=True, env=env, timeout=120, check=False
     )
     assert "emails: 0 stored, 2 already known" in again.stderr
+
+
+class UnavailableOnceTransport(httpx.BaseTransport):
+    """Answers the first request as the API does while Neo4j restarts: 200 with UNAVAILABLE."""
+
+    def __init__(self) -> None:
+        self.real = httpx.HTTPTransport()
+        self.calls = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.calls == 1:
+            error = {
+                "message": "the database is unavailable",
+                "extensions": {"code": "UNAVAILABLE"},
+            }
+            return httpx.Response(200, json={"data": None, "errors": [error]}, request=request)
+        return self.real.handle_request(request)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_the_client_retries_what_the_api_calls_retryable(live_server: str, uid: str) -> None:
+    transport = UnavailableOnceTransport()
+    with ThreadlineClient(live_server, transport=transport, backoff=0.01) as client:
+        result = client.ingest_events([EventInput(f"{uid}-1", "web", uid, text="hello")])
+    assert result.accepted == 1
+    assert transport.calls == 2
