@@ -32,7 +32,7 @@ from graph.settings import Settings
 def neo4j_target() -> Iterator[Neo4jTarget]:
     # small transaction-log files and frequent checkpoints, so the erasure test can watch erased
     # data leave the disk within seconds (the defaults bound it by 16 MB of writes and 5 minutes)
-    quick_logs = {"neo4j_tx_log_rotation_size": "1M", "neo4j_checkpoint_interval": "5s"}
+    quick_logs = {"neo4j_tx_log_rotation_size": "256K", "neo4j_checkpoint_interval": "5s"}
     with provision(Settings().model_copy(update=quick_logs)) as target:
         yield target
 
