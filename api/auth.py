@@ -136,10 +136,8 @@ class NotForConnectors(FieldExtension):
 
 def _targets(arguments: dict[str, Any], result: Any) -> set[str]:
     found = {str(arguments[name]) for name in TARGET_ARGUMENTS if arguments.get(name)}
-    if arguments.get("channel") and (
-        arguments.get("externalUserId") or arguments.get("externalId")
-    ):
-        external = arguments.get("external_user_id") or arguments.get("external_id")
+    external = arguments.get("external_user_id") or arguments.get("external_id")
+    if arguments.get("channel") and external:  # strawberry passes snake_case argument names
         found.add(f"{arguments['channel']}:{external}")
     for attribute in ("id", "session_id", "user_id"):
         value = getattr(result, attribute, None)

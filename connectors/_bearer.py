@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from connectors._common import secret
+from connectors._common import secret, signing_secret
 from connectors._signatures import require_equal
 from connectors.base import WebhookReply, WebhookRequest
 
@@ -25,10 +25,9 @@ class BearerTokenWebhook:
 
     def verify(self, request: WebhookRequest) -> None:
         """`Authorization: Bearer <token>`, compared in constant time."""
-        token = secret(self.token)
-        if token is None and self.insecure:
+        token = signing_secret(self.token, self.insecure)
+        if token is None:
             return
-        assert token is not None
         given = request.headers.get("authorization", "")
         bearer = given.removeprefix("Bearer ") if given.startswith("Bearer ") else None
         require_equal(bearer, token, "bearer token")

@@ -14,6 +14,15 @@ def secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None and value.get_secret_value() else None
 
 
+def signing_secret(value: SecretStr | None, insecure: bool) -> str | None:
+    """The secret a request must be verified with; None only when webhooks are insecure (local
+    development). A connector without one is disabled, so this refuses (403) rather than pass."""
+    key = secret(value)
+    if key is None and not insecure:
+        raise WebhookError(403, "this webhook has no secret configured")
+    return key
+
+
 def from_epoch(value: Any, *, millis: bool = False) -> datetime | None:
     """A platform timestamp (seconds or milliseconds since the epoch, number or string)."""
     if value is None or value == "":

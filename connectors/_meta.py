@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from connectors._common import secret
+from connectors._common import secret, signing_secret
 from connectors._signatures import check_hub_signature, require_equal
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
 
@@ -34,10 +34,9 @@ class MetaWebhook:
         return WebhookReply.text(request.query.get("hub.challenge", ""))
 
     def verify(self, request: WebhookRequest) -> None:
-        key = secret(self.app_secret)
-        if key is None and self.insecure:
+        key = signing_secret(self.app_secret, self.insecure)
+        if key is None:
             return
-        assert key is not None
         check_hub_signature(key, request.headers.get("x-hub-signature-256"), request.body)
 
     def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:

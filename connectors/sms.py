@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
-from connectors._common import need, secret
+from connectors._common import need, secret, signing_secret
 from connectors._signatures import require_equal, twilio_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput
@@ -56,10 +56,9 @@ class TwilioSmsConnector:
         return f"{self.public_url.rstrip('/')}/webhooks/{path}"
 
     def verify(self, request: WebhookRequest) -> None:
-        token = secret(self.auth_token)
-        if token is None and self.insecure:
+        token = signing_secret(self.auth_token, self.insecure)
+        if token is None:
             return
-        assert token is not None
         expected = twilio_signature(token, self.signed_url(request), self._params(request))
         require_equal(request.headers.get("x-twilio-signature"), expected, "signature")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from connectors._common import from_iso, need, secret
+from connectors._common import from_iso, need, secret, signing_secret
 from connectors._signatures import check_hub_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput, Role
@@ -43,10 +43,9 @@ class WidgetConnector:
         return None
 
     def verify(self, request: WebhookRequest) -> None:
-        key = secret(self.signing_secret)
-        if key is None and self.insecure:
+        key = signing_secret(self.signing_secret, self.insecure)
+        if key is None:
             return
-        assert key is not None
         check_hub_signature(key, request.headers.get("x-threadline-signature"), request.body)
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:

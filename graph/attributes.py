@@ -11,7 +11,6 @@ and values, and nothing is written.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 
 import cypher
 from graph.errors import BadInputError, ConflictError, NotFoundError
+from graph.events import ATTRIBUTE_KEY
 from graph.live_events import publish_attributes
 from graph.merge_policies import (
     CHECKED,
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from graph.database import Database
     from graph.events import ValidEvent
 
-KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_VALUE_BYTES = 64 * 1024
 
 
@@ -81,7 +80,7 @@ def validated_values(attributes: Any) -> dict[str, Any]:
     if not isinstance(attributes, dict) or not attributes:
         raise BadInputError("attributes must be a non-empty JSON object", field="attributes")
     for key, value in attributes.items():
-        if not isinstance(key, str) or not KEY.fullmatch(key):
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.fullmatch(key):
             raise BadInputError(
                 f"attributes: key {key!r} must match [A-Za-z0-9_.-]{{1,64}}", field="attributes"
             )
@@ -253,7 +252,8 @@ async def set_session_attributes(
 ) -> tuple[SessionRecord, dict[str, Any]]:
     """Apply attributes to a session; returns the session (new `version`) and all its values."""
     result = await set_attributes(db, Owner.SESSION, session_id, request)
-    assert result.session is not None
+    if result.session is None:
+        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
     return result.session, result.attributes
 
 

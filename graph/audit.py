@@ -44,7 +44,8 @@ class AuditEntry:
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> AuditEntry:
         at = native_time(row["at"])
-        assert at is not None
+        if at is None:
+            raise RuntimeError("an audit entry without a time")
         return cls(
             at,
             row["subject"],

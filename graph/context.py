@@ -59,20 +59,22 @@ def _check(selector: ContextSelector) -> str | None:
     return f"{selector.channel}:{selector.external_user_id}"
 
 
+def check_message_count(count: int, maximum: int, field: str) -> None:
+    """How many messages a read may ask for: BAD_INPUT below 0, LIMIT_EXCEEDED above `maximum`
+    (never clamped silently: the caller would think it had everything)."""
+    if count < 0:
+        raise BadInputError(f"{field} must be >= 0", field=field)
+    if count > maximum:
+        raise LimitExceededError(f"{field} must be <= {maximum}", field=field, limit=maximum)
+
+
 async def get_context(
     db: Database, selector: ContextSelector, last_messages: int, include_previous: int = 0
 ) -> ContextRecord:
     """The session the selector points at (a user's current one), its last messages across
     channels (oldest first), the channels used and the session attributes; with
     `include_previous`, the same for up to that many sessions it continues (nearest first)."""
-    if last_messages < 0:
-        raise BadInputError("lastMessages must be >= 0", field="lastMessages")
-    if last_messages > db.settings.max_context_messages:
-        raise LimitExceededError(
-            f"lastMessages must be <= {db.settings.max_context_messages}",
-            field="lastMessages",
-            limit=db.settings.max_context_messages,
-        )
+    check_message_count(last_messages, db.settings.max_context_messages, "lastMessages")
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     identity_key = _check(selector)

@@ -66,7 +66,8 @@ async def create_token(
     )
     row = only_row(records, session_id)
     expires_at = native_time(row["expiresAt"])
-    assert expires_at is not None
+    if expires_at is None:
+        raise RuntimeError("continuation/create returned no expiry")
     return ContinuationToken(token, session_id, expires_at)
 
 

@@ -17,6 +17,8 @@ from graph.errors import BadInputError, LimitExceededError
 from graph.settings import Settings
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
+# what an attribute key may be, wherever attributes are written (events, set*Attributes)
+ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_ID_LENGTH = 256
 MAX_JSON_BYTES = 64 * 1024
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -138,7 +140,8 @@ def _check_time(index: int, value: datetime | None, now: datetime, skew: timedel
     if value < EARLIEST:
         raise _fail(index, "occurredAt", "is before 2000-01-01")
     if value > now + skew:
-        raise _fail(index, "occurredAt", f"is more than {skew.seconds}s in the future")
+        limit = int(skew.total_seconds())
+        raise _fail(index, "occurredAt", f"is more than {limit}s in the future")
     return value.astimezone(UTC)
 
 
@@ -165,7 +168,8 @@ def validate_event(index: int, event: EventInput, settings: Settings, now: datet
         for key, value in (event.attributes or {}).items()
     }
     for key in attributes:
-        _check_id(index, "attributes", key, required=True)
+        if not ATTRIBUTE_KEY.fullmatch(key):
+            raise _fail(index, "attributes", f"key {key!r} must match [A-Za-z0-9_.-]{{1,64}}")
     metadata = _json_text(index, "metadata", event.metadata) if event.metadata else None
     return ValidEvent(index, event, at, metadata, attributes)
 

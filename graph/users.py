@@ -84,5 +84,6 @@ async def link_identity(
             userId=owner,
         )
     user = await get_user(db, user_id)
-    assert user is not None
+    if user is None:  # erased meanwhile
+        raise NotFoundError(f"no user {user_id!r}", field="userId")
     return user

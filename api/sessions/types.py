@@ -13,6 +13,7 @@ from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.attributes import session_attributes
 from graph.auth import Role as CallerRole
+from graph.context import check_message_count
 from graph.handoffs import session_handoffs
 from graph.lifecycle import transitions
 from graph.sessions import get_session, session_messages
@@ -237,8 +238,8 @@ class Session:
         "restricted to channels: those of the last `last` on its channels)."
     )
     async def messages(self, info: Info, last: int = 20) -> list[Message]:
-        limit = max(0, min(last, info.context.db.settings.max_context_messages))
-        records = await session_messages(info.context.db, str(self.id), limit)
+        check_message_count(last, info.context.db.settings.max_context_messages, "last")
+        records = await session_messages(info.context.db, str(self.id), last)
         principal = info.context.principal
         if principal is not None and principal.role is CallerRole.CONNECTOR:
             records = [r for r in records if principal.may_use_channel(r.channel)]

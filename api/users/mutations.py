@@ -12,6 +12,7 @@ from api.scalars import JSON, MergePolicy
 from api.users.types import Merge, User
 from graph.attributes import AttributeWrite, Owner, set_attributes
 from graph.auth import Role
+from graph.errors import NotFoundError
 from graph.merges import merge_users, unmerge_user
 from graph.users import get_user, link_identity
 
@@ -89,5 +90,6 @@ class UserMutations:
         )
         await set_attributes(info.context.db, Owner.USER, str(user_id), request)
         user = await get_user(info.context.db, str(user_id))
-        assert user is not None  # users are never deleted by another write
+        if user is None:  # erased meanwhile
+            raise NotFoundError(f"no user {user_id!r}", field="userId")
         return User.from_record(user)

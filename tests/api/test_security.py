@@ -197,6 +197,8 @@ def test_rs256_jwts(settings: Settings, tmp_path: Path) -> None:
     with serve(configured, dev=False) as url:
         assert call(url, good, '{ session(id: "x") { id } }').status_code == 200
         assert call(url, forged, '{ session(id: "x") { id } }').status_code == 401
+        (tmp_path / "jwt.pub").unlink()  # read once at start-up, not per request
+        assert call(url, good, '{ session(id: "x") { id } }').status_code == 200
 
 
 def test_connector_channel_restriction(secure_server: str, tokens: dict[str, str]) -> None:
