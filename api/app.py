@@ -160,7 +160,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         )
     connectors = build_connectors(settings)
     _log_webhook_modes(settings, connectors)
-    webhooks = WebhookEndpoint(connectors, batcher, settings.webhook_max_bytes)
+    webhooks = WebhookEndpoint(
+        connectors, batcher, settings.webhook_max_bytes, settings.max_text_bytes
+    )
     dashboard = Dashboard(db, authenticator, dev=dev)
     return _starlette(
         db,

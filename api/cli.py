@@ -110,6 +110,7 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.base import WebhookError
     from connectors.email import parse_email, split_messages
     from graph.annotations import enricher_for
+    from graph.events import fit_text
     from graph.ingest import ingest_events
 
     if not _has_uri(settings):
@@ -118,7 +119,7 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     events, skipped = [], 0
     for message in split_messages(raw):
         try:
-            events.append(parse_email(message))
+            events.append(fit_text(parse_email(message), settings.max_text_bytes))
         except WebhookError as error:
             skipped += 1
             print(f"skipped a message: {error.reason}", file=sys.stderr)

@@ -22,6 +22,7 @@ from api import metrics
 from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.errors import ThreadlineError
+from graph.events import fit_text
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -58,11 +59,16 @@ class WebhookEndpoint:
     """One Starlette endpoint serving every connector."""
 
     def __init__(
-        self, connectors: dict[str, Connector], batcher: IngestBatcher, max_bytes: int
+        self,
+        connectors: dict[str, Connector],
+        batcher: IngestBatcher,
+        max_bytes: int,
+        max_text_bytes: int,
     ) -> None:
         self.connectors = connectors
         self.batcher = batcher
         self.max_bytes = max_bytes
+        self.max_text_bytes = max_text_bytes
         self.audit: AuditLog | None = None  # set at start-up, like the GraphQL endpoint's
 
     def _audit(self, channel: str, outcome: str, sessions: set[str]) -> None:
@@ -96,7 +102,7 @@ class WebhookEndpoint:
                 await asyncio.to_thread(connector.verify, incoming)
             else:
                 connector.verify(incoming)
-            events = connector.parse(incoming)
+            events = [fit_text(e, self.max_text_bytes) for e in connector.parse(incoming)]
             stored: list[Stored] = []
             if events:
                 result = await self.batcher.ingest(events)

@@ -20,18 +20,19 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
+from mailparser_reply import EmailReplyParser
+
 from connectors._bearer import BearerTokenWebhook
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-QUOTE_HEADER = re.compile(
-    r"^(On .{5,200}wrote:|-{2,}\s*Original Message\s*-{2,}|From: .+|Le .{5,200}a écrit\s?:)\s*$",
-    re.IGNORECASE,
-)
 SIGNATURE = re.compile(r"^(-- ?|__+|Sent from my \w+.*)$")
 TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-MAX_TEXT_CHARS = 16000
+# quote headers ("On … wrote:", "Am … schrieb:", Outlook's "-----Original Message-----" …) in
+# the languages mail-parser-reply knows; English first
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "ja", "zh", "ko"]
+REPLIES = EmailReplyParser(languages=REPLY_LANGUAGES)
 
 
 def _ids(value: str | None) -> list[str]:
@@ -39,13 +40,14 @@ def _ids(value: str | None) -> list[str]:
 
 
 def strip_reply(text: str) -> str:
-    """The new part of a reply: stop at the quote header or signature, drop `>` lines."""
+    """The new part of a reply: the quoted thread goes (mail-parser-reply finds the quote
+    header in a dozen languages), then the signature and any remaining `>` lines."""
+    new_part = REPLIES.parse_reply(text=text.replace("\r\n", "\n"))
     kept: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if QUOTE_HEADER.match(stripped) or SIGNATURE.match(line.rstrip()):
+    for line in new_part.split("\n"):
+        if SIGNATURE.match(line.rstrip()):
             break
-        if not stripped.startswith(">"):
+        if not line.strip().startswith(">"):
             kept.append(line.rstrip())
     return "\n".join(kept).strip()
 
@@ -106,7 +108,7 @@ def parse_email(raw: bytes, channel: str = "email") -> EventInput:
         at = None
     if at is not None and at.tzinfo is None:
         at = None  # an offset-less Date is ambiguous: use the time of receipt
-    body = strip_reply(_body(message))[:MAX_TEXT_CHARS]
+    body = strip_reply(_body(message))  # a long new part is cut by the webhook's text policy
     attachments = _attachments(message)
     subject = str(message.get("Subject", "")).strip()
     meta: dict[str, Any] = {"subject": subject, "messageId": message_id}

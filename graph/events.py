@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -105,6 +105,21 @@ class IngestResult:
     accepted: int
     duplicates: int
     results: list[IngestedEvent]
+
+
+def fit_text(event: EventInput, max_bytes: int) -> EventInput:
+    """The platform message's policy for over-long text: keep the first `max_bytes` bytes, cut
+    at a character boundary, and say so in `metadata.truncated = {originalBytes}` — never
+    refuse a message a platform delivered (it would not send it again). The GraphQL
+    `ingestEvents` keeps refusing over-long text: its caller can fix the request."""
+    if event.text is None:
+        return event
+    encoded = event.text.encode()
+    if len(encoded) <= max_bytes:
+        return event
+    kept = encoded[:max_bytes].decode("utf-8", "ignore")  # drops a split last character
+    metadata = dict(event.metadata or {}) | {"truncated": {"originalBytes": len(encoded)}}
+    return replace(event, text=kept, metadata=metadata)
 
 
 def _fail(index: int, name: str, problem: str) -> BadInputError:
