@@ -61,8 +61,8 @@ class Database:
             max_connection_pool_size=100,
             # Fail in bounded time when the server is down, so callers get UNAVAILABLE (which
             # they may retry) within ~5 s instead of hanging: connect 2 s, wait for a pooled
-            # connection 3 s, retry transient failures (deadlocks, leader switches) for 2 s (the retry
-            # loop checks the time before each backoff of 1, 2, 4 s: ~3.5 s in all).
+            # connection 3 s, retry transient failures (deadlocks, leader switches) for 2 s
+            # (the retry loop checks the clock before each backoff of 1, 2, 4 s: ~3.5 s in all).
             connection_timeout=CONNECT_SECONDS,
             connection_acquisition_timeout=ACQUIRE_SECONDS,
             max_transaction_retry_time=RETRY_SECONDS,
