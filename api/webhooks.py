@@ -22,7 +22,7 @@ from api import metrics
 from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.errors import ThreadlineError
-from graph.events import fit_text
+from graph.events import EventInput, fit_text
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -53,6 +53,17 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _response(reply: WebhookReply) -> Response:
     return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
+
+
+def _parse(connector: Connector, request: WebhookRequest) -> list[EventInput]:
+    """The connector's events. Each connector checks the payload's shape with its typed model
+    first; a field nested deeper than the model reaches that still has the wrong shape is the
+    payload's fault too: 400, logged with its trace so the model can be tightened."""
+    try:
+        return connector.parse(request)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as error:
+        log.warning("webhook %s: malformed payload", connector.channel, exc_info=error)
+        raise WebhookError(400, "malformed payload") from None
 
 
 class WebhookEndpoint:
@@ -102,7 +113,7 @@ class WebhookEndpoint:
                 await asyncio.to_thread(connector.verify, incoming)
             else:
                 connector.verify(incoming)
-            events = [fit_text(e, self.max_text_bytes) for e in connector.parse(incoming)]
+            events = [fit_text(e, self.max_text_bytes) for e in _parse(connector, incoming)]
             stored: list[Stored] = []
             if events:
                 result = await self.batcher.ingest(events)

@@ -10,19 +10,60 @@ acknowledged only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from connectors._common import from_epoch
 from connectors._meta import MetaWebhook
+from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
 from graph.events import EventInput, Role
 
 
-def _attachments(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"type": a.get("type"), "url": (a.get("payload") or {}).get("url")}
-        for a in message.get("attachments") or []
-    ]
+class Party(Payload):
+    id: PlatformId
+
+
+class Attachment(Payload):
+    type: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class MessageBody(Payload):
+    mid: PlatformId | None = None
+    text: str | None = None
+    is_echo: bool = False
+    app_id: PlatformId | None = None
+    attachments: Annotated[list[Attachment], NullAsEmpty] = []
+    quick_reply: dict[str, Any] | None = None
+
+
+class Postback(Payload):
+    mid: PlatformId | None = None
+    title: str | None = None
+    payload: str | None = None
+
+
+class Messaging(Payload):
+    sender: Party
+    recipient: Party
+    timestamp: PlatformId | None = None
+    message: MessageBody | None = None
+    postback: Postback | None = None
+
+
+class Entry(Payload):
+    messaging: Annotated[list[Messaging], NullAsEmpty] = []
+
+
+class Notification(Payload):
+    """The webhook body (Messenger Platform `page` notification)."""
+
+    object: str
+    entry: Annotated[list[Entry], NullAsEmpty] = []
+
+
+def _attachments(message: MessageBody) -> list[dict[str, Any]]:
+    return [{"type": a.type, "url": (a.payload or {}).get("url")} for a in message.attachments]
 
 
 @dataclass
@@ -30,40 +71,39 @@ class MessengerConnector(MetaWebhook):
     channel: str = "messenger"
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
-        data = request.json_object()
-        if data.get("object") != "page":
+        notification = validated(Notification, request.json_object())
+        if notification.object != "page":
             raise WebhookError(400, "object must be page")
         events = []
-        for entry in data.get("entry") or []:
-            for item in entry.get("messaging") or []:
+        for entry in notification.entry:
+            for item in entry.messaging:
                 event = self._event(item)
                 if event is not None:
                     events.append(event)
         return events
 
-    def _event(self, item: dict[str, Any]) -> EventInput | None:
-        sender = (item.get("sender") or {}).get("id")
-        recipient = (item.get("recipient") or {}).get("id")
+    def _event(self, item: Messaging) -> EventInput | None:
+        sender, recipient = item.sender.id, item.recipient.id
         if not sender or not recipient:
             raise WebhookError(400, "messaging item needs sender.id and recipient.id")
-        at = from_epoch(item.get("timestamp"), millis=True)
-        if message := item.get("message"):
-            echo = bool(message.get("is_echo"))
+        at = from_epoch(item.timestamp, millis=True)
+        if message := item.message:
+            echo = message.is_echo
             person, page = (recipient, sender) if echo else (sender, recipient)
             attachments = _attachments(message)
-            text = message.get("text") or (
+            text = message.text or (
                 " ".join(f"[{a['type']}]" for a in attachments) if attachments else None
             )
             meta: dict[str, Any] = {}
             if attachments:
                 meta["attachments"] = attachments
-            if message.get("quick_reply"):
-                meta["quickReply"] = message["quick_reply"]
+            if message.quick_reply:
+                meta["quickReply"] = message.quick_reply
             role = Role.USER
             if echo:
-                role = Role.BOT if message.get("app_id") else Role.AGENT
+                role = Role.BOT if message.app_id else Role.AGENT
             return EventInput(
-                event_id=str(message.get("mid") or f"{sender}:{item.get('timestamp')}"),
+                event_id=message.mid or f"{sender}:{item.timestamp}",
                 channel=self.channel,
                 external_user_id=person,
                 thread_id=f"{page}:{person}",
@@ -72,14 +112,14 @@ class MessengerConnector(MetaWebhook):
                 occurred_at=at,
                 metadata=meta or None,
             )
-        if postback := item.get("postback"):
+        if postback := item.postback:
             return EventInput(
-                event_id=str(postback.get("mid") or f"postback:{sender}:{item.get('timestamp')}"),
+                event_id=postback.mid or f"postback:{sender}:{item.timestamp}",
                 channel=self.channel,
                 external_user_id=sender,
                 thread_id=f"{recipient}:{sender}",
-                text=str(postback.get("title") or postback.get("payload") or "[postback]"),
+                text=postback.title or postback.payload or "[postback]",
                 occurred_at=at,
-                metadata={"postback": postback},
+                metadata={"postback": postback.model_dump(exclude_none=True)},
             )
         return None  # delivery, read, reaction...: acknowledged, not stored

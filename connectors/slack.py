@@ -12,17 +12,46 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import SecretStr
 
-from connectors._common import from_epoch, need, secret, signing_secret
+from connectors._common import from_epoch, secret, signing_secret
+from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors._signatures import hmac_hex, require_equal
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput, Role
 
 REPLAY_WINDOW_SECONDS = 300
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "channel_join", "channel_leave"}
+
+
+class SlackFile(Payload):
+    name: str | None = None
+    mimetype: str | None = None
+
+
+class SlackEvent(Payload):
+    type: str | None = None
+    subtype: str | None = None
+    user: PlatformId | None = None
+    bot_id: PlatformId | None = None
+    channel: PlatformId | None = None
+    team: PlatformId | None = None
+    text: str | None = None
+    ts: PlatformId | None = None
+    thread_ts: PlatformId | None = None
+    files: Annotated[list[SlackFile], NullAsEmpty] = []
+
+
+class Envelope(Payload):
+    """An Events API request (`event_callback`, `url_verification`, ...)."""
+
+    type: str | None = None
+    event_id: PlatformId | None = None
+    team_id: PlatformId | None = None
+    challenge: str | None = None
+    event: SlackEvent | None = None
 
 
 @dataclass
@@ -51,40 +80,41 @@ class SlackConnector:
     def handshake(self, request: WebhookRequest) -> WebhookReply | None:
         if request.method != "POST":
             return None
-        data = request.json_object()
-        if data.get("type") != "url_verification":
+        envelope = validated(Envelope, request.json_object())
+        if envelope.type != "url_verification":
             return None
         self.verify(request)  # Slack signs the verification request too
-        return WebhookReply.json({"challenge": data.get("challenge", "")})
+        return WebhookReply.json({"challenge": envelope.challenge or ""})
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
-        data = request.json_object()
-        if data.get("type") != "event_callback":
+        envelope = validated(Envelope, request.json_object())
+        if envelope.type != "event_callback":
             return []  # app_rate_limited and other envelope types: acknowledged
-        event: dict[str, Any] = data.get("event") or {}
-        if event.get("type") != "message" or event.get("subtype") in IGNORED_SUBTYPES:
+        event = envelope.event or SlackEvent()
+        if event.type != "message" or event.subtype in IGNORED_SUBTYPES:
             return []
-        is_bot = bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
-        user = event.get("user") or event.get("bot_id")
+        is_bot = bool(event.bot_id) or event.subtype == "bot_message"
+        user = event.user or event.bot_id
         if not user:
             raise WebhookError(400, "event.user is missing")
-        channel_id = need(event, "channel", "event")
-        team = data.get("team_id") or event.get("team") or "team"
-        thread = f"{team}:{channel_id}"
-        if event.get("thread_ts"):
-            thread += f":{event['thread_ts']}"
-        files = [
-            {"name": f.get("name"), "type": f.get("mimetype")} for f in event.get("files") or []
-        ]
+        if not event.channel:
+            raise WebhookError(400, "event.channel is missing")
+        team = envelope.team_id or event.team or "team"
+        thread = f"{team}:{event.channel}"
+        if event.thread_ts:
+            thread += f":{event.thread_ts}"
+        files = [{"name": f.name, "type": f.mimetype} for f in event.files]
+        if not envelope.event_id and not event.ts:
+            raise WebhookError(400, "event.ts is missing")
         return [
             EventInput(
-                event_id=str(data.get("event_id") or f"{channel_id}:{need(event, 'ts', 'event')}"),
+                event_id=envelope.event_id or f"{event.channel}:{event.ts}",
                 channel=self.channel,
-                external_user_id=str(user),
+                external_user_id=user,
                 thread_id=thread,
                 role=Role.BOT if is_bot else Role.USER,
-                text=event.get("text") or ("[file]" if files else None),
-                occurred_at=from_epoch(event.get("ts")),
+                text=event.text or ("[file]" if files else None),
+                occurred_at=from_epoch(event.ts),
                 metadata={"files": files} if files else None,
             )
         ]

@@ -21,9 +21,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import Field
+
 from connectors._alexa_signature import AlexaSignatureVerifier
 from connectors._bearer import BearerTokenWebhook
-from connectors._common import from_iso, need
+from connectors._common import from_iso
+from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import require_equal
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput
@@ -31,9 +34,77 @@ from graph.events import EventInput
 ALEXA_MAX_AGE_SECONDS = 150
 
 
-def _slots(intent: dict[str, Any]) -> dict[str, Any]:
-    slots = intent.get("slots") or {}
-    return {name: (slot or {}).get("value") for name, slot in slots.items()}
+class Application(Payload):
+    application_id: str | None = Field(default=None, alias="applicationId")
+
+
+class AlexaUser(Payload):
+    user_id: PlatformId | None = Field(default=None, alias="userId")
+
+
+class AlexaSession(Payload):
+    session_id: PlatformId | None = Field(default=None, alias="sessionId")
+    application: Application | None = None
+    user: AlexaUser | None = None
+
+
+class AlexaSystem(Payload):
+    application: Application | None = None
+    user: AlexaUser | None = None
+
+
+class AlexaContext(Payload):
+    system: AlexaSystem | None = Field(default=None, alias="System")
+
+
+class Slot(Payload):
+    value: Any = None
+
+
+class Intent(Payload):
+    name: str | None = None
+    slots: dict[str, Slot | None] | None = None
+
+
+class AlexaRequest(Payload):
+    type: str
+    request_id: PlatformId = Field(alias="requestId")
+    timestamp: str | None = None
+    intent: Intent | None = None
+    dialog_state: str | None = Field(default=None, alias="dialogState")
+    reason: str | None = None
+
+
+class AlexaEnvelope(Payload):
+    """An Alexa Skills Kit request envelope."""
+
+    session: AlexaSession | None = None
+    context: AlexaContext | None = None
+    request: AlexaRequest
+
+    @property
+    def application_id(self) -> str | None:
+        for application in (
+            self.session.application if self.session else None,
+            self.context.system.application if self.context and self.context.system else None,
+        ):
+            if application is not None and application.application_id:
+                return application.application_id
+        return None
+
+    @property
+    def user_id(self) -> str | None:
+        for user in (
+            self.session.user if self.session else None,
+            self.context.system.user if self.context and self.context.system else None,
+        ):
+            if user is not None and user.user_id:
+                return user.user_id
+        return None
+
+
+def _slots(intent: Intent) -> dict[str, Any]:
+    return {name: slot.value if slot else None for name, slot in (intent.slots or {}).items()}
 
 
 @dataclass
@@ -53,16 +124,12 @@ class AlexaConnector:
         return None
 
     def verify(self, request: WebhookRequest) -> None:
-        data = request.json_object()
-        system = (data.get("context") or {}).get("System") or {}
-        application = (
-            (data.get("session") or {}).get("application") or system.get("application") or {}
-        ).get("applicationId")
+        envelope = validated(AlexaEnvelope, request.json_object())
         if self.skill_id:
-            require_equal(application, self.skill_id, "skill id")
+            require_equal(envelope.application_id, self.skill_id, "skill id")
         elif not self.insecure:
             raise WebhookError(403, "no skill id configured")
-        stamp = from_iso((data.get("request") or {}).get("timestamp"))
+        stamp = from_iso(envelope.request.timestamp)
         if not self.insecure and (
             stamp is None or abs(self.clock() - stamp.timestamp()) > ALEXA_MAX_AGE_SECONDS
         ):
@@ -71,40 +138,41 @@ class AlexaConnector:
             self.signatures.verify(request.body, request.headers)
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
-        data = request.json_object()
-        body = data.get("request") or {}
-        session = data.get("session") or {}
-        system = (data.get("context") or {}).get("System") or {}
-        user = (session.get("user") or system.get("user") or {}).get("userId")
+        envelope = validated(AlexaEnvelope, request.json_object())
+        body = envelope.request
+        user = envelope.user_id
         if not user:
             raise WebhookError(400, "no Alexa user id")
-        kind = need(body, "type", "request")
-        meta: dict[str, Any] = {"requestType": kind}
+        if not body.type or not body.request_id:
+            raise WebhookError(400, "request.type and request.requestId are required")
+        meta: dict[str, Any] = {"requestType": body.type}
         text = None
-        if kind == "IntentRequest":
-            intent = body.get("intent") or {}
+        if body.type == "IntentRequest":
+            intent = body.intent or Intent()
             slots = _slots(intent)
-            meta |= {"intent": intent.get("name"), "slots": slots}
-            if body.get("dialogState"):
-                meta["dialogState"] = body["dialogState"]
+            meta |= {"intent": intent.name, "slots": slots}
+            if body.dialog_state:
+                meta["dialogState"] = body.dialog_state
             pairs = " ".join(f"{k}={v}" for k, v in slots.items() if v not in (None, ""))
-            text = f"{intent.get('name', 'intent')} {pairs}".strip()
-        elif kind == "SessionEndedRequest":
-            meta["reason"] = body.get("reason")
+            text = f"{intent.name or 'intent'} {pairs}".strip()
+        elif body.type == "SessionEndedRequest":
+            meta["reason"] = body.reason
         return [
             EventInput(
-                event_id=str(need(body, "requestId", "request")),
+                event_id=body.request_id,
                 channel=self.channel,
-                external_user_id=str(user),
-                thread_id=session.get("sessionId"),
+                external_user_id=user,
+                thread_id=envelope.session.session_id if envelope.session else None,
                 text=text,
-                occurred_at=from_iso(body.get("timestamp")),
+                occurred_at=from_iso(body.timestamp),
                 metadata=meta,
             )
         ]
 
     def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
-        ended = (request.json_object().get("request") or {}).get("type") == "SessionEndedRequest"
+        ended = validated(AlexaEnvelope, request.json_object()).request.type == (
+            "SessionEndedRequest"
+        )
         if ended:  # Alexa ignores any speech here
             return WebhookReply.json({"version": "1.0", "response": {}})
         return WebhookReply.json(
@@ -118,35 +186,89 @@ class AlexaConnector:
         )
 
 
+class Named(Payload):
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class QueryResult(Payload):
+    query_text: str | None = Field(default=None, alias="queryText")
+    intent: Named | None = None
+    parameters: Any = None  # kept as metadata, whatever its shape
+
+
+class SessionInfo(Payload):
+    session: str | None = None
+    parameters: Any = None
+
+
+class Sender(Payload):
+    id: PlatformId | None = None
+
+
+class IntegrationData(Payload):
+    sender: Sender | None = None
+
+
+class IntegrationUser(Payload):
+    user_id: PlatformId | None = Field(default=None, alias="userId")
+
+
+class IntegrationPayload(Payload):
+    data: IntegrationData | None = None
+    user: IntegrationUser | None = None
+
+
+class OriginalRequest(Payload):
+    source: str | None = None
+    payload: IntegrationPayload | None = None
+
+
+class FulfillmentRequest(Payload):
+    """A Dialogflow ES (`queryResult`) or CX (`sessionInfo`) webhook request."""
+
+    session: str | None = None
+    response_id: PlatformId | None = Field(default=None, alias="responseId")
+    query_result: QueryResult | None = Field(default=None, alias="queryResult")
+    detect_intent_response_id: PlatformId | None = Field(
+        default=None, alias="detectIntentResponseId"
+    )
+    session_info: SessionInfo | None = Field(default=None, alias="sessionInfo")
+    text: str | None = None
+    transcript: str | None = None
+    intent_info: Named | None = Field(default=None, alias="intentInfo")
+    original: OriginalRequest | None = Field(default=None, alias="originalDetectIntentRequest")
+
+
 @dataclass
 class DialogflowConnector(BearerTokenWebhook):
     channel: str = "dialogflow"
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
-        data = request.json_object()
-        if "queryResult" in data:  # ES
-            query = data["queryResult"] or {}
-            session = str(need(data, "session", "request"))
-            event_id = str(need(data, "responseId", "request"))
-            text = query.get("queryText")
-            intent = (query.get("intent") or {}).get("displayName")
-            params = query.get("parameters")
+        data = validated(FulfillmentRequest, request.json_object())
+        if "query_result" in data.model_fields_set:  # ES
+            query = data.query_result or QueryResult()
+            session, event_id = data.session, data.response_id
+            if not session or not event_id:
+                raise WebhookError(400, "session and responseId are required")
+            text = query.query_text
+            intent = query.intent.display_name if query.intent else None
+            params = query.parameters
         else:  # CX
-            session = str(need(data, "sessionInfo", "request").get("session", ""))
+            session = data.session_info.session if data.session_info else None
             if not session:
                 raise WebhookError(400, "sessionInfo.session is missing")
-            event_id = str(
-                data.get("detectIntentResponseId") or need(data, "responseId", "request")
-            )
-            text = data.get("text") or data.get("transcript")
-            intent = (data.get("intentInfo") or {}).get("displayName")
-            params = (data.get("sessionInfo") or {}).get("parameters")
-        original = data.get("originalDetectIntentRequest") or {}
-        payload = original.get("payload") or {}
-        sender = ((payload.get("data") or {}).get("sender") or {}).get("id") or (
-            (payload.get("user") or {}).get("userId")
+            event_id = data.detect_intent_response_id or data.response_id
+            if not event_id:
+                raise WebhookError(400, "detectIntentResponseId is missing")
+            text = data.text or data.transcript
+            intent = data.intent_info.display_name if data.intent_info else None
+            params = data.session_info.parameters if data.session_info else None
+        original = data.original or OriginalRequest()
+        payload = original.payload or IntegrationPayload()
+        sender = (payload.data.sender.id if payload.data and payload.data.sender else None) or (
+            payload.user.user_id if payload.user else None
         )
-        meta = {"intent": intent, "parameters": params, "source": original.get("source")}
+        meta = {"intent": intent, "parameters": params, "source": original.source}
         return [
             EventInput(
                 event_id=event_id,

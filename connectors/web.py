@@ -18,15 +18,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
-from connectors._common import from_iso, need, secret, signing_secret
+from connectors._common import from_iso, secret, signing_secret
+from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import check_hub_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.events import EventInput, Role
 
 KINDS = {"message", "click", "page_view"}
 MAX_EVENTS = 500
+
+
+class WidgetEvent(Payload):
+    type: str = "message"
+    id: PlatformId
+    visitor_id: PlatformId = Field(alias="visitorId")
+    conversation_id: PlatformId | None = Field(default=None, alias="conversationId")
+    session_id: PlatformId | None = Field(default=None, alias="sessionId")
+    role: str = "USER"
+    text: str | None = None
+    timestamp: str | None = None
+    attributes: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,28 +72,32 @@ class WidgetConnector:
         where = f"events[{index}]"
         if not isinstance(item, dict):
             raise WebhookError(400, f"{where} must be an object")
-        kind = item.get("type", "message")
-        if kind not in KINDS:
+        try:
+            event = validated(WidgetEvent, item)
+        except WebhookError as error:
+            raise WebhookError(400, f"{where}.{error.reason}") from None
+        if event.type not in KINDS:
             raise WebhookError(400, f"{where}.type must be one of {sorted(KINDS)}")
-        role = str(item.get("role", "USER")).upper()
+        role = event.role.upper()
         if role not in Role.__members__:
             raise WebhookError(400, f"{where}.role must be one of {list(Role.__members__)}")
-        text = item.get("text")
-        if kind == "message" and (not isinstance(text, str) or not text):
+        if event.type == "message" and not event.text:
             raise WebhookError(400, f"{where}.text is missing")
+        if not event.id or not event.visitor_id:
+            raise WebhookError(400, f"{where}: id and visitorId must not be empty")
         metadata = {k: item[k] for k in ("page", "target", "device", "locale") if k in item}
-        if kind != "message":
-            metadata["type"] = kind
+        if event.type != "message":
+            metadata["type"] = event.type
         return EventInput(
-            event_id=str(need(item, "id", where)),
+            event_id=event.id,
             channel=self.channel,
-            external_user_id=str(need(item, "visitorId", where)),
-            thread_id=str(item["conversationId"]) if item.get("conversationId") else None,
-            session_id=str(item["sessionId"]) if item.get("sessionId") else None,
+            external_user_id=event.visitor_id,
+            thread_id=event.conversation_id or None,
+            session_id=event.session_id or None,
             role=Role(role),
-            text=text if kind == "message" else None,
-            occurred_at=from_iso(item.get("timestamp")),
-            attributes=item.get("attributes"),
+            text=event.text if event.type == "message" else None,
+            occurred_at=from_iso(event.timestamp),
+            attributes=event.attributes,
             metadata=metadata or None,
         )
 

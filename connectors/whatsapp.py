@@ -9,10 +9,13 @@ sender's `wa_id` is the identity; the business number + `wa_id` is the thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from connectors._common import from_epoch, need
+from pydantic import Field
+
+from connectors._common import from_epoch
 from connectors._meta import MetaWebhook
+from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
 from graph.events import EventInput
 
@@ -20,6 +23,46 @@ MEDIA = {"image", "video", "audio", "document", "sticker"}
 
 
 Extracted = tuple[str | None, dict[str, Any]]  # (text or None for a non-message, metadata)
+
+
+class ContactCard(Payload):
+    name: dict[str, Any] | None = None
+
+
+class Message(Payload):
+    sender: PlatformId = Field(alias="from")
+    id: PlatformId
+    timestamp: PlatformId | None = None
+    type: str = "unknown"
+    context: dict[str, Any] | None = None
+    contacts: Annotated[list[ContactCard], NullAsEmpty] = []
+
+
+class Contact(Payload):
+    wa_id: PlatformId | None = None
+    profile: dict[str, Any] | None = None
+
+
+class Value(Payload):
+    metadata: dict[str, Any] | None = None
+    contacts: Annotated[list[Contact], NullAsEmpty] = []
+    messages: Annotated[list[Message], NullAsEmpty] = []
+    statuses: Annotated[list[dict[str, Any]], NullAsEmpty] = []
+
+
+class Change(Payload):
+    value: Value | None = None
+
+
+class Entry(Payload):
+    changes: Annotated[list[Change], NullAsEmpty] = []
+
+
+class Notification(Payload):
+    """The webhook body (Cloud API `whatsapp_business_account` notification)."""
+
+    object: str
+    entry: Annotated[list[Entry], NullAsEmpty] = []
 
 
 def _text(body: dict[str, Any], message: dict[str, Any]) -> Extracted:
@@ -51,8 +94,8 @@ def _location(body: dict[str, Any], message: dict[str, Any]) -> Extracted:
 
 
 def _contacts(body: dict[str, Any], message: dict[str, Any]) -> Extracted:
-    contacts = message.get("contacts", [])
-    names = [c.get("name", {}).get("formatted_name", "") for c in contacts]
+    contacts = message.get("contacts") or []
+    names = [str((c.get("name") or {}).get("formatted_name") or "") for c in contacts]
     return "[contacts] " + ", ".join(n for n in names if n), {"contacts": contacts}
 
 
@@ -87,35 +130,33 @@ class WhatsAppConnector(MetaWebhook):
     channel: str = "whatsapp"
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
-        data = request.json_object()
-        if data.get("object") != "whatsapp_business_account":
+        notification = validated(Notification, request.json_object())
+        if notification.object != "whatsapp_business_account":
             raise WebhookError(400, "object must be whatsapp_business_account")
         events: list[EventInput] = []
-        for entry in data.get("entry") or []:
-            for change in entry.get("changes") or []:
-                events += self._change(change.get("value") or {})
+        for entry in notification.entry:
+            for change in entry.changes:
+                events += self._change(change.value or Value())
         return events
 
-    def _change(self, value: dict[str, Any]) -> list[EventInput]:
-        business = (value.get("metadata") or {}).get("phone_number_id", "")
-        names = {
-            c.get("wa_id"): (c.get("profile") or {}).get("name")
-            for c in value.get("contacts") or []
-        }
+    def _change(self, value: Value) -> list[EventInput]:
+        business = str((value.metadata or {}).get("phone_number_id") or "")
+        names = {c.wa_id: (c.profile or {}).get("name") for c in value.contacts}
         events = []
-        for message in value.get("messages") or []:
-            sender = str(need(message, "from", "message"))
-            text, meta = _text_and_metadata(message)
-            if names.get(sender):
-                meta["profileName"] = names[sender]
+        for message in value.messages:
+            if not message.sender or not message.id:
+                raise WebhookError(400, "message.from and message.id are required")
+            text, meta = _text_and_metadata(message.model_dump(by_alias=True))
+            if isinstance(name := names.get(message.sender), str) and name:
+                meta["profileName"] = name
             events.append(
                 EventInput(
-                    event_id=str(need(message, "id", "message")),
+                    event_id=message.id,
                     channel=self.channel,
-                    external_user_id=sender,
-                    thread_id=f"{business}:{sender}" if business else sender,
+                    external_user_id=message.sender,
+                    thread_id=f"{business}:{message.sender}" if business else message.sender,
                     text=text,
-                    occurred_at=from_epoch(message.get("timestamp")),
+                    occurred_at=from_epoch(message.timestamp),
                     metadata=meta,
                 )
             )

@@ -9,7 +9,10 @@ its own results, in its own order, and its own errors:
   fails alone, and the next requests are enriched while the current transaction is in flight;
 - if a combined batch fails for any reason (one request names an unknown session, or holds
   something the database refuses), each request is retried on its own, so only the faulty one
-  fails: a request never fails because of what another client sent.
+  fails: a request never fails because of what another client sent;
+- a database outage fails the whole group at once with UNAVAILABLE (retrying each would only
+  wait longer), and a write that gets no answer within `WRITE_DEADLINE_SECONDS` is UNAVAILABLE
+  too: a retried event is stored once, so the caller may safely send it again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from graph.database import unavailable
+from graph.errors import Neo4jUnavailableError
 from graph.events import EventInput, IngestResult
 from graph.ingest import store_events
 from graph.prepared_events import PreparedEvents, prepare_events
@@ -27,6 +32,11 @@ from graph.prepared_events import PreparedEvents, prepare_events
 if TYPE_CHECKING:
     from enrichment.pipeline import Enricher
     from graph.database import Database
+
+
+# A write with no answer by then is reported UNAVAILABLE (a busy batch of 500 events commits in
+# well under a second; a server that is stopping can hold a connection open for many seconds).
+WRITE_DEADLINE_SECONDS = 4.5
 
 
 @dataclass
@@ -115,8 +125,12 @@ class IngestBatcher:
         combined = PreparedEvents.combine([item.events for item in group])
         try:
             result = await self._store(combined, len(group))
-        except Exception:
+        except Exception as error:
             if len(group) == 1:
+                raise
+            if (outage := unavailable(error)) is not None:
+                raise outage from error
+            if isinstance(error, Neo4jUnavailableError):
                 raise
             await self._one_by_one(group)
             return
@@ -125,7 +139,18 @@ class IngestBatcher:
 
     async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
         started = time.perf_counter()
-        result = await store_events(self.db, events)
+        try:
+            async with asyncio.timeout(WRITE_DEADLINE_SECONDS):
+                result = await store_events(self.db, events)
+        except TimeoutError:
+            raise Neo4jUnavailableError(
+                f"the database did not answer within {WRITE_DEADLINE_SECONDS:g} s: retry "
+                "(a retried event is stored once)"
+            ) from None
+        except Exception as error:
+            if (outage := unavailable(error)) is not None:
+                raise outage from error
+            raise
         if self.on_commit is not None:
             self.on_commit(Commit(events, result, requests, time.perf_counter() - started))
         return result
