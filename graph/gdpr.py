@@ -63,12 +63,32 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
         "transitions": 0,
     }
     entity_keys: set[str] = set()
-    for session_id in start["sessions"]:
-        messages, keys = await in_batches(db, "gdpr/erase_messages", BATCH, sessionId=session_id)
+    people = start["userIds"]
+    counts["sharedSessions"] = 0
+    for session_id in [*start["sessions"], *start["shared"]]:
+        messages, keys = await in_batches(
+            db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=people
+        )
         entity_keys |= keys
         counts["messages"] += messages
         counts["events"] += (
-            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id)
+            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=people)
+        )[0]
+    for session_id in start["sessions"]:
+        # other people's words in a shared thread are theirs: the session passes to them
+        handed = await rows(db, "gdpr/hand_over_session", sessionId=session_id, userIds=people)
+        if handed:
+            counts["sharedSessions"] += 1
+            counts["sessionAttributes"] += int(handed[0]["attributes"])
+            continue
+        # no one else took part: whatever is left (older data had no participant links) goes
+        leftover, keys = await in_batches(
+            db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=None
+        )
+        entity_keys |= keys
+        counts["messages"] += leftover
+        counts["events"] += (
+            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=None)
         )[0]
         for row in await rows(db, "gdpr/erase_session", sessionId=session_id):
             counts["sessions"] += 1

@@ -108,7 +108,7 @@ async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Pre
             r["id"]: KnownSession(r["id"], r["status"], r["userId"]) for r in row["explicit"]
         },
         thread_sessions={
-            r["key"]: KnownSession(r["sessionId"], r["status"], "")
+            r["key"]: KnownSession(r["sessionId"], r["status"], r["ownerId"] or "")
             for r in row["threads"]
             if r["sessionId"] is not None
         },
@@ -268,6 +268,12 @@ async def _ingest_tx(
                 threads=[
                     {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
                 ],
+            )
+        if plan.participants:
+            await tx_rows(
+                tx,
+                "ingest/add_participants",
+                rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
         stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
         for event, result in zip(fresh, stored, strict=True):

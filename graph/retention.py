@@ -37,9 +37,11 @@ async def apply_retention(
             session_id = row["id"]
             if mode == "purge":
                 messages, keys = await in_batches(
-                    db, "gdpr/erase_messages", BATCH, sessionId=session_id
+                    db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=None
                 )
-                events, _ = await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id)
+                events, _ = await in_batches(
+                    db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=None
+                )
                 counts["events"] += events
             else:
                 messages, keys = await in_batches(

@@ -66,6 +66,9 @@ class Plan:
     session_ids: list[str] = field(default_factory=list)
     new_sessions: list[NewSession] = field(default_factory=list)
     thread_moves: dict[str, str] = field(default_factory=dict)
+    # (user, session): a person writing in a session another person owns (a shared Slack
+    # channel, an email thread with several senders) takes part in it without owning it
+    participants: set[tuple[str, str]] = field(default_factory=set)
 
 
 class _Planner:
@@ -85,10 +88,14 @@ class _Planner:
         self.open_by_user = dict(state.open_by_user)
         for session_id in self.open_by_user.values():
             self.status.setdefault(session_id, "ACTIVE")
+        self.owners = {known.id: known.user_id for known in state.explicit.values()}
+        self.owners |= {k.id: k.user_id for k in state.thread_sessions.values() if k.user_id}
+        self.owners |= {session_id: user for user, session_id in state.open_by_user.items()}
 
     def _create(self, user_id: str, at: datetime, continues: str | None) -> str:
         session_id = self.new_id()
         self.plan.new_sessions.append(NewSession(session_id, user_id, at, continues))
+        self.owners[session_id] = user_id
         self.status[session_id] = "ACTIVE"
         self.open_by_user[user_id] = session_id
         return session_id
@@ -110,6 +117,13 @@ class _Planner:
         return self._create(event.user_id, event.at, closed.id if closed and recent else None)
 
     def route(self, event: Routable) -> str:
+        session_id = self._route(event)
+        owner = self.owners.get(session_id)
+        if owner and owner != event.user_id:
+            self.plan.participants.add((event.user_id, session_id))
+        return session_id
+
+    def _route(self, event: Routable) -> str:
         if event.session_id is not None:
             owner = self.state.explicit[event.session_id].user_id
             return self._continue(event.session_id, owner, event.at)

@@ -1,7 +1,8 @@
 // Everything an agent needs about a session in one round trip. The session is the one the
 // selector points at: each of $sessionIds (a row per session found); else the current session of
 // $userId (following merges to the survivor) or of the user known by $identityKey — the most
-// recently active open one, else the most recent of any status. Unset selectors are null
+// recently active open one, else the most recent of any status, among the sessions the user owns
+// or takes part in (a shared channel or thread someone else started). Unset selectors are null
 // parameters and match nothing; no row means nothing matched. previousIds: up to $previous
 // sessions it continues (its CONTINUES chain), nearest first.
 // Returned: the session and its owner (with every identity); the last $last messages across
@@ -14,12 +15,12 @@ CALL () {
   MATCH (s:Session {id: sessionId})
   RETURN s, 0 AS rank, s.lastActivityAt AS activity
   UNION
-  MATCH (:User {id: $userId})-[:MERGED_INTO*0..10]->(u:User)-[:HAS_SESSION]->(s:Session)
+  MATCH (:User {id: $userId})-[:MERGED_INTO*0..10]->(u:User)-[:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
   WHERE u.mergedInto IS NULL
   RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
          s.lastActivityAt AS activity
   UNION
-  MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[:HAS_SESSION]->(s:Session)
+  MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
   RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
          s.lastActivityAt AS activity
 }

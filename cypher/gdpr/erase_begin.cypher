@@ -36,8 +36,13 @@ CALL (people) {
 }
 CALL (people) {
   UNWIND people AS p
+  MATCH (p)-[:PARTICIPATES_IN]->(s:Session)
+  RETURN collect(DISTINCT s.id) AS shared
+}
+CALL (people) {
+  UNWIND people AS p
   MATCH (p)-[:HAS_SESSION]->(:Session)<-[:RESUMES]-(t:ContinuationToken)
   DETACH DELETE t
   RETURN count(*) AS tokens
 }
-RETURN userIds, sessions, identities, userAttributes, merges, tokens
+RETURN userIds, sessions, shared, identities, userAttributes, merges, tokens

@@ -1,7 +1,10 @@
-// One batch of a session's messages: deleted with their MENTIONS/EXPRESSES/NEXT; returns the
-// entities they mentioned (deleted later if no one else mentions them).
+// One batch of the person's messages in a session ($userIds: the person's users; another
+// participant's messages stay theirs; null: every message, for a session being deleted):
+// deleted with their MENTIONS/EXPRESSES/NEXT; returns the entities they mentioned (deleted later
+// if no one else mentions them).
 MATCH (m:Message)
-WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL
+USING INDEX m:Message(sessionId, seq)
+WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND ($userIds IS NULL OR m.userId IN $userIds)
 WITH m LIMIT $limit
 OPTIONAL MATCH (m)-[:MENTIONS]->(e:Entity)
 WITH m, collect(e.key) AS keys

@@ -32,7 +32,8 @@ RETURN u {
   },
   sessions: COLLECT {
     UNWIND people AS p
-    MATCH (p)-[:HAS_SESSION]->(s:Session)
+    MATCH (p)-[:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
+    WITH DISTINCT s
     RETURN s {
       .id, .status, .channels, .seq, .closeReason, .lastChannel,
       createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis,

@@ -35,7 +35,8 @@ CALL () {
   REMOVE t._lock
   WITH t, row
   OPTIONAL MATCH (t)-[:IN]->(s:Session)
-  RETURN collect({key: row.key, sessionId: s.id, status: s.status}) AS threads
+  OPTIONAL MATCH (s)<-[:HAS_SESSION]-(owner:User)
+  RETURN collect({key: row.key, sessionId: s.id, status: s.status, ownerId: owner.id}) AS threads
 }
 CALL () {
   UNWIND $dedupKeys AS dedupKey
