@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 # A write with no answer by then is reported UNAVAILABLE (a busy batch of 500 events commits in
 # well under a second; a server that is stopping can hold a connection open for many seconds).
-WRITE_DEADLINE_SECONDS = 4.5
+WRITE_DEADLINE_SECONDS = 3.0
 
 
 @dataclass
@@ -54,6 +54,13 @@ def _resolve(item: _Pending, result: IngestResult | BaseException) -> None:
         item.done.set_exception(result)
     else:
         item.done.set_result(result)
+
+
+def _forget(write: asyncio.Future[IngestResult]) -> None:
+    """The outcome of a write its caller stopped waiting for (told UNAVAILABLE): retrieved so
+    it is not reported as lost; a retry of its events is deduplicated either way."""
+    if not write.cancelled():
+        write.exception()
 
 
 def _split(result: IngestResult, sizes: list[int]) -> list[IngestResult]:
@@ -139,14 +146,18 @@ class IngestBatcher:
 
     async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
         started = time.perf_counter()
-        try:
-            async with asyncio.timeout(WRITE_DEADLINE_SECONDS):
-                result = await store_events(self.db, events)
-        except TimeoutError:
+        write = asyncio.ensure_future(store_events(self.db, events))
+        # not a cancelling timeout: cancelling the driver mid-transaction waits for the dying
+        # server to close the connection (seconds); the late write is left to end on its own
+        await asyncio.wait({write}, timeout=WRITE_DEADLINE_SECONDS)
+        if not write.done():
+            write.add_done_callback(_forget)
             raise Neo4jUnavailableError(
                 f"the database did not answer within {WRITE_DEADLINE_SECONDS:g} s: retry "
                 "(a retried event is stored once)"
-            ) from None
+            )
+        try:
+            result = write.result()
         except Exception as error:
             if (outage := unavailable(error)) is not None:
                 raise outage from error

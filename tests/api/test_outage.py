@@ -140,7 +140,8 @@ def test_neo4j_stopped_and_restarted_under_load(
     assert codes <= {"OK", "UNAVAILABLE"}, codes
     assert "UNAVAILABLE" in codes
     assert load.outcomes[-1][0] == "OK"  # recovered without restarting the API
-    assert max(seconds for _, seconds in load.outcomes) < 5
+    slow = [(i, code, round(s, 2)) for i, (code, s) in enumerate(load.outcomes) if s >= 5]
+    assert slow == [], (slow, len(load.outcomes))
     uri = settings.neo4j_uri
     assert uri is not None
     with GraphDatabase.driver(uri) as driver:

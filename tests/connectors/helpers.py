@@ -6,20 +6,24 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from connectors._signatures import hmac_hex
 from connectors.base import WebhookRequest
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
-
-needs_payloads = pytest.mark.skipif(
-    not PAYLOADS.is_dir(), reason="public sample payloads (../shared/payloads) not present"
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # ours, in the repository
+PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"  # public, when present
 
 
-def sample(name: str) -> bytes:
-    return (PAYLOADS / name).read_bytes()
+def fixture(name: str) -> bytes:
+    """A payload of tests/fixtures (written from the platforms' documented formats)."""
+    return (FIXTURES / name).read_bytes()
+
+
+def payload_files(channel: str, pattern: str = "*.json") -> list[Path]:
+    """Our fixtures of a channel, plus the public samples of ../shared/payloads when present."""
+    found = sorted((FIXTURES / channel).glob(pattern))
+    if PAYLOADS.is_dir():
+        found += sorted((PAYLOADS / channel).glob(pattern))
+    return found
 
 
 def request(

@@ -13,7 +13,7 @@ from connectors.email import EmailConnector, parse_email, split_messages, strip_
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
 from graph.events import Role
-from tests.connectors.helpers import PAYLOADS, hub_signed, needs_payloads, request, sample
+from tests.connectors.helpers import fixture, hub_signed, request
 
 REPLY = b"""From: "Jane Doe" <Jane@Example.com>
 To: support@shop.example
@@ -82,45 +82,55 @@ def test_strip_reply_handles_quotes_signatures_and_outlook_headers() -> None:
     assert strip_reply("thanks\nSent from my iPhone") == "thanks"
 
 
-@needs_payloads
 @pytest.mark.parametrize(
-    "name",
+    ("name", "sender", "text"),
     [
-        "msg_02.txt",
-        "msg_06.txt",
-        "msg_08.txt",
-        "msg_10.txt",
-        "msg_15.txt",
-        "msg_16.txt",
-        "msg_26.txt",
-        "msg_33.txt",
-        "msg_35.txt",
-        "msg_44.txt",
-        "msg_48.txt",
+        (
+            "plain.eml",
+            "rosa.diaz@example.org",
+            "Hello,\n\nmy parcel for order A-20417 arrived damaged. Can you send a replacement?"
+            "\n\nThanks,\nRosa",
+        ),
+        ("reply.eml", "rosa.diaz@example.org", "Yes please, Friday works for me."),
+        (
+            "multipart_attachment.eml",
+            "juergen@example.de",
+            "Ich möchte Bestellung B-5510 zurückschicken.",
+        ),
+        ("html_only.eml", "omar@example.com", "Why was I charged $49.90 twice?\nOmar"),
     ],
 )
-def test_public_sample_emails_parse(name: str) -> None:
-    event = parse_email(sample(f"email/{name}"))
-    assert event.event_id
-    assert "@" in event.external_user_id
+def test_emails_parse_to_the_new_part_of_the_message(name: str, sender: str, text: str) -> None:
+    event = parse_email(fixture(f"email/{name}"))
+    assert event.event_id.startswith("<tl-")
+    assert event.external_user_id == sender
     assert event.thread_id
-    assert event.text
+    assert event.text == text
 
 
-@needs_payloads
-def test_reply_sample_threads_by_in_reply_to() -> None:
-    event = parse_email(sample("email/msg_48.txt"))
-    assert event.thread_id == "<somelonglonglonglonglongunwrappablemessageidtoreplyto@mail.foo.bar>"
-    assert event.text == "This is the signed contents."
+def test_a_reply_threads_by_its_references_root() -> None:
+    event = parse_email(fixture("email/reply.eml"))
+    assert event.thread_id == "<tl-plain-1@mail.example.org>"
+    assert event.metadata is not None
+    assert event.metadata["fromName"] == "Rosa Diaz"
 
 
-@needs_payloads
-def test_mbox_sample_splits_into_messages_keeping_unquoted_from_lines() -> None:
-    messages = split_messages((PAYLOADS / "email" / "mailbox_01.mbox").read_bytes())
-    assert len(messages) >= 1
-    first = parse_email(messages[0].replace(b"From: foo\n", b"From: foo@bar.example\n"))
+def test_attachments_are_recorded_by_name_and_type_only() -> None:
+    event = parse_email(fixture("email/multipart_attachment.eml"))
+    assert event.metadata is not None
+    assert [(a["name"], a["type"]) for a in event.metadata["attachments"]] == [
+        ("label.pdf", "application/pdf")
+    ]
+    assert event.metadata["subject"] == "Rücksendung"
+
+
+def test_mbox_splits_into_messages_keeping_unquoted_from_lines() -> None:
+    messages = split_messages(fixture("email/mailbox.mbox"))
+    assert len(messages) == 2
+    first = parse_email(messages[0])
     assert first.text is not None
     assert "From time to time" in first.text
+    assert "From the app it works." in first.text  # the >From escape is undone
 
 
 def test_single_message_is_not_split() -> None:
@@ -139,41 +149,34 @@ def test_email_endpoint_needs_the_bearer_token_and_content_type() -> None:
     assert caught.value.status == 415
 
 
-ALEXA_NOW = datetime(2015, 5, 13, 12, 34, 56, tzinfo=UTC).timestamp()
-alexa = AlexaConnector(
-    "amzn1.echo-sdk-ams.app.000000-d0ed-0000-ad00-000000d00ebe", clock=lambda: ALEXA_NOW
-)
+ALEXA_NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC).timestamp()
+alexa = AlexaConnector("amzn1.ask.skill.0000-threadline-test", clock=lambda: ALEXA_NOW)
 
 
-@needs_payloads
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("intent_request_airport_info.json", "airportInfoIntent AirportCode=JFK"),
-        ("intent_request_airport_info_resolutions.json", None),
-        ("intent_request_food_delivery_dialog_in_progress.json", None),
-        ("intent_request_launch.json", None),
-        ("session_ended_request.json", None),
+        ("intent_order_status.json", "OrderStatusIntent OrderNumber=A20417"),
+        ("intent_in_progress.json", "RescheduleIntent"),
+        ("launch_request.json", None),
+        ("session_ended.json", None),
     ],
 )
-def test_alexa_samples(name: str, text: str | None) -> None:
-    raw = json.loads(sample(f"alexa/{name}"))
+def test_alexa_requests(name: str, text: str | None) -> None:
+    raw = json.loads(fixture(f"alexa/{name}"))
     [event] = alexa.parse(request(raw))
     assert event.event_id == raw["request"]["requestId"]
-    assert event.external_user_id.startswith("amzn1.")
+    assert event.external_user_id == "amzn1.ask.account.THREADLINETESTUSER"
+    assert event.thread_id == "amzn1.echo-api.session.tl-0001"
     assert event.metadata is not None
     assert event.metadata["requestType"] == raw["request"]["type"]
-    if text is not None:
-        assert event.text == text
-    if raw["request"]["type"] != "IntentRequest":
-        assert event.text is None
+    assert event.text == text
     reply = json.loads(alexa.reply(request(raw), []).body)
     assert reply["version"] == "1.0"
 
 
-@needs_payloads
 def test_alexa_wrong_skill_and_stale_requests_are_refused() -> None:
-    raw = json.loads(sample("alexa/intent_request_airport_info.json"))
+    raw = json.loads(fixture("alexa/intent_order_status.json"))
     alexa.verify(request(raw))
     with pytest.raises(WebhookError):
         AlexaConnector("amzn1.other", clock=lambda: ALEXA_NOW).verify(request(raw))
@@ -184,32 +187,34 @@ def test_alexa_wrong_skill_and_stale_requests_are_refused() -> None:
 dialogflow = DialogflowConnector(SecretStr("df-token"))
 
 
-@needs_payloads
 @pytest.mark.parametrize(
-    "name",
+    ("name", "user", "text"),
     [
-        "es_request-v2-facebook.json",
-        "es_request-v2-google.json",
-        "es_request-v2-google-datetime.json",
-        "es_jovo_DefaultWelcomeIntent.json",
+        ("es_messenger_integration.json", "600000000000001", "where is my parcel"),
+        ("es_google_assistant.json", "tl-google-user-7", "deliver it on friday"),
+        ("es_welcome.json", "tl-session-42", "hello"),
     ],
 )
-def test_dialogflow_samples(name: str) -> None:
-    raw = json.loads(sample(f"dialogflow/{name}"))
+def test_dialogflow_es_requests(name: str, user: str, text: str) -> None:
+    raw = json.loads(fixture(f"dialogflow/{name}"))
     signed = request(raw, {"Authorization": "Bearer df-token"})
     dialogflow.verify(signed)
     [event] = dialogflow.parse(signed)
     assert event.event_id == raw["responseId"]
     assert event.thread_id == raw["session"]
-    assert event.external_user_id
+    assert (event.external_user_id, event.text) == (user, text)
     assert json.loads(dialogflow.reply(signed, []).body) == {"fulfillmentText": ""}
 
 
-@needs_payloads
-def test_dialogflow_facebook_integration_uses_the_psid() -> None:
-    raw = json.loads(sample("dialogflow/es_request-v2-facebook.json"))
-    [event] = dialogflow.parse(request(raw))
-    assert (event.external_user_id, event.text) == ("1993176037420539", "hi nama saya eris")
+def test_dialogflow_cx_request() -> None:
+    [event] = dialogflow.parse(request(json.loads(fixture("dialogflow/cx_request.json"))))
+    assert (event.event_id, event.external_user_id, event.text) == (
+        "tl-cx-response-1",
+        "tl-cx-7",
+        "track order A-20417",
+    )
+    assert event.metadata is not None
+    assert event.metadata["intent"] == "order.track"
 
 
 def test_dialogflow_cx_and_bad_token() -> None:

@@ -12,72 +12,66 @@ from connectors.base import WebhookError
 from connectors.messenger import MessengerConnector
 from connectors.whatsapp import WhatsAppConnector
 from graph.events import Role
-from tests.connectors.helpers import hub_signed, needs_payloads, request, sample
+from tests.connectors.helpers import fixture, hub_signed, request
 
 SECRET = "app-secret"
 whatsapp = WhatsAppConnector(SecretStr(SECRET), SecretStr("verify-me"))
 messenger = MessengerConnector(SecretStr(SECRET), SecretStr("verify-me"))
 
 
-@needs_payloads
 @pytest.mark.parametrize(
     ("name", "text", "meta_key"),
     [
-        ("message__text.json", "Body Text", None),
-        ("message__reply.json", None, "context"),
-        ("message__image.json", None, "media"),
-        ("message__document.json", None, "media"),
-        ("message__voice.json", "[audio]", "media"),
-        ("message__video.json", None, "media"),
-        ("message__static_sticker.json", "[sticker]", "media"),
-        ("message__current_location.json", None, "location"),
-        ("message__contacts.json", None, "contacts"),
-        ("callback_button__button.json", None, "reply"),
-        ("callback_button__quick_reply.json", None, "payload"),
-        ("callback_selection__callback.json", None, "reply"),
-        ("callback_selection__description.json", None, "reply"),
+        ("message_text.json", "Hi, is order A-20417 on its way?", None),
+        ("message_reply.json", "Yes, that one", "context"),
+        ("message_image.json", "The box arrived crushed", "media"),
+        ("message_document.json", "[document]", "media"),
+        ("message_voice.json", "[audio]", "media"),
+        ("message_video.json", "[video]", "media"),
+        ("message_sticker.json", "[sticker]", "media"),
+        ("message_location.json", "[location] Depot Nord, Lagerstr. 4, Berlin", "location"),
+        ("message_contacts.json", "[contacts] Sam Okafor", "contacts"),
+        ("message_button_reply.json", "Track my order", "reply"),
+        ("message_quick_reply.json", "Reschedule delivery", "payload"),
+        ("message_list_reply.json", "Tomorrow 9-12", "reply"),
     ],
 )
 def test_whatsapp_messages_become_message_events(
     name: str, text: str | None, meta_key: str | None
 ) -> None:
-    raw = sample(f"whatsapp/{name}")
+    raw = fixture(f"whatsapp/{name}")
     [event] = whatsapp.parse(hub_signed(raw, SECRET, "X-Hub-Signature-256"))
     payload = json.loads(raw)["entry"][0]["changes"][0]["value"]
     message = payload["messages"][0]
     assert event.event_id == message["id"]
     assert event.external_user_id == message["from"]
     assert event.thread_id == f"{payload['metadata']['phone_number_id']}:{message['from']}"
-    assert event.text  # every one of these is something the user said
-    if text is not None:
-        assert event.text == text
+    assert event.text == text
     if meta_key is not None:
         assert event.metadata is not None
         assert meta_key in event.metadata
+    assert event.metadata is not None
+    assert event.metadata["profileName"] == "Rosa Diaz"
     assert event.occurred_at is not None
 
 
-@needs_payloads
 @pytest.mark.parametrize(
-    "name",
-    [
-        "message__reaction.json",
-        "deleted_message__revoke.json",
-        "edited_message__image.json",
-        "system__identity_change.json",
-        "system__phone_number_change.json",
-        "message__interactive_message_with_err.json",
-    ],
+    "name", ["notice_reaction.json", "notice_unsupported.json", "notice_system.json"]
 )
-def test_whatsapp_reactions_deletions_edits_and_system_notices_are_not_messages(name: str) -> None:
-    events = whatsapp.parse(hub_signed(sample(f"whatsapp/{name}"), SECRET, "X-Hub-Signature-256"))
-    assert all(event.text is None for event in events)
+def test_whatsapp_reactions_unsupported_and_system_notices_are_not_messages(name: str) -> None:
+    raw = fixture(f"whatsapp/{name}")
+    [event] = whatsapp.parse(hub_signed(raw, SECRET, "X-Hub-Signature-256"))
+    assert event.text is None
+    assert event.metadata is not None
+    assert (
+        event.metadata["type"]
+        == json.loads(raw)["entry"][0]["changes"][0]["value"]["messages"][0]["type"]
+    )
 
 
-@needs_payloads
 @pytest.mark.parametrize("status", ["sent", "delivered", "read", "failed"])
 def test_whatsapp_statuses_are_acknowledged_not_stored(status: str) -> None:
-    raw = sample(f"whatsapp/message_status__{status}.json")
+    raw = fixture(f"whatsapp/status_{status}.json")
     assert whatsapp.parse(hub_signed(raw, SECRET, "X-Hub-Signature-256")) == []
 
 
@@ -125,25 +119,22 @@ def test_whatsapp_wrong_object_and_bad_json_are_400() -> None:
         whatsapp.parse(request(b"{not json"))
 
 
-@needs_payloads
-def test_messenger_sample_text_message() -> None:
-    entry = json.loads(sample("messenger/jovo_v4_entry_text_message.json"))
-    [event] = messenger.parse(request({"object": "page", "entry": [entry]}))
+def test_messenger_text_message() -> None:
+    [event] = messenger.parse(request(fixture("messenger/text_message.json")))
     assert (event.text, event.external_user_id, event.role) == (
-        "hello",
-        "5360758100663278",
+        "Can I change my delivery address?",
+        "600000000000001",
         Role.USER,
     )
-    assert event.event_id.startswith("m_o3Mzy")
-    assert event.thread_id == "104098558513421:5360758100663278"
+    assert event.event_id == "m_TL-text-1"
+    assert event.thread_id == "500000000000001:600000000000001"
 
 
-@needs_payloads
-def test_messenger_sample_postback() -> None:
-    entry = json.loads(sample("messenger/jovo_v4_entry_postback_get_started.json"))
-    [event] = messenger.parse(request({"object": "page", "entry": [entry]}))
+def test_messenger_postback() -> None:
+    [event] = messenger.parse(request(fixture("messenger/postback_get_started.json")))
+    assert event.text == "Get Started"
     assert event.metadata is not None
-    assert "postback" in event.metadata
+    assert event.metadata["postback"]["payload"] == "GET_STARTED"
 
 
 def _messaging(item: dict[str, object]) -> bytes:
