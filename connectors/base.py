@@ -35,6 +35,8 @@ class WebhookRequest:
             return json.loads(self.body)
         except (UnicodeDecodeError, ValueError):
             raise WebhookError(400, "body is not valid JSON") from None
+        except RecursionError:
+            raise WebhookError(400, "body is JSON nested too deeply") from None
 
     def json_object(self) -> dict[str, Any]:
         data = self.json()

@@ -11,8 +11,8 @@ its own results, in its own order, and its own errors:
   something the database refuses), each request is retried on its own, so only the faulty one
   fails: a request never fails because of what another client sent;
 - a database outage fails the whole group at once with UNAVAILABLE (retrying each would only
-  wait longer), and a write that gets no answer within `WRITE_DEADLINE_SECONDS` is UNAVAILABLE
-  too: a retried event is stored once, so the caller may safely send it again.
+  wait longer), and a request whose write gets no answer within `REQUEST_DEADLINE_SECONDS` is
+  told UNAVAILABLE too: a retried event is stored once, so the caller may safely send it again.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ if TYPE_CHECKING:
     from graph.database import Database
 
 
-# A write with no answer by then is reported UNAVAILABLE (a busy batch of 500 events commits in
-# well under a second; a server that is stopping can hold a connection open for many seconds).
-WRITE_DEADLINE_SECONDS = 3.0
+# A request whose write has no answer by then is told UNAVAILABLE (a busy batch of 500 events
+# commits in well under a second; a server that is stopping can hold connections, and the writes
+# queued behind them, for many seconds).
+REQUEST_DEADLINE_SECONDS = 4.5
 
 
 @dataclass
@@ -56,11 +57,11 @@ def _resolve(item: _Pending, result: IngestResult | BaseException) -> None:
         item.done.set_result(result)
 
 
-def _forget(write: asyncio.Future[IngestResult]) -> None:
+def _forget(done: asyncio.Future[IngestResult]) -> None:
     """The outcome of a write its caller stopped waiting for (told UNAVAILABLE): retrieved so
     it is not reported as lost; a retry of its events is deduplicated either way."""
-    if not write.cancelled():
-        write.exception()
+    if not done.cancelled():
+        done.exception()
 
 
 def _split(result: IngestResult, sizes: list[int]) -> list[IngestResult]:
@@ -99,12 +100,23 @@ class IngestBatcher:
         self.worker: asyncio.Task[None] | None = None
 
     async def ingest(self, events: list[EventInput]) -> IngestResult:
+        started = time.monotonic()
         prepared = await prepare_events(self.db, list(events), self.enricher)
         pending = _Pending(prepared)
         self.queue.append(pending)
         if self.worker is None or self.worker.done():
             self.worker = asyncio.create_task(self._drain())
-        return await pending.done
+        # not a cancelling timeout: the write goes on (cancelling the driver mid-transaction
+        # waits for a dying server to close the connection); this caller stops waiting
+        remaining = REQUEST_DEADLINE_SECONDS - (time.monotonic() - started)
+        await asyncio.wait({pending.done}, timeout=max(remaining, 0))
+        if not pending.done.done():
+            pending.done.add_done_callback(_forget)
+            raise Neo4jUnavailableError(
+                f"the database did not answer within {REQUEST_DEADLINE_SECONDS:g} s: retry "
+                "(a retried event is stored once)"
+            )
+        return pending.done.result()
 
     def _take(self) -> list[_Pending]:
         """As many waiting requests as fit in one batch (at least one)."""
@@ -146,18 +158,8 @@ class IngestBatcher:
 
     async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
         started = time.perf_counter()
-        write = asyncio.ensure_future(store_events(self.db, events))
-        # not a cancelling timeout: cancelling the driver mid-transaction waits for the dying
-        # server to close the connection (seconds); the late write is left to end on its own
-        await asyncio.wait({write}, timeout=WRITE_DEADLINE_SECONDS)
-        if not write.done():
-            write.add_done_callback(_forget)
-            raise Neo4jUnavailableError(
-                f"the database did not answer within {WRITE_DEADLINE_SECONDS:g} s: retry "
-                "(a retried event is stored once)"
-            )
         try:
-            result = write.result()
+            result = await store_events(self.db, events)
         except Exception as error:
             if (outage := unavailable(error)) is not None:
                 raise outage from error
