@@ -64,3 +64,20 @@ def test_readme_curl_examples_return_the_documented_output(
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout) == json.loads(expected), script
+
+
+def test_every_setting_is_in_the_readme_configuration_table() -> None:
+    from graph.settings import Settings
+
+    readme = README.read_text()
+    missing = [
+        env
+        for name, field in Settings.model_fields.items()
+        if (
+            env := field.validation_alias
+            if isinstance(field.validation_alias, str)
+            else f"THREADLINE_{name.upper()}"
+        )
+        not in readme
+    ]
+    assert missing == []
