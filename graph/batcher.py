@@ -11,8 +11,9 @@ its own results, in its own order, and its own errors:
   something the database refuses), each request is retried on its own, so only the faulty one
   fails: a request never fails because of what another client sent;
 - a database outage fails the whole group at once with UNAVAILABLE (retrying each would only
-  wait longer), and a request whose write gets no answer within `REQUEST_DEADLINE_SECONDS` is
-  told UNAVAILABLE too: a retried event is stored once, so the caller may safely send it again.
+  wait longer), and a request whose write is still running after `SLOW_WRITE_SECONDS` while the
+  database does not answer a probe is told UNAVAILABLE too: a retried event is stored once, so
+  the caller may safely send it again.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import cypher
 from graph.database import unavailable
 from graph.errors import Neo4jUnavailableError
 from graph.events import EventInput, IngestResult
@@ -34,10 +36,12 @@ if TYPE_CHECKING:
     from graph.database import Database
 
 
-# A request whose write has no answer by then is told UNAVAILABLE (a busy batch of 500 events
-# commits in well under a second; a server that is stopping can hold connections, and the writes
-# queued behind them, for many seconds).
-REQUEST_DEADLINE_SECONDS = 4.5
+# A request whose write is still running after SLOW_WRITE_SECONDS asks the database whether it
+# answers at all (within PROBE_SECONDS); if not, the caller is told UNAVAILABLE — within 5 s of
+# its request, however long a stopping server holds the connection (a busy batch of 500 events
+# commits in well under a second).
+SLOW_WRITE_SECONDS = 4.0
+PROBE_SECONDS = 0.5
 
 
 @dataclass
@@ -57,7 +61,7 @@ def _resolve(item: _Pending, result: IngestResult | BaseException) -> None:
         item.done.set_result(result)
 
 
-def _forget(done: asyncio.Future[IngestResult]) -> None:
+def _forget(done: asyncio.Future[Any]) -> None:
     """The outcome of a write its caller stopped waiting for (told UNAVAILABLE): retrieved so
     it is not reported as lost; a retry of its events is deduplicated either way."""
     if not done.cancelled():
@@ -106,17 +110,28 @@ class IngestBatcher:
         self.queue.append(pending)
         if self.worker is None or self.worker.done():
             self.worker = asyncio.create_task(self._drain())
-        # not a cancelling timeout: the write goes on (cancelling the driver mid-transaction
-        # waits for a dying server to close the connection); this caller stops waiting
-        remaining = REQUEST_DEADLINE_SECONDS - (time.monotonic() - started)
+        # Not a cancelling timeout: the write goes on (cancelling the driver mid-transaction
+        # waits for a dying server to close the connection). A write still running by then is
+        # slow (a cold server plans its statements first) or stuck on a database that is down:
+        # a quick probe tells which, and only the second is answered UNAVAILABLE.
+        remaining = SLOW_WRITE_SECONDS - (time.monotonic() - started)
         await asyncio.wait({pending.done}, timeout=max(remaining, 0))
-        if not pending.done.done():
+        if not pending.done.done() and not await self._database_answers():
             pending.done.add_done_callback(_forget)
             raise Neo4jUnavailableError(
-                f"the database did not answer within {REQUEST_DEADLINE_SECONDS:g} s: retry "
-                "(a retried event is stored once)"
+                "the database does not answer: retry shortly (a retried event is stored once)"
             )
-        return pending.done.result()
+        return await pending.done
+
+    async def _database_answers(self) -> bool:
+        probe = asyncio.ensure_future(
+            self.db.driver.execute_query(cypher.load("admin/ping"), database_=self.db.name)
+        )
+        await asyncio.wait({probe}, timeout=PROBE_SECONDS)
+        if not probe.done():
+            probe.add_done_callback(_forget)
+            return False
+        return probe.exception() is None
 
     def _take(self) -> list[_Pending]:
         """As many waiting requests as fit in one batch (at least one)."""
