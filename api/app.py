@@ -31,17 +31,17 @@ from api.schema import build_schema
 from api.webhooks import WebhookEndpoint
 from connectors.base import Connector
 from connectors.registry import build_connectors
-from graph.annotations import enricher_for
-from graph.audit import AuditLog
-from graph.auth import Authenticator, UnauthenticatedError
-from graph.batcher import IngestBatcher
-from graph.database import Database
-from graph.errors import ThreadlineError
-from graph.lifecycle import sweep_forever
-from graph.pseudonyms import Pseudonymizer
-from graph.redis_bus import RedisBus
-from graph.schema import migrate, missing_schema
-from graph.settings import Settings
+from graph.compliance.audit import AuditLog
+from graph.compliance.auth import Authenticator, UnauthenticatedError
+from graph.compliance.pseudonyms import Pseudonymizer
+from graph.config import Settings
+from graph.domain.errors import ThreadlineError
+from graph.live.redis_bus import RedisBus
+from graph.pipeline.batcher import IngestBatcher
+from graph.pipeline.enrich import enricher_for
+from graph.store.database import Database
+from graph.store.lifecycle import sweep_forever
+from graph.store.schema import migrate, missing_schema
 
 log = logging.getLogger("threadline.api")
 

@@ -17,9 +17,9 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api import metrics
-from graph.auth import ForbiddenError, Principal, Role, UnauthenticatedError
-from graph.errors import ThreadlineError
-from graph.sessions import session_channels
+from graph.compliance.auth import ForbiddenError, Principal, Role, UnauthenticatedError
+from graph.domain.errors import ThreadlineError
+from graph.store.sessions import session_channels
 
 if TYPE_CHECKING:
     import strawberry
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from strawberry.types.field import StrawberryField
 
     from api.request import RequestContext
-    from graph.database import Database
+    from graph.store.database import Database
 
 TARGET_ARGUMENTS = ("session_id", "user_id", "id", "merge_id", "agent_id", "source_id", "target_id")
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from api import cli_admin, cli_analytics
 from api.cli_support import has_uri as _has_uri
 from api.cli_support import with_database as _with_database
-from graph.errors import ThreadlineError
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.errors import ThreadlineError
 
 if TYPE_CHECKING:
-    from graph.database import Database
+    from graph.store.database import Database
 
 DEFAULT_DATA_DIR = Path(".threadline/neo4j")
 
@@ -37,7 +37,7 @@ def _print_uri(uri: str) -> None:
 
 
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.local_server import LocalNeo4j
+    from graph.local.neo4j_server import LocalNeo4j
 
     server = LocalNeo4j(args.data_dir.resolve(), settings, browser=args.browser)
     if args.action == "start":
@@ -69,7 +69,7 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.schema import migrate
+    from graph.store.schema import migrate
 
     if not _has_uri(settings):
         return 2
@@ -79,8 +79,8 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.annotations import enricher_for
-    from graph.reenrich import reenrich
+    from graph.pipeline.enrich import enricher_for
+    from graph.pipeline.reenrich import reenrich
 
     if not _has_uri(settings):
         return 2
@@ -109,9 +109,9 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.base import WebhookError
     from connectors.email import parse_email, split_messages
-    from graph.annotations import enricher_for
-    from graph.events import fit_text
-    from graph.ingest import ingest_events
+    from graph.domain.events import fit_text
+    from graph.pipeline.enrich import enricher_for
+    from graph.pipeline.ingest import ingest_events
 
     if not _has_uri(settings):
         return 2
@@ -141,13 +141,13 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.lifecycle import sweep
+    from graph.store.lifecycle import sweep
 
     if not _has_uri(settings):
         return 2
 
     async def run(db: Database) -> dict[str, int]:
-        from graph.continuation import purge_expired_tokens
+        from graph.store.continuation import purge_expired_tokens
 
         moved = await sweep(
             db, settings.timers(), channel_timers=settings.channel_timer_overrides()
@@ -169,7 +169,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import SERVE_DEV_ENV, create_app
     from api.metrics import MULTIPROCESS_DIR_ENV
-    from graph.schema import migrate
+    from graph.store.schema import migrate
 
     if not _has_uri(settings):
         return 2

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from api.cli_support import has_uri, with_database
 
 if TYPE_CHECKING:
-    from graph.database import Database
-    from graph.settings import Settings
+    from graph.config import Settings
+    from graph.store.database import Database
 
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.auth import create_key, list_keys, parse_role, revoke_key
+    from graph.compliance.auth import create_key, list_keys, parse_role, revoke_key
 
     if not has_uri(settings):
         return 2
@@ -72,7 +72,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def cmd_erase_user(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.gdpr import erase_user
+    from graph.compliance.gdpr import erase_user
 
     if not has_uri(settings):
         return 2
@@ -86,7 +86,7 @@ def cmd_erase_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_user(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.gdpr import export_user
+    from graph.compliance.gdpr import export_user
 
     if not has_uri(settings):
         return 2
@@ -99,7 +99,7 @@ def cmd_export_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.retention import apply_retention
+    from graph.store.retention import apply_retention
 
     if not has_uri(settings):
         return 2
@@ -134,7 +134,7 @@ def register_gdpr(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
     from api.cli import _since
-    from graph.export import export_messages
+    from graph.compliance.export import export_messages
 
     if not has_uri(settings):
         return 2

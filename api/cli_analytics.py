@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from api.cli_support import has_uri, with_database
 
 if TYPE_CHECKING:
-    from graph.analytics import Table
-    from graph.database import Database
-    from graph.settings import Settings
+    from graph.analytics.named import Table
+    from graph.config import Settings
+    from graph.store.database import Database
 
 
 def _params(pairs: list[str] | None) -> dict[str, str]:
@@ -60,7 +60,7 @@ def print_table(table: Table, form: str) -> None:
 
 
 def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.analytics import catalog, run_analytic
+    from graph.analytics.named import catalog, run_analytic
 
     if args.action == "list":
         for analytic in catalog():
@@ -80,7 +80,7 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.analytics import read_only
+    from graph.analytics.named import read_only
 
     if not has_uri(settings):
         return 2
@@ -115,8 +115,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.annotations import enricher_for
-    from graph.demo import load_demo
+    from graph.local.demo import load_demo
+    from graph.pipeline.enrich import enricher_for
 
     if not has_uri(settings):
         return 2

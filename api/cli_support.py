@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from graph.database import Database
-    from graph.settings import Settings
+    from graph.config import Settings
+    from graph.store.database import Database
 
 T = TypeVar("T")
 
@@ -23,7 +23,7 @@ def has_uri(settings: Settings) -> bool:
 
 def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run `work` with a connected database, closed afterwards."""
-    from graph.database import Database
+    from graph.store.database import Database
 
     async def run() -> T:
         db = Database.from_settings(settings)

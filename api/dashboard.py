@@ -21,13 +21,13 @@ from starlette.templating import Jinja2Templates
 from api.charts import channel_color
 from api.dashboard_data import timeline
 from api.overview_cache import OverviewCache
-from graph.auth import Authenticator, Principal, Role, UnauthenticatedError
-from graph.sessions import user_sessions
-from graph.users import resolve_identity
+from graph.compliance.auth import Authenticator, Principal, Role, UnauthenticatedError
+from graph.store.sessions import user_sessions
+from graph.store.users import resolve_identity
 
 if TYPE_CHECKING:
-    from graph.audit import AuditLog
-    from graph.database import Database
+    from graph.compliance.audit import AuditLog
+    from graph.store.database import Database
 
 HERE = Path(__file__).parent
 COOKIE = "threadline_token"

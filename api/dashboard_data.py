@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from api import charts
-from graph.analytics import run_analytic
-from graph.handoffs import session_handoffs
-from graph.lifecycle import transitions
-from graph.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
-from graph.sessions import continued_by, get_session, session_messages
+from graph.analytics.named import run_analytic
+from graph.domain.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
+from graph.store.handoffs import session_handoffs
+from graph.store.lifecycle import transitions
+from graph.store.sessions import continued_by, get_session, session_messages
 
 if TYPE_CHECKING:
-    from graph.database import Database
-    from graph.records import MessageRecord, SessionRecord
+    from graph.domain.records import MessageRecord, SessionRecord
+    from graph.store.database import Database
 
 OVERVIEW = (
     "channel_switch_rate",

@@ -17,13 +17,13 @@ import orjson
 
 from api import metrics
 from api.http_errors import retry_headers
-from graph.auth import Authenticator, UnauthenticatedError
-from graph.errors import ThreadlineError
+from graph.compliance.auth import Authenticator, UnauthenticatedError
+from graph.domain.errors import ThreadlineError
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
 
-    from graph.settings import Settings
+    from graph.config import Settings
 
 App = Callable[["Scope", "Receive", "Send"], Awaitable[None]]
 

@@ -12,8 +12,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graph.database import unavailable
-from graph.errors import ThreadlineError
+from graph.domain.errors import ThreadlineError
+from graph.store.database import unavailable
 
 log = logging.getLogger("threadline.api")
 

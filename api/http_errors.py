@@ -1,4 +1,5 @@
-"""Errors outside GraphQL, rendered from the one table (`graph.errors.ErrorCode`): one JSON body
+"""Errors outside GraphQL, rendered from the one table (`graph.domain.errors.ErrorCode`): one JSON
+body
 shape, `{"error": <message>, "code": <CODE>}`, the code's HTTP status, and `Retry-After` when a
 retry can succeed. Installed as the app's exception handlers, so a dashboard page, /metrics or
 /readyz meeting a database outage answers 503 UNAVAILABLE, never a plain-text 500."""
@@ -10,8 +11,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from graph.database import unavailable
-from graph.errors import ErrorCode, ThreadlineError
+from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.store.database import unavailable
 
 log = logging.getLogger("threadline.api")
 

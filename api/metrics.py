@@ -6,7 +6,7 @@
 - `threadline_events_total{channel, result}`: events through `ingestEvents` and the webhooks,
   `stored` or `duplicate` (a retried event id).
 - `threadline_ingest_transaction_seconds` / `_events` / `_requests`: every group-commit write
-  transaction (graph.batcher), how long it took, how many events and requests it combined.
+  transaction (graph.pipeline.batcher), how long it took, how many events and requests it combined.
 - `threadline_webhook_requests_total{channel, status}`, `threadline_rejected_requests_total{code}`
   (`/graphql` refused before GraphQL ran: 401, 413, 504), `threadline_live_subscribers`,
   `threadline_live_events_dropped_total` (with THREADLINE_LIVE_URL: events Redis did not take).
@@ -34,13 +34,13 @@ from prometheus_client import (
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from starlette.responses import JSONResponse, Response
 
-from graph.auth import Role, UnauthenticatedError
+from graph.compliance.auth import Role, UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from graph.auth import Authenticator
-    from graph.batcher import Commit
+    from graph.compliance.auth import Authenticator
+    from graph.pipeline.batcher import Commit
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)

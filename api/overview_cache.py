@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from api.dashboard_data import Overview, overview
 
 if TYPE_CHECKING:
-    from graph.database import Database
+    from graph.store.database import Database
 
 Window = tuple[datetime, datetime]
 MAX_WINDOWS = 32  # distinct windows kept; the oldest computation goes first

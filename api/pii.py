@@ -13,7 +13,7 @@ from typing import Any
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
-from graph.masking import (
+from graph.domain.masking import (
     mask_attribute_values,
     mask_cause,
     mask_entity_key,

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from graph.users import get_users
+from graph.store.users import get_users
 
 if TYPE_CHECKING:
-    from graph.audit import AuditLog
-    from graph.auth import Principal
-    from graph.batcher import IngestBatcher
-    from graph.database import Database
-    from graph.records import UserRecord
+    from graph.compliance.audit import AuditLog
+    from graph.compliance.auth import Principal
+    from graph.domain.records import UserRecord
+    from graph.pipeline.batcher import IngestBatcher
+    from graph.store.database import Database
 
 
 def _user_loader(db: Database) -> DataLoader[str, UserRecord | None]:

@@ -7,8 +7,8 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.events import Role
-from graph.merge_policies import MergePolicy
+from graph.domain.events import Role
+from graph.domain.merge_policies import MergePolicy
 
 strawberry.enum(Role, name="Role", description="Who said a message.")
 strawberry.enum(

@@ -5,7 +5,7 @@ Every refusal is a short 4xx with a reason and nothing written: unknown or disab
 oversized body 413, wrong content type 415, bad signature 401/403, malformed payload 400.
 Valid payloads that carry no events (statuses, unknown event types) get 200, so platforms do not
 retry them forever. Failures a retry can fix (the database unavailable, enrichment failing) are
-5xx with `Retry-After`, from the one error table (`graph.errors.ErrorCode`): platforms retry
+5xx with `Retry-After`, from the one error table (`graph.domain.errors.ErrorCode`): platforms retry
 those, so the message is not lost.
 """
 
@@ -21,13 +21,13 @@ from starlette.responses import JSONResponse, Response
 from api import metrics
 from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.errors import ThreadlineError
-from graph.events import EventInput, fit_text
+from graph.domain.errors import ThreadlineError
+from graph.domain.events import EventInput, fit_text
 
 if TYPE_CHECKING:
     from connectors.base import Connector
-    from graph.audit import AuditLog
-    from graph.batcher import IngestBatcher
+    from graph.compliance.audit import AuditLog
+    from graph.pipeline.batcher import IngestBatcher
 
 WEBHOOK_OUTCOMES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 413: "LIMIT_EXCEEDED"}
 

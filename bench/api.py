@@ -19,7 +19,7 @@ Each row also has the CPU milliseconds per request (per 100-event request for in
 the API processes, Neo4j (when it runs on this machine) and this load generator (bench/cpu.py).
 With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
 own figure; the targets assume rule-based enrichment).
-Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.provision).
+Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.local.provision).
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ from bench.load import Call, closed_loop, open_loop
 from bench.output import write_results
 from bench.server import admin_token, api_pids, connect, rss_mb, start_server, wait_ready
 from bench.workload import conversation
-from graph.annotations import enricher_for
-from graph.context import ContextSelector, get_context
-from graph.local_redis import local_redis
-from graph.local_server import free_port
-from graph.provision import Neo4jTarget, provision
-from graph.settings import Settings
+from graph.config import Settings
+from graph.local.neo4j_server import free_port
+from graph.local.provision import Neo4jTarget, provision
+from graph.local.redis_server import local_redis
+from graph.pipeline.enrich import enricher_for
+from graph.store.context import ContextSelector, get_context
 
 OPEN_LOOP_RATES = (100, 200, 300)  # context reads offered per second, by up to 32 clients
 INGEST = (

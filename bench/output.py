@@ -13,7 +13,7 @@ from typing import Any
 
 import psutil
 
-from graph.settings import Settings
+from graph.config import Settings
 
 DEFAULT = Path(__file__).resolve().parent / "results"
 PACKAGES = ("neo4j", "neo4j-rust-ext", "strawberry-graphql", "graphql-core", "spacy", "uvicorn")

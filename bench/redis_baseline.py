@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from bench.load import Latencies, closed_loop
 from bench.output import write_results
 from bench.workload import conversation
-from graph.local_redis import local_redis
+from graph.local.redis_server import local_redis
 
 
 def _text(value: bytes | str | None) -> str:

@@ -3,9 +3,10 @@
     .venv/bin/python -m bench.scale [--sizes 10000,100000,1000000] [--reads 400]
 
 The store is bulk-loaded with Cypher (sessions of 20 messages, `CALL {} IN TRANSACTIONS`), with the
-same properties and indexes the API writes, then `graph.context.get_context` reads the context of
+same properties and indexes the API writes, then `graph.store.context.get_context` reads the
+context of
 random sessions through the driver (the API's own read path, without HTTP). Writes
-bench/results/scale.json. Neo4j comes from NEO4J_URI or is provisioned (graph.provision).
+bench/results/scale.json. Neo4j comes from NEO4J_URI or is provisioned (graph.local.provision).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.output import write_results
-from graph.context import ContextSelector, get_context
-from graph.database import Database
-from graph.provision import provision
-from graph.schema import migrate
-from graph.settings import Settings
+from graph.config import Settings
+from graph.local.provision import provision
+from graph.store.context import ContextSelector, get_context
+from graph.store.database import Database
+from graph.store.schema import migrate
 
 PER_SESSION = 20
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
-from graph.auth import Role, create_key
-from graph.database import Database
-from graph.provision import Neo4jTarget
-from graph.settings import Settings
+from graph.compliance.auth import Role, create_key
+from graph.config import Settings
+from graph.local.provision import Neo4jTarget
+from graph.store.database import Database
 
 
 def rss_mb(pid: int) -> float:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graph.events import EventInput
+from graph.domain.events import EventInput
 
 
 class WebhookError(Exception):

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from graph.errors import ErrorCode
-from graph.events import EventInput, IngestedEvent, IngestResult
+from graph.domain.errors import ErrorCode
+from graph.domain.events import EventInput, IngestedEvent, IngestResult
 
 RETRYABLE_CODES = frozenset(code.value for code in ErrorCode if code.retryable)
 

@@ -24,7 +24,7 @@ from mailparser_reply import EmailReplyParser
 
 from connectors._bearer import BearerTokenWebhook
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.events import EventInput
+from graph.domain.events import EventInput
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 SIGNATURE = re.compile(r"^(-- ?|__+|Sent from my \w+.*)$")

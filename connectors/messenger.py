@@ -16,7 +16,7 @@ from connectors._common import from_epoch
 from connectors._meta import MetaWebhook
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
-from graph.events import EventInput, Role
+from graph.domain.events import EventInput, Role
 
 
 class Party(Payload):

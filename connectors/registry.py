@@ -11,7 +11,7 @@ from connectors.sms import TwilioSmsConnector
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
 from connectors.whatsapp import WhatsAppConnector
-from graph.settings import Settings
+from graph.config import Settings
 
 
 def build_connectors(settings: Settings) -> dict[str, Connector]:

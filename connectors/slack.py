@@ -20,7 +20,7 @@ from connectors._common import from_epoch, secret, signing_secret
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors._signatures import hmac_hex, require_equal
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.events import EventInput, Role
+from graph.domain.events import EventInput, Role
 
 REPLAY_WINDOW_SECONDS = 300
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "channel_join", "channel_leave"}

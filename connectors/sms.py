@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from connectors._common import need, secret, signing_secret
 from connectors._signatures import require_equal, twilio_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.events import EventInput
+from graph.domain.events import EventInput
 
 EMPTY_TWIML = WebhookReply(
     200, b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml"

@@ -29,7 +29,7 @@ from connectors._common import from_iso
 from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import require_equal
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.events import EventInput
+from graph.domain.events import EventInput
 
 ALEXA_MAX_AGE_SECONDS = 150
 

@@ -24,7 +24,7 @@ from connectors._common import from_iso, secret, signing_secret
 from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import check_hub_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.events import EventInput, Role
+from graph.domain.events import EventInput, Role
 
 KINDS = {"message", "click", "page_view"}
 MAX_EVENTS = 500

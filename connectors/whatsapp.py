@@ -17,7 +17,7 @@ from connectors._common import from_epoch
 from connectors._meta import MetaWebhook
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
-from graph.events import EventInput
+from graph.domain.events import EventInput
 
 MEDIA = {"image", "video", "audio", "document", "sticker"}
 

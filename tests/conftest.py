@@ -1,4 +1,4 @@
-"""One real Neo4j for the whole run, provisioned like `make serve` does (graph.provision):
+"""One real Neo4j for the whole run, provisioned like `make serve` does (graph.local.provision):
 NEO4J_URI, else Docker via testcontainers, else a local server from Maven Central on JDK 17.
 Tests isolate their data with unique ids, so the suite can also run against a shared server."""
 
@@ -19,13 +19,13 @@ from neo4j import Driver, GraphDatabase
 
 from api.app import create_app
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
-from graph.auth import Role, create_key
-from graph.database import Database
-from graph.local_redis import local_redis
-from graph.local_server import free_port
-from graph.provision import Neo4jTarget, provision
-from graph.schema import migrate
-from graph.settings import Settings
+from graph.compliance.auth import Role, create_key
+from graph.config import Settings
+from graph.local.neo4j_server import free_port
+from graph.local.provision import Neo4jTarget, provision
+from graph.local.redis_server import local_redis
+from graph.store.database import Database
+from graph.store.schema import migrate
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from graph.settings import Settings
+from graph.config import Settings
 
 pytestmark = pytest.mark.integration
 

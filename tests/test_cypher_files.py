@@ -9,8 +9,8 @@ from neo4j import Driver
 from neo4j.exceptions import ClientError
 
 import cypher
-from graph.database import Database
-from graph.schema import migrate, missing_schema
+from graph.store.database import Database
+from graph.store.schema import migrate, missing_schema
 
 pytestmark = pytest.mark.integration
 

@@ -67,7 +67,7 @@ def test_readme_curl_examples_return_the_documented_output(
 
 
 def test_every_setting_is_in_the_readme_configuration_table() -> None:
-    from graph.settings import Settings
+    from graph.config import Settings
 
     readme = README.read_text()
     missing = [

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 from api.auth import _targets
 from connectors._common import signing_secret
 from connectors.base import WebhookError
-from graph.errors import BadInputError
-from graph.events import EventInput, validate_event
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.errors import BadInputError
+from graph.domain.events import EventInput, validate_event
 from tests.conftest import GraphQLClient
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)

@@ -9,7 +9,7 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.gdpr import erase_user
+from graph.compliance.gdpr import erase_user
 
 
 @strawberry.type

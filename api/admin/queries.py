@@ -10,9 +10,9 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.audit import AuditFilter
-from graph.errors import Neo4jUnavailableError
-from graph.gdpr import export_user
+from graph.compliance.audit import AuditFilter
+from graph.compliance.gdpr import export_user
+from graph.domain.errors import Neo4jUnavailableError
 
 
 @strawberry.type(description="One audited operation: who, what, when, outcome.")

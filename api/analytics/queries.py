@@ -9,10 +9,10 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.analytics import Table, catalog, run_analytic
-from graph.auth import Role
-from graph.errors import BadInputError
-from graph.masking import PII_ENTITY_TYPES, mask_entity_key, mask_entity_value
+from graph.analytics.named import Table, catalog, run_analytic
+from graph.compliance.auth import Role
+from graph.domain.errors import BadInputError
+from graph.domain.masking import PII_ENTITY_TYPES, mask_entity_key, mask_entity_value
 
 
 @strawberry.type(description="One parameter of an analytic.")

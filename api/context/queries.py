@@ -7,8 +7,8 @@ import strawberry
 from api.auth import allow
 from api.context.types import Context
 from api.request import Info
-from graph.auth import ForbiddenError, Role
-from graph.context import ContextSelector, get_context
+from graph.compliance.auth import ForbiddenError, Role
+from graph.store.context import ContextSelector, get_context
 
 
 @strawberry.type

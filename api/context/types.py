@@ -13,7 +13,7 @@ from api.sessions.types import Message, Session
 from api.users.types import User
 
 if TYPE_CHECKING:
-    from graph.records import ContextRecord
+    from graph.domain.records import ContextRecord
 
 
 @strawberry.type(

@@ -7,7 +7,7 @@ import strawberry
 from api.auth import allow, require_channel, require_session_channels
 from api.events.types import EventInput, IngestResult
 from api.request import Info
-from graph.auth import Role
+from graph.compliance.auth import Role
 
 
 @strawberry.type

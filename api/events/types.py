@@ -9,10 +9,10 @@ import strawberry
 
 from api.inputs import flat_input
 from api.scalars import JSON, Role
-from graph.events import EventInput as GraphEventInput
+from graph.domain.events import EventInput as GraphEventInput
 
 if TYPE_CHECKING:
-    from graph.events import IngestResult as GraphIngestResult
+    from graph.domain.events import IngestResult as GraphIngestResult
 
 
 @flat_input

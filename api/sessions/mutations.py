@@ -10,11 +10,11 @@ from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.sessions.types import Agent, ContinuationToken, Session
-from graph.attributes import AttributeWrite, set_session_attributes
-from graph.auth import Role
-from graph.continuation import create_token, resume_session
-from graph.handoffs import handoff, upsert_agent
-from graph.sessions import close_session
+from graph.compliance.auth import Role
+from graph.store.attributes import AttributeWrite, set_session_attributes
+from graph.store.continuation import create_token, resume_session
+from graph.store.handoffs import handoff, upsert_agent
+from graph.store.sessions import close_session
 
 
 @strawberry.type

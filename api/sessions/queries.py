@@ -7,9 +7,9 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.sessions.types import Agent, Session
-from graph.auth import Role
-from graph.handoffs import get_agent
-from graph.sessions import get_session
+from graph.compliance.auth import Role
+from graph.store.handoffs import get_agent
+from graph.store.sessions import get_session
 
 
 @strawberry.type

@@ -12,9 +12,9 @@ from api import metrics, pii
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.auth import Role
-from graph.errors import BadInputError
-from graph.live import LiveEvent, LiveEventKind
+from graph.compliance.auth import Role
+from graph.domain.errors import BadInputError
+from graph.live.bus import LiveEvent, LiveEventKind
 
 strawberry.enum(LiveEventKind, name="SessionEventKind", description="What changed.")
 

@@ -11,17 +11,17 @@ from api import pii
 from api.auth import NotForConnectors
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
-from graph.attributes import session_attributes
-from graph.auth import Role as CallerRole
-from graph.context import check_message_count
-from graph.handoffs import session_handoffs
-from graph.lifecycle import transitions
-from graph.sessions import get_session, session_messages
+from graph.compliance.auth import Role as CallerRole
+from graph.store.attributes import session_attributes
+from graph.store.context import check_message_count
+from graph.store.handoffs import session_handoffs
+from graph.store.lifecycle import transitions
+from graph.store.sessions import get_session, session_messages
 
 if TYPE_CHECKING:
     from api.users.types import User
-    from graph.handoffs import AgentRecord
-    from graph.records import MessageRecord, SessionRecord
+    from graph.domain.records import MessageRecord, SessionRecord
+    from graph.store.handoffs import AgentRecord
 
 
 @strawberry.type(description="An entity as one message mentions it, with where in the text.")

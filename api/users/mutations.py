@@ -10,11 +10,11 @@ from api.auth import allow
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.users.types import Merge, User
-from graph.attributes import AttributeWrite, Owner, set_attributes
-from graph.auth import Role
-from graph.errors import NotFoundError
-from graph.merges import merge_users, unmerge_user
-from graph.users import get_user, link_identity
+from graph.compliance.auth import Role
+from graph.domain.errors import NotFoundError
+from graph.store.attributes import AttributeWrite, Owner, set_attributes
+from graph.store.merges import merge_users, unmerge_user
+from graph.store.users import get_user, link_identity
 
 
 @strawberry.type

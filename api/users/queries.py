@@ -7,8 +7,8 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.users.types import User
-from graph.auth import Role
-from graph.users import resolve_identity
+from graph.compliance.auth import Role
+from graph.store.users import resolve_identity
 
 
 @strawberry.type

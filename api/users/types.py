@@ -10,13 +10,13 @@ import strawberry
 from api import pii
 from api.request import Info
 from api.scalars import JSON
-from graph.attributes import user_attributes
-from graph.merges import MergeRecord, user_merges
-from graph.sessions import user_sessions
+from graph.store.attributes import user_attributes
+from graph.store.merges import MergeRecord, user_merges
+from graph.store.sessions import user_sessions
 
 if TYPE_CHECKING:
     from api.sessions.types import Session
-    from graph.records import IdentityRecord, UserRecord
+    from graph.domain.records import IdentityRecord, UserRecord
 
 
 @strawberry.type(description="A handle on one channel: a cookie id, phone, PSID, email...")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from graph.settings import Settings
+from graph.config import Settings
 from tests.conftest import serve
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from connectors.client import ThreadlineAPIError, ThreadlineClient
-from graph.events import EventInput
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.events import EventInput
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.auth import Role
-from graph.settings import Settings
+from graph.compliance.auth import Role
+from graph.config import Settings
 from tests.conftest import make_key
 
 pytestmark = pytest.mark.integration

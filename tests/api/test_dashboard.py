@@ -20,11 +20,11 @@ from neo4j import Driver
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from enrichment.pipeline import Enricher
-from graph.analytics import run_analytic
-from graph.auth import Role
-from graph.database import Database
-from graph.demo import load_demo
-from graph.settings import Settings
+from graph.analytics.named import run_analytic
+from graph.compliance.auth import Role
+from graph.config import Settings
+from graph.local.demo import load_demo
+from graph.store.database import Database
 from tests.conftest import make_key, serve
 
 pytestmark = pytest.mark.integration

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from api.dashboard_data import timeline
-from graph.database import Database
-from graph.events import EventInput
-from graph.handoffs import handoff, upsert_agent
-from graph.ingest import ingest_events
-from graph.lifecycle import transitions
-from graph.sessions import close_session
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.handoffs import handoff, upsert_agent
+from graph.store.lifecycle import transitions
+from graph.store.sessions import close_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -6,7 +6,7 @@ import pytest
 from graphql.error import GraphQLError
 
 from api.errors import coded
-from graph.errors import ConflictError, NotFoundError
+from graph.domain.errors import ConflictError, NotFoundError
 
 
 def test_expected_errors_keep_message_code_and_details() -> None:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
 from api.schema import build_schema
-from graph.auth import Role
-from graph.settings import Settings
+from graph.compliance.auth import Role
+from graph.config import Settings
 from tests.conftest import make_key, serve
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ def test_request_timeout(settings: Settings) -> None:
     import asyncio
 
     from api.endpoint import GraphQLEndpoint
-    from graph.auth import Authenticator
+    from graph.compliance.auth import Authenticator
 
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
@@ -205,7 +205,7 @@ def test_https_with_a_certificate(settings: Settings, tmp_path: Path) -> None:
 def test_encrypted_neo4j_uris_are_passed_to_the_driver(settings: Settings) -> None:
     import asyncio
 
-    from graph.database import Database
+    from graph.store.database import Database
 
     async def check() -> None:
         for uri in ("neo4j+s://db.example.com", "bolt+s://db.example.com:7687"):

@@ -13,7 +13,7 @@ from strawberry.types.base import get_object_definition
 from api.events.types import EventInput
 from api.inputs import flat_input
 from api.schema import build_schema
-from graph.events import Role
+from graph.domain.events import Role
 
 FULL = {
     "eventId": "e-1",

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.sessions import get_session
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.sessions import get_session
 from tests.conftest import serve
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import jwt
 import pytest
 
 from api.app import create_app
-from graph.local_server import free_port
-from graph.settings import Settings
+from graph.config import Settings
+from graph.local.neo4j_server import free_port
 from tests.api.conftest import JWT_SECRET
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph.auth import Role
-from graph.settings import Settings
+from graph.compliance.auth import Role
+from graph.config import Settings
 from tests.api.test_subscriptions import subscribe
 from tests.conftest import GraphQLClient, make_key, serve
 

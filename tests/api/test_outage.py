@@ -18,11 +18,11 @@ from neo4j import GraphDatabase
 from pydantic import SecretStr
 
 from connectors._signatures import hmac_hex
-from graph.database import Database
-from graph.local_server import LocalNeo4j
-from graph.provision import Neo4jTarget
-from graph.schema import migrate
-from graph.settings import Settings
+from graph.config import Settings
+from graph.local.neo4j_server import LocalNeo4j
+from graph.local.provision import Neo4jTarget
+from graph.store.database import Database
+from graph.store.schema import migrate
 from tests.conftest import serve
 
 pytestmark = pytest.mark.integration

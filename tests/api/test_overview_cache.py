@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 import api.dashboard_data
-import graph.analytics
+import graph.analytics.named
 from api.overview_cache import OverviewCache
-from graph.database import Database
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -33,7 +33,7 @@ class Clock:
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The analytics actually run, by name."""
     ran: list[str] = []
-    real = graph.analytics.run_analytic
+    real = graph.analytics.named.run_analytic
 
     async def counted(db: Database, name: str, params: dict[str, Any]) -> Any:
         ran.append(name)

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.auth import Role
-from graph.masking import (
+from graph.compliance.auth import Role
+from graph.config import Settings
+from graph.domain.masking import (
     mask_attribute_values,
     mask_cause,
     mask_email,
@@ -17,7 +18,6 @@ from graph.masking import (
     mask_identity_key,
     mask_phone,
 )
-from graph.settings import Settings
 from tests.conftest import make_key
 
 pytestmark = pytest.mark.integration

@@ -21,9 +21,9 @@ from websockets.typing import Subprotocol
 
 from api.auth import allowed_roles, root_fields
 from api.schema import build_schema
-from graph.auth import Role, revoke_key
-from graph.database import Database
-from graph.settings import Settings
+from graph.compliance.auth import Role, revoke_key
+from graph.config import Settings
+from graph.store.database import Database
 from tests.api.conftest import JWT_SECRET
 from tests.conftest import make_key, serve
 

@@ -15,12 +15,12 @@ from neo4j import Driver
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-import graph.prepared_events
+import graph.pipeline.prepare
 from api.app import create_app
-from graph.annotations import EnrichmentFailedError
-from graph.events import EventInput, fit_text
-from graph.local_server import free_port
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.events import EventInput, fit_text
+from graph.local.neo4j_server import free_port
+from graph.pipeline.enrich import EnrichmentFailedError
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -87,7 +87,7 @@ async def test_an_enrichment_failure_is_a_retryable_503(
     async def broken(*args: Any) -> Any:
         raise EnrichmentFailedError("the pipeline crashed")
 
-    monkeypatch.setattr(graph.prepared_events, "annotate", broken)
+    monkeypatch.setattr(graph.pipeline.prepare, "annotate", broken)
     response = await post_email(app, email(uid, "where is my order?"))
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"

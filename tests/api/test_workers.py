@@ -17,8 +17,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.cli import main
-from graph.local_server import free_port
-from graph.settings import Settings
+from graph.config import Settings
+from graph.local.neo4j_server import free_port
 from tests.api.test_subscriptions import graphql, next_event, subscribe
 from tests.conftest import serve
 

@@ -19,7 +19,7 @@ from connectors._alexa_signature import AlexaSignatureVerifier, check_certificat
 from connectors.base import WebhookError, WebhookRequest
 from connectors.registry import build_connectors
 from connectors.voice import AlexaConnector
-from graph.settings import Settings
+from graph.config import Settings
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"

@@ -12,7 +12,7 @@ from connectors.base import WebhookError
 from connectors.email import EmailConnector, parse_email, split_messages, strip_reply
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
-from graph.events import Role
+from graph.domain.events import Role
 from tests.connectors.helpers import fixture, hub_signed, request
 
 REPLY = b"""From: "Jane Doe" <Jane@Example.com>

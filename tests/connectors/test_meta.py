@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from connectors.base import WebhookError
 from connectors.messenger import MessengerConnector
 from connectors.whatsapp import WhatsAppConnector
-from graph.events import Role
+from graph.domain.events import Role
 from tests.connectors.helpers import fixture, hub_signed, request
 
 SECRET = "app-secret"

@@ -13,7 +13,7 @@ from connectors._signatures import hmac_hex, twilio_signature
 from connectors.base import WebhookError, WebhookRequest
 from connectors.slack import SlackConnector
 from connectors.sms import TwilioSmsConnector
-from graph.events import Role
+from graph.domain.events import Role
 from tests.connectors.helpers import fixture, request
 
 TOKEN = "twilio-auth-token"

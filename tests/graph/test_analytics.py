@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graph.analytics import catalog, find, parse_header, run_analytic
-from graph.database import Database
-from graph.errors import BadInputError, NotFoundError
+from graph.analytics.named import catalog, find, parse_header, run_analytic
+from graph.domain.errors import BadInputError, NotFoundError
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -226,7 +226,7 @@ async def test_bad_analytics_calls(db: Database) -> None:
 
 
 async def test_ad_hoc_cypher_is_read_only(db: Database, driver: Driver, uid: str) -> None:
-    from graph.analytics import read_only
+    from graph.analytics.named import read_only
 
     table = await read_only(db, "UNWIND range(1, 50) AS n RETURN n, n * n AS square", {}, 10, 5)
     assert table.columns == ["n", "square"]

@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.attributes import (
+from graph.domain.errors import BadInputError, ConflictError, NotFoundError
+from graph.domain.events import EventInput
+from graph.domain.merge_policies import MergePolicy, PolicyRule
+from graph.pipeline.ingest import ingest_events
+from graph.store.attributes import (
     AttributeWrite,
     Owner,
     attributes_of,
@@ -15,12 +19,8 @@ from graph.attributes import (
     set_attributes,
     set_session_attributes,
 )
-from graph.database import Database
-from graph.errors import BadInputError, ConflictError, NotFoundError
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.merge_policies import MergePolicy, PolicyRule
-from graph.sessions import get_session
+from graph.store.database import Database
+from graph.store.sessions import get_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -14,11 +14,11 @@ import pytest
 from neo4j import Driver
 
 from enrichment.pipeline import Enricher
-from graph.batcher import Commit, IngestBatcher
-from graph.database import Database
-from graph.errors import BadInputError, NotFoundError
-from graph.events import EventInput
-from graph.ingest import store_events
+from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.events import EventInput
+from graph.pipeline.batcher import Commit, IngestBatcher
+from graph.pipeline.ingest import store_events
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -35,7 +35,7 @@ async def test_concurrent_requests_get_their_own_results_in_order(
         calls += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr("graph.batcher.store_events", counting)
+    monkeypatch.setattr("graph.pipeline.batcher.store_events", counting)
     requests = [
         [
             EventInput(f"{uid}-{r}-{n}", "web", f"{uid}-user-{r % 4}", text=f"r{r} n{n}")
@@ -166,9 +166,9 @@ async def test_what_the_database_refuses_in_one_request_never_fails_the_others(
     """A request whose write Neo4j refuses (here an entity key over the index's ~8 KB limit, as
     a custom pattern could once produce) is sent at the same moment as six valid requests: it
     fails alone, and every valid event is stored."""
-    import graph.prepared_events
+    import graph.pipeline.prepare
     from enrichment.annotations import Mention
-    from graph.annotations import annotate as real_annotate
+    from graph.pipeline.enrich import annotate as real_annotate
 
     async def annotate_with_a_huge_entity(enricher, texts, ats):  # type: ignore[no-untyped-def]
         found = await real_annotate(enricher, texts, ats)
@@ -180,7 +180,7 @@ async def test_what_the_database_refuses_in_one_request_never_fails_the_others(
             for a, t in zip(found, texts, strict=True)
         ]
 
-    monkeypatch.setattr(graph.prepared_events, "annotate", annotate_with_a_huge_entity)
+    monkeypatch.setattr(graph.pipeline.prepare, "annotate", annotate_with_a_huge_entity)
     batcher = IngestBatcher(db, rules_enricher)
     valid = [
         [EventInput(f"{uid}-ok-{r}-{n}", "web", f"{uid}-u{r}", text=f"hello {n}") for n in range(2)]

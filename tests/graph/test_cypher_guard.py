@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from graph.analytics import read_only, run_analytic
-from graph.cypher_guard import procedure_name, refusal
-from graph.database import Database
-from graph.errors import BadInputError
-from graph.provision import Neo4jTarget
+from graph.analytics.cypher_guard import procedure_name, refusal
+from graph.analytics.named import read_only, run_analytic
+from graph.domain.errors import BadInputError
+from graph.local.provision import Neo4jTarget
+from graph.store.database import Database
 
 
 def test_a_plan_is_refused_for_what_it_does() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from graph.database import Database
-from graph.events import EventInput, dedup_key
-from graph.ingest import ingest_events
-from graph.schema import migrate
+from graph.domain.events import EventInput, dedup_key
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.schema import migrate
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -8,8 +8,8 @@ import pytest
 from neo4j import Driver
 
 from enrichment.pipeline import Enricher
-from graph.database import Database
-from graph.demo import load_demo
+from graph.local.demo import load_demo
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -9,11 +9,11 @@ from neo4j import Driver
 
 from enrichment.annotations import Annotation
 from enrichment.pipeline import Enricher, EnrichmentConfig, EnrichmentError, build_enricher
-from graph.annotations import EnrichmentFailedError
-from graph.context import ContextSelector, get_context
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
+from graph.domain.events import EventInput
+from graph.pipeline.enrich import EnrichmentFailedError
+from graph.pipeline.ingest import ingest_events
+from graph.store.context import ContextSelector, get_context
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -94,7 +94,7 @@ async def test_order_mentioned_on_web_then_whatsapp_is_one_entity_with_two_menti
 async def test_bot_messages_do_not_count_towards_user_sentiment(
     db: Database, enricher: Enricher, uid: str
 ) -> None:
-    from graph.events import Role
+    from graph.domain.events import Role
 
     result = await ingest_events(
         db,

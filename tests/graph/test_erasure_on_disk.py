@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from graph import gdpr
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.provision import Neo4jTarget
-from graph.sessions import get_session
+from graph.compliance import gdpr
+from graph.domain.events import EventInput
+from graph.local.provision import Neo4jTarget
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.sessions import get_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from graph.errors import BadInputError, LimitExceededError
-from graph.events import EventInput, Role, validate_batch
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.errors import BadInputError, LimitExceededError
+from graph.domain.events import EventInput, Role, validate_batch
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

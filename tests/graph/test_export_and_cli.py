@@ -11,11 +11,11 @@ import pytest
 
 from api.cli import main
 from enrichment.pipeline import Enricher
-from graph.database import Database
-from graph.events import EventInput
-from graph.export import export_messages
-from graph.ingest import ingest_events
-from graph.settings import Settings
+from graph.compliance.export import export_messages
+from graph.config import Settings
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration]
 

@@ -9,16 +9,16 @@ import pytest
 from neo4j import Driver
 
 from enrichment.pipeline import Enricher
-from graph import gdpr
-from graph.attributes import AttributeWrite, Owner, set_attributes, set_session_attributes
-from graph.continuation import create_token
-from graph.database import Database
-from graph.errors import ConflictError, NotFoundError
-from graph.events import EventInput
-from graph.handoffs import handoff, upsert_agent
-from graph.ingest import ingest_events
-from graph.merges import merge_users
-from graph.sessions import close_session, get_session
+from graph.compliance import gdpr
+from graph.domain.errors import ConflictError, NotFoundError
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.attributes import AttributeWrite, Owner, set_attributes, set_session_attributes
+from graph.store.continuation import create_token
+from graph.store.database import Database
+from graph.store.handoffs import handoff, upsert_agent
+from graph.store.merges import merge_users
+from graph.store.sessions import close_session, get_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -202,7 +202,7 @@ async def archived_session(db: Database, enricher: Enricher, uid: str) -> str:
 async def test_retention_anonymizes_then_purges(
     db: Database, driver: Driver, rules_enricher: Enricher, uid: str
 ) -> None:
-    from graph.retention import apply_retention
+    from graph.store.retention import apply_retention
 
     anonymized = await archived_session(db, rules_enricher, uid)
     counts = await apply_retention(db, days=365)

@@ -8,17 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from neo4j import Driver
 
-from graph.attributes import AttributeWrite, Owner, set_attributes, user_attributes
-from graph.context import ContextSelector, get_context
-from graph.continuation import create_token, resume_session, token_hash
-from graph.database import Database
-from graph.errors import BadInputError, ConflictError, InvalidTokenError, NotFoundError
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.merge_policies import MergePolicy, PolicyRule
-from graph.merges import merge_users, unmerge_user, user_merges
-from graph.sessions import get_session, session_messages
-from graph.users import get_user, link_identity, resolve_identity
+from graph.domain.errors import BadInputError, ConflictError, InvalidTokenError, NotFoundError
+from graph.domain.events import EventInput
+from graph.domain.merge_policies import MergePolicy, PolicyRule
+from graph.pipeline.ingest import ingest_events
+from graph.store.attributes import AttributeWrite, Owner, set_attributes, user_attributes
+from graph.store.context import ContextSelector, get_context
+from graph.store.continuation import create_token, resume_session, token_hash
+from graph.store.database import Database
+from graph.store.merges import merge_users, unmerge_user, user_merges
+from graph.store.sessions import get_session, session_messages
+from graph.store.users import get_user, link_identity, resolve_identity
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -182,7 +182,7 @@ async def test_bad_continuation_tokens(db: Database, uid: str) -> None:
 
 
 async def test_expired_tokens_are_purged_a_day_later(db: Database, uid: str) -> None:
-    from graph.continuation import purge_expired_tokens
+    from graph.store.continuation import purge_expired_tokens
 
     _, session_id = await person(db, f"{uid}-1", "web", f"cookie-{uid}")
     token = await create_token(db, session_id, ttl_seconds=60)

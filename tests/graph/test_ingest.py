@@ -6,14 +6,14 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import graph.context
-import graph.queries
-from graph.context import ContextSelector, get_context
-from graph.database import Database
-from graph.errors import BadInputError, NotFoundError
-from graph.events import EventInput, Role
-from graph.ingest import ingest_events
-from graph.sessions import close_session
+import graph.store.context
+import graph.store.statements
+from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.events import EventInput, Role
+from graph.pipeline.ingest import ingest_events
+from graph.store.context import ContextSelector, get_context
+from graph.store.database import Database
+from graph.store.sessions import close_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -281,14 +281,14 @@ async def test_previous_sessions_come_nearest_first_in_two_round_trips(
         sessions.append(result.results[0].session_id)
         await close_session(db, sessions[-1], "resolved")
     reads = 0
-    original = graph.queries.read_records
+    original = graph.store.statements.read_records
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
         nonlocal reads
         reads += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(graph.context, "read_records", counted)
+    monkeypatch.setattr(graph.store.context, "read_records", counted)
     context = await get_context(db, ContextSelector(session_id=sessions[3]), 20, 2)
     assert [p.session.id for p in context.previous] == [sessions[2], sessions[1]]
     assert [[m.text for m in p.messages] for p in context.previous] == [["visit 3"], ["visit 2"]]

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.lifecycle import Timers, sweep, transitions
-from graph.sessions import get_session
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.lifecycle import Timers, sweep, transitions
+from graph.store.sessions import get_session
 from tests.conftest import GraphQLClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -143,7 +143,7 @@ async def test_per_channel_timers_follow_the_channel_of_the_last_activity(
 def test_channel_timer_settings_fill_unset_fields_from_the_defaults(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from graph.settings import Settings
+    from graph.config import Settings
 
     monkeypatch.setenv("THREADLINE_IDLE_AFTER_MINUTES", "10")
     monkeypatch.setenv("THREADLINE_CHANNEL_TIMERS", '{"email": {"close_after_hours": 72}}')

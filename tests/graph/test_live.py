@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.live import InProcessBus, LiveEvent, LiveEventKind, SubscriberLaggedError
+from graph.live.bus import InProcessBus, LiveEvent, LiveEventKind, SubscriberLaggedError
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 
-from graph.errors import Neo4jUnavailableError
-from graph.local_server import SUPPORTED_JAVA, _java_major, find_java, free_port
+from graph.domain.errors import Neo4jUnavailableError
+from graph.local.neo4j_server import SUPPORTED_JAVA, _java_major, find_java, free_port
 
 
 def java_available() -> bool:

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from graph.merge_policies import MergePolicy, PolicyRule, Stored, Write, merge, rule_for
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.merge_policies import MergePolicy, PolicyRule, Stored, Write, merge, rule_for
 
 
 def final(rule: PolicyRule, writes: list[Write]) -> object:

@@ -8,11 +8,11 @@ import json
 import pytest
 from neo4j import Driver
 
-from graph import gdpr
-from graph.context import ContextSelector, get_context
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
+from graph.compliance import gdpr
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.context import ContextSelector, get_context
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

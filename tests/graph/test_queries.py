@@ -8,10 +8,10 @@ import pytest
 from neo4j import AsyncSession
 from neo4j.exceptions import ConfigurationError, ServiceUnavailable
 
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.queries import read_records
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
+from graph.store.statements import read_records
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -12,13 +12,13 @@ import orjson
 import pytest
 import redis
 
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.live import LiveEvent, LiveEventKind, SubscriberLaggedError
-from graph.local_server import free_port
-from graph.redis_bus import LiveUnavailableError, RedisBus, decode_events, encode_events
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.events import EventInput
+from graph.live.bus import LiveEvent, LiveEventKind, SubscriberLaggedError
+from graph.live.redis_bus import LiveUnavailableError, RedisBus, decode_events, encode_events
+from graph.local.neo4j_server import free_port
+from graph.pipeline.ingest import ingest_events
+from graph.store.database import Database
 
 pytestmark = pytest.mark.anyio
 

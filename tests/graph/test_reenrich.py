@@ -12,11 +12,11 @@ import pytest
 from neo4j import Driver
 
 from enrichment.pipeline import EnrichmentConfig, build_enricher
-from graph.database import Database
-from graph.events import EventInput
-from graph.ingest import ingest_events
-from graph.reenrich import reenrich
-from graph.settings import Settings
+from graph.config import Settings
+from graph.domain.events import EventInput
+from graph.pipeline.ingest import ingest_events
+from graph.pipeline.reenrich import reenrich
+from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.sentiment import recency_weighted
+from graph.domain.sentiment_trend import recency_weighted
 
 
 def test_no_scores_means_no_sentiment() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from graph.session_resolution import (
+from graph.domain.session_planning import (
     ClosedSession,
     GraphState,
     KnownSession,

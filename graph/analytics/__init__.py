@@ -1,0 +1,3 @@
+"""Analytics: named Cypher analytics and guarded ad-hoc read-only Cypher.
+
+May import: graph.compliance and the layers below it."""

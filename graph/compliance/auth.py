@@ -1,0 +1,247 @@
+"""Who is calling: API keys (stored hashed in Neo4j) and JWTs (HS256/RS256) → a `Principal`.
+
+An API key is `tlk_<id>_<secret>`; only the SHA-256 of the whole token is stored, with its role,
+optional channel restriction, name and creation/revocation times. A JWT is verified for
+signature, expiry, issuer and audience; its `role` and optional `channels` claims become the
+principal's. Nothing here trusts a token it cannot verify: any failure is UNAUTHENTICATED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+import cypher
+from graph.domain.errors import BadInputError, ErrorCode, NotFoundError, ThreadlineError
+from graph.domain.events import CHANNEL_PATTERN
+from graph.domain.records import native_time, to_millis
+from graph.store.database import unavailable
+
+if TYPE_CHECKING:
+    from graph.config import Settings
+    from graph.store.database import Database
+
+KEY_PREFIX = "tlk_"
+
+
+class Role(StrEnum):
+    CONNECTOR = "connector"  # ingest only (optionally for some channels)
+    AGENT = "agent"  # read context, handoff, attributes, identity
+    ANALYST = "analyst"  # read and analytics, PII masked
+    ADMIN = "admin"  # everything: erase/export, audit, keys
+
+
+PII_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+
+
+class UnauthenticatedError(ThreadlineError):
+    """No credentials, or credentials that do not verify."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(ThreadlineError):
+    """Authenticated, but the role (or channel restriction) does not allow this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: `subject` is the key id or JWT `sub` (what audit records)."""
+
+    subject: str
+    role: Role
+    channels: frozenset[str] = frozenset()  # empty: every channel
+    method: str = "key"  # key | jwt | dev
+
+    @property
+    def sees_pii(self) -> bool:
+        return self.role in PII_ROLES
+
+    def may_use_channel(self, channel: str) -> bool:
+        return not self.channels or channel in self.channels
+
+
+DEV_ADMIN = Principal("dev-admin", Role.ADMIN, method="dev")
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    role: Role
+    channels: list[str]
+    name: str | None
+    created_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    record: ApiKeyRecord
+    token: str  # shown once
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.lower())
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise BadInputError(f"role must be one of: {roles}", field="role") from None
+
+
+def check_channels(channels: list[str]) -> list[str]:
+    for channel in channels:
+        if not CHANNEL_PATTERN.fullmatch(channel):
+            raise BadInputError(
+                f"channel {channel!r} must match [a-z0-9_-]{{1,32}}", field="channel"
+            )
+    return sorted(set(channels))
+
+
+def _key_record(row: dict[str, Any]) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        row["id"],
+        Role(row["role"]),
+        list(row.get("channels") or []),
+        row.get("name"),
+        native_time(row.get("createdAt")),
+        native_time(row.get("revokedAt")),
+    )
+
+
+async def create_key(
+    db: Database, role: Role, channels: list[str] | None = None, name: str | None = None
+) -> NewApiKey:
+    key_id = secrets.token_hex(8)
+    token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("auth/create_key"),
+        id=key_id,
+        hash=_hash(token),
+        role=role.value,
+        channels=check_channels(channels or []),
+        name=name,
+        now=to_millis(datetime.now(UTC)),
+        database_=db.name,
+    )
+    return NewApiKey(_key_record(records[0]["key"]), token)
+
+
+async def list_keys(db: Database) -> list[ApiKeyRecord]:
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("auth/list_keys"), database_=db.name, routing_="r"
+    )
+    return [_key_record(r["key"]) for r in records]
+
+
+async def revoke_key(db: Database, key_id: str) -> ApiKeyRecord:
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("auth/revoke_key"),
+        id=key_id,
+        now=to_millis(datetime.now(UTC)),
+        database_=db.name,
+    )
+    if not records:
+        raise NotFoundError(f"no API key {key_id!r}", field="id")
+    return _key_record(records[0]["key"])
+
+
+@dataclass
+class Authenticator:
+    """Turns an `Authorization` header value into a Principal (keys cached a few seconds)."""
+
+    db: Database
+    settings: Settings
+    _cache: dict[str, tuple[float, Principal | None]] = field(default_factory=dict)
+    # the JWT verification key, read once (an RS256 key file is not read per request)
+    _jwt_key: str | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._jwt_key = self.settings.jwt_verification_key()
+
+    async def principal(self, authorization: str | None, *, dev: bool) -> Principal:
+        """`authenticate`, except that in dev mode a request without credentials is the local
+        admin (credentials that are sent are still verified)."""
+        if dev and not authorization:
+            return DEV_ADMIN
+        return await self.authenticate(authorization)
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise UnauthenticatedError("missing bearer token (Authorization: Bearer <token>)")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise UnauthenticatedError("expected Authorization: Bearer <token>")
+        if token.startswith(KEY_PREFIX):
+            return await self._api_key(token)
+        return self._jwt(token)
+
+    async def _api_key(self, token: str) -> Principal:
+        digest = _hash(token)
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            principal = cached[1]
+        else:
+            try:
+                records, _, _ = await self.db.driver.execute_query(
+                    cypher.load("auth/find_key"), hash=digest, database_=self.db.name, routing_="r"
+                )
+            except Exception as error:
+                if (outage := unavailable(error)) is not None:
+                    raise outage from error
+                raise
+            principal = None
+            if records:
+                row = records[0]["key"]
+                principal = Principal(
+                    row["id"], Role(row["role"]), frozenset(row.get("channels") or []), "key"
+                )
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            expires = time.monotonic() + self.settings.auth_cache_seconds
+            self._cache[digest] = (expires, principal)
+        if principal is None:
+            raise UnauthenticatedError("unknown or revoked API key")
+        return principal
+
+    def _jwt(self, token: str) -> Principal:
+        key = self._jwt_key
+        if key is None:
+            raise UnauthenticatedError("JWTs are not configured (THREADLINE_JWT_SECRET/PUBLIC_KEY)")
+        algorithm = "RS256" if self.settings.jwt_public_key_file else "HS256"
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+                leeway=30,
+            )
+        except jwt.PyJWTError as error:
+            raise UnauthenticatedError(f"invalid token: {error}") from None
+        try:
+            role = Role(str(claims.get("role", "")).lower())
+        except ValueError:
+            raise UnauthenticatedError("token has no valid `role` claim") from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.strip():
+            raise UnauthenticatedError("token `sub` claim must name the caller")
+        channels = claims.get("channels") or []
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            raise UnauthenticatedError("token `channels` claim must be a list of channels")
+        return Principal(f"jwt:{subject}", role, frozenset(channels), "jwt")

@@ -1,0 +1,35 @@
+"""Keyed hashes (HMAC-SHA256) that stand in for identifiers in audit entries and exports.
+
+The key is `THREADLINE_PSEUDONYM_KEY`, or — when unset — a random key created once in the graph
+and shared by every instance. The same id always maps to the same pseudonym, so audit entries
+can be filtered by id and exported datasets can be joined, without holding the id itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+
+import cypher
+
+if TYPE_CHECKING:
+    from graph.store.database import Database
+
+
+class Pseudonymizer:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+    @classmethod
+    async def for_database(cls, db: Database) -> Pseudonymizer:
+        if db.settings.pseudonym_key is not None:
+            return cls(db.settings.pseudonym_key.get_secret_value().encode())
+        records, _, _ = await db.driver.execute_query(
+            cypher.load("audit/pseudonym_key"), candidate=secrets.token_hex(32), database_=db.name
+        )
+        return cls(str(records[0]["value"]).encode())

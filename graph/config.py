@@ -1,0 +1,165 @@
+"""Configuration, read once from the environment into one typed object."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.domain.merge_policies import PolicyRule
+
+if TYPE_CHECKING:
+    from graph.store.lifecycle import Timers
+
+NEO4J_VERSION = "5.26.30"
+
+
+class ChannelTimers(BaseModel):
+    """Timer overrides for sessions whose last activity was on one channel."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idle_after_minutes: float | None = None
+    close_after_hours: float | None = None
+    archive_after_days: float | None = None
+
+
+class Settings(BaseSettings):
+    """Every knob Threadline reads; see the configuration table in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="THREADLINE_", extra="ignore")
+
+    neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(default=SecretStr(""), validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", validation_alias="NEO4J_DATABASE")
+
+    neo4j_version: str = NEO4J_VERSION
+    cache_dir: Path = Path.home() / ".cache" / "threadline"
+    neo4j_heap: str = "512m"
+    neo4j_pagecache: str = "256m"
+    neo4j_start_timeout: float = 180.0
+    neo4j_browser_version: str = "5.24.0"  # org.neo4j.client:neo4j-browser for `--browser`
+    # how long erased data can stay in the local server's transaction logs: a log file is
+    # pruned once it has rotated (after this much more writing) and a checkpoint has passed
+    neo4j_tx_log_rotation_size: str = "16M"
+    neo4j_checkpoint_interval: str = "5m"
+
+    max_batch: int = 500
+    max_text_bytes: int = 16 * 1024
+    max_context_messages: int = 500
+    future_skew_seconds: int = 300
+    continue_window_hours: float = 24 * 7
+
+    idle_after_minutes: float = 30
+    close_after_hours: float = 24
+    archive_after_days: float = 30
+    sweep_interval_seconds: float = 60  # the background sweeper of `serve`; 0 turns it off
+    # retention of ARCHIVED sessions' messages: after N days, anonymize (or purge) them
+    retention_days: float | None = None
+    retention_mode: Literal["anonymize", "purge"] = "anonymize"
+    # per-channel overrides of the three timers, e.g. {"voice": {"idle_after_minutes": 2}}
+    channel_timers: dict[str, ChannelTimers] = Field(default_factory=dict)
+    # attribute merge policies by key glob, first match wins; unmatched keys: LAST_WRITE_WINS
+    attribute_policies: list[PolicyRule] = Field(default_factory=list)
+
+    spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
+    enrichment_patterns: Path | None = None
+    phone_region: str = "US"
+    date_dayfirst: bool = False
+
+    # connectors: a channel whose secret is unset is disabled unless insecure_webhooks is on
+    web_secret: SecretStr | None = None
+    mobile_secret: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    messenger_app_secret: SecretStr | None = None
+    messenger_verify_token: SecretStr | None = None
+    twilio_auth_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    email_token: SecretStr | None = None
+    alexa_skill_id: str | None = None
+    # check Amazon's signature and certificate chain on Alexa requests; false: offline tests only
+    alexa_verify_signatures: bool = True
+    dialogflow_token: SecretStr | None = None
+    insecure_webhooks: bool = False
+    public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
+    webhook_max_bytes: int = 1024 * 1024
+
+    # authentication: API keys live in Neo4j; JWTs need a secret (HS256) or a public key (RS256)
+    jwt_secret: SecretStr | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "threadline"
+    jwt_audience: str = "threadline"
+    auth_cache_seconds: float = 5.0  # a revoked API key stops working within this time
+    # /graphql guards: largest request body, longest request
+    max_request_bytes: int = 10 * 1024 * 1024
+    request_timeout_seconds: float = 30.0
+    # keyed hashes standing in for ids in audit entries and anonymized exports (default: a
+    # random key created once in the graph)
+    pseudonym_key: SecretStr | None = None
+
+    # analytics and ad-hoc Cypher: row cap and timeout of one query
+    analytics_max_rows: int = 10_000
+    analytics_timeout_seconds: float = 30.0
+    # the Neo4j user ad-hoc Cypher runs as (give it the `reader` role where the server has roles;
+    # unset: the service's own user)
+    cypher_user: str | None = None
+    cypher_password: SecretStr | None = None
+    dashboard_cache_seconds: float = 60.0  # one overview computation per window for this long
+
+    log_level: str = "INFO"
+
+    # live events (sessionEvents) across API instances / `serve --workers N`: redis://host:port/db
+    live_url: str | None = None
+    live_channel: str = "threadline:live"
+
+    def timers(self) -> Timers:
+        from graph.store.lifecycle import Timers
+
+        return Timers(
+            idle_after=timedelta(minutes=self.idle_after_minutes),
+            close_after=timedelta(hours=self.close_after_hours),
+            archive_after=timedelta(days=self.archive_after_days),
+        )
+
+    def channel_timer_overrides(self) -> dict[str, Timers]:
+        """Each overridden channel's full timers (unset fields fall back to the defaults)."""
+        from graph.store.lifecycle import Timers
+
+        base = self.timers()
+        return {
+            channel: Timers(
+                idle_after=base.idle_after
+                if o.idle_after_minutes is None
+                else timedelta(minutes=o.idle_after_minutes),
+                close_after=base.close_after
+                if o.close_after_hours is None
+                else timedelta(hours=o.close_after_hours),
+                archive_after=base.archive_after
+                if o.archive_after_days is None
+                else timedelta(days=o.archive_after_days),
+            )
+            for channel, o in self.channel_timers.items()
+        }
+
+    def jwt_verification_key(self) -> str | None:
+        """The RS256 public key (PEM) if configured, else the HS256 secret, else None."""
+        if self.jwt_public_key_file is not None:
+            return self.jwt_public_key_file.read_text()
+        return self.jwt_secret.get_secret_value() if self.jwt_secret else None
+
+    def cypher_auth(self) -> tuple[str, str] | None:
+        """The Neo4j user of ad-hoc Cypher, or None to run it as the service's user."""
+        if self.cypher_user is None:
+            return None
+        password = self.cypher_password.get_secret_value() if self.cypher_password else ""
+        return (self.cypher_user, password)
+
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        """Basic auth for the driver, or None when the server runs without auth."""
+        password = self.neo4j_password.get_secret_value()
+        return (self.neo4j_user, password) if password else None

@@ -1,0 +1,113 @@
+"""Enrichment on the write path: run the (pure) pipeline off the event loop, and turn its
+annotations into the rows the Cypher files write."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import cypher
+from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
+from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.domain.records import to_millis
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from neo4j import AsyncManagedTransaction
+
+    from enrichment.annotations import Annotation
+    from enrichment.pipeline import Enricher
+    from graph.config import Settings
+
+
+def enricher_for(settings: Settings) -> Enricher | None:
+    """The enrichment pipeline the settings ask for (`THREADLINE_SPACY_MODEL=off`: none)."""
+    if settings.spacy_model == "off":
+        return None
+    return build_enricher(
+        EnrichmentConfig(
+            model=settings.spacy_model,
+            extra_patterns=settings.enrichment_patterns,
+            phone_region=settings.phone_region,
+            dayfirst=settings.date_dayfirst,
+        )
+    )
+
+
+# One thread runs every enrichment of the process: a pipeline (spaCy vocabulary, caches, its
+# periodic rebuild) is never used by two threads at once, and requests waiting to be written can
+# be enriched while the previous batch's transaction is in flight (graph/batcher.py).
+_ENRICHMENT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-enrich")
+
+
+class EnrichmentFailedError(ThreadlineError):
+    """The pipeline failed on a batch: nothing of the batch is written."""
+
+    code = ErrorCode.ENRICHMENT_FAILED
+
+
+async def annotate(
+    enricher: Enricher | None, texts: list[str], times: list[datetime]
+) -> list[Annotation | None]:
+    """One annotation per text (None without an enricher); the CPU work runs in the process's
+    enrichment thread, one batch at a time."""
+    if enricher is None or not texts:
+        return [None] * len(texts)
+    loop = asyncio.get_running_loop()
+    try:
+        annotations = await loop.run_in_executor(_ENRICHMENT_THREAD, enricher.enrich, texts, times)
+    except EnrichmentError as error:
+        raise EnrichmentFailedError(str(error)) from error
+    return list(annotations)
+
+
+def message_fields(annotation: Annotation | None) -> dict[str, Any]:
+    """The message-level properties (null when enrichment is off)."""
+    if annotation is None:
+        return {"sentiment": None, "sentimentLabel": None, "intents": [], "enrichmentVersion": None}
+    return {
+        "sentiment": annotation.sentiment,
+        "sentimentLabel": annotation.sentiment_label,
+        "intents": [intent.name for intent in annotation.intents],
+        "enrichmentVersion": annotation.version,
+    }
+
+
+def relationship_rows(
+    message_id: str, annotation: Annotation | None, at: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(MENTIONS rows, EXPRESSES rows) of one message."""
+    if annotation is None:
+        return [], []
+    mentions = [
+        {
+            "messageId": message_id,
+            "key": m.key,
+            "type": m.type,
+            "value": m.value,
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "at": to_millis(at),
+        }
+        for m in annotation.mentions
+    ]
+    intents = [
+        {"messageId": message_id, "name": i.name, "confidence": i.confidence}
+        for i in annotation.intents
+    ]
+    return mentions, intents
+
+
+async def write_relationships(
+    tx: AsyncManagedTransaction, mentions: list[dict[str, Any]], intents: list[dict[str, Any]]
+) -> None:
+    """MENTIONS and EXPRESSES, in key order so concurrent batches lock shared nodes alike."""
+    if mentions:
+        rows = sorted(mentions, key=lambda row: row["key"])
+        await (await tx.run(cypher.load("ingest/create_mentions"), mentions=rows)).consume()
+    if intents:
+        rows = sorted(intents, key=lambda row: row["name"])
+        await (await tx.run(cypher.load("ingest/create_intents"), intents=rows)).consume()

@@ -1,0 +1,323 @@
+"""The write path: a validated batch of events stored in one transaction, idempotently.
+
+Inside one managed transaction (retried by the driver on transient errors, so it is side-effect
+free), in four round trips: `ingest/prepare` locks the senders' users and the batch's threads and
+reads the replayed event ids, explicit sessions and the users' open/closed sessions → sessions are
+planned in pure Python → new sessions and thread moves are written → `seq` ranges are reserved
+under each session's lock → messages with their MENTIONS, EXPRESSES and NEXT link (one statement),
+then text-less events and attributes. Enrichment runs before the transaction (pure CPU work):
+`prepare_events` validates and enriches, `store_events` writes, so a caller (the group-commit
+batcher) can prepare the next batch while the previous one is being written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from neo4j.exceptions import ConstraintError
+
+from graph.domain.errors import NotFoundError
+from graph.domain.events import EventInput, IngestedEvent, IngestResult, ValidEvent
+from graph.domain.merge_policies import PolicyRule, Write
+from graph.domain.records import json_value, native_time, to_millis
+from graph.domain.session_planning import (
+    ClosedSession,
+    GraphState,
+    KnownSession,
+    Routable,
+    plan_sessions,
+)
+from graph.live.events import publish_ingested
+from graph.pipeline.enrich import message_fields, relationship_rows
+from graph.pipeline.prepare import PreparedEvents, prepare_events
+from graph.store.attributes import merge_event_attributes
+from graph.store.statements import tx_rows
+
+if TYPE_CHECKING:
+    from neo4j import AsyncManagedTransaction
+
+    from enrichment.annotations import Annotation
+    from enrichment.pipeline import Enricher
+    from graph.store.database import Database
+
+CONSTRAINT_RACE_RETRIES = 3
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
+    """One row per sender, in key order (users are locked in this order: no deadlock)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        source = event.source
+        rows.setdefault(
+            source.identity_key,
+            {
+                "key": source.identity_key,
+                "channel": source.channel,
+                "externalId": source.external_user_id,
+                "at": to_millis(event.at),
+                "sessionId": source.session_id,
+                "newUserId": new_id("usr"),
+            },
+        )
+    return [rows[key] for key in sorted(rows)]
+
+
+def _thread_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if (key := event.source.thread_key) is not None:
+            rows.setdefault(
+                key,
+                {
+                    "key": key,
+                    "channel": event.source.channel,
+                    "nativeId": event.source.thread_id,
+                    "at": to_millis(event.at),
+                },
+            )
+    return [rows[key] for key in sorted(rows)]
+
+
+@dataclass
+class _Prepared:
+    users: dict[str, str]  # identity key -> user id
+    replayed: dict[str, IngestedEvent]
+    state: GraphState
+
+
+async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Prepared:
+    """Lock the senders' users and the threads, and read all that session planning needs."""
+    explicit = sorted({e.source.session_id for e in batch if e.source.session_id is not None})
+    [row] = await tx_rows(
+        tx,
+        "ingest/prepare",
+        identities=_identity_rows(batch),
+        threads=_thread_rows(batch),
+        dedupKeys=sorted({e.source.dedup_key for e in batch}),
+        sessionIds=explicit,
+    )
+    state = GraphState(
+        explicit={
+            r["id"]: KnownSession(r["id"], r["status"], r["userId"]) for r in row["explicit"]
+        },
+        thread_sessions={
+            r["key"]: KnownSession(r["sessionId"], r["status"], r["ownerId"] or "")
+            for r in row["threads"]
+            if r["sessionId"] is not None
+        },
+    )
+    for r in row["userSessions"]:
+        if r["openId"] is not None:
+            state.open_by_user[r["userId"]] = r["openId"]
+        closed_at = native_time(r["closedAt"])
+        if r["closedId"] is not None and closed_at is not None:
+            state.closed_by_user[r["userId"]] = ClosedSession(r["closedId"], closed_at)
+    replayed = {
+        r["dedupKey"]: IngestedEvent(
+            r["eventId"], r["sessionId"], r["messageId"], r["seq"], False, r["userId"]
+        )
+        for r in row["stored"]
+    }
+    return _Prepared({r["key"]: r["userId"] for r in row["users"]}, replayed, state)
+
+
+def _check_explicit_sessions(events: list[ValidEvent], state: GraphState) -> None:
+    for event in events:
+        wanted = event.source.session_id
+        if wanted is not None and wanted not in state.explicit:
+            raise NotFoundError(
+                f"events[{event.index}].sessionId: no session {wanted!r}",
+                index=event.index,
+                field="sessionId",
+            )
+
+
+def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for event, session_id in zip(events, session_ids, strict=True):
+        row = rows.setdefault(
+            session_id,
+            {
+                "id": session_id,
+                "count": 0,
+                "lastAt": to_millis(event.at),
+                "lastChannel": event.source.channel,
+                "channels": [],
+                "attributeChanges": 0,
+            },
+        )
+        row["count"] += int(event.is_message)
+        if to_millis(event.at) >= row["lastAt"]:
+            row["lastAt"], row["lastChannel"] = to_millis(event.at), event.source.channel
+        if event.source.channel not in row["channels"]:
+            row["channels"].append(event.source.channel)
+        row["attributeChanges"] = 1 if event.attributes or row["attributeChanges"] else 0
+    return list(rows.values())
+
+
+async def _write(
+    tx: AsyncManagedTransaction,
+    events: list[ValidEvent],
+    users: dict[str, str],
+    session_ids: list[str],
+    now: datetime,
+    annotations: dict[int, Annotation | None],
+    rules: list[PolicyRule],
+) -> list[IngestedEvent]:
+    sessions = await tx_rows(
+        tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
+    )
+    next_seq = {r["id"]: r["base"] + 1 for r in sessions}
+    messages: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    results: list[IngestedEvent] = []
+    attribute_writes: list[tuple[str, str, Write]] = []  # (session, key, write) in event order
+    for event, session_id in zip(events, session_ids, strict=True):
+        source = event.source
+        row = {
+            "eventId": source.event_id,
+            "dedupKey": source.dedup_key,
+            "sessionId": session_id,
+            "userId": users[source.identity_key],
+            "identityKey": source.identity_key,
+            "channel": source.channel,
+            "role": source.role.value,
+            "at": to_millis(event.at),
+            "receivedAt": to_millis(now),
+            "metadata": event.metadata_json,
+            "agentId": source.agent_id,
+        }
+        message_id, seq = None, None
+        if event.is_message:
+            message_id, seq = new_id("msg"), next_seq[session_id]
+            next_seq[session_id] += 1
+            annotation = annotations.get(event.index)
+            mentions, expressed = relationship_rows(message_id, annotation, event.at)
+            messages.append(
+                row
+                | {"id": message_id, "seq": seq, "text": source.text}
+                | message_fields(annotation)
+                | {"mentions": mentions, "expressed": expressed}
+            )
+        else:
+            others.append(row)
+        for key, value in event.attributes.items():
+            write = Write(json_value(value), to_millis(event.at), source.channel)
+            attribute_writes.append((session_id, key, write))
+        user_id = users[source.identity_key]
+        results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False, user_id))
+    if messages:
+        await tx_rows(tx, "ingest/create_messages", messages=messages)
+    if others:
+        await tx_rows(tx, "ingest/create_events", events=others)
+    if attribute_writes:
+        await merge_event_attributes(tx, attribute_writes, rules)
+    return results
+
+
+async def _ingest_tx(
+    tx: AsyncManagedTransaction,
+    batch: list[ValidEvent],
+    window: timedelta,
+    annotations: dict[int, Annotation | None],
+    rules: list[PolicyRule],
+) -> list[IngestedEvent]:
+    now = datetime.now(UTC)
+    prepared = await _prepare(tx, batch)
+    users, replayed = prepared.users, prepared.replayed
+    fresh: list[ValidEvent] = []
+    seen: set[str] = set(replayed)
+    for event in batch:  # the first occurrence of an event inside the batch is the one written
+        if event.source.dedup_key not in seen:
+            seen.add(event.source.dedup_key)
+            fresh.append(event)
+    written: dict[str, IngestedEvent] = {}
+    if fresh:
+        state = prepared.state
+        _check_explicit_sessions(fresh, state)
+        routable = [
+            Routable(users[e.source.identity_key], e.at, e.source.session_id, e.source.thread_key)
+            for e in fresh
+        ]
+        plan = plan_sessions(routable, state, lambda: new_id("ses"), now, window)
+        if plan.new_sessions:
+            await tx_rows(
+                tx,
+                "ingest/create_sessions",
+                sessions=[
+                    {
+                        "id": s.id,
+                        "userId": s.user_id,
+                        "at": to_millis(s.at),
+                        "continues": s.continues,
+                    }
+                    for s in plan.new_sessions
+                ],
+            )
+        if plan.thread_moves:
+            await tx_rows(
+                tx,
+                "ingest/attach_threads",
+                threads=[
+                    {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
+                ],
+            )
+        if plan.participants:
+            await tx_rows(
+                tx,
+                "ingest/add_participants",
+                rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
+            )
+        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
+        for event, result in zip(fresh, stored, strict=True):
+            written[event.source.dedup_key] = result
+    results: list[IngestedEvent] = []
+    reported: set[str] = set()
+    for event in batch:
+        key = event.source.dedup_key
+        if key in written and key not in reported:
+            results.append(written[key])
+        else:
+            results.append(replace(replayed.get(key) or written[key], duplicate=True))
+        reported.add(key)
+    return results
+
+
+async def ingest_events(
+    db: Database, events: list[EventInput], enricher: Enricher | None = None
+) -> IngestResult:
+    """Validate, enrich and store a batch; results come back in input order.
+
+    A replayed `eventId` (from an earlier call or earlier in the same batch) returns the
+    original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
+    (entities, sentiment, intents) before the transaction and written in it, all or nothing.
+    """
+    return await store_events(db, await prepare_events(db, events, enricher))
+
+
+async def store_events(db: Database, prepared: PreparedEvents) -> IngestResult:
+    """Write a prepared batch in one transaction; results come back in input order."""
+    batch, annotations = prepared.events, prepared.annotations
+    rules = db.settings.attribute_policies
+    window = timedelta(hours=db.settings.continue_window_hours)
+    for attempt in range(CONSTRAINT_RACE_RETRIES):
+        try:
+            async with db.driver.session(
+                database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+            ) as session:
+                results = await session.execute_write(_ingest_tx, batch, window, annotations, rules)
+            break
+        except ConstraintError:
+            # A concurrent batch stored the same event first; the next attempt sees it.
+            if attempt == CONSTRAINT_RACE_RETRIES - 1:
+                raise
+    publish_ingested(db.live, batch, results)
+    duplicates = sum(r.duplicate for r in results)
+    return IngestResult(len(results) - duplicates, duplicates, results)

@@ -1,0 +1,89 @@
+"""Re-run enrichment over stored messages, page by page, idempotently.
+
+Each page (ordered by time, then id) is enriched again and rewritten in one transaction: old
+MENTIONS/EXPRESSES go, new ones come, message-level values and `enrichmentVersion` are replaced,
+and entities nothing mentions any more are removed. Running it twice gives the same graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import cypher
+from graph.domain.records import native_time
+from graph.pipeline.enrich import annotate, message_fields, relationship_rows, write_relationships
+
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+if TYPE_CHECKING:
+    from neo4j import AsyncManagedTransaction
+
+    from enrichment.annotations import Annotation
+    from enrichment.pipeline import Enricher
+    from graph.store.database import Database
+
+
+async def _rewrite(
+    tx: AsyncManagedTransaction, page: list[dict[str, Any]], annotations: list[Annotation | None]
+) -> None:
+    rows = [
+        {"id": row["id"]} | message_fields(annotation)
+        for row, annotation in zip(page, annotations, strict=True)
+    ]
+    result = await tx.run(cypher.load("enrichment/replace_annotations"), messages=rows)
+    record = await result.single()
+    previous_keys = record["entityKeys"] if record else []
+    mentions: list[dict[str, Any]] = []
+    intents: list[dict[str, Any]] = []
+    for row, annotation in zip(page, annotations, strict=True):
+        more_mentions, more_intents = relationship_rows(row["id"], annotation, row["at"])
+        mentions += more_mentions
+        intents += more_intents
+    await write_relationships(tx, mentions, intents)
+    if previous_keys:
+        orphans = await tx.run(cypher.load("enrichment/delete_orphan_entities"), keys=previous_keys)
+        await orphans.consume()
+
+
+async def reenrich(
+    db: Database,
+    enricher: Enricher,
+    since: datetime,
+    until: datetime = FOREVER,
+    *,
+    page_size: int = 500,
+    outdated_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Re-enrich every message with `since <= at < until` (only those of another pipeline version
+    with `outdated_only`); returns how many messages were rewritten."""
+    after_at, after_id, done = since, "", 0
+    while True:
+        records, _, _ = await db.driver.execute_query(
+            cypher.load("enrichment/messages_page"),
+            since=since,
+            until=until,
+            afterAt=after_at,
+            afterId=after_id,
+            limit=page_size,
+            outdatedOnly=outdated_only,
+            version=enricher.version,
+            database_=db.name,
+            routing_="r",
+        )
+        if not records:
+            return done
+        page = [
+            {"id": r["id"], "text": r["text"] or "", "at": native_time(r["at"])} for r in records
+        ]
+        annotations = await annotate(enricher, [p["text"] for p in page], [p["at"] for p in page])
+        async with db.driver.session(
+            database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+        ) as session:
+            await session.execute_write(_rewrite, page, annotations)
+        done += len(page)
+        after_at, after_id = page[-1]["at"], page[-1]["id"]
+        if progress:
+            progress(done)

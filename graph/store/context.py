@@ -1,0 +1,160 @@
+"""The read an agent or LLM tool makes when it picks up a conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.domain.records import (
+    ContextEntityRecord,
+    ContextIntentRecord,
+    ContextRecord,
+    IdentityRecord,
+    MessageRecord,
+    SentimentPoint,
+    SessionRecord,
+    UserRecord,
+    json_value,
+    native_time,
+)
+from graph.domain.sentiment_trend import WINDOW, recency_weighted
+from graph.store.statements import read_records
+
+if TYPE_CHECKING:
+    from neo4j import Record
+
+    from graph.store.database import Database
+
+ENTITY_LIMIT = 50
+MAX_PREVIOUS = 10
+
+
+@dataclass(frozen=True)
+class ContextSelector:
+    """Exactly one of: a user, a session, or a channel identity (channel + externalUserId)."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+    channel: str | None = None
+    external_user_id: str | None = None
+
+
+def _check(selector: ContextSelector) -> str | None:
+    """Exactly one selector; returns the identity key when the selector is an identity."""
+    chosen = [
+        selector.user_id is not None,
+        selector.session_id is not None,
+        selector.channel is not None or selector.external_user_id is not None,
+    ]
+    if sum(chosen) != 1:
+        raise BadInputError(
+            "context needs exactly one of: userId, sessionId, or channel + externalUserId",
+            field="context",
+        )
+    if not chosen[2]:
+        return None
+    if selector.channel is None or selector.external_user_id is None:
+        raise BadInputError("channel and externalUserId go together", field="channel")
+    return f"{selector.channel}:{selector.external_user_id}"
+
+
+def check_message_count(count: int, maximum: int, field: str) -> None:
+    """How many messages a read may ask for: BAD_INPUT below 0, LIMIT_EXCEEDED above `maximum`
+    (never clamped silently: the caller would think it had everything)."""
+    if count < 0:
+        raise BadInputError(f"{field} must be >= 0", field=field)
+    if count > maximum:
+        raise LimitExceededError(f"{field} must be <= {maximum}", field=field, limit=maximum)
+
+
+async def get_context(
+    db: Database, selector: ContextSelector, last_messages: int, include_previous: int = 0
+) -> ContextRecord:
+    """The session the selector points at (a user's current one), its last messages across
+    channels (oldest first), the channels used and the session attributes; with
+    `include_previous`, the same for up to that many sessions it continues (nearest first)."""
+    check_message_count(last_messages, db.settings.max_context_messages, "lastMessages")
+    if not 0 <= include_previous <= MAX_PREVIOUS:
+        raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
+    identity_key = _check(selector)
+    session_ids = [selector.session_id] if selector.session_id is not None else None
+    found = await _session_contexts(
+        db,
+        last_messages,
+        session_ids=session_ids,
+        user_id=selector.user_id,
+        identity_key=identity_key,
+        previous=include_previous,
+    )
+    if not found:
+        if selector.session_id is not None:
+            raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
+        what = (
+            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
+        )
+        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
+    context, previous_ids = found[0]
+    if previous_ids:  # every previous session in one more round trip
+        earlier = {
+            record.session.id: record
+            for record, _ in await _session_contexts(db, last_messages, session_ids=previous_ids)
+        }
+        # nearest first; a session erased since the chain was read is left out
+        context.previous.extend(earlier[i] for i in previous_ids if i in earlier)
+    return context
+
+
+async def _session_contexts(
+    db: Database,
+    last_messages: int,
+    *,
+    session_ids: list[str] | None = None,
+    user_id: str | None = None,
+    identity_key: str | None = None,
+    previous: int = 0,
+) -> list[tuple[ContextRecord, list[str]]]:
+    """One round trip: the selected sessions (by ids, or a user's current one), each with its
+    context and the ids of up to `previous` sessions it continues, nearest first."""
+    records = await read_records(
+        db,
+        "context/session_context",
+        sessionIds=session_ids,
+        userId=user_id,
+        identityKey=identity_key,
+        last=last_messages,
+        entityLimit=ENTITY_LIMIT,
+        sentimentWindow=WINDOW,
+        previous=previous,
+    )
+    return [(_context(row), list(row["previousIds"])) for row in records]
+
+
+def _context(row: Record) -> ContextRecord:
+    session = SessionRecord.from_record(row)
+    user = UserRecord(
+        row["userId"],
+        native_time(row["userCreatedAt"]),
+        [IdentityRecord.from_map(i) for i in row["identities"]],
+    )
+    return ContextRecord(
+        user=user,
+        session=session,
+        messages=[MessageRecord.from_map(m) for m in row["messages"]],
+        attributes={key: json_value(value) for key, value in row["attributes"]},
+        entities=[ContextEntityRecord.from_map(e) for e in row["entities"]],
+        intents=[
+            ContextIntentRecord(
+                i["name"],
+                i["messages"],
+                i["confidence"],
+                native_time(i["lastSeenAt"]),  # type: ignore[arg-type]
+            )
+            for i in row["intents"]
+        ],
+        sentiment_trend=[
+            SentimentPoint(p["seq"], native_time(p["at"]), p["channel"], p["sentiment"])  # type: ignore[arg-type]
+            for p in reversed(row["sentiments"])
+        ],
+        sentiment=recency_weighted([p["sentiment"] for p in row["sentiments"]]),
+    )

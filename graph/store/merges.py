@@ -1,0 +1,169 @@
+"""Merging two users who turn out to be one person — reversibly, with provenance.
+
+`merge_users` moves the source's identities and sessions to the target on relationships tagged
+with the merge id, records who/what merged them, when and why (a `Merge` node), and leaves the
+source user in place `MERGED_INTO` the target. Nothing is deleted. `unmerge_user` moves exactly
+the tagged identities and sessions back. Merges undo last-first: a user that was itself merged
+onward must be unmerged from its own target before an earlier merge into it can be undone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import cypher
+from graph.domain.errors import BadInputError, ConflictError, NotFoundError
+from graph.domain.records import native_time, to_millis
+from graph.live.bus import LiveEventKind
+from graph.live.events import publish_merge
+
+if TYPE_CHECKING:
+    from neo4j import AsyncManagedTransaction
+
+    from graph.store.database import Database
+
+MAX_EVIDENCE = 1000
+MAX_ACTOR = 200
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    id: str
+    source_id: str
+    target_id: str
+    evidence: str | None
+    actor: str | None
+    at: datetime | None
+    status: str
+    identities: list[str]
+    sessions: list[str]
+    reverted_at: datetime | None = None
+    reverted_by: str | None = None
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> MergeRecord:
+        return cls(
+            id=row["id"],
+            source_id=row["sourceId"],
+            target_id=row["targetId"],
+            evidence=row.get("evidence"),
+            actor=row.get("actor"),
+            at=native_time(row.get("at")),
+            status=row["status"],
+            identities=list(row.get("identities") or []),
+            sessions=list(row.get("sessions") or []),
+            reverted_at=native_time(row.get("revertedAt")),
+            reverted_by=row.get("revertedBy"),
+        )
+
+
+def check_provenance(evidence: str | None, actor: str | None) -> None:
+    if evidence is not None and len(evidence) > MAX_EVIDENCE:
+        raise BadInputError(f"evidence must be at most {MAX_EVIDENCE} characters", field="evidence")
+    if actor is not None and len(actor) > MAX_ACTOR:
+        raise BadInputError(f"actor must be at most {MAX_ACTOR} characters", field="actor")
+
+
+async def _lock_users(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, str | None]:
+    """Lock the users (in id order: no deadlock between opposite merges); id → mergedInto."""
+    result = await tx.run(cypher.load("users/lock_pair"), ids=sorted(set(ids)))
+    return {r["id"]: r["mergedInto"] async for r in result}
+
+
+async def merge_in_tx(
+    tx: AsyncManagedTransaction,
+    source_id: str,
+    target_id: str,
+    evidence: str | None,
+    actor: str | None,
+    now: datetime,
+) -> MergeRecord:
+    """Merge inside a caller's transaction (also used by `resumeSession`)."""
+    if source_id == target_id:
+        raise BadInputError("cannot merge a user into itself", field="targetId")
+    users = await _lock_users(tx, [source_id, target_id])
+    for field, user_id in (("sourceId", source_id), ("targetId", target_id)):
+        if user_id not in users:
+            raise NotFoundError(f"no user {user_id!r}", field=field)
+        if users[user_id] is not None:
+            raise ConflictError(
+                f"user {user_id!r} was already merged into {users[user_id]!r}",
+                field=field,
+                mergedInto=users[user_id],
+            )
+    merge_id = f"mrg_{uuid.uuid4().hex}"
+    result = await tx.run(
+        cypher.load("users/merge"),
+        sourceId=source_id,
+        targetId=target_id,
+        mergeId=merge_id,
+        evidence=evidence,
+        actor=actor,
+        now=to_millis(now),
+    )
+    return MergeRecord.from_map((await result.single(strict=True))["merge"])
+
+
+async def merge_users(
+    db: Database, source_id: str, target_id: str, evidence: str | None, actor: str | None
+) -> MergeRecord:
+    """Merge `source_id` into `target_id`; `target_id` survives."""
+    check_provenance(evidence, actor)
+    async with db.driver.session(
+        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+    ) as session:
+        merge = await session.execute_write(
+            merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC)
+        )
+    publish_merge(db.live, merge, LiveEventKind.MERGE)
+    return merge
+
+
+async def _unmerge_tx(
+    tx: AsyncManagedTransaction, merge_id: str, actor: str | None, reason: str | None
+) -> MergeRecord:
+    found = await (await tx.run(cypher.load("users/find_merge"), mergeId=merge_id)).single()
+    if found is None:
+        raise NotFoundError(f"no merge {merge_id!r}", field="mergeId")
+    if found["status"] != "ACTIVE":
+        raise ConflictError(f"merge {merge_id!r} was already undone", field="mergeId")
+    users = await _lock_users(tx, [found["sourceId"], found["targetId"]])
+    onward = users.get(found["targetId"])
+    if onward is not None:
+        raise ConflictError(
+            f"user {found['targetId']!r} was later merged into {onward!r}: undo that merge first",
+            field="mergeId",
+            mergedInto=onward,
+        )
+    now = datetime.now(UTC)
+    result = await tx.run(
+        cypher.load("users/unmerge"),
+        mergeId=merge_id,
+        actor=actor,
+        reason=reason,
+        now=to_millis(now),
+    )
+    return MergeRecord.from_map((await result.single(strict=True))["merge"])
+
+
+async def unmerge_user(
+    db: Database, merge_id: str, actor: str | None = None, reason: str | None = None
+) -> MergeRecord:
+    """Undo a merge: the source's identities and sessions go back to it."""
+    check_provenance(reason, actor)
+    async with db.driver.session(
+        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
+    ) as session:
+        merge = await session.execute_write(_unmerge_tx, merge_id, actor, reason)
+    publish_merge(db.live, merge, LiveEventKind.UNMERGE)
+    return merge
+
+
+async def user_merges(db: Database, user_id: str) -> list[MergeRecord]:
+    records, _, _ = await db.driver.execute_query(
+        cypher.load("read/merges"), userId=user_id, database_=db.name, routing_="r"
+    )
+    return [MergeRecord.from_map(r["merge"]) for r in records]
