@@ -65,7 +65,7 @@ def redact_text(value: str | None) -> str | None:
     return None if value is None else REDACTED
 
 
-# Causes the lifecycle itself writes (graph/lifecycle.py): not personal, kept for analysts.
+# Causes the lifecycle itself writes (graph/store/lifecycle.py): not personal, kept for analysts.
 TIMER_CAUSE = re.compile(r"(idle|inactivity|archive) timeout( \([a-z0-9_-]{1,32} timers\))?")
 
 

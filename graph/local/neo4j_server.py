@@ -1,9 +1,9 @@
 """A real Neo4j Community server resolved from Maven Central and run on the local JDK.
 
-No Docker needed: `graph/pom.xml` lists the server jars, Maven copies them into a cache folder once,
-and `LocalNeo4j` starts `org.neo4j.server.CommunityEntryPoint` with its own config, Bolt on a free
-loopback port, HTTP off (on, serving Neo4j Browser, with `browser=True`) and auth off, then waits
-until the driver connects.
+No Docker needed: `graph/local/pom.xml` lists the server jars, Maven copies them into a cache
+folder once, and `LocalNeo4j` starts `org.neo4j.server.CommunityEntryPoint` with its own config,
+Bolt on a free loopback port, HTTP off (on, serving Neo4j Browser, with `browser=True`) and auth
+off, then waits until the driver connects.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def enricher_for(settings: Settings) -> Enricher | None:
 
 # One thread runs every enrichment of the process: a pipeline (spaCy vocabulary, caches, its
 # periodic rebuild) is never used by two threads at once, and requests waiting to be written can
-# be enriched while the previous batch's transaction is in flight (graph/batcher.py).
+# be enriched while the previous batch's transaction is in flight (graph/pipeline/batcher.py).
 _ENRICHMENT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-enrich")
 
 
