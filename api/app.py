@@ -40,7 +40,7 @@ from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for
 from graph.store.database import Database
-from graph.store.lifecycle import sweep_forever
+from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate, missing_schema
 
 log = logging.getLogger("threadline.api")
@@ -114,9 +114,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             sweeper = asyncio.create_task(
                 sweep_forever(
                     db,
-                    settings.timers(),
+                    Timers.from_settings(settings),
                     settings.sweep_interval_seconds,
-                    settings.channel_timer_overrides(),
+                    channel_timers(settings),
                 )
             )
         try:

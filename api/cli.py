@@ -141,7 +141,7 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.store.lifecycle import sweep
+    from graph.store.lifecycle import Timers, channel_timers, sweep
 
     if not _has_uri(settings):
         return 2
@@ -150,7 +150,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         from graph.store.continuation import purge_expired_tokens
 
         moved = await sweep(
-            db, settings.timers(), channel_timers=settings.channel_timer_overrides()
+            db, Timers.from_settings(settings), channel_timers=channel_timers(settings)
         )
         return moved | {"expired tokens deleted": await purge_expired_tokens(db)}
 

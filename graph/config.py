@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.domain.events import IngestLimits
 from graph.domain.merge_policies import PolicyRule
-
-if TYPE_CHECKING:
-    from graph.store.lifecycle import Timers
 
 NEO4J_VERSION = "5.26.30"
 
@@ -117,34 +114,9 @@ class Settings(BaseSettings):
     live_url: str | None = None
     live_channel: str = "threadline:live"
 
-    def timers(self) -> Timers:
-        from graph.store.lifecycle import Timers
-
-        return Timers(
-            idle_after=timedelta(minutes=self.idle_after_minutes),
-            close_after=timedelta(hours=self.close_after_hours),
-            archive_after=timedelta(days=self.archive_after_days),
-        )
-
-    def channel_timer_overrides(self) -> dict[str, Timers]:
-        """Each overridden channel's full timers (unset fields fall back to the defaults)."""
-        from graph.store.lifecycle import Timers
-
-        base = self.timers()
-        return {
-            channel: Timers(
-                idle_after=base.idle_after
-                if o.idle_after_minutes is None
-                else timedelta(minutes=o.idle_after_minutes),
-                close_after=base.close_after
-                if o.close_after_hours is None
-                else timedelta(hours=o.close_after_hours),
-                archive_after=base.archive_after
-                if o.archive_after_days is None
-                else timedelta(days=o.archive_after_days),
-            )
-            for channel, o in self.channel_timers.items()
-        }
+    def ingest_limits(self) -> IngestLimits:
+        """What one ingest call may hold (its slice of the settings)."""
+        return IngestLimits(self.max_batch, self.max_text_bytes, self.future_skew_seconds)
 
     def jwt_verification_key(self) -> str | None:
         """The RS256 public key (PEM) if configured, else the HS256 secret, else None."""

@@ -23,14 +23,14 @@ NOW = datetime(2026, 11, 28, tzinfo=UTC)
 def test_event_attribute_keys_follow_the_attribute_key_rule(key: str) -> None:
     event = EventInput("e1", "web", "u1", attributes={key: 1})
     with pytest.raises(BadInputError, match="attributes"):
-        validate_event(0, event, Settings(), NOW)
+        validate_event(0, event, Settings().ingest_limits(), NOW)
 
 
 def test_a_skew_limit_past_a_day_is_reported_in_full() -> None:
     settings = Settings(future_skew_seconds=2 * 86400)
     event = EventInput("e1", "web", "u1", text="x", occurred_at=NOW + timedelta(days=3))
     with pytest.raises(BadInputError, match="172800s in the future"):
-        validate_event(0, event, settings, NOW)
+        validate_event(0, event, settings.ingest_limits(), NOW)
 
 
 def test_the_audit_names_channel_identity_targets() -> None:

@@ -10,8 +10,9 @@ import strawberry
 from api import pii
 from api.request import Info
 from api.scalars import JSON
+from graph.domain.records import MergeRecord
 from graph.store.attributes import user_attributes
-from graph.store.merges import MergeRecord, user_merges
+from graph.store.merges import user_merges
 from graph.store.sessions import user_sessions
 
 if TYPE_CHECKING:

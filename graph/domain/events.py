@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from graph.config import Settings
 from graph.domain.errors import BadInputError, LimitExceededError
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
@@ -160,7 +159,19 @@ def _check_time(index: int, value: datetime | None, now: datetime, skew: timedel
     return value.astimezone(UTC)
 
 
-def validate_event(index: int, event: EventInput, settings: Settings, now: datetime) -> ValidEvent:
+@dataclass(frozen=True)
+class IngestLimits:
+    """What one ingest call may hold (THREADLINE_MAX_BATCH, _MAX_TEXT_BYTES and
+    _FUTURE_SKEW_SECONDS)."""
+
+    max_batch: int = 500
+    max_text_bytes: int = 16 * 1024
+    future_skew_seconds: int = 300
+
+
+def validate_event(
+    index: int, event: EventInput, limits: IngestLimits, now: datetime
+) -> ValidEvent:
     """Check one event; raise `BadInputError` naming `events[index].field` on the first problem."""
     _check_id(index, "eventId", event.event_id, required=True)
     if not CHANNEL_PATTERN.fullmatch(event.channel or ""):
@@ -171,9 +182,9 @@ def validate_event(index: int, event: EventInput, settings: Settings, now: datet
     _check_id(index, "agentId", event.agent_id, required=False)
     if event.agent_id is not None and event.role not in (Role.BOT, Role.AGENT):
         raise _fail(index, "agentId", "is only for BOT or AGENT messages")
-    if event.text is not None and len(event.text.encode()) > settings.max_text_bytes:
-        raise _fail(index, "text", f"must be at most {settings.max_text_bytes} bytes")
-    at = _check_time(index, event.occurred_at, now, timedelta(seconds=settings.future_skew_seconds))
+    if event.text is not None and len(event.text.encode()) > limits.max_text_bytes:
+        raise _fail(index, "text", f"must be at most {limits.max_text_bytes} bytes")
+    at = _check_time(index, event.occurred_at, now, timedelta(seconds=limits.future_skew_seconds))
     if event.attributes is not None and not isinstance(event.attributes, dict):
         raise _fail(index, "attributes", "must be a JSON object")
     if event.metadata is not None and not isinstance(event.metadata, dict):
@@ -190,15 +201,15 @@ def validate_event(index: int, event: EventInput, settings: Settings, now: datet
 
 
 def validate_batch(
-    events: list[EventInput], settings: Settings, now: datetime | None = None
+    events: list[EventInput], limits: IngestLimits, now: datetime | None = None
 ) -> list[ValidEvent]:
     """Validate a whole batch (all or nothing)."""
     if not events:
         raise BadInputError("events: at least one event is required", field="events")
-    if len(events) > settings.max_batch:
+    if len(events) > limits.max_batch:
         raise LimitExceededError(
-            f"events: at most {settings.max_batch} events per call (got {len(events)})",
-            limit=settings.max_batch,
+            f"events: at most {limits.max_batch} events per call (got {len(events)})",
+            limit=limits.max_batch,
         )
     moment = now or datetime.now(UTC)
-    return [validate_event(i, event, settings, moment) for i, event in enumerate(events)]
+    return [validate_event(i, event, limits, moment) for i, event in enumerate(events)]

@@ -219,3 +219,34 @@ class ContextRecord:
     @property
     def channels(self) -> list[str]:
         return self.session.channels
+
+
+@dataclass(frozen=True)
+class MergeRecord:
+    id: str
+    source_id: str
+    target_id: str
+    evidence: str | None
+    actor: str | None
+    at: datetime | None
+    status: str
+    identities: list[str]
+    sessions: list[str]
+    reverted_at: datetime | None = None
+    reverted_by: str | None = None
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> MergeRecord:
+        return cls(
+            id=row["id"],
+            source_id=row["sourceId"],
+            target_id=row["targetId"],
+            evidence=row.get("evidence"),
+            actor=row.get("actor"),
+            at=native_time(row.get("at")),
+            status=row["status"],
+            identities=list(row.get("identities") or []),
+            sessions=list(row.get("sessions") or []),
+            reverted_at=native_time(row.get("revertedAt")),
+            reverted_by=row.get("revertedBy"),
+        )

@@ -10,9 +10,8 @@ from graph.live.bus import LiveEvent, LiveEventKind
 
 if TYPE_CHECKING:
     from graph.domain.events import IngestedEvent, ValidEvent
-    from graph.domain.records import SessionRecord
+    from graph.domain.records import MergeRecord, SessionRecord
     from graph.live.bus import EventBus
-    from graph.store.merges import MergeRecord
 
 
 def publish_ingested(bus: EventBus, batch: list[ValidEvent], results: list[IngestedEvent]) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from graph.domain.events import EventInput, Role
 from graph.pipeline.ingest import ingest_events
 from graph.store.handoffs import handoff, upsert_agent
-from graph.store.lifecycle import sweep
+from graph.store.lifecycle import Timers, sweep
 
 if TYPE_CHECKING:
     from enrichment.pipeline import Enricher
@@ -250,7 +250,7 @@ async def load_demo(
         journey = KINDS[n] if n < len(KINDS) else demo.rng.choice(JOURNEYS)
         plan.append((at, journey, f"{demo.prefix}-{NAMES[n % len(NAMES)].lower()}{n}"))
     later: list[tuple[datetime, Step]] = []
-    timers = db.settings.timers()
+    timers = Timers.from_settings(db.settings)
     for day in range(DAYS + 1):
         day_end = start + timedelta(days=day + 1)
         for at, journey, user in sorted(

@@ -48,7 +48,7 @@ async def prepare_events(
     db: Database, events: list[EventInput], enricher: Enricher | None = None
 ) -> PreparedEvents:
     """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents)."""
-    batch = validate_batch(events, db.settings)
+    batch = validate_batch(events, db.settings.ingest_limits())
     check_event_attributes(batch, db.settings.attribute_policies)
     messages = [event for event in batch if event.is_message]
     found = await annotate(

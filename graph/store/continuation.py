@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import cypher
 from graph.domain.errors import BadInputError, InvalidTokenError
 from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH
-from graph.domain.records import SessionRecord, native_time, to_millis
+from graph.domain.records import MergeRecord, SessionRecord, native_time, to_millis
 from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
-from graph.store.merges import MergeRecord, merge_in_tx
+from graph.store.merges import merge_in_tx
 from graph.store.sessions import only_row
 from graph.store.statements import in_batches
 

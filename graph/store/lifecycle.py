@@ -21,6 +21,7 @@ from graph.live.bus import LiveEvent, LiveEventKind
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from graph.config import Settings
     from graph.store.database import Database
 
 log = logging.getLogger("threadline.lifecycle")
@@ -31,6 +32,33 @@ class Timers:
     idle_after: timedelta = timedelta(minutes=30)
     close_after: timedelta = timedelta(hours=24)
     archive_after: timedelta = timedelta(days=30)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timers:
+        return cls(
+            idle_after=timedelta(minutes=settings.idle_after_minutes),
+            close_after=timedelta(hours=settings.close_after_hours),
+            archive_after=timedelta(days=settings.archive_after_days),
+        )
+
+
+def channel_timers(settings: Settings) -> dict[str, Timers]:
+    """Each overridden channel's full timers (unset fields fall back to the defaults)."""
+    base = Timers.from_settings(settings)
+    return {
+        channel: Timers(
+            idle_after=base.idle_after
+            if o.idle_after_minutes is None
+            else timedelta(minutes=o.idle_after_minutes),
+            close_after=base.close_after
+            if o.close_after_hours is None
+            else timedelta(hours=o.close_after_hours),
+            archive_after=base.archive_after
+            if o.archive_after_days is None
+            else timedelta(days=o.archive_after_days),
+        )
+        for channel, o in settings.channel_timers.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ onward must be unmerged from its own target before an earlier merge into it can 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import cypher
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
-from graph.domain.records import native_time, to_millis
+from graph.domain.records import MergeRecord, to_millis
 from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
 
@@ -27,37 +26,6 @@ if TYPE_CHECKING:
 
 MAX_EVIDENCE = 1000
 MAX_ACTOR = 200
-
-
-@dataclass(frozen=True)
-class MergeRecord:
-    id: str
-    source_id: str
-    target_id: str
-    evidence: str | None
-    actor: str | None
-    at: datetime | None
-    status: str
-    identities: list[str]
-    sessions: list[str]
-    reverted_at: datetime | None = None
-    reverted_by: str | None = None
-
-    @classmethod
-    def from_map(cls, row: dict[str, Any]) -> MergeRecord:
-        return cls(
-            id=row["id"],
-            source_id=row["sourceId"],
-            target_id=row["targetId"],
-            evidence=row.get("evidence"),
-            actor=row.get("actor"),
-            at=native_time(row.get("at")),
-            status=row["status"],
-            identities=list(row.get("identities") or []),
-            sessions=list(row.get("sessions") or []),
-            reverted_at=native_time(row.get("revertedAt")),
-            reverted_by=row.get("revertedBy"),
-        )
 
 
 def check_provenance(evidence: str | None, actor: str | None) -> None:

@@ -9,6 +9,7 @@ from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.events import EventInput, Role, validate_batch
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+LIMITS = Settings().ingest_limits()
 
 
 def event(**overrides: object) -> EventInput:
@@ -24,7 +25,7 @@ def event(**overrides: object) -> EventInput:
 
 def test_valid_event_defaults_time_to_now_and_serialises_json() -> None:
     [valid] = validate_batch(
-        [event(metadata={"page": "/cart"}, attributes={"cart": [1, 2]})], Settings(), NOW
+        [event(metadata={"page": "/cart"}, attributes={"cart": [1, 2]})], LIMITS, NOW
     )
     assert valid.at == NOW
     assert valid.metadata_json == '{"page":"/cart"}'
@@ -57,26 +58,28 @@ def test_bad_event_is_rejected_naming_its_index_and_field(
 ) -> None:
     batch = [event(event_id="ok"), event(**overrides)]
     with pytest.raises(BadInputError) as caught:
-        validate_batch(batch, Settings(), NOW)
+        validate_batch(batch, LIMITS, NOW)
     assert caught.value.details == {"index": 1, "field": field}
     assert caught.value.message.startswith(f"events[1].{field}")
 
 
 def test_text_limit_counts_bytes_not_characters() -> None:
     with pytest.raises(BadInputError):
-        validate_batch([event(text="é" * (8 * 1024 + 1))], Settings(), NOW)
+        validate_batch([event(text="é" * (8 * 1024 + 1))], LIMITS, NOW)
 
 
 def test_empty_and_oversized_batches_are_refused() -> None:
     with pytest.raises(BadInputError):
-        validate_batch([], Settings(), NOW)
+        validate_batch([], LIMITS, NOW)
     with pytest.raises(LimitExceededError) as caught:
-        validate_batch([event(event_id=str(i)) for i in range(501)], Settings(), NOW)
+        validate_batch(
+            [event(event_id=str(i)) for i in range(501)], Settings().ingest_limits(), NOW
+        )
     assert caught.value.code == "LIMIT_EXCEEDED"
 
 
 def test_times_are_normalised_to_utc() -> None:
     local = datetime(2026, 11, 25, 12, 30, tzinfo=timezone(timedelta(hours=1)))
-    [valid] = validate_batch([event(occurred_at=local)], Settings(), NOW)
+    [valid] = validate_batch([event(occurred_at=local)], LIMITS, NOW)
     assert valid.at == datetime(2026, 11, 25, 11, 30, tzinfo=UTC)
     assert valid.at.tzinfo == UTC

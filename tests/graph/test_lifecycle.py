@@ -13,7 +13,7 @@ from neo4j import Driver
 from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
-from graph.store.lifecycle import Timers, sweep, transitions
+from graph.store.lifecycle import Timers, channel_timers, sweep, transitions
 from graph.store.sessions import get_session
 from tests.conftest import GraphQLClient
 
@@ -148,7 +148,7 @@ def test_channel_timer_settings_fill_unset_fields_from_the_defaults(
     monkeypatch.setenv("THREADLINE_IDLE_AFTER_MINUTES", "10")
     monkeypatch.setenv("THREADLINE_CHANNEL_TIMERS", '{"email": {"close_after_hours": 72}}')
     settings = Settings()
-    email = settings.channel_timer_overrides()["email"]
+    email = channel_timers(settings)["email"]
     assert email == Timers(
         idle_after=timedelta(minutes=10),
         close_after=timedelta(hours=72),
