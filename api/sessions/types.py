@@ -182,10 +182,13 @@ class Session:
         description="The person this conversation is with.", extensions=[NotForConnectors()]
     )
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy("api.users.types")] | None:
-        from api.users.types import User
-
         record = await info.context.users.load(str(self.user_id))
-        return User.from_record(record) if record else None
+        if record is None:
+            return None
+        # the User type, found through the schema: its module imports this one, so importing
+        # it here would make the two modules an import circle
+        user_type = info.schema.get_type_by_name("User")
+        return cast("User", user_type.origin.from_record(record))  # type: ignore[union-attr]
 
     @strawberry.field(
         description="The expired session this one CONTINUES, if any.",

@@ -10,13 +10,13 @@ import strawberry
 from api import pii
 from api.request import Info
 from api.scalars import JSON
+from api.sessions.types import Session
 from graph.domain.records import MergeRecord
 from graph.store.attributes import user_attributes
 from graph.store.merges import user_merges
 from graph.store.sessions import user_sessions
 
 if TYPE_CHECKING:
-    from api.sessions.types import Session
     from graph.domain.records import IdentityRecord, UserRecord
 
 
@@ -118,7 +118,5 @@ class User:
     async def sessions(
         self, info: Info, limit: int = 20
     ) -> list[Annotated[Session, strawberry.lazy("api.sessions.types")]]:
-        from api.sessions.types import Session
-
         records = await user_sessions(info.context.db, str(self.id), max(0, min(limit, 200)))
         return [Session.from_record(r) for r in records]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.dashboard_data import timeline
+from api.dashboard.data import timeline
 from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-import api.dashboard_data
+import api.dashboard.data
 import graph.analytics.named
-from api.overview_cache import OverviewCache
+from api.dashboard.cache import OverviewCache
 from graph.store.database import Database
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-ANALYTICS_PER_OVERVIEW = len(api.dashboard_data.OVERVIEW)
+ANALYTICS_PER_OVERVIEW = len(api.dashboard.data.OVERVIEW)
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 UNTIL = SINCE + timedelta(days=30)
 
@@ -39,7 +39,7 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ran.append(name)
         return await real(db, name, params)
 
-    monkeypatch.setattr(api.dashboard_data, "run_analytic", counted)
+    monkeypatch.setattr(api.dashboard.data, "run_analytic", counted)
     return ran
 
 
@@ -68,15 +68,15 @@ async def test_a_failed_computation_is_not_kept(
     db: Database, runs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = OverviewCache(60, Clock())
-    counted = getattr(api.dashboard_data, "run_analytic")  # noqa: B009 - the counting one
+    counted = getattr(api.dashboard.data, "run_analytic")  # noqa: B009 - the counting one
 
     async def failing(db: Database, name: str, params: dict[str, Any]) -> Any:
         raise RuntimeError("Neo4j went away")
 
-    monkeypatch.setattr(api.dashboard_data, "run_analytic", failing)
+    monkeypatch.setattr(api.dashboard.data, "run_analytic", failing)
     with pytest.raises(RuntimeError):
         await cache.get(db, SINCE, UNTIL)
-    monkeypatch.setattr(api.dashboard_data, "run_analytic", counted)
+    monkeypatch.setattr(api.dashboard.data, "run_analytic", counted)
     assert (await cache.get(db, SINCE, UNTIL)).kpis
     assert len(runs) == ANALYTICS_PER_OVERVIEW
 

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from api.cli_support import has_uri, with_database
+from api.cli.support import has_uri, with_database
 
 if TYPE_CHECKING:
     from graph.analytics.named import Table
@@ -112,31 +112,3 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     query.add_argument("--limit", type=int, default=1000, help="row cap (default 1000)")
     query.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     query.set_defaults(run=cmd_cypher)
-
-
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.local.demo import load_demo
-    from graph.pipeline.enrich import enricher_for
-
-    if not has_uri(settings):
-        return 2
-    enricher = enricher_for(settings)
-
-    async def run(db: Database) -> Any:
-        return await load_demo(db, enricher, users=args.users, seed=args.seed)
-
-    summary = with_database(settings, run)
-    journeys = ", ".join(f"{k} {v}" for k, v in sorted(summary.journeys.items()))
-    print(
-        f"demo: {summary.users} users, {summary.events} events, {summary.handoffs} handoffs "
-        f"({journeys})",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def register_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = commands.add_parser("demo", help="load a synthetic multi-channel dataset (2 weeks)")
-    demo.add_argument("--users", type=int, default=50)
-    demo.add_argument("--seed", type=int, default=7, help="same seed and users: same data")
-    demo.set_defaults(run=cmd_demo)

@@ -18,9 +18,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from api.charts import channel_color
-from api.dashboard_data import timeline
-from api.overview_cache import OverviewCache
+from api.dashboard.cache import OverviewCache
+from api.dashboard.charts import channel_color
+from api.dashboard.data import timeline
 from graph.compliance.auth import Authenticator, Principal, Role, UnauthenticatedError
 from graph.store.sessions import user_sessions
 from graph.store.users import resolve_identity

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from api import charts
+from api.dashboard import charts
 from graph.analytics.named import run_analytic
 from graph.domain.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
 from graph.store.handoffs import session_handoffs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -33,3 +34,9 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
             await db.close()
 
     return asyncio.run(run())
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time from the command line (UTC when it has no offset)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

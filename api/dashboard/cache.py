@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from api.dashboard_data import Overview, overview
+from api.dashboard.data import Overview, overview
 
 if TYPE_CHECKING:
     from graph.store.database import Database

@@ -16,7 +16,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from api.cli_support import has_uri, with_database
+from api.cli.support import has_uri, parse_time, with_database
 
 if TYPE_CHECKING:
     from graph.config import Settings
@@ -133,13 +133,12 @@ def register_gdpr(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
-    from api.cli import _since
     from graph.compliance.export import export_messages
 
     if not has_uri(settings):
         return 2
-    since = _since(args.since) if args.since else None
-    until = _since(args.until) if args.until else None
+    since = parse_time(args.since) if args.since else None
+    until = parse_time(args.until) if args.until else None
     output = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
 
     async def run(db: Database) -> int:

@@ -1,0 +1,51 @@
+"""`threadline`: serve the API, maintain the store, administer keys and personal data, run
+analytics, and a local Neo4j for development. One module per command group:
+
+- `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N]
+- `store`: threadline migrate | reenrich | sweep | ingest-email FILE|-
+- `admin`: threadline keys create|list|revoke, erase-user, export-user, retention run,
+  export-analytics
+- `analytics`: threadline analytics list|run NAME, cypher "MATCH ..."
+- `local`: threadline neo4j start|stop|status, demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from api.cli import admin, analytics, local, server, store
+from graph.config import Settings
+from graph.domain.errors import ThreadlineError
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="threadline", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+    server.register(commands)
+    store.register(commands)
+    admin.register(commands)
+    admin.register_gdpr(commands)
+    admin.register_export(commands)
+    analytics.register(commands)
+    local.register_demo(commands)
+    local.register(commands)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.run(args, settings))
+    except ThreadlineError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

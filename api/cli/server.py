@@ -1,0 +1,84 @@
+"""`threadline serve`: the API under uvicorn (one process, or N workers sharing live events)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from typing import Any
+
+from api.cli.support import has_uri, with_database
+from graph.config import Settings
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import SERVE_DEV_ENV, create_app
+    from api.metrics import MULTIPROCESS_DIR_ENV
+    from graph.store.schema import migrate
+
+    if not has_uri(settings):
+        return 2
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("--ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not settings.live_url:
+        print(
+            "--workers > 1 needs THREADLINE_LIVE_URL (redis://host:port/db): live subscriptions "
+            "must hear the writes of every worker (docs/lifecycle.md)",
+            file=sys.stderr,
+        )
+        return 2
+    scheme = "https" if args.ssl_certfile else "http"
+    if args.dev:
+        print(
+            "\n  *** DEV MODE: no bearer token = local ADMIN; GraphiQL and introspection on. ***\n"
+            "  *** Never expose this server; run `threadline serve` without --dev.        ***\n",
+            file=sys.stderr,
+        )
+    else:
+        print("authentication on: send Authorization: Bearer <API key or JWT>", file=sys.stderr)
+    print(f"Threadline on {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": settings.log_level.lower(),
+        "ssl_certfile": args.ssl_certfile,
+        "ssl_keyfile": args.ssl_keyfile,
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(settings, dev=args.dev), **options)
+        return 0
+    applied = with_database(settings, migrate)  # once, before the workers start
+    print(f"schema applied ({applied} statements); {args.workers} workers", file=sys.stderr)
+    os.environ[SERVE_DEV_ENV] = "1" if args.dev else "0"
+    # each worker writes its metric samples here; /metrics on any worker adds them all up
+    with tempfile.TemporaryDirectory(prefix="threadline-metrics-") as samples:
+        os.environ[MULTIPROCESS_DIR_ENV] = samples
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers, **options)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the GraphQL API under uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="development only: unauthenticated requests act as admin; GraphiQL on",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (more than 1 needs THREADLINE_LIVE_URL)",
+    )
+    serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", help="... and this private key (PEM)")
+    serve.set_defaults(run=cmd_serve)

@@ -1,0 +1,148 @@
+"""Store maintenance: schema, enrichment backfill, timers, email import.
+
+threadline migrate
+threadline reenrich [--since 2026-01-01] [--outdated]
+threadline sweep
+threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api.cli.support import has_uri, parse_time, with_database
+from graph.config import Settings
+
+if TYPE_CHECKING:
+    from graph.store.database import Database
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.store.schema import migrate
+
+    if not has_uri(settings):
+        return 2
+    count = with_database(settings, migrate)
+    print(f"schema applied: {count} statements", file=sys.stderr)
+    return 0
+
+
+def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.pipeline.enrich import enricher_for
+    from graph.pipeline.reenrich import reenrich
+
+    if not has_uri(settings):
+        return 2
+    enricher = enricher_for(settings.model_copy(update={"spacy_model": args.model}))
+    if enricher is None:
+        print("--model off: nothing to re-enrich with", file=sys.stderr)
+        return 2
+    print(f"re-enriching with {enricher.version}", file=sys.stderr)
+
+    async def run(db: Database) -> int:
+        return await reenrich(
+            db,
+            enricher,
+            args.since,
+            args.until,
+            page_size=args.batch,
+            outdated_only=args.outdated,
+            progress=lambda n: print(f"  {n} messages", file=sys.stderr),
+        )
+
+    count = with_database(settings, run)
+    print(f"re-enriched {count} messages", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.base import WebhookError
+    from connectors.email import parse_email, split_messages
+    from graph.domain.events import fit_text
+    from graph.pipeline.enrich import enricher_for
+    from graph.pipeline.ingest import ingest_events
+
+    if not has_uri(settings):
+        return 2
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    events, skipped = [], 0
+    for message in split_messages(raw):
+        try:
+            events.append(fit_text(parse_email(message), settings.max_text_bytes))
+        except WebhookError as error:
+            skipped += 1
+            print(f"skipped a message: {error.reason}", file=sys.stderr)
+    enricher = enricher_for(settings)
+
+    async def run(db: Database) -> tuple[int, int]:
+        accepted = duplicates = 0
+        for start in range(0, len(events), settings.max_batch):
+            result = await ingest_events(db, events[start : start + settings.max_batch], enricher)
+            accepted += result.accepted
+            duplicates += result.duplicates
+        return accepted, duplicates
+
+    accepted, duplicates = with_database(settings, run) if events else (0, 0)
+    print(
+        f"emails: {accepted} stored, {duplicates} already known, {skipped} skipped", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.store.lifecycle import Timers, channel_timers, sweep
+
+    if not has_uri(settings):
+        return 2
+
+    async def run(db: Database) -> dict[str, int]:
+        from graph.store.continuation import purge_expired_tokens
+
+        moved = await sweep(
+            db, Timers.from_settings(settings), channel_timers=channel_timers(settings)
+        )
+        return moved | {"expired tokens deleted": await purge_expired_tokens(db)}
+
+    moved = with_database(settings, run)
+    print("sweep: " + ", ".join(f"{k} {v}" for k, v in moved.items()), file=sys.stderr)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    commands.add_parser("migrate", help="apply constraints and indexes").set_defaults(
+        run=cmd_migrate
+    )
+
+    again = commands.add_parser("reenrich", help="re-run enrichment over stored messages")
+    again.add_argument(
+        "--since",
+        type=parse_time,
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        help="only messages at or after this ISO time (default: all)",
+    )
+    again.add_argument(
+        "--until",
+        type=parse_time,
+        default=datetime(9999, 1, 1, tzinfo=UTC),
+        help="only messages before this ISO time (default: no limit)",
+    )
+    again.add_argument("--batch", type=int, default=500, help="messages per transaction")
+    again.add_argument(
+        "--outdated", action="store_true", help="only messages of another pipeline version"
+    )
+    again.add_argument(
+        "--model", default=Settings().spacy_model, help="auto | rules | a spaCy package"
+    )
+    again.set_defaults(run=cmd_reenrich)
+
+    commands.add_parser(
+        "sweep", help="apply due session timers once (ACTIVE→IDLE→CLOSED→ARCHIVED)"
+    ).set_defaults(run=cmd_sweep)
+
+    mail = commands.add_parser("ingest-email", help="store an RFC 5322 message or an mbox")
+    mail.add_argument("file", help="a .eml/.txt message, an mbox, or - for standard input")
+    mail.set_defaults(run=cmd_ingest_email)

@@ -1,0 +1,81 @@
+"""The shape of the code is checked, not hoped for: the layer contracts of pyproject.toml hold
+(and would fail on a backwards import), and no module imports itself in a circle."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("graph", "api", "connectors", "enrichment", "cypher")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tree, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_layer_contracts_hold() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_backwards_import_breaks_the_layer_contract(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    domain = tmp_path / "graph" / "domain" / "masking.py"
+    domain.write_text(domain.read_text() + "\nfrom graph.store import database  # backwards\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "graph.domain is not allowed to import graph.store" in result.stdout
+
+
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan: the groups of modules that import each other in a circle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in edges[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for node in edges:
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    """Runtime imports count, those inside functions too (they used to hold circles together);
+    imports under TYPE_CHECKING do not run."""
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True)
+    modules = set(graph.modules)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) & modules for m in modules}
+    assert strongly_connected(edges) == []
