@@ -32,10 +32,10 @@ from api.webhooks import WebhookEndpoint
 from connectors.base import Connector
 from connectors.registry import build_connectors
 from graph.compliance.audit import AuditLog
-from graph.compliance.auth import Authenticator, UnauthenticatedError
+from graph.compliance.auth import Authenticator
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.config import Settings
-from graph.domain.errors import ThreadlineError
+from graph.domain.errors import ThreadlineError, UnauthenticatedError
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for

@@ -17,8 +17,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api import metrics
-from graph.compliance.auth import ForbiddenError, Principal, Role, UnauthenticatedError
-from graph.domain.errors import ThreadlineError
+from graph.compliance.auth import Principal, Role
+from graph.domain.errors import ForbiddenError, ThreadlineError, UnauthenticatedError
 from graph.store.sessions import session_channels
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ import orjson
 
 from api import metrics
 from api.http_errors import retry_headers
-from graph.compliance.auth import Authenticator, UnauthenticatedError
-from graph.domain.errors import ThreadlineError
+from graph.compliance.auth import Authenticator
+from graph.domain.errors import ThreadlineError, UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send

@@ -34,7 +34,8 @@ from prometheus_client import (
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from starlette.responses import JSONResponse, Response
 
-from graph.compliance.auth import Role, UnauthenticatedError
+from graph.compliance.auth import Role
+from graph.domain.errors import UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -7,7 +7,8 @@ import strawberry
 from api.auth import allow
 from api.context.types import Context
 from api.request import Info
-from graph.compliance.auth import ForbiddenError, Role
+from graph.compliance.auth import Role
+from graph.domain.errors import ForbiddenError
 from graph.store.context import ContextSelector, get_context
 
 

@@ -21,7 +21,8 @@ from starlette.templating import Jinja2Templates
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
-from graph.compliance.auth import Authenticator, Principal, Role, UnauthenticatedError
+from graph.compliance.auth import Authenticator, Principal, Role
+from graph.domain.errors import UnauthenticatedError
 from graph.store.sessions import user_sessions
 from graph.store.users import resolve_identity
 

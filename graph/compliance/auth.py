@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 import cypher
-from graph.domain.errors import BadInputError, ErrorCode, NotFoundError, ThreadlineError
+from graph.domain.errors import (
+    BadInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 from graph.domain.events import CHANNEL_PATTERN
 from graph.domain.records import native_time, to_millis
 from graph.store.database import unavailable
@@ -39,18 +43,6 @@ class Role(StrEnum):
 
 
 PII_ROLES = frozenset({Role.AGENT, Role.ADMIN})
-
-
-class UnauthenticatedError(ThreadlineError):
-    """No credentials, or credentials that do not verify."""
-
-    code = ErrorCode.UNAUTHENTICATED
-
-
-class ForbiddenError(ThreadlineError):
-    """Authenticated, but the role (or channel restriction) does not allow this."""
-
-    code = ErrorCode.FORBIDDEN
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,33 @@ class InvalidTokenError(ThreadlineError):
     """A continuation token is unknown, expired or already used (`details.reason`)."""
 
     code = ErrorCode.INVALID_TOKEN
+
+
+class UnauthenticatedError(ThreadlineError):
+    """No credentials, or credentials that do not verify."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(ThreadlineError):
+    """Authenticated, but the role (or channel restriction) does not allow this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class EnrichmentFailedError(ThreadlineError):
+    """The pipeline failed on a batch: nothing of the batch is written."""
+
+    code = ErrorCode.ENRICHMENT_FAILED
+
+
+class LiveUnavailableError(ThreadlineError):
+    """The live-event broker (Redis) cannot be reached: subscribing is not possible now."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
+class SubscriberLaggedError(ThreadlineError):
+    """A subscriber fell more than QUEUE_SIZE events behind; it should re-read and resubscribe."""
+
+    code = ErrorCode.LAGGED

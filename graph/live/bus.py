@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.domain.errors import SubscriberLaggedError
 
 QUEUE_SIZE = 1000
 
@@ -52,12 +52,6 @@ class LiveEvent:
 
 # queued to a waiting stream that was ended, so it wakes up and raises LAGGED; never delivered
 _WAKE_UP = LiveEvent(LiveEventKind.STATUS, datetime.min)
-
-
-class SubscriberLaggedError(ThreadlineError):
-    """A subscriber fell more than QUEUE_SIZE events behind; it should re-read and resubscribe."""
-
-    code = ErrorCode.LAGGED
 
 
 class EventBus(Protocol):

@@ -26,19 +26,13 @@ import orjson
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.domain.errors import LiveUnavailableError
 from graph.live.bus import QUEUE_SIZE, InProcessBus, LiveEvent, LiveEventKind
 
 log = logging.getLogger("threadline.live")
 
 DEFAULT_CHANNEL = "threadline:live"
 OUTBOX_SIZE = 10 * QUEUE_SIZE  # events waiting for Redis before new ones are dropped
-
-
-class LiveUnavailableError(ThreadlineError):
-    """The live-event broker (Redis) cannot be reached: subscribing is not possible now."""
-
-    code = ErrorCode.UNAVAILABLE
 
 
 def encode_events(events: list[LiveEvent]) -> bytes:

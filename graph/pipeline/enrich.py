@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
-from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.domain.errors import EnrichmentFailedError
 from graph.domain.records import to_millis
 
 if TYPE_CHECKING:
@@ -40,12 +40,6 @@ def enricher_for(settings: Settings) -> Enricher | None:
 # periodic rebuild) is never used by two threads at once, and requests waiting to be written can
 # be enriched while the previous batch's transaction is in flight (graph/pipeline/batcher.py).
 _ENRICHMENT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-enrich")
-
-
-class EnrichmentFailedError(ThreadlineError):
-    """The pipeline failed on a batch: nothing of the batch is written."""
-
-    code = ErrorCode.ENRICHMENT_FAILED
 
 
 async def annotate(

@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 import graph.pipeline.prepare
 from api.app import create_app
 from graph.config import Settings
+from graph.domain.errors import EnrichmentFailedError
 from graph.domain.events import EventInput, fit_text
 from graph.local.neo4j_server import free_port
-from graph.pipeline.enrich import EnrichmentFailedError
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

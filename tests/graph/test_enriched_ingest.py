@@ -9,8 +9,8 @@ from neo4j import Driver
 
 from enrichment.annotations import Annotation
 from enrichment.pipeline import Enricher, EnrichmentConfig, EnrichmentError, build_enricher
+from graph.domain.errors import EnrichmentFailedError
 from graph.domain.events import EventInput
-from graph.pipeline.enrich import EnrichmentFailedError
 from graph.pipeline.ingest import ingest_events
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database

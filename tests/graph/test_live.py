@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.live.bus import InProcessBus, LiveEvent, LiveEventKind, SubscriberLaggedError
+from graph.domain.errors import SubscriberLaggedError
+from graph.live.bus import InProcessBus, LiveEvent, LiveEventKind
 
 pytestmark = pytest.mark.anyio
 

@@ -13,9 +13,10 @@ import pytest
 import redis
 
 from graph.config import Settings
+from graph.domain.errors import LiveUnavailableError, SubscriberLaggedError
 from graph.domain.events import EventInput
-from graph.live.bus import LiveEvent, LiveEventKind, SubscriberLaggedError
-from graph.live.redis_bus import LiveUnavailableError, RedisBus, decode_events, encode_events
+from graph.live.bus import LiveEvent, LiveEventKind
+from graph.live.redis_bus import RedisBus, decode_events, encode_events
 from graph.local.neo4j_server import free_port
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
