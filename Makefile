@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test lint browser redis bench neo4j-start neo4j-stop clean
+.PHONY: install serve test test-fast lint browser redis bench neo4j-start neo4j-stop clean
 
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ redis:
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
 test: lint browser redis
 	$(BIN)/pytest
+
+# The tests that need no server (no Neo4j, no Redis): seconds, for the edit-test loop.
+test-fast: install
+	$(BIN)/pytest -m "not integration and not redis"
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install redis

@@ -5,27 +5,19 @@ Tests isolate their data with unique ids, so the suite can also run against a sh
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
-import httpx
 import pytest
-import uvicorn
 from neo4j import Driver, GraphDatabase
 
-from api.app import create_app
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
-from graph.compliance.auth import Role, create_key
 from graph.config import Settings
-from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
 from graph.local.redis_server import local_redis
 from graph.store.database import Database
 from graph.store.schema import migrate
+from tests.helpers.server import WEBHOOK_SECRETS, GraphQLClient, serve
 
 
 @pytest.fixture(scope="session")
@@ -112,19 +104,6 @@ def live_server(settings: Settings) -> Iterator[str]:
         yield url
 
 
-WEBHOOK_SECRETS = {
-    "web_secret": "web-secret",
-    "mobile_secret": "mobile-secret",
-    "whatsapp_app_secret": "wa-secret",
-    "whatsapp_verify_token": "wa-verify",
-    "messenger_app_secret": "fb-secret",
-    "twilio_auth_token": "twilio-token",
-    "slack_signing_secret": "slack-secret",
-    "email_token": "mail-token",
-    "dialogflow_token": "df-token",
-}
-
-
 @pytest.fixture(scope="session")
 def webhook_server(settings: Settings) -> Iterator[str]:
     """The app with every connector's secret set (Alexa stays disabled: no skill id)."""
@@ -135,48 +114,6 @@ def webhook_server(settings: Settings) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def serve(
-    settings: Settings, *, dev: bool = True, tls: tuple[str, str] | None = None
-) -> Iterator[str]:
-    """The app under uvicorn; `dev` (no token = local admin) unless a test checks security;
-    `tls` = (certificate, key) files to serve HTTPS."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, dev=dev),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ssl_certfile=tls[0] if tls else None,
-        ssl_keyfile=tls[1] if tls else None,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "uvicorn exited during start-up"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-class GraphQLClient:
-    """POSTs GraphQL over real HTTP and returns the decoded JSON body."""
-
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30)
-
-    def __call__(self, query: str, **variables: object) -> dict[str, object]:
-        response = self.http.post("/graphql", json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
-        body: dict[str, object] = response.json()
-        return body
-
-
 @pytest.fixture
 def gql(live_server: str) -> Iterator[GraphQLClient]:
     client = GraphQLClient(live_server)
@@ -184,21 +121,37 @@ def gql(live_server: str) -> Iterator[GraphQLClient]:
     client.http.close()
 
 
-def make_key(settings: Settings, role: Role, channels: list[str] | None = None) -> tuple[str, str]:
-    async def create() -> tuple[str, str]:
-        db = Database.from_settings(settings)
-        try:
-            new = await create_key(db, role, channels, f"test {role.value}")
-            return new.record.id, new.token
-        finally:
-            await db.close()
-
-    # on a worker thread: a test may already run an event loop here (Playwright's sync API does)
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, create()).result()
-
-
 @pytest.fixture(scope="session")
 def rules_enricher() -> Enricher:
     """The rule-based enrichment pipeline (entities, sentiment, intents), built once."""
     return build_enricher(EnrichmentConfig(model="rules"))
+
+
+# What needs a server, by the fixtures it uses: a test asking for one must carry the marker, so
+# `make test-fast` (-m "not integration and not redis") never starts one by surprise.
+SERVER_FIXTURES = {
+    "integration": {
+        "neo4j_target",
+        "settings",
+        "driver",
+        "db",
+        "live_server",
+        "webhook_server",
+        "secure_server",
+        "secure_settings",
+        "gql",
+    },
+    "redis": {"redis_url"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [
+        f"{item.nodeid} (needs @pytest.mark.{marker})"
+        for item in items
+        for marker, fixtures in SERVER_FIXTURES.items()
+        if fixtures & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker(marker) is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("tests using a server without its marker: " + ", ".join(unmarked))

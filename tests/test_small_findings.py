@@ -14,7 +14,7 @@ from connectors.base import WebhookError
 from graph.config import Settings
 from graph.domain.errors import BadInputError
 from graph.domain.events import EventInput, validate_event
-from tests.conftest import GraphQLClient
+from tests.helpers.server import GraphQLClient
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 

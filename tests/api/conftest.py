@@ -8,9 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from graph.config import Settings
-from tests.conftest import serve
-
-JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+from tests.helpers.server import JWT_SECRET, serve
 
 
 @pytest.fixture(scope="session")

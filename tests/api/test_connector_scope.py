@@ -11,7 +11,7 @@ import pytest
 
 from graph.compliance.auth import Role
 from graph.config import Settings
-from tests.conftest import make_key
+from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration
 

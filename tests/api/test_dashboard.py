@@ -25,7 +25,7 @@ from graph.compliance.auth import Role
 from graph.config import Settings
 from graph.local.demo import load_demo
 from graph.store.database import Database
-from tests.conftest import make_key, serve
+from tests.helpers.server import make_key, serve
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from neo4j import Driver
 
 from connectors._signatures import hmac_hex
-from tests.conftest import WEBHOOK_SECRETS
+from tests.helpers.server import WEBHOOK_SECRETS
 
 pytestmark = pytest.mark.integration
 

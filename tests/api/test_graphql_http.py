@@ -10,7 +10,7 @@ import httpx
 import pytest
 from neo4j import Driver
 
-from tests.conftest import GraphQLClient
+from tests.helpers.server import GraphQLClient
 
 pytestmark = pytest.mark.integration
 

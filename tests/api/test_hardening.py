@@ -17,7 +17,7 @@ from schemathesis.graphql import nodes
 from api.schema import build_schema
 from graph.compliance.auth import Role
 from graph.config import Settings
-from tests.conftest import make_key, serve
+from tests.helpers.server import make_key, serve
 
 pytestmark = pytest.mark.integration
 

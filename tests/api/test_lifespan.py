@@ -13,7 +13,7 @@ from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
 from graph.store.sessions import get_session
-from tests.conftest import serve
+from tests.helpers.server import serve
 
 pytestmark = pytest.mark.integration
 

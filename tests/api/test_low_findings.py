@@ -12,7 +12,7 @@ import pytest
 from api.app import create_app
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
-from tests.api.conftest import JWT_SECRET
+from tests.helpers.server import JWT_SECRET
 
 pytestmark = pytest.mark.integration
 

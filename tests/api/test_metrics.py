@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from graph.compliance.auth import Role
 from graph.config import Settings
-from tests.api.test_subscriptions import subscribe
-from tests.conftest import GraphQLClient, make_key, serve
+from tests.helpers.server import GraphQLClient, make_key, serve
+from tests.helpers.subscriptions import subscribe
 
 pytestmark = pytest.mark.integration
 

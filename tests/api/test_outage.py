@@ -23,7 +23,7 @@ from graph.local.neo4j_server import LocalNeo4j
 from graph.local.provision import Neo4jTarget
 from graph.store.database import Database
 from graph.store.schema import migrate
-from tests.conftest import serve
+from tests.helpers.server import serve
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from graph.domain.masking import (
     mask_identity_key,
     mask_phone,
 )
-from tests.conftest import make_key
+from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration
 

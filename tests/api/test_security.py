@@ -24,8 +24,7 @@ from api.schema import build_schema
 from graph.compliance.auth import Role, revoke_key
 from graph.config import Settings
 from graph.store.database import Database
-from tests.api.conftest import JWT_SECRET
-from tests.conftest import make_key, serve
+from tests.helpers.server import JWT_SECRET, make_key, serve
 
 pytestmark = pytest.mark.integration
 

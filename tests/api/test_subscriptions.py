@@ -5,51 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
 from connectors._signatures import hmac_hex
-from tests.api.test_webhooks import whatsapp_body
+from tests.helpers.payloads import whatsapp_body
+from tests.helpers.subscriptions import graphql, next_event, subscribe
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-SUBSCRIPTION = """
-subscription($s: ID, $u: ID) {
-  sessionEvents(sessionId: $s, userId: $u) {
-    kind sessionId userId channel role text seq attributes agentId status cause
-  }
-}
-"""
-
-
-async def graphql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    body = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
-
-
-async def subscribe(url: str, query: str = SUBSCRIPTION, **variables: Any) -> ClientConnection:
-    socket = await connect(
-        url.replace("http://", "ws://") + "/graphql",
-        subprotocols=[Subprotocol("graphql-transport-ws")],
-    )
-    await socket.send(json.dumps({"type": "connection_init"}))
-    assert json.loads(await socket.recv())["type"] == "connection_ack"
-    payload = {"query": query, "variables": variables}
-    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    return socket
-
-
-async def next_event(socket: ClientConnection) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
-    assert message["type"] == "next", message
-    event: dict[str, Any] = message["payload"]["data"]["sessionEvents"]
-    return event
 
 
 async def test_agent_desktop_sees_whatsapp_reply_attributes_handoff_and_close(

@@ -14,7 +14,8 @@ from neo4j import Driver
 from twilio.request_validator import RequestValidator
 
 from connectors._signatures import hmac_hex
-from tests.conftest import WEBHOOK_SECRETS, GraphQLClient
+from tests.helpers.payloads import whatsapp_body
+from tests.helpers.server import WEBHOOK_SECRETS, GraphQLClient
 
 pytestmark = pytest.mark.integration
 
@@ -32,39 +33,6 @@ def hub_post(
         content=raw,
         headers={header: "sha256=" + hmac_hex(secret, raw), "content-type": "application/json"},
     )
-
-
-def whatsapp_body(uid: str, wamid: str, text: str, phone: str) -> dict[str, Any]:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": "15550001111",
-                                "phone_number_id": f"pn-{uid}",
-                            },
-                            "contacts": [{"profile": {"name": "Jane"}, "wa_id": phone}],
-                            "messages": [
-                                {
-                                    "from": phone,
-                                    "id": wamid,
-                                    "timestamp": "1795593600",
-                                    "type": "text",
-                                    "text": {"body": text},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
 
 
 @pytest.fixture

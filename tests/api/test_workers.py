@@ -19,8 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.cli import main
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
-from tests.api.test_subscriptions import graphql, next_event, subscribe
-from tests.conftest import serve
+from tests.helpers.server import serve
+from tests.helpers.subscriptions import graphql, next_event, subscribe
+
+pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
 INGEST = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId seq } } }"
 

@@ -13,7 +13,7 @@ from connectors.email import EmailConnector, parse_email, split_messages, strip_
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
 from graph.domain.events import Role
-from tests.connectors.helpers import fixture, hub_signed, request
+from tests.helpers.payloads import fixture, hub_signed, request
 
 REPLY = b"""From: "Jane Doe" <Jane@Example.com>
 To: support@shop.example

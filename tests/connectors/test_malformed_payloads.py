@@ -15,7 +15,7 @@ from connectors.slack import SlackConnector
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
 from connectors.whatsapp import WhatsAppConnector
-from tests.connectors.helpers import request
+from tests.helpers.payloads import request
 
 whatsapp = WhatsAppConnector(None, None, insecure=True)
 messenger = MessengerConnector(None, None, insecure=True)

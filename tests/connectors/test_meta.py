@@ -12,7 +12,7 @@ from connectors.base import WebhookError
 from connectors.messenger import MessengerConnector
 from connectors.whatsapp import WhatsAppConnector
 from graph.domain.events import Role
-from tests.connectors.helpers import fixture, hub_signed, request
+from tests.helpers.payloads import fixture, hub_signed, request
 
 SECRET = "app-secret"
 whatsapp = WhatsAppConnector(SecretStr(SECRET), SecretStr("verify-me"))

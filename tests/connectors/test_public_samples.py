@@ -15,7 +15,7 @@ from connectors.messenger import MessengerConnector
 from connectors.slack import SlackConnector
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.whatsapp import WhatsAppConnector
-from tests.connectors.helpers import FIXTURES, payload_files, request
+from tests.helpers.payloads import FIXTURES, payload_files, request
 
 JSON_CONNECTORS: dict[str, Connector] = {
     "whatsapp": WhatsAppConnector(None, None, insecure=True),

@@ -14,7 +14,7 @@ from connectors.base import WebhookError, WebhookRequest
 from connectors.slack import SlackConnector
 from connectors.sms import TwilioSmsConnector
 from graph.domain.events import Role
-from tests.connectors.helpers import fixture, request
+from tests.helpers.payloads import fixture, request
 
 TOKEN = "twilio-auth-token"
 URL = "https://hooks.example.com/webhooks/sms"

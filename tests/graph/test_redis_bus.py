@@ -21,7 +21,7 @@ from graph.local.neo4j_server import free_port
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.integration]
 
 
 @pytest.fixture

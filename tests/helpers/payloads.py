@@ -43,3 +43,36 @@ def request(
 def hub_signed(body: bytes | dict[str, Any], secret: str, header: str) -> WebhookRequest:
     raw = json.dumps(body).encode() if isinstance(body, dict) else body
     return request(raw, {header: "sha256=" + hmac_hex(secret, raw)})
+
+
+def whatsapp_body(uid: str, wamid: str, text: str, phone: str) -> dict[str, Any]:
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "15550001111",
+                                "phone_number_id": f"pn-{uid}",
+                            },
+                            "contacts": [{"profile": {"name": "Jane"}, "wa_id": phone}],
+                            "messages": [
+                                {
+                                    "from": phone,
+                                    "id": wamid,
+                                    "timestamp": "1795593600",
+                                    "type": "text",
+                                    "text": {"body": text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
