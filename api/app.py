@@ -134,7 +134,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
 
     async def readyz(request: Request) -> Response:
         try:
-            await db.driver.verify_connectivity()
+            await db.ping()
             missing = await missing_schema(db)
         except (DriverError, Neo4jError, OSError) as error:
             # the cause goes to the log, not to whoever asks: it names the database's address

@@ -79,3 +79,17 @@ def test_no_module_imports_itself_in_a_circle() -> None:
     modules = set(graph.modules)
     edges = {m: set(graph.find_modules_directly_imported_by(m)) & modules for m in modules}
     assert strongly_connected(edges) == []
+
+
+def test_only_the_store_gateway_touches_the_driver() -> None:
+    """Routing, database name, retries and outage translation live in one place."""
+    allowed = {ROOT / "graph" / "store" / "database.py"}
+    touching = [
+        str(path.relative_to(ROOT))
+        for package in ("graph", "api", "connectors")
+        for path in (ROOT / package).rglob("*.py")
+        if path not in allowed
+        and "local" not in path.relative_to(ROOT).parts  # dev tooling runs its own servers
+        and ".driver" in path.read_text()
+    ]
+    assert touching == []

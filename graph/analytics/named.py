@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 import neo4j.graph
 import neo4j.time
+from neo4j import READ_ACCESS
 from neo4j.exceptions import ClientError
 
 import cypher
@@ -229,9 +230,7 @@ async def read_only(
 
     transaction = neo4j.unit_of_work(timeout=timeout_seconds)(work)
     try:
-        async with db.driver.session(
-            database=db.name, default_access_mode="READ", auth=auth
-        ) as session:
+        async with db.session(READ_ACCESS, auth=auth) as session:
             explained = await session.run(f"EXPLAIN {query}", parameters)
             summary = await explained.consume()
             reason = refusal(summary.query_type, summary.plan)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.domain.records import native_time, to_millis
 
 if TYPE_CHECKING:
@@ -111,9 +110,7 @@ class AuditLog:
             written = 0
             while self._pending:
                 batch = self._pending[:MAX_ENTRIES]
-                await self.db.driver.execute_query(
-                    cypher.load("audit/append"), entries=batch, database_=self.db.name
-                )
+                await self.db.records("audit/append", entries=batch)
                 del self._pending[: len(batch)]
                 written += len(batch)
             return written
@@ -133,8 +130,8 @@ class AuditLog:
 
     async def query(self, wanted: AuditFilter) -> list[AuditEntry]:
         await self.flush()  # an admin sees their own reads up to now
-        records, _, _ = await self.db.driver.execute_query(
-            cypher.load("audit/query"),
+        records = await self.db.read(
+            "audit/query",
             since=to_millis(wanted.since or datetime(1970, 1, 1, tzinfo=UTC)),
             until=to_millis(wanted.until or datetime.now(UTC)),
             subject=wanted.subject,
@@ -142,7 +139,5 @@ class AuditLog:
             target=self.pseudonymize(wanted.target) if wanted.target else None,
             outcome=wanted.outcome,
             limit=max(1, min(wanted.limit, 1000)),
-            database_=self.db.name,
-            routing_="r",
         )
         return [AuditEntry.from_map(r["entry"]) for r in records]

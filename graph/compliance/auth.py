@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-import cypher
 from graph.domain.errors import (
     BadInputError,
     NotFoundError,
@@ -118,33 +117,25 @@ async def create_key(
 ) -> NewApiKey:
     key_id = secrets.token_hex(8)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("auth/create_key"),
+    records = await db.records(
+        "auth/create_key",
         id=key_id,
         hash=_hash(token),
         role=role.value,
         channels=check_channels(channels or []),
         name=name,
         now=to_millis(datetime.now(UTC)),
-        database_=db.name,
     )
     return NewApiKey(_key_record(records[0]["key"]), token)
 
 
 async def list_keys(db: Database) -> list[ApiKeyRecord]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("auth/list_keys"), database_=db.name, routing_="r"
-    )
+    records = await db.read("auth/list_keys")
     return [_key_record(r["key"]) for r in records]
 
 
 async def revoke_key(db: Database, key_id: str) -> ApiKeyRecord:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("auth/revoke_key"),
-        id=key_id,
-        now=to_millis(datetime.now(UTC)),
-        database_=db.name,
-    )
+    records = await db.records("auth/revoke_key", id=key_id, now=to_millis(datetime.now(UTC)))
     if not records:
         raise NotFoundError(f"no API key {key_id!r}", field="id")
     return _key_record(records[0]["key"])
@@ -188,9 +179,7 @@ class Authenticator:
             principal = cached[1]
         else:
             try:
-                records, _, _ = await self.db.driver.execute_query(
-                    cypher.load("auth/find_key"), hash=digest, database_=self.db.name, routing_="r"
-                )
+                records = await self.db.read("auth/find_key", hash=digest)
             except Exception as error:
                 if (outage := unavailable(error)) is not None:
                     raise outage from error

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.masking import PII_ENTITY_TYPES
 from graph.domain.records import to_millis
@@ -80,15 +79,13 @@ async def export_messages(
     pseudonymize = await Pseudonymizer.for_database(db) if anonymize else None
     after_at, after_id = EARLIEST, ""
     while True:
-        records, _, _ = await db.driver.execute_query(
-            cypher.load("export/messages_page"),
+        records = await db.read(
+            "export/messages_page",
             since=to_millis(since) if since else EARLIEST,
             until=to_millis(until) if until else LATEST,
             afterAt=after_at,
             afterId=after_id,
             limit=PAGE,
-            database_=db.name,
-            routing_="r",
         )
         for record in records:
             yield _row(record["message"], pseudonymize)

@@ -12,8 +12,6 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-import cypher
-
 if TYPE_CHECKING:
     from graph.store.database import Database
 
@@ -29,7 +27,5 @@ class Pseudonymizer:
     async def for_database(cls, db: Database) -> Pseudonymizer:
         if db.settings.pseudonym_key is not None:
             return cls(db.settings.pseudonym_key.get_secret_value().encode())
-        records, _, _ = await db.driver.execute_query(
-            cypher.load("audit/pseudonym_key"), candidate=secrets.token_hex(32), database_=db.name
-        )
+        records = await db.records("audit/pseudonym_key", candidate=secrets.token_hex(32))
         return cls(str(records[0]["value"]).encode())

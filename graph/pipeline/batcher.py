@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.events import EventInput, IngestResult
 from graph.pipeline.ingest import store_events
@@ -124,9 +123,7 @@ class IngestBatcher:
         return await pending.done
 
     async def _database_answers(self) -> bool:
-        probe = asyncio.ensure_future(
-            self.db.driver.execute_query(cypher.load("admin/ping"), database_=self.db.name)
-        )
+        probe = asyncio.ensure_future(self.db.records("admin/ping"))
         await asyncio.wait({probe}, timeout=PROBE_SECONDS)
         if not probe.done():
             probe.add_done_callback(_forget)

@@ -309,10 +309,7 @@ async def store_events(db: Database, prepared: PreparedEvents) -> IngestResult:
     window = timedelta(hours=db.settings.continue_window_hours)
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            async with db.driver.session(
-                database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-            ) as session:
-                results = await session.execute_write(_ingest_tx, batch, window, annotations, rules)
+            results = await db.write(_ingest_tx, batch, window, annotations, rules)
             break
         except ConstraintError:
             # A concurrent batch stored the same event first; the next attempt sees it.

@@ -61,8 +61,8 @@ async def reenrich(
     with `outdated_only`); returns how many messages were rewritten."""
     after_at, after_id, done = since, "", 0
     while True:
-        records, _, _ = await db.driver.execute_query(
-            cypher.load("enrichment/messages_page"),
+        records = await db.read(
+            "enrichment/messages_page",
             since=since,
             until=until,
             afterAt=after_at,
@@ -70,8 +70,6 @@ async def reenrich(
             limit=page_size,
             outdatedOnly=outdated_only,
             version=enricher.version,
-            database_=db.name,
-            routing_="r",
         )
         if not records:
             return done
@@ -79,10 +77,7 @@ async def reenrich(
             {"id": r["id"], "text": r["text"] or "", "at": native_time(r["at"])} for r in records
         ]
         annotations = await annotate(enricher, [p["text"] for p in page], [p["at"] for p in page])
-        async with db.driver.session(
-            database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-        ) as session:
-            await session.execute_write(_rewrite, page, annotations)
+        await db.write(_rewrite, page, annotations)
         done += len(page)
         after_at, after_id = page[-1]["at"], page[-1]["id"]
         if progress:

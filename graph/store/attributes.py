@@ -232,12 +232,9 @@ async def set_attributes(
     values = validated_values(request.attributes)
     rules = rules_for_write(request, db.settings.attribute_policies)
     check_values(values, rules, "attributes")
-    async with db.driver.session(
-        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-    ) as session:
-        result = await session.execute_write(
-            _set_tx, kind, owner_id, request, values, rules, db.settings.attribute_policies
-        )
+    result = await db.write(
+        _set_tx, kind, owner_id, request, values, rules, db.settings.attribute_policies
+    )
     if result.changed:
         if result.session is not None:
             session_id, user_id = result.session.id, result.session.user_id
@@ -258,20 +255,13 @@ async def set_session_attributes(
 
 
 async def attributes_of(db: Database, kind: Owner, owner_id: str) -> dict[str, Any]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/attributes"),
-        owner=f"{kind.value}:{owner_id}",
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/attributes", owner=f"{kind.value}:{owner_id}")
     return {r["key"]: json_value(r["value"]) for r in records}
 
 
 async def user_attributes(db: Database, user_id: str) -> dict[str, Any]:
     """The user's attributes combined with those of the users merged into it (`combined`)."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/user_attributes"), userId=user_id, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/user_attributes", userId=user_id)
     return combined([record.data() for record in records], db.settings.attribute_policies)
 
 

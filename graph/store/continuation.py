@@ -55,14 +55,13 @@ async def create_token(
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("continuation/create"),
+    records = await db.records(
+        "continuation/create",
         sessionId=session_id,
         hash=token_hash(token),
         now=to_millis(now),
         expiresAt=to_millis(now + timedelta(seconds=ttl_seconds)),
         actor=actor,
-        database_=db.name,
     )
     row = only_row(records, session_id)
     expires_at = native_time(row["expiresAt"])
@@ -122,15 +121,8 @@ async def resume_session(db: Database, token: str, channel: str, external_id: st
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise InvalidTokenError("not a continuation token", field="token", reason="UNKNOWN")
-    async with db.driver.session(
-        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-    ) as session:
-        session_id, merge = await session.execute_write(
-            _resume_tx, token, channel, external_id, datetime.now(UTC)
-        )
+    session_id, merge = await db.write(_resume_tx, token, channel, external_id, datetime.now(UTC))
     if merge is not None:
         publish_merge(db.live, merge, LiveEventKind.MERGE)
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session"), id=session_id, database_=db.name
-    )
+    records = await db.records("read/session", id=session_id)
     return SessionRecord.from_record(only_row(records, session_id))

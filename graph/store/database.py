@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase
+from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncSession, Record
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
     DatabaseUnavailable,
@@ -15,12 +16,15 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+import cypher
 from graph.domain.errors import Neo4jUnavailableError
 from graph.live.bus import EventBus, InProcessBus
 
 if TYPE_CHECKING:
     from graph.config import Settings
 
+
+T = TypeVar("T")
 
 CONNECT_SECONDS = 2.0
 ACQUIRE_SECONDS = 3.0
@@ -44,7 +48,16 @@ def unavailable(error: BaseException) -> Neo4jUnavailableError | None:
 
 @dataclass
 class Database:
-    """What every repository needs to reach Neo4j. Close it when the process ends."""
+    """The store gateway: every statement reaches Neo4j through it, by name (`cypher.load`), so
+    the database name, routing (reads to readers), bookmarks (read your writes), retries and
+    the translation of outages into UNAVAILABLE live in one place. Close it at the end.
+
+    - `records(name, **params)` / `read(name, **params)`: one statement in its own managed,
+      retried transaction (on a writer / a reader); `rows` the same as plain dicts;
+    - `write(work, *args)` / `read_tx(work, *args)`: a managed transaction around a function of
+      yours (several statements, all or nothing; retried whole, so it must be side-effect free);
+    - `session()`: an explicit session, for auto-commit statements (`CALL ... IN TRANSACTIONS`).
+    """
 
     driver: AsyncDriver
     name: str
@@ -84,6 +97,55 @@ class Database:
     async def close(self) -> None:
         await self.live.close()
         await self.driver.close()
+
+    async def records(self, statement: str, /, **params: Any) -> list[Record]:
+        """A named statement in its own retried write transaction; its records."""
+        return await self._query(statement, params, "w")
+
+    async def read(self, statement: str, /, **params: Any) -> list[Record]:
+        """A named read-only statement in its own retried transaction, routed to a reader."""
+        return await self._query(statement, params, "r")
+
+    async def rows(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """`records` as plain dicts."""
+        return [record.data() for record in await self.records(statement, **params)]
+
+    async def _query(
+        self, name: str, params: dict[str, Any], routing: Literal["r", "w"]
+    ) -> list[Record]:
+        try:
+            result = await self.driver.execute_query(
+                cypher.load(name), parameters_=params, database_=self.name, routing_=routing
+            )
+        except (Neo4jError, DriverError) as error:
+            if (outage := unavailable(error)) is not None:
+                raise outage from error
+            raise
+        return list(result.records)
+
+    async def write(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """`work(tx, *args)` in one managed write transaction (retried whole on transient
+        failures), following the driver's bookmarks."""
+        async with self.session() as session:
+            return await session.execute_write(work, *args, **kwargs)
+
+    async def read_tx(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """`work(tx, *args)` in one managed read transaction on a reader."""
+        async with self.session(READ_ACCESS) as session:
+            return await session.execute_read(work, *args, **kwargs)
+
+    def session(self, access_mode: str = WRITE_ACCESS, **config: Any) -> AsyncSession:
+        """An explicit session on this database that follows the driver's bookmarks."""
+        return self.driver.session(
+            database=self.name,
+            default_access_mode=access_mode,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+            **config,
+        )
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (readiness)."""
+        await self.driver.verify_connectivity()
 
 
 def live_bus(settings: Settings) -> EventBus:

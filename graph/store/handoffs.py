@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.domain.errors import BadInputError, NotFoundError
 from graph.domain.events import MAX_ID_LENGTH
 from graph.domain.records import SessionRecord, native_time, to_millis
@@ -46,21 +45,14 @@ async def upsert_agent(db: Database, agent_id: str, kind: str, name: str | None)
         raise BadInputError(f"kind must be one of {AGENT_KINDS}", field="kind")
     if name is not None and len(name) > MAX_NAME:
         raise BadInputError(f"name must be at most {MAX_NAME} characters", field="name")
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("agents/upsert"),
-        id=agent_id,
-        kind=kind,
-        name=name,
-        now=to_millis(datetime.now(UTC)),
-        database_=db.name,
+    records = await db.records(
+        "agents/upsert", id=agent_id, kind=kind, name=name, now=to_millis(datetime.now(UTC))
     )
     return AgentRecord.from_map(records[0]["agent"])
 
 
 async def get_agent(db: Database, agent_id: str) -> AgentRecord | None:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/agent"), id=agent_id, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/agent", id=agent_id)
     return AgentRecord.from_map(records[0]["agent"]) if records else None
 
 
@@ -85,13 +77,12 @@ async def handoff(
     _check_agent_id(agent_id)
     if reason is not None and len(reason) > MAX_REASON:
         raise BadInputError(f"reason must be at most {MAX_REASON} characters", field="reason")
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("sessions/handoff"),
+    records = await db.records(
+        "sessions/handoff",
         sessionId=session_id,
         agentId=agent_id,
         reason=reason,
         now=to_millis(at or datetime.now(UTC)),
-        database_=db.name,
     )
     if not records and await get_agent(db, agent_id) is None:
         raise NotFoundError(
@@ -103,12 +94,7 @@ async def handoff(
 
 
 async def session_handoffs(db: Database, session_id: str) -> list[HandoffRecord]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_handoffs"),
-        sessionId=session_id,
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/session_handoffs", sessionId=session_id)
     return [
         HandoffRecord(
             r["fromAgentId"],

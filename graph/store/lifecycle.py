@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import cypher
 from graph.domain.records import native_time, to_millis
 from graph.live.bus import LiveEvent, LiveEventKind
 
@@ -121,9 +120,7 @@ async def _sweep_scope(
                 "channel": channel,
                 "overridden": overridden,
             }
-            records, _, _ = await db.driver.execute_query(
-                cypher.load("lifecycle/sweep"), parameters_=params, database_=db.name
-            )
+            records = await db.records("lifecycle/sweep", **params)
             count = len(records)
             for row in records:
                 db.live.publish(
@@ -145,12 +142,7 @@ async def _sweep_scope(
 
 
 async def transitions(db: Database, session_id: str) -> list[TransitionRecord]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_transitions"),
-        sessionId=session_id,
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/session_transitions", sessionId=session_id)
     return [
         TransitionRecord(r["from"], r["to"], native_time(r["at"]), r["cause"])  # type: ignore[arg-type]
         for r in records

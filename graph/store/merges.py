@@ -80,12 +80,7 @@ async def merge_users(
 ) -> MergeRecord:
     """Merge `source_id` into `target_id`; `target_id` survives."""
     check_provenance(evidence, actor)
-    async with db.driver.session(
-        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-    ) as session:
-        merge = await session.execute_write(
-            merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC)
-        )
+    merge = await db.write(merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC))
     publish_merge(db.live, merge, LiveEventKind.MERGE)
     return merge
 
@@ -122,16 +117,11 @@ async def unmerge_user(
 ) -> MergeRecord:
     """Undo a merge: the source's identities and sessions go back to it."""
     check_provenance(reason, actor)
-    async with db.driver.session(
-        database=db.name, bookmark_manager=db.driver.execute_query_bookmark_manager
-    ) as session:
-        merge = await session.execute_write(_unmerge_tx, merge_id, actor, reason)
+    merge = await db.write(_unmerge_tx, merge_id, actor, reason)
     publish_merge(db.live, merge, LiveEventKind.UNMERGE)
     return merge
 
 
 async def user_merges(db: Database, user_id: str) -> list[MergeRecord]:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/merges"), userId=user_id, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/merges", userId=user_id)
     return [MergeRecord.from_map(r["merge"]) for r in records]

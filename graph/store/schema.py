@@ -34,7 +34,7 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
     """Apply every schema statement (no-ops when present); wait for indexes to be online."""
     statements = schema_statements()
     declared = expected_names()["INDEX"]
-    async with db.driver.session(database=db.name) as session:
+    async with db.session() as session:
         stale = await session.run(cypher.load("admin/synchronous_fulltext_indexes"))
         for record in [r async for r in stale]:  # declared eventually consistent since
             if record["name"] in declared:
@@ -58,12 +58,8 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
 async def missing_schema(db: Database) -> list[str]:
     """Constraints/indexes the schema files declare that are absent or not yet ONLINE."""
     expected = expected_names()
-    indexes, _, _ = await db.driver.execute_query(
-        cypher.load("admin/show_indexes"), database_=db.name
-    )
+    indexes = await db.records("admin/show_indexes")
     online = {r["name"] for r in indexes if r["state"] == "ONLINE"}
-    constraints, _, _ = await db.driver.execute_query(
-        cypher.load("admin/show_constraints"), database_=db.name
-    )
+    constraints = await db.records("admin/show_constraints")
     present = {r["name"] for r in constraints}
     return sorted(expected["CONSTRAINT"] - present) + sorted(expected["INDEX"] - online)

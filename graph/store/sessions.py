@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.domain.errors import NotFoundError
 from graph.domain.records import MessageRecord, SessionRecord
 from graph.live.events import publish_status
@@ -22,9 +21,7 @@ def only_row(records: list[Any], session_id: str) -> Any:
 
 
 async def get_session(db: Database, session_id: str) -> SessionRecord | None:
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session"), id=session_id, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/session", id=session_id)
     if not records:
         return None
     return SessionRecord.from_record(records[0])
@@ -32,44 +29,26 @@ async def get_session(db: Database, session_id: str) -> SessionRecord | None:
 
 async def session_channels(db: Database, session_ids: list[str]) -> dict[str, list[str]]:
     """The channels each session has been used on; unknown sessions are absent."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_channels"), ids=session_ids, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/session_channels", ids=session_ids)
     return {r["id"]: list(r["channels"]) for r in records}
 
 
 async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionRecord]:
     """A user's sessions, most recently active first."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/user_sessions"),
-        userId=user_id,
-        limit=limit,
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/user_sessions", userId=user_id, limit=limit)
     return [SessionRecord.from_record(r) for r in records]
 
 
 async def session_messages(db: Database, session_id: str, last: int) -> list[MessageRecord]:
     """The last `last` messages of a session, oldest first."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/session_messages"),
-        sessionId=session_id,
-        last=last,
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/session_messages", sessionId=session_id, last=last)
     return [MessageRecord.from_map(r["message"]) for r in records]
 
 
 async def close_session(db: Database, session_id: str, reason: str | None) -> SessionRecord:
     """Close a session; the next event for it starts a new session that CONTINUES it."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("sessions/close"),
-        id=session_id,
-        reason=reason,
-        now=datetime.now(UTC),
-        database_=db.name,
+    records = await db.records(
+        "sessions/close", id=session_id, reason=reason, now=datetime.now(UTC)
     )
     session = SessionRecord.from_record(only_row(records, session_id))
     publish_status(db.live, session, reason or "closed")
@@ -78,7 +57,5 @@ async def close_session(db: Database, session_id: str, reason: str | None) -> Se
 
 async def continued_by(db: Database, session_id: str) -> list[str]:
     """The ids of the sessions that continue this one after it expired."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/continued_by"), sessionId=session_id, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/continued_by", sessionId=session_id)
     return [str(r["id"]) for r in records]

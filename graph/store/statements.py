@@ -20,10 +20,7 @@ READ_ATTEMPTS = 3
 
 async def rows(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
     """A named query in its own (auto-retried) transaction."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load(name), parameters_=params, database_=db.name
-    )
-    return [r.data() for r in records]
+    return await db.rows(name, **params)
 
 
 async def read_records(db: Database, name: str, **params: Any) -> list[Record]:
@@ -37,11 +34,7 @@ async def read_records(db: Database, name: str, **params: Any) -> list[Record]:
     query = cypher.load(name)
     for attempt in range(READ_ATTEMPTS):
         try:
-            async with db.driver.session(
-                database=db.name,
-                default_access_mode=READ_ACCESS,
-                bookmark_manager=db.driver.execute_query_bookmark_manager,
-            ) as session:
+            async with db.session(READ_ACCESS) as session:
                 result = await session.run(query, params)
                 return [record async for record in result]
         except (Neo4jError, DriverError) as error:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import cypher
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH
 from graph.domain.records import IdentityRecord, UserRecord, native_time
@@ -17,9 +16,7 @@ if TYPE_CHECKING:
 
 async def get_users(db: Database, user_ids: list[str]) -> dict[str, UserRecord]:
     """The users that exist among `user_ids`, with their identities, in one round trip."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/users"), ids=user_ids, database_=db.name, routing_="r"
-    )
+    records = await db.read("read/users", ids=user_ids)
     return {
         row["id"]: UserRecord(
             row["id"],
@@ -38,12 +35,7 @@ async def get_user(db: Database, user_id: str) -> UserRecord | None:
 
 async def resolve_identity(db: Database, channel: str, external_id: str) -> str | None:
     """The id of the user known on `channel` as `external_id`, if any."""
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("read/resolve_identity"),
-        key=f"{channel}:{external_id}",
-        database_=db.name,
-        routing_="r",
-    )
+    records = await db.read("read/resolve_identity", key=f"{channel}:{external_id}")
     return str(records[0]["id"]) if records else None
 
 
@@ -63,8 +55,8 @@ async def link_identity(
         raise BadInputError("channel must match [a-z0-9_-]{1,32}", field="channel")
     if not external_id.strip() or len(external_id) > MAX_ID_LENGTH:
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
-    records, _, _ = await db.driver.execute_query(
-        cypher.load("users/link_identity"),
+    records = await db.records(
+        "users/link_identity",
         userId=user_id,
         key=f"{channel}:{external_id}",
         channel=channel,
@@ -72,7 +64,6 @@ async def link_identity(
         now=datetime.now(UTC),
         actor=actor,
         evidence=evidence,
-        database_=db.name,
     )
     if not records:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
