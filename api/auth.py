@@ -17,7 +17,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api import metrics
-from graph.compliance.auth import Principal, Role
+from graph.compliance.auth import CallerRole, Principal
 from graph.domain.errors import ForbiddenError, ThreadlineError, UnauthenticatedError
 from graph.store.sessions import session_channels
 
@@ -35,7 +35,7 @@ TARGET_ARGUMENTS = ("session_id", "user_id", "id", "merge_id", "agent_id", "sour
 class Allow(BasePermission):
     """The caller's role must be one of `roles`; FORBIDDEN otherwise."""
 
-    def __init__(self, *roles: Role) -> None:
+    def __init__(self, *roles: CallerRole) -> None:
         self.roles = frozenset(roles)
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
@@ -51,15 +51,17 @@ class Allow(BasePermission):
         return True
 
 
-def allow(*roles: Role) -> list[Any]:
+def allow(*roles: CallerRole) -> list[Any]:
     """The extensions list of a root field that `roles` may call (admins always may)."""
-    permission = PermissionExtension(permissions=[Allow(*roles, Role.ADMIN)], use_directives=False)
+    permission = PermissionExtension(
+        permissions=[Allow(*roles, CallerRole.ADMIN)], use_directives=False
+    )
     # strawberry nests field extensions so that the last one listed runs first (outermost): the
     # audit wraps the permission check, so refusals are audited too
     return [permission, AuditTrail()]
 
 
-def allowed_roles(field: StrawberryField) -> frozenset[Role] | None:
+def allowed_roles(field: StrawberryField) -> frozenset[CallerRole] | None:
     for extension in field.extensions:
         if isinstance(extension, PermissionExtension):
             for permission in extension.permissions:
@@ -101,7 +103,7 @@ async def require_session_channels(
     session has been used on one of them (agents and admins reach any). Sessions only gain
     channels, so the check cannot be outrun by a concurrent write. Unknown ids pass: the
     operation itself says NOT_FOUND."""
-    if principal is None or principal.role is not Role.CONNECTOR or not principal.channels:
+    if principal is None or principal.role is not CallerRole.CONNECTOR or not principal.channels:
         return
     for session_id, channels in (await session_channels(db, sorted(set(session_ids)))).items():
         if not principal.channels.intersection(channels):
@@ -118,7 +120,7 @@ class NotForConnectors(FieldExtension):
     @staticmethod
     def _check(info: Info) -> None:
         principal: Principal | None = info.context.principal
-        if principal is not None and principal.role is Role.CONNECTOR:
+        if principal is not None and principal.role is CallerRole.CONNECTOR:
             raise ForbiddenError(
                 f"connectors may not read {info.field_name} (agents may)", role="connector"
             )

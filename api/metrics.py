@@ -34,7 +34,7 @@ from prometheus_client import (
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from starlette.responses import JSONResponse, Response
 
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.domain.errors import UnauthenticatedError
 
 if TYPE_CHECKING:
@@ -127,6 +127,6 @@ class MetricsEndpoint:
             )
         except UnauthenticatedError as error:
             return JSONResponse({"error": error.message, "code": "UNAUTHENTICATED"}, 401)
-        if principal.role is not Role.ADMIN:
+        if principal.role is not CallerRole.ADMIN:
             return JSONResponse({"error": "metrics need the ADMIN role", "code": "FORBIDDEN"}, 403)
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)

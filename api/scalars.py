@@ -7,10 +7,11 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.domain.events import Role
-from graph.domain.merge_policies import MergePolicy
+from graph.domain.attribute_policies import MergePolicy
+from graph.domain.events import Speaker
 
-strawberry.enum(Role, name="Role", description="Who said a message.")
+strawberry.enum(Speaker, name="Role", description="Who said a message.")
+Role = Speaker  # the GraphQL enum keeps its published name, `Role`
 strawberry.enum(
     MergePolicy,
     name="MergePolicy",

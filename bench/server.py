@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from graph.compliance.auth import Role, create_key
+from graph.compliance.auth import CallerRole, create_key
 from graph.config import Settings
 from graph.local.provision import Neo4jTarget
 from graph.store.database import Database
@@ -84,6 +84,6 @@ def connect(target: Neo4jTarget, settings: Settings) -> Database:
 async def admin_token(target: Neo4jTarget, settings: Settings) -> str:
     db = connect(target, settings)
     try:
-        return (await create_key(db, Role.ADMIN, name="bench")).token
+        return (await create_key(db, CallerRole.ADMIN, name="bench")).token
     finally:
         await db.close()

@@ -16,7 +16,7 @@ from connectors._common import from_epoch
 from connectors._meta import MetaWebhook
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
-from graph.domain.events import EventInput, Role
+from graph.domain.events import EventInput, Speaker
 
 
 class Party(Payload):
@@ -99,9 +99,9 @@ class MessengerConnector(MetaWebhook):
                 meta["attachments"] = attachments
             if message.quick_reply:
                 meta["quickReply"] = message.quick_reply
-            role = Role.USER
+            role = Speaker.USER
             if echo:
-                role = Role.BOT if message.app_id else Role.AGENT
+                role = Speaker.BOT if message.app_id else Speaker.AGENT
             return EventInput(
                 event_id=message.mid or f"{sender}:{item.timestamp}",
                 channel=self.channel,

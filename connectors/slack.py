@@ -20,7 +20,7 @@ from connectors._common import from_epoch, secret, signing_secret
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors._signatures import hmac_hex, require_equal
 from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.domain.events import EventInput, Role
+from graph.domain.events import EventInput, Speaker
 
 REPLAY_WINDOW_SECONDS = 300
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "channel_join", "channel_leave"}
@@ -112,7 +112,7 @@ class SlackConnector:
                 channel=self.channel,
                 external_user_id=user,
                 thread_id=thread,
-                role=Role.BOT if is_bot else Role.USER,
+                role=Speaker.BOT if is_bot else Speaker.USER,
                 text=event.text or ("[file]" if files else None),
                 occurred_at=from_epoch(event.ts),
                 metadata={"files": files} if files else None,

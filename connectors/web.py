@@ -24,7 +24,7 @@ from connectors._common import from_iso, secret, signing_secret
 from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import check_hub_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from graph.domain.events import EventInput, Role
+from graph.domain.events import EventInput, Speaker
 
 KINDS = {"message", "click", "page_view"}
 MAX_EVENTS = 500
@@ -79,8 +79,8 @@ class WidgetConnector:
         if event.type not in KINDS:
             raise WebhookError(400, f"{where}.type must be one of {sorted(KINDS)}")
         role = event.role.upper()
-        if role not in Role.__members__:
-            raise WebhookError(400, f"{where}.role must be one of {list(Role.__members__)}")
+        if role not in Speaker.__members__:
+            raise WebhookError(400, f"{where}.role must be one of {list(Speaker.__members__)}")
         if event.type == "message" and not event.text:
             raise WebhookError(400, f"{where}.text is missing")
         if not event.id or not event.visitor_id:
@@ -94,7 +94,7 @@ class WidgetConnector:
             external_user_id=event.visitor_id,
             thread_id=event.conversation_id or None,
             session_id=event.session_id or None,
-            role=Role(role),
+            role=Speaker(role),
             text=event.text if event.type == "message" else None,
             occurred_at=from_iso(event.timestamp),
             attributes=event.attributes,

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.domain.attribute_policies import PolicyRule
 from graph.domain.events import IngestLimits
-from graph.domain.merge_policies import PolicyRule
 
 NEO4J_VERSION = "5.26.30"
 

@@ -10,7 +10,7 @@ from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
 from graph.analytics.named import Table, catalog, run_analytic
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.domain.errors import BadInputError
 from graph.domain.masking import PII_ENTITY_TYPES, mask_entity_key, mask_entity_value
 
@@ -61,7 +61,7 @@ def mask_rows(table: Table) -> list[list[Any]]:
 @strawberry.type
 class AnalyticsQueries:
     @strawberry.field(
-        extensions=allow(Role.ANALYST), description="Every named analytic and its parameters."
+        extensions=allow(CallerRole.ANALYST), description="Every named analytic and its parameters."
     )
     def analytics_catalog(self) -> list[AnalyticInfo]:
         return [
@@ -79,7 +79,7 @@ class AnalyticsQueries:
         ]
 
     @strawberry.field(
-        extensions=allow(Role.ANALYST),
+        extensions=allow(CallerRole.ANALYST),
         description="Run a named analytic with parameters (a JSON object, e.g. "
         '{"since": "2026-11-01T00:00:00Z"}); read-only, with a timeout and a row cap.',
     )

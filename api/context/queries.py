@@ -7,7 +7,7 @@ import strawberry
 from api.auth import allow
 from api.context.types import Context
 from api.request import Info
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.domain.errors import ForbiddenError
 from graph.store.context import ContextSelector, get_context
 
@@ -15,7 +15,7 @@ from graph.store.context import ContextSelector, get_context
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
-        extensions=allow(Role.AGENT, Role.ANALYST),
+        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
         description="The cross-channel context of a user's current session, a given session, "
         "or the user behind a channel identity (exactly one of the three; by identity for "
         "roles with PII access only).",

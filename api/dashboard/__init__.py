@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
-from graph.compliance.auth import Authenticator, Principal, Role
+from graph.compliance.auth import Authenticator, CallerRole, Principal
 from graph.domain.errors import UnauthenticatedError
 from graph.store.sessions import user_sessions
 from graph.store.users import resolve_identity
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 COOKIE = "threadline_token"
-ROLES = frozenset({Role.ANALYST, Role.ADMIN})
+ROLES = frozenset({CallerRole.ANALYST, CallerRole.ADMIN})
 DEFAULT_DAYS = 30
 
 

@@ -7,13 +7,13 @@ import strawberry
 from api.auth import allow, require_channel, require_session_channels
 from api.events.types import EventInput, IngestResult
 from api.request import Info
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 
 
 @strawberry.type
 class EventMutations:
     @strawberry.mutation(
-        extensions=allow(Role.CONNECTOR),
+        extensions=allow(CallerRole.CONNECTOR),
         description="Store a batch of events in one transaction; results in input order. "
         "A replayed eventId returns its original result with duplicate: true. A connector "
         "restricted to channels may name a sessionId only of a session on one of them.",

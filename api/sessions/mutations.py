@@ -10,7 +10,7 @@ from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.sessions.types import Agent, ContinuationToken, Session
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.store.attributes import AttributeWrite, set_session_attributes
 from graph.store.continuation import create_token, resume_session
 from graph.store.handoffs import handoff, upsert_agent
@@ -20,7 +20,7 @@ from graph.store.sessions import close_session
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Close a session. The next event for it starts a new session CONTINUES-linked "
         "to this one.",
     )
@@ -30,7 +30,7 @@ class SessionMutations:
         return Session.from_record(await close_session(info.context.db, str(session_id), reason))
 
     @strawberry.mutation(
-        extensions=allow(Role.CONNECTOR, Role.AGENT),
+        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT),
         description='A single-use token (for a "Continue in app" link) that resumeSession '
         "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored. "
         "A connector restricted to channels may create one only for a session on one of them.",
@@ -47,7 +47,7 @@ class SessionMutations:
         )
 
     @strawberry.mutation(
-        extensions=allow(Role.CONNECTOR),
+        extensions=allow(CallerRole.CONNECTOR),
         description="Redeem a continuation token from a channel identity: the identity joins "
         "the session's user (an existing other user of that identity is merged in, reversibly) "
         "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise. "
@@ -62,7 +62,7 @@ class SessionMutations:
         return Session.from_record(record)
 
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Hand the session to a registered agent (bot or human); recorded as "
         "HANDLED_BY. NOT_FOUND for an unknown session or agent.",
     )
@@ -89,7 +89,7 @@ class SessionMutations:
         return Agent.from_record(await upsert_agent(info.context.db, str(id), kind, name))
 
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Merge attributes (a JSON object) into a session, each key by its merge "
         "policy (configured per key pattern, or `policy` for every key of this call). With "
         "expectedVersion, a compare-and-set: CONFLICT (with the current version and values) if "

@@ -12,7 +12,7 @@ from api import metrics, pii
 from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.domain.errors import BadInputError
 from graph.live.bus import LiveEvent, LiveEventKind
 
@@ -72,7 +72,7 @@ class SessionEvent:
 @strawberry.type
 class SessionSubscriptions:
     @strawberry.subscription(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Changes as they commit — new messages on any channel, attribute changes, "
         "handoffs, status changes — for a session, a user (all their sessions and user "
         "attributes), or both. Ends with LAGGED if the client falls 1000 events behind.",

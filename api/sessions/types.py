@@ -11,7 +11,7 @@ from api import pii
 from api.auth import NotForConnectors
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
-from graph.compliance.auth import Role as CallerRole
+from graph.compliance.auth import CallerRole
 from graph.store.attributes import session_attributes
 from graph.store.context import check_message_count
 from graph.store.handoffs import session_handoffs

@@ -10,7 +10,7 @@ from api.auth import allow
 from api.request import Info
 from api.scalars import JSON, MergePolicy
 from api.users.types import Merge, User
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.domain.errors import NotFoundError
 from graph.store.attributes import AttributeWrite, Owner, set_attributes
 from graph.store.merges import merge_users, unmerge_user
@@ -20,7 +20,7 @@ from graph.store.users import get_user, link_identity
 @strawberry.type
 class UserMutations:
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Attach a channel identity to a user, so that channel continues the user's "
         "conversations. CONFLICT if the identity already belongs to someone else.",
     )
@@ -39,7 +39,7 @@ class UserMutations:
         return User.from_record(record)
 
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Merge the source user into the target (the survivor): the source's "
         "identities and sessions move to the target; the merge is recorded with evidence and "
         "actor and can be undone with unmergeUser. Nothing is deleted.",
@@ -56,7 +56,7 @@ class UserMutations:
         return Merge.from_record(record)
 
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Undo a merge: the identities and sessions that came from the source user "
         "go back to it. Merges undo last-first (CONFLICT if the target was merged onward).",
     )
@@ -70,7 +70,7 @@ class UserMutations:
         return Merge.from_record(await unmerge_user(info.context.db, str(merge_id), actor, reason))
 
     @strawberry.mutation(
-        extensions=allow(Role.AGENT),
+        extensions=allow(CallerRole.AGENT),
         description="Merge attributes into a user (the person, across all sessions): the same "
         "merge policies and compare-and-set on the user's version as setSessionAttributes.",
     )

@@ -34,14 +34,14 @@ if TYPE_CHECKING:
 KEY_PREFIX = "tlk_"
 
 
-class Role(StrEnum):
+class CallerRole(StrEnum):
     CONNECTOR = "connector"  # ingest only (optionally for some channels)
     AGENT = "agent"  # read context, handoff, attributes, identity
     ANALYST = "analyst"  # read and analytics, PII masked
     ADMIN = "admin"  # everything: erase/export, audit, keys
 
 
-PII_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+PII_ROLES = frozenset({CallerRole.AGENT, CallerRole.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Principal:
     """The authenticated caller: `subject` is the key id or JWT `sub` (what audit records)."""
 
     subject: str
-    role: Role
+    role: CallerRole
     channels: frozenset[str] = frozenset()  # empty: every channel
     method: str = "key"  # key | jwt | dev
 
@@ -61,13 +61,13 @@ class Principal:
         return not self.channels or channel in self.channels
 
 
-DEV_ADMIN = Principal("dev-admin", Role.ADMIN, method="dev")
+DEV_ADMIN = Principal("dev-admin", CallerRole.ADMIN, method="dev")
 
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
     id: str
-    role: Role
+    role: CallerRole
     channels: list[str]
     name: str | None
     created_at: datetime | None
@@ -84,11 +84,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def parse_role(value: str) -> Role:
+def parse_role(value: str) -> CallerRole:
     try:
-        return Role(value.lower())
+        return CallerRole(value.lower())
     except ValueError:
-        roles = ", ".join(r.value for r in Role)
+        roles = ", ".join(r.value for r in CallerRole)
         raise BadInputError(f"role must be one of: {roles}", field="role") from None
 
 
@@ -104,7 +104,7 @@ def check_channels(channels: list[str]) -> list[str]:
 def _key_record(row: dict[str, Any]) -> ApiKeyRecord:
     return ApiKeyRecord(
         row["id"],
-        Role(row["role"]),
+        CallerRole(row["role"]),
         list(row.get("channels") or []),
         row.get("name"),
         native_time(row.get("createdAt")),
@@ -113,7 +113,7 @@ def _key_record(row: dict[str, Any]) -> ApiKeyRecord:
 
 
 async def create_key(
-    db: Database, role: Role, channels: list[str] | None = None, name: str | None = None
+    db: Database, role: CallerRole, channels: list[str] | None = None, name: str | None = None
 ) -> NewApiKey:
     key_id = secrets.token_hex(8)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
@@ -188,7 +188,7 @@ class Authenticator:
             if records:
                 row = records[0]["key"]
                 principal = Principal(
-                    row["id"], Role(row["role"]), frozenset(row.get("channels") or []), "key"
+                    row["id"], CallerRole(row["role"]), frozenset(row.get("channels") or []), "key"
                 )
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -216,7 +216,7 @@ class Authenticator:
         except jwt.PyJWTError as error:
             raise UnauthenticatedError(f"invalid token: {error}") from None
         try:
-            role = Role(str(claims.get("role", "")).lower())
+            role = CallerRole(str(claims.get("role", "")).lower())
         except ValueError:
             raise UnauthenticatedError("token has no valid `role` claim") from None
         subject = claims["sub"]

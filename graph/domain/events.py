@@ -23,7 +23,7 @@ MAX_JSON_BYTES = 64 * 1024
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-class Role(StrEnum):
+class Speaker(StrEnum):
     """Who said a message."""
 
     USER = "USER"
@@ -47,7 +47,7 @@ class EventInput:
     external_user_id: str
     thread_id: str | None = None
     session_id: str | None = None
-    role: Role = Role.USER
+    role: Speaker = Speaker.USER
     text: str | None = None
     occurred_at: datetime | None = None
     attributes: dict[str, Any] | None = None
@@ -180,7 +180,7 @@ def validate_event(
     _check_id(index, "threadId", event.thread_id, required=False)
     _check_id(index, "sessionId", event.session_id, required=False)
     _check_id(index, "agentId", event.agent_id, required=False)
-    if event.agent_id is not None and event.role not in (Role.BOT, Role.AGENT):
+    if event.agent_id is not None and event.role not in (Speaker.BOT, Speaker.AGENT):
         raise _fail(index, "agentId", "is only for BOT or AGENT messages")
     if event.text is not None and len(event.text.encode()) > limits.max_text_bytes:
         raise _fail(index, "text", f"must be at most {limits.max_text_bytes} bytes")

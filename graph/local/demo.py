@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from graph.domain.events import EventInput, Role
+from graph.domain.events import EventInput, Speaker
 from graph.pipeline.ingest import ingest_events
 from graph.store.handoffs import handoff, upsert_agent
 from graph.store.lifecycle import Timers, sweep
@@ -76,7 +76,7 @@ class Demo:
         who: str,
         text: str | None,
         at: datetime,
-        role: Role = Role.USER,
+        role: Speaker = Speaker.USER,
         session_id: str | None = None,
         agent_id: str | None = None,
     ) -> str:
@@ -101,7 +101,7 @@ class Demo:
         self, channel: str, who: str, text: str, at: datetime, session_id: str
     ) -> str:
         """The demo bot's reply in `session_id`."""
-        return await self.say(channel, who, text, at, Role.BOT, session_id, BOT)
+        return await self.say(channel, who, text, at, Speaker.BOT, session_id, BOT)
 
     def order(self) -> str:
         return f"{self.rng.choice('ABCDEFGH')}-{self.rng.randrange(10000, 99999)}"
@@ -172,7 +172,7 @@ class Demo:
             web,
             f"Hi, I'm sorry about order {order}. I've issued a refund.",
             at + wait + timedelta(seconds=40),
-            Role.AGENT,
+            Speaker.AGENT,
             session,
             agent,
         )

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from neo4j.exceptions import ConstraintError
 
+from graph.domain.attribute_policies import PolicyRule, Write
 from graph.domain.errors import NotFoundError
 from graph.domain.events import EventInput, IngestedEvent, IngestResult, ValidEvent
-from graph.domain.merge_policies import PolicyRule, Write
 from graph.domain.records import json_value, native_time, to_millis
 from graph.domain.session_planning import (
     ClosedSession,

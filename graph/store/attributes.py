@@ -1,9 +1,9 @@
 """Session and user attributes set directly (not through events): merge policies and CAS.
 
 Every write locks its owner (session or user) first, reads the stored state of its keys, merges
-each key by its policy (`graph.domain.merge_policies`) in Python and writes only what changed — one
-transaction, so concurrent writers are strictly ordered and none is lost. `expected_version`
-makes the write a compare-and-set on the owner's `version`: it applies only if no other
+each key by its policy (`graph.domain.attribute_policies`) in Python and writes only what
+changed — one transaction, so concurrent writers are strictly ordered and none is lost.
+`expected_version` makes the write a compare-and-set on the owner's `version`: it applies only if no other
 attribute write happened since the caller read it, else CONFLICT carrying the current version
 and values, and nothing is written.
 """
@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 import cypher
-from graph.domain.errors import BadInputError, ConflictError, NotFoundError
-from graph.domain.events import ATTRIBUTE_KEY
-from graph.domain.merge_policies import (
+from graph.domain.attribute_policies import (
     CHECKED,
     MergePolicy,
     PolicyRule,
@@ -31,6 +29,8 @@ from graph.domain.merge_policies import (
     merge,
     rule_for,
 )
+from graph.domain.errors import BadInputError, ConflictError, NotFoundError
+from graph.domain.events import ATTRIBUTE_KEY
 from graph.domain.records import SessionRecord, json_value, to_millis
 from graph.live.events import publish_attributes
 from graph.store.statements import tx_rows

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from tests.helpers.server import make_key
 
@@ -28,9 +28,9 @@ RESUME = (
 @pytest.fixture(scope="module")
 def keys(secure_settings: Settings) -> dict[str, str]:
     return {
-        "web": make_key(secure_settings, Role.CONNECTOR, ["web"])[1],
-        "sms": make_key(secure_settings, Role.CONNECTOR, ["sms"])[1],
-        "agent": make_key(secure_settings, Role.AGENT)[1],
+        "web": make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1],
+        "sms": make_key(secure_settings, CallerRole.CONNECTOR, ["sms"])[1],
+        "agent": make_key(secure_settings, CallerRole.AGENT)[1],
     }
 
 

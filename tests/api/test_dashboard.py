@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from enrichment.pipeline import Enricher
 from graph.analytics.named import run_analytic
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from graph.local.demo import load_demo
 from graph.store.database import Database
@@ -186,8 +186,8 @@ def test_session_timeline_tells_the_cross_channel_story(
 def test_dashboard_needs_an_analyst_or_admin(settings: Settings, live_server: str) -> None:
     with serve(settings, dev=False) as url:
         assert httpx.get(f"{url}/dashboard", follow_redirects=False).status_code == 303
-        _, agent = make_key(settings, Role.AGENT)
-        _, analyst = make_key(settings, Role.ANALYST)
+        _, agent = make_key(settings, CallerRole.AGENT)
+        _, analyst = make_key(settings, CallerRole.ANALYST)
         refused = httpx.get(f"{url}/dashboard", headers={"authorization": f"Bearer {agent}"})
         assert refused.status_code == 403
         with httpx.Client(base_url=url) as client:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
 from api.schema import build_schema
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from tests.helpers.server import make_key, serve
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def admin(secure_settings: Settings) -> str:
-    return make_key(secure_settings, Role.ADMIN)[1]
+    return make_key(secure_settings, CallerRole.ADMIN)[1]
 
 
 def post(url: str, token: str, body: Any) -> httpx.Response:

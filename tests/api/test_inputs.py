@@ -13,7 +13,7 @@ from strawberry.types.base import get_object_definition
 from api.events.types import EventInput
 from api.inputs import flat_input
 from api.schema import build_schema
-from graph.domain.events import Role
+from graph.domain.events import Speaker
 
 FULL = {
     "eventId": "e-1",
@@ -57,11 +57,11 @@ def test_fast_conversion_equals_strawberrys(value: dict[str, Any]) -> None:
 
 def test_fields_are_converted_not_copied_as_strings() -> None:
     event = convert(FULL, generic=False)
-    assert event.role is Role.AGENT
+    assert event.role is Speaker.AGENT
     assert event.occurred_at is not None
     assert event.occurred_at.year == 2026
     assert event.attributes == {"plan": "gold", "n": [1, 2]}
-    assert convert(MINIMAL, generic=False).role is Role.USER  # the published default
+    assert convert(MINIMAL, generic=False).role is Speaker.USER  # the published default
 
 
 @strawberry.input

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from tests.helpers.server import GraphQLClient, make_key, serve
 from tests.helpers.subscriptions import subscribe
@@ -68,10 +68,10 @@ def test_metrics_count_operations_events_and_refusals(
 def test_metrics_need_an_admin(settings: Settings) -> None:
     with serve(settings, dev=False) as url:
         assert httpx.get(f"{url}/metrics", timeout=30).status_code == 401
-        _, agent = make_key(settings, Role.AGENT)
+        _, agent = make_key(settings, CallerRole.AGENT)
         forbidden = httpx.get(f"{url}/metrics", headers={"authorization": f"Bearer {agent}"})
         assert forbidden.status_code == 403
-        _, admin = make_key(settings, Role.ADMIN)
+        _, admin = make_key(settings, CallerRole.ADMIN)
         assert "threadline_operations_total" in str(scrape(url, admin))
 
 

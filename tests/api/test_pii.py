@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.compliance.auth import Role
+from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from graph.domain.masking import (
     mask_attribute_values,
@@ -49,12 +49,12 @@ def test_analyst_sees_masked_pii_agent_sees_it_clear(
     live_server: str, settings: Settings, uid: str
 ) -> None:
     phone = "+1555" + str(int(uid, 16))[:7]
-    _, agent = make_key(settings, Role.AGENT)
-    _, analyst = make_key(settings, Role.ANALYST)
+    _, agent = make_key(settings, CallerRole.AGENT)
+    _, analyst = make_key(settings, CallerRole.ANALYST)
     text = f"Mail me at jane.{uid}@example.com or call +44 20 7946 0958 about order A-12345"
     post(
         live_server,
-        make_key(settings, Role.CONNECTOR)[1],
+        make_key(settings, CallerRole.CONNECTOR)[1],
         "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
         e=[
             {
@@ -98,8 +98,8 @@ def test_analyst_sees_masked_pii_agent_sees_it_clear(
 def test_analytics_over_graphql_mask_personal_entities_for_analysts(
     live_server: str, settings: Settings, uid: str
 ) -> None:
-    _, analyst = make_key(settings, Role.ANALYST)
-    _, admin = make_key(settings, Role.ADMIN)
+    _, analyst = make_key(settings, CallerRole.ANALYST)
+    _, admin = make_key(settings, CallerRole.ADMIN)
     email = f"ana.{uid}@example.com"
     at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=int(uid, 16) % 31_000_000)
     post(
@@ -137,9 +137,9 @@ def test_analysts_see_attributes_reasons_and_evidence_masked(
     live_server: str, settings: Settings, uid: str
 ) -> None:
     """Every free-text or attribute field an agent can fill with personal data."""
-    _, agent = make_key(settings, Role.AGENT)
-    _, analyst = make_key(settings, Role.ANALYST)
-    _, admin = make_key(settings, Role.ADMIN)
+    _, agent = make_key(settings, CallerRole.AGENT)
+    _, analyst = make_key(settings, CallerRole.ANALYST)
+    _, admin = make_key(settings, CallerRole.ADMIN)
     secret = f"Jane Roe {uid}"
     ingest = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId } } }"
     events = [
@@ -202,7 +202,7 @@ def test_analysts_see_attributes_reasons_and_evidence_masked(
 def test_analysts_cannot_look_people_up_by_channel_identity(
     live_server: str, settings: Settings, uid: str
 ) -> None:
-    _, analyst = make_key(settings, Role.ANALYST)
+    _, analyst = make_key(settings, CallerRole.ANALYST)
     query = f'{{ context(channel: "sms", externalUserId: "+1555{uid[:7]}") {{ channels }} }}'
     response = httpx.post(
         f"{live_server}/graphql",

@@ -21,7 +21,7 @@ from websockets.typing import Subprotocol
 
 from api.auth import allowed_roles, root_fields
 from api.schema import build_schema
-from graph.compliance.auth import Role, revoke_key
+from graph.compliance.auth import CallerRole, revoke_key
 from graph.config import Settings
 from graph.store.database import Database
 from tests.helpers.server import JWT_SECRET, make_key, serve
@@ -31,8 +31,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def tokens(secure_settings: Settings) -> dict[str, str]:
-    found = {role.value: make_key(secure_settings, role)[1] for role in Role}
-    found["web-connector"] = make_key(secure_settings, Role.CONNECTOR, ["web"])[1]
+    found = {role.value: make_key(secure_settings, role)[1] for role in CallerRole}
+    found["web-connector"] = make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1]
     return found
 
 
@@ -112,7 +112,7 @@ def test_every_root_field_is_in_the_table_and_guarded_as_documented() -> None:
         assert {r.value for r in guarded} == roles | {"admin"}, name
 
 
-@pytest.mark.parametrize("role", [*(r.value for r in Role), None])
+@pytest.mark.parametrize("role", [*(r.value for r in CallerRole), None])
 @pytest.mark.parametrize("operation", [name for name, (q, _) in OPERATIONS.items() if q])
 def test_operation_by_role(
     secure_server: str, tokens: dict[str, str], operation: str, role: str | None
@@ -145,7 +145,7 @@ def test_bad_tokens_are_401(secure_server: str, secure_settings: Settings) -> No
         f"{secure_server}/graphql", json={"query": query}, headers={"authorization": "Basic x"}
     )
     assert raw.status_code == 401
-    key_id, token = make_key(secure_settings, Role.AGENT)
+    key_id, token = make_key(secure_settings, CallerRole.AGENT)
     assert call(secure_server, token, query).status_code == 200
 
     async def revoke() -> None:

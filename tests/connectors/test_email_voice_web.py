@@ -12,7 +12,7 @@ from connectors.base import WebhookError
 from connectors.email import EmailConnector, parse_email, split_messages, strip_reply
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
-from graph.domain.events import Role
+from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, hub_signed, request
 
 REPLY = b"""From: "Jane Doe" <Jane@Example.com>
@@ -254,7 +254,7 @@ def test_widget_message_click_and_page_view() -> None:
     assert click.text is None
     assert click.metadata == {"target": "#buy", "type": "click"}
     assert view.metadata == {"page": {"url": "/cart"}, "type": "page_view"}
-    assert bot.role == Role.BOT
+    assert bot.role == Speaker.BOT
 
 
 def test_mobile_carries_the_session_id_for_continuation() -> None:

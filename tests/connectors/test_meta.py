@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from connectors.base import WebhookError
 from connectors.messenger import MessengerConnector
 from connectors.whatsapp import WhatsAppConnector
-from graph.domain.events import Role
+from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, hub_signed, request
 
 SECRET = "app-secret"
@@ -124,7 +124,7 @@ def test_messenger_text_message() -> None:
     assert (event.text, event.external_user_id, event.role) == (
         "Can I change my delivery address?",
         "600000000000001",
-        Role.USER,
+        Speaker.USER,
     )
     assert event.event_id == "m_TL-text-1"
     assert event.thread_id == "500000000000001:600000000000001"
@@ -156,7 +156,11 @@ def test_messenger_echo_of_the_page_is_a_bot_message_in_the_persons_thread() -> 
         }
     )
     [event] = messenger.parse(request(raw))
-    assert (event.role, event.external_user_id, event.thread_id) == (Role.BOT, "PSID", "PAGE:PSID")
+    assert (event.role, event.external_user_id, event.thread_id) == (
+        Speaker.BOT,
+        "PSID",
+        "PAGE:PSID",
+    )
 
 
 def test_messenger_echo_from_the_inbox_is_an_agent_message() -> None:
@@ -168,7 +172,7 @@ def test_messenger_echo_from_the_inbox_is_an_agent_message() -> None:
             "message": {"mid": "m_human", "text": "Hi, Sam here", "is_echo": True},
         }
     )
-    assert messenger.parse(request(raw))[0].role == Role.AGENT
+    assert messenger.parse(request(raw))[0].role == Speaker.AGENT
 
 
 def test_messenger_attachments_are_references_and_reads_are_ignored() -> None:

@@ -13,7 +13,7 @@ from connectors._signatures import hmac_hex, twilio_signature
 from connectors.base import WebhookError, WebhookRequest
 from connectors.slack import SlackConnector
 from connectors.sms import TwilioSmsConnector
-from graph.domain.events import Role
+from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, request
 
 TOKEN = "twilio-auth-token"
@@ -162,7 +162,7 @@ def test_slack_message_events() -> None:
     [threaded] = slack.parse(slack_request(message_event(thread_ts="1699999999.0001")))
     assert threaded.thread_id == "T1:C1:1699999999.0001"
     [bot] = slack.parse(slack_request(message_event(bot_id="B1", user=None, subtype="bot_message")))
-    assert bot.role == Role.BOT
+    assert bot.role == Speaker.BOT
     assert slack.parse(slack_request(message_event(subtype="message_changed"))) == []
     [file_only] = slack.parse(
         slack_request(

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from graph.domain.attribute_policies import MergePolicy, PolicyRule
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.events import EventInput
-from graph.domain.merge_policies import MergePolicy, PolicyRule
 from graph.pipeline.ingest import ingest_events
 from graph.store.attributes import (
     AttributeWrite,

@@ -94,14 +94,14 @@ async def test_order_mentioned_on_web_then_whatsapp_is_one_entity_with_two_menti
 async def test_bot_messages_do_not_count_towards_user_sentiment(
     db: Database, enricher: Enricher, uid: str
 ) -> None:
-    from graph.domain.events import Role
+    from graph.domain.events import Speaker
 
     result = await ingest_events(
         db,
         [
             EventInput(f"{uid}-1", "web", uid, text="This is terrible, nothing works"),
             EventInput(
-                f"{uid}-2", "web", uid, role=Role.BOT, text="Great news, wonderful, thanks!"
+                f"{uid}-2", "web", uid, role=Speaker.BOT, text="Great news, wonderful, thanks!"
             ),
         ],
         enricher,

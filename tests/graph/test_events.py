@@ -6,7 +6,7 @@ import pytest
 
 from graph.config import Settings
 from graph.domain.errors import BadInputError, LimitExceededError
-from graph.domain.events import EventInput, Role, validate_batch
+from graph.domain.events import EventInput, Speaker, validate_batch
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LIMITS = Settings().ingest_limits()
@@ -50,7 +50,7 @@ def test_valid_event_defaults_time_to_now_and_serialises_json() -> None:
         ({"metadata": ["not", "an", "object"]}, "metadata"),
         ({"attributes": "nope"}, "attributes"),
         ({"agent_id": "bot-1"}, "agentId"),  # a USER message has no agent
-        ({"agent_id": "", "role": Role.BOT}, "agentId"),
+        ({"agent_id": "", "role": Speaker.BOT}, "agentId"),
     ],
 )
 def test_bad_event_is_rejected_naming_its_index_and_field(

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from neo4j import Driver
 
+from graph.domain.attribute_policies import MergePolicy, PolicyRule
 from graph.domain.errors import BadInputError, ConflictError, InvalidTokenError, NotFoundError
 from graph.domain.events import EventInput
-from graph.domain.merge_policies import MergePolicy, PolicyRule
 from graph.pipeline.ingest import ingest_events
 from graph.store.attributes import AttributeWrite, Owner, set_attributes, user_attributes
 from graph.store.context import ContextSelector, get_context

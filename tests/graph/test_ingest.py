@@ -9,7 +9,7 @@ from neo4j import Driver
 import graph.store.context
 import graph.store.statements
 from graph.domain.errors import BadInputError, NotFoundError
-from graph.domain.events import EventInput, Role
+from graph.domain.events import EventInput, Speaker
 from graph.pipeline.ingest import ingest_events
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
@@ -47,7 +47,7 @@ def web(uid: str, n: int, **extra: Any) -> EventInput:
 async def test_a_batch_creates_one_session_with_ordered_seq_and_next_chain(
     db: Database, driver: Driver, uid: str
 ) -> None:
-    result = await ingest_events(db, [web(uid, 1), web(uid, 2, role=Role.BOT), web(uid, 3)])
+    result = await ingest_events(db, [web(uid, 1), web(uid, 2, role=Speaker.BOT), web(uid, 3)])
     assert (result.accepted, result.duplicates) == (3, 0)
     assert [r.seq for r in result.results] == [1, 2, 3]
     assert len({r.session_id for r in result.results}) == 1
@@ -249,8 +249,8 @@ async def test_bot_and_agent_messages_carry_their_agent(db: Database, uid: str) 
         db,
         [
             web(uid, 1),
-            web(uid, 2, role=Role.BOT, agent_id=f"bot-{uid}"),
-            web(uid, 3, role=Role.AGENT, agent_id=f"sam-{uid}"),
+            web(uid, 2, role=Speaker.BOT, agent_id=f"bot-{uid}"),
+            web(uid, 3, role=Speaker.AGENT, agent_id=f"sam-{uid}"),
         ],
     )
     context = await get_context(db, ContextSelector(session_id=result.results[0].session_id), 20)

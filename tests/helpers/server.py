@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 
 from api.app import create_app
-from graph.compliance.auth import Role, create_key
+from graph.compliance.auth import CallerRole, create_key
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
 from graph.store.database import Database
@@ -76,7 +76,9 @@ class GraphQLClient:
         return body
 
 
-def make_key(settings: Settings, role: Role, channels: list[str] | None = None) -> tuple[str, str]:
+def make_key(
+    settings: Settings, role: CallerRole, channels: list[str] | None = None
+) -> tuple[str, str]:
     async def create() -> tuple[str, str]:
         db = Database.from_settings(settings)
         try:

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from graph.config import Settings
-from graph.domain.merge_policies import MergePolicy, PolicyRule, Stored, Write, merge, rule_for
+from graph.domain.attribute_policies import MergePolicy, PolicyRule, Stored, Write, merge, rule_for
 
 
 def final(rule: PolicyRule, writes: list[Write]) -> object:
