@@ -3,9 +3,9 @@
 Every write locks its owner (session or user) first, reads the stored state of its keys, merges
 each key by its policy (`graph.domain.attribute_policies`) in Python and writes only what
 changed — one transaction, so concurrent writers are strictly ordered and none is lost.
-`expected_version` makes the write a compare-and-set on the owner's `version`: it applies only if no other
-attribute write happened since the caller read it, else CONFLICT carrying the current version
-and values, and nothing is written.
+`expected_version` makes the write a compare-and-set on the owner's `version`: it applies only
+if no other attribute write happened since the caller read it, else CONFLICT carrying the
+current version and values, and nothing is written.
 """
 
 from __future__ import annotations
