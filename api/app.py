@@ -33,7 +33,6 @@ from connectors.base import Connector
 from connectors.registry import build_connectors
 from graph.compliance.audit import AuditLog
 from graph.compliance.auth import Authenticator
-from graph.compliance.pseudonyms import Pseudonymizer
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError, UnauthenticatedError
 from graph.live.redis_bus import RedisBus
@@ -55,6 +54,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         db: Database,
         batcher: IngestBatcher,
         authenticator: Authenticator,
+        audit: AuditLog,
         *,
         graphiql: bool,
     ) -> None:
@@ -62,12 +62,12 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.db = db
         self.batcher = batcher
         self.authenticator = authenticator
-        self.audit: AuditLog | None = None  # set at start-up (its key may come from the graph)
+        self.audit = audit
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
         return RequestContext(
-            self.db, self.batcher, principal, self.audit, websocket=isinstance(request, WebSocket)
+            self.db, self.batcher, self.audit, principal, websocket=isinstance(request, WebSocket)
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
@@ -99,8 +99,6 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         if apply_schema:
             count = await migrate(db)
             log.info("schema applied (%d statements) on %s", count, settings.neo4j_uri)
-        audit = AuditLog(db, await Pseudonymizer.for_database(db))
-        graphql.audit = webhooks.audit = dashboard.audit = audit
         auditor = asyncio.create_task(audit.run())
         # Everything loaded so far (schema, enrichment pipeline, driver) lives as long as the
         # process: keep it out of the cyclic GC, whose full collections otherwise scanned it all
@@ -151,7 +149,8 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     if isinstance(db.live, RedisBus):
         db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
     authenticator = Authenticator(db, settings)
-    graphql = ThreadlineGraphQL(db, batcher, authenticator, graphiql=dev)
+    audit = AuditLog(db)
+    graphql = ThreadlineGraphQL(db, batcher, authenticator, audit, graphiql=dev)
     endpoint = GraphQLEndpoint(graphql, authenticator, settings, dev=dev)
     if dev:
         log.warning(
@@ -161,9 +160,9 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     connectors = build_connectors(settings)
     _log_webhook_modes(settings, connectors)
     webhooks = WebhookEndpoint(
-        connectors, batcher, settings.webhook_max_bytes, settings.max_text_bytes
+        connectors, batcher, settings.webhook_max_bytes, settings.max_text_bytes, audit
     )
-    dashboard = Dashboard(db, authenticator, dev=dev)
+    dashboard = Dashboard(db, authenticator, audit, dev=dev)
     return _starlette(
         db,
         [

@@ -169,8 +169,6 @@ class AuditTrail(FieldExtension):
         metrics.OPERATIONS.labels(info.field_name, outcome).inc()
         metrics.OPERATION_SECONDS.labels(info.field_name).observe(time.perf_counter() - started)
         context: RequestContext = info.context
-        if context.audit is None:
-            return
         principal = context.principal
         context.audit.record(
             principal.subject if principal else "anonymous",

@@ -33,8 +33,8 @@ class RequestContext:
 
     db: Database
     ingest: IngestBatcher
+    audit: AuditLog
     principal: Principal | None = None  # set by authentication (HTTP) or connection_init (WS)
-    audit: AuditLog | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
     websocket: bool = False  # the request came over a WebSocket (subscriptions need one)

@@ -75,16 +75,16 @@ class WebhookEndpoint:
         batcher: IngestBatcher,
         max_bytes: int,
         max_text_bytes: int,
+        audit: AuditLog,
     ) -> None:
+        self.audit = audit
         self.connectors = connectors
         self.batcher = batcher
         self.max_bytes = max_bytes
         self.max_text_bytes = max_text_bytes
-        self.audit: AuditLog | None = None  # set at start-up, like the GraphQL endpoint's
 
     def _audit(self, channel: str, outcome: str, sessions: set[str]) -> None:
-        if self.audit is not None:
-            self.audit.record(f"webhook:{channel}", "connector", "webhook", sessions, outcome)
+        self.audit.record(f"webhook:{channel}", "connector", "webhook", sessions, outcome)
 
     async def handle(self, request: Request) -> Response:
         channel = request.path_params["channel"]

@@ -44,12 +44,14 @@ def _day(text: str | None, fallback: date) -> date:
 
 
 class Dashboard:
-    def __init__(self, db: Database, authenticator: Authenticator, *, dev: bool) -> None:
+    def __init__(
+        self, db: Database, authenticator: Authenticator, audit: AuditLog, *, dev: bool
+    ) -> None:
         self.db = db
+        self.audit = audit
         self.overviews = OverviewCache(db.settings.dashboard_cache_seconds)
         self.authenticator = authenticator
         self.dev = dev
-        self.audit: AuditLog | None = None
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals["channel_color"] = channel_color
 
@@ -76,8 +78,7 @@ class Dashboard:
             return None
 
     def _audit(self, principal: Principal, operation: str, targets: set[str], outcome: str) -> None:
-        if self.audit is not None:
-            self.audit.record(principal.subject, principal.role.value, operation, targets, outcome)
+        self.audit.record(principal.subject, principal.role.value, operation, targets, outcome)
 
     async def _allowed(self, request: Request) -> Principal | Response:
         principal = await self._principal(request)

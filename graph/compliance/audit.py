@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.records import native_time, to_millis
 
 if TYPE_CHECKING:
-    from graph.compliance.pseudonyms import Pseudonymizer
     from graph.store.database import Database
 
 log = logging.getLogger("threadline.audit")
@@ -72,10 +72,12 @@ class AuditFilter:
 class AuditLog:
     """Buffered, append-only writer of audit entries for one process."""
 
-    def __init__(self, db: Database, pseudonymize: Pseudonymizer, interval: float = 0.2) -> None:
+    def __init__(self, db: Database, interval: float = 0.2) -> None:
         self.db = db
-        self.pseudonymize = pseudonymize
         self.interval = interval
+        # the hashing key may live in the graph: read on first use, so the log can be built with
+        # the app (targets stay plain in the buffer until the flush hashes them)
+        self._pseudonymize: Pseudonymizer | None = None
         self._pending: list[dict[str, Any]] = []
         self._lock = asyncio.Lock()
 
@@ -98,19 +100,34 @@ class AuditLog:
                 "subject": subject,
                 "role": role,
                 "operation": operation,
-                "targets": sorted(self.pseudonymize(t) for t in targets),
+                "targets": sorted(targets),
                 "outcome": outcome,
                 "requestId": request_id or uuid.uuid4().hex[:16],
             }
         )
 
+    async def pseudonymize(self, value: str) -> str:
+        """The keyed hash standing in for an id in the trail."""
+        if self._pseudonymize is None:
+            self._pseudonymize = await Pseudonymizer.for_database(self.db)
+        return self._pseudonymize(value)
+
+    async def _hashed(self, entry: dict[str, Any]) -> dict[str, Any]:
+        targets = [await self.pseudonymize(target) for target in entry["targets"]]
+        return entry | {"targets": sorted(targets)}
+
     async def flush(self) -> int:
-        """Write what is buffered; entries stay buffered if the write fails."""
+        """Write what is buffered (targets hashed now); entries stay buffered if it fails."""
         async with self._lock:
             written = 0
             while self._pending:
                 batch = self._pending[:MAX_ENTRIES]
-                await self.db.records("audit/append", entries=batch)
+                hashed = [
+                    entry
+                    | {"targets": sorted([await self.pseudonymize(t) for t in entry["targets"]])}
+                    for entry in batch
+                ]
+                await self.db.records("audit/append", entries=hashed)
                 del self._pending[: len(batch)]
                 written += len(batch)
             return written
@@ -136,7 +153,7 @@ class AuditLog:
             until=to_millis(wanted.until or datetime.now(UTC)),
             subject=wanted.subject,
             operation=wanted.operation,
-            target=self.pseudonymize(wanted.target) if wanted.target else None,
+            target=await self.pseudonymize(wanted.target) if wanted.target else None,
             outcome=wanted.outcome,
             limit=max(1, min(wanted.limit, 1000)),
         )
