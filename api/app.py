@@ -13,6 +13,7 @@ from typing import Any, cast
 import orjson
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -23,6 +24,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import metrics
+from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
 from api.http_errors import handle_error
@@ -151,7 +153,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     authenticator = Authenticator(db, settings)
     audit = AuditLog(db)
     graphql = ThreadlineGraphQL(db, batcher, authenticator, audit, graphiql=dev)
-    endpoint = GraphQLEndpoint(graphql, authenticator, settings, dev=dev)
+    endpoint = GraphQLEndpoint(graphql, settings, dev=dev)
     if dev:
         log.warning(
             "DEV MODE: requests without a bearer token act as an unauthenticated ADMIN, "
@@ -171,10 +173,12 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", endpoint),  # subscriptions (graphql-transport-ws)
             Route("/webhooks/{channel}", webhooks.handle, methods=["GET", "POST"]),
-            Route("/metrics", metrics.MetricsEndpoint(authenticator, dev=dev).handle),
+            Route("/metrics", metrics.MetricsEndpoint().handle),
             *dashboard.routes(),
         ],
         lifespan,
+        authenticator,
+        dev=dev,
     )
 
 
@@ -190,9 +194,21 @@ def _log_webhook_modes(settings: Settings, connectors: dict[str, Connector]) -> 
     log.info("webhooks enabled: %s", ", ".join(enabled) or "none")
 
 
-def _starlette(db: Database, routes: list[BaseRoute], lifespan: Lifespan[Starlette]) -> Starlette:
+def _starlette(
+    db: Database,
+    routes: list[BaseRoute],
+    lifespan: Lifespan[Starlette],
+    authenticator: Authenticator,
+    *,
+    dev: bool,
+) -> Starlette:
     handlers = {ThreadlineError: handle_error, Exception: handle_error}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=handlers,
+        middleware=[Middleware(Authentication, authenticator=authenticator, dev=dev)],
+    )
     app.state.db = db  # the app's one database handle (tests close it when they skip lifespan)
     return app
 

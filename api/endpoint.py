@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from api import metrics
+from api.authentication import refusal_of
 from api.http_errors import retry_headers
-from graph.compliance.auth import Authenticator
-from graph.domain.errors import ThreadlineError, UnauthenticatedError
+from graph.domain.errors import UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -45,36 +45,24 @@ async def _respond(send: Send, status: int, code: str, message: str, *extra: Any
 
 
 class GraphQLEndpoint:
-    def __init__(
-        self, graphql: App, authenticator: Authenticator, settings: Settings, *, dev: bool
-    ) -> None:
+    def __init__(self, graphql: App, settings: Settings, *, dev: bool) -> None:
         self.graphql = graphql
-        self.authenticator = authenticator
         self.max_bytes = settings.max_request_bytes
         self.timeout = settings.request_timeout_seconds
         self.dev = dev
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        authorization = headers.get("authorization")
-        state = scope.setdefault("state", {})
         if scope["type"] != "http":  # websocket: a header now, else the connection_init payload
-            if authorization or self.dev:
-                try:
-                    state["principal"] = await self.authenticator.principal(
-                        authorization, dev=self.dev
-                    )
-                except UnauthenticatedError:
-                    state["principal"] = None
             await self.graphql(scope, receive, send)
             return
         query_string = scope.get("query_string", b"").decode()
         if scope["method"] == "GET" and self.dev and "query" not in query_string:
             await self.graphql(scope, receive, send)  # the GraphiQL page
             return
-        try:  # before reading the body: strangers cannot make us buffer megabytes
-            state["principal"] = await self.authenticator.principal(authorization, dev=self.dev)
-        except ThreadlineError as error:  # 401, or 503 UNAVAILABLE while the database is down
+        # authenticated by the middleware before the body is read: strangers cannot make us
+        # buffer megabytes; 401, or 503 UNAVAILABLE while the database is down
+        if (error := refusal_of(scope)) is not None:
             extra = [(k.encode(), v.encode()) for k, v in retry_headers(error.code).items()]
             if isinstance(error, UnauthenticatedError):
                 extra.append((b"www-authenticate", b'Bearer realm="threadline"'))

@@ -34,13 +34,13 @@ from prometheus_client import (
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from starlette.responses import JSONResponse, Response
 
+from api.authentication import principal_of, refusal_of
 from graph.compliance.auth import CallerRole
 from graph.domain.errors import UnauthenticatedError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from graph.compliance.auth import Authenticator
     from graph.pipeline.batcher import Commit
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -116,17 +116,12 @@ def _registry() -> CollectorRegistry:
 
 
 class MetricsEndpoint:
-    def __init__(self, authenticator: Authenticator, *, dev: bool) -> None:
-        self.authenticator = authenticator
-        self.dev = dev
-
     async def handle(self, request: Request) -> Response:
-        try:
-            principal = await self.authenticator.principal(
-                request.headers.get("authorization"), dev=self.dev
-            )
-        except UnauthenticatedError as error:
-            return JSONResponse({"error": error.message, "code": "UNAUTHENTICATED"}, 401)
+        refusal, principal = refusal_of(request.scope), principal_of(request.scope)
+        if refusal is not None:
+            raise refusal  # rendered from the error table: 401, or 503 while Neo4j is down
+        if principal is None:
+            raise UnauthenticatedError("missing bearer token (Authorization: Bearer <token>)")
         if principal.role is not CallerRole.ADMIN:
             return JSONResponse({"error": "metrics need the ADMIN role", "code": "FORBIDDEN"}, 403)
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)

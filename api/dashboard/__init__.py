@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from api.authentication import DASHBOARD_COOKIE, principal_of, refusal_of
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from graph.store.database import Database
 
 HERE = Path(__file__).parent
-COOKIE = "threadline_token"
+COOKIE = DASHBOARD_COOKIE
 ROLES = frozenset({CallerRole.ANALYST, CallerRole.ADMIN})
 DEFAULT_DAYS = 30
 
@@ -66,16 +67,12 @@ class Dashboard:
         ]
 
     async def _principal(self, request: Request) -> Principal | None:
-        cookie = request.cookies.get(COOKIE)
-        authorization = request.headers.get("authorization") or (
-            f"Bearer {cookie}" if cookie else None
-        )
-        if authorization is None and not self.dev:
-            return None
-        try:
-            return await self.authenticator.principal(authorization, dev=self.dev)
-        except UnauthenticatedError:
-            return None
+        """The caller the authentication middleware found (header or sign-in cookie); None sends
+        them to the sign-in page, an outage is a 503."""
+        refusal = refusal_of(request.scope)
+        if refusal is not None and not isinstance(refusal, UnauthenticatedError):
+            raise refusal
+        return principal_of(request.scope)
 
     def _audit(self, principal: Principal, operation: str, targets: set[str], outcome: str) -> None:
         self.audit.record(principal.subject, principal.role.value, operation, targets, outcome)

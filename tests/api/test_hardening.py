@@ -83,7 +83,6 @@ def test_request_timeout(settings: Settings) -> None:
     import asyncio
 
     from api.endpoint import GraphQLEndpoint
-    from graph.compliance.auth import Authenticator
 
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
@@ -98,8 +97,8 @@ def test_request_timeout(settings: Settings) -> None:
         return {"type": "http.request", "body": b'{"query": "{ __typename }"}', "more_body": False}
 
     quick = settings.model_copy(update={"request_timeout_seconds": 0.05})
-    endpoint = GraphQLEndpoint(slow_app, Authenticator(None, quick), quick, dev=True)  # type: ignore[arg-type]
-    scope = {"type": "http", "method": "POST", "headers": [], "query_string": b""}
+    endpoint = GraphQLEndpoint(slow_app, quick, dev=True)
+    scope = {"type": "http", "method": "POST", "headers": [], "query_string": b"", "path": "/"}
     asyncio.run(endpoint(scope, receive, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 504
     assert b"TIMEOUT" in sent[1]["body"]
