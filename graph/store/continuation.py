@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -46,15 +47,26 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+Clock = Callable[[], datetime]  # injectable, so tests need not wait for a token to expire
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 async def create_token(
-    db: Database, session_id: str, ttl_seconds: int = 900, actor: str | None = None
+    db: Database,
+    session_id: str,
+    ttl_seconds: int = 900,
+    actor: str | None = None,
+    clock: Clock = utc_now,
 ) -> ContinuationToken:
     if not 1 <= ttl_seconds <= MAX_TTL_SECONDS:
         raise BadInputError(
             f"ttlSeconds must be between 1 and {MAX_TTL_SECONDS}", field="ttlSeconds"
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = clock()
     records = await db.records(
         "continuation/create",
         sessionId=session_id,
@@ -113,7 +125,9 @@ async def _resume_tx(
     return str(claimed["sessionId"]), merge
 
 
-async def resume_session(db: Database, token: str, channel: str, external_id: str) -> SessionRecord:
+async def resume_session(
+    db: Database, token: str, channel: str, external_id: str, clock: Clock = utc_now
+) -> SessionRecord:
     """Redeem a token from `channel:external_id`; returns the session to continue."""
     if not CHANNEL_PATTERN.fullmatch(channel):
         raise BadInputError("channel must match [a-z0-9_-]{1,32}", field="channel")
@@ -121,7 +135,7 @@ async def resume_session(db: Database, token: str, channel: str, external_id: st
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise InvalidTokenError("not a continuation token", field="token", reason="UNKNOWN")
-    session_id, merge = await db.write(_resume_tx, token, channel, external_id, datetime.now(UTC))
+    session_id, merge = await db.write(_resume_tx, token, channel, external_id, clock())
     if merge is not None:
         publish_merge(db.live, merge, LiveEventKind.MERGE)
     records = await db.records("read/session", id=session_id)

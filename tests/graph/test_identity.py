@@ -174,9 +174,9 @@ async def test_bad_continuation_tokens(db: Database, uid: str) -> None:
         await resume_session(db, "tlc_nope", "mobile", f"d-{uid}")
     assert unknown.value.details["reason"] == "UNKNOWN"
     token = await create_token(db, session_id, ttl_seconds=1)
-    await asyncio.sleep(1.1)
+    a_second_later = token.expires_at + timedelta(milliseconds=1)
     with pytest.raises(InvalidTokenError) as expired:
-        await resume_session(db, token.token, "mobile", f"d-{uid}")
+        await resume_session(db, token.token, "mobile", f"d-{uid}", clock=lambda: a_second_later)
     assert expired.value.details["reason"] == "EXPIRED"
     assert await resolve_identity(db, "mobile", f"d-{uid}") is None
 
