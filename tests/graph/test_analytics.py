@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,11 +64,29 @@ CREATE (sC)-[:HANDLED_BY {reason: 'refund',
 """
 
 
+EMPTY_DAY = """
+OPTIONAL MATCH (s:Session) WHERE s.createdAt >= datetime({epochMillis: $since})
+  AND s.createdAt < datetime({epochMillis: $until})
+WITH count(s) AS sessions
+OPTIONAL MATCH (m:Message) WHERE m.at >= datetime({epochMillis: $since})
+  AND m.at < datetime({epochMillis: $until})
+WITH sessions, count(m) AS messages
+RETURN sessions + messages AS n
+"""
+
+
 @pytest.fixture
-def t0() -> datetime:
-    """06:00 on a random day of 1971-2000, years no other test writes in: ~11,000 days, so even
-    a database reused for hundreds of runs rarely has another run's graph on the same day."""
-    return datetime(1971, 1, 1, 6, tzinfo=UTC) + timedelta(days=random.randrange(10_950))
+def t0(driver: Driver) -> datetime:
+    """06:00 on the first day from 1971-01-01 on which the store holds no session and no
+    message: that day's analytics are this test's alone, deterministically, however many runs a
+    reused database has seen (no other test writes in those years)."""
+    day = datetime(1971, 1, 1, 6, tzinfo=UTC)
+    while True:
+        since = int(day.timestamp() * 1000)
+        records, _, _ = driver.execute_query(EMPTY_DAY, since=since, until=since + 86_400_000)
+        if records[0]["n"] == 0:
+            return day
+        day += timedelta(days=1)
 
 
 async def build(db: Database, uid: str, t0: datetime) -> dict[str, str]:
