@@ -25,9 +25,8 @@ from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
 
 if TYPE_CHECKING:
+    from api.services import Services
     from connectors.base import Connector
-    from graph.compliance.audit import AuditLog
-    from graph.pipeline.batcher import IngestBatcher
 
 WEBHOOK_OUTCOMES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 413: "LIMIT_EXCEEDED"}
 
@@ -69,19 +68,12 @@ def _parse(connector: Connector, request: WebhookRequest) -> list[EventInput]:
 class WebhookEndpoint:
     """One Starlette endpoint serving every connector."""
 
-    def __init__(
-        self,
-        connectors: dict[str, Connector],
-        batcher: IngestBatcher,
-        max_bytes: int,
-        max_text_bytes: int,
-        audit: AuditLog,
-    ) -> None:
-        self.audit = audit
-        self.connectors = connectors
-        self.batcher = batcher
-        self.max_bytes = max_bytes
-        self.max_text_bytes = max_text_bytes
+    def __init__(self, services: Services) -> None:
+        self.audit = services.audit
+        self.connectors = services.connectors
+        self.batcher = services.batcher
+        self.max_bytes = services.settings.webhook_max_bytes
+        self.max_text_bytes = services.settings.max_text_bytes
 
     def _audit(self, channel: str, outcome: str, sessions: set[str]) -> None:
         self.audit.record(f"webhook:{channel}", "connector", "webhook", sessions, outcome)

@@ -22,14 +22,13 @@ from api.authentication import DASHBOARD_COOKIE, principal_of, refusal_of
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
-from graph.compliance.auth import Authenticator, CallerRole, Principal
+from graph.compliance.auth import CallerRole, Principal
 from graph.domain.errors import UnauthenticatedError
 from graph.store.sessions import user_sessions
 from graph.store.users import resolve_identity
 
 if TYPE_CHECKING:
-    from graph.compliance.audit import AuditLog
-    from graph.store.database import Database
+    from api.services import Services
 
 HERE = Path(__file__).parent
 COOKIE = DASHBOARD_COOKIE
@@ -45,14 +44,12 @@ def _day(text: str | None, fallback: date) -> date:
 
 
 class Dashboard:
-    def __init__(
-        self, db: Database, authenticator: Authenticator, audit: AuditLog, *, dev: bool
-    ) -> None:
-        self.db = db
-        self.audit = audit
+    def __init__(self, services: Services) -> None:
+        db = self.db = services.db
+        self.audit = services.audit
         self.overviews = OverviewCache(db.settings.dashboard_cache_seconds)
-        self.authenticator = authenticator
-        self.dev = dev
+        self.authenticator = services.authenticator
+        self.dev = services.dev
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals["channel_color"] = channel_color
 

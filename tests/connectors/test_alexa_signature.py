@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from api.app import _log_webhook_modes
+from api.services import _log_modes
 from connectors._alexa_signature import AlexaSignatureVerifier, check_certificate_url
 from connectors.base import WebhookError, WebhookRequest
 from connectors.registry import build_connectors
@@ -244,5 +244,5 @@ def test_signatures_are_checked_unless_turned_off_which_is_logged(
     assert isinstance(unchecked, AlexaConnector)
     assert unchecked.signatures is None
     with caplog.at_level(logging.WARNING):
-        _log_webhook_modes(offline, connectors)
+        _log_modes(offline, connectors, dev=False)
     assert "offline tests only" in caplog.text
