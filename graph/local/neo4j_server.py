@@ -4,6 +4,9 @@ No Docker needed: `graph/local/pom.xml` lists the server jars, Maven copies them
 folder once, and `LocalNeo4j` starts `org.neo4j.server.CommunityEntryPoint` with its own config,
 Bolt on a free loopback port, HTTP off (on, serving Neo4j Browser, with `browser=True`) and auth
 off, then waits until the driver connects.
+
+Longer than ~300 lines on purpose: resolving the jars, finding a JDK, writing the config,
+starting, waiting and stopping are one server's life, tested together.
 """
 
 from __future__ import annotations

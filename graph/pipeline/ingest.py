@@ -8,6 +8,9 @@ under each session's lock → messages with their MENTIONS, EXPRESSES and NEXT l
 then text-less events and attributes. Enrichment runs before the transaction (pure CPU work):
 `prepare_events` validates and enriches, `store_events` writes, so a caller (the group-commit
 batcher) can prepare the next batch while the previous one is being written.
+
+Longer than ~300 lines on purpose: the transaction's steps share one state (users, replays,
+the session plan, reserved seq ranges) and read best in the order they run.
 """
 
 from __future__ import annotations
