@@ -66,14 +66,7 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
     people = start["userIds"]
     counts["sharedSessions"] = 0
     for session_id in [*start["sessions"], *start["shared"]]:
-        messages, keys = await in_batches(
-            db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=people
-        )
-        entity_keys |= keys
-        counts["messages"] += messages
-        counts["events"] += (
-            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=people)
-        )[0]
+        entity_keys |= await _erase_messages_and_events(db, session_id, people, counts)
     for session_id in start["sessions"]:
         # other people's words in a shared thread are theirs: the session passes to them
         handed = await rows(db, "gdpr/hand_over_session", sessionId=session_id, userIds=people)
@@ -82,14 +75,7 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
             counts["sessionAttributes"] += int(handed[0]["attributes"])
             continue
         # no one else took part: whatever is left (older data had no participant links) goes
-        leftover, keys = await in_batches(
-            db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=None
-        )
-        entity_keys |= keys
-        counts["messages"] += leftover
-        counts["events"] += (
-            await in_batches(db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=None)
-        )[0]
+        entity_keys |= await _erase_messages_and_events(db, session_id, None, counts)
         for row in await rows(db, "gdpr/erase_session", sessionId=session_id):
             counts["sessions"] += 1
             counts["threads"] += int(row["threads"])
@@ -125,6 +111,22 @@ async def _checkpoint(db: Database) -> None:
     except ClientError as error:
         if error.code != "Neo.ClientError.Procedure.ProcedureNotFound":
             raise
+
+
+async def _erase_messages_and_events(
+    db: Database, session_id: str, user_ids: list[str] | None, counts: dict[str, int]
+) -> set[str]:
+    """Delete a session's messages and text-less events of `user_ids` (None: everyone's), in
+    batches; counts them, and returns the keys of the entities they mentioned."""
+    messages, keys = await in_batches(
+        db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=user_ids
+    )
+    events, _ = await in_batches(
+        db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=user_ids
+    )
+    counts["messages"] += messages
+    counts["events"] += events
+    return keys
 
 
 def _attributes(rows: list[dict[str, Any]]) -> dict[str, Any]:
