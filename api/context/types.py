@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from api import pii
+from api.convert import from_record as convert_record
 from api.scalars import JSON
 from api.sessions.types import Message, Session
 from api.users.types import User
@@ -70,37 +71,4 @@ class Context:
 
     @classmethod
     def from_record(cls, record: ContextRecord) -> Context:
-        return cls(
-            user=User.from_record(record.user),
-            session=Session.from_record(record.session),
-            messages=[Message.from_record(m) for m in record.messages],
-            entities=[
-                Entity(
-                    key=e.key,
-                    type=e.type,
-                    value=e.value,
-                    first_seen_at=e.first_seen_at,
-                    last_seen_at=e.last_seen_at,
-                    mentions=e.mentions,
-                    channels=e.channels,
-                )
-                for e in record.entities
-            ],
-            intents=[
-                ContextIntent(
-                    name=i.name,
-                    messages=i.messages,
-                    confidence=i.confidence,
-                    last_seen_at=i.last_seen_at,
-                )
-                for i in record.intents
-            ],
-            attributes=cast(JSON, record.attributes),
-            channels=record.channels,
-            sentiment=record.sentiment,
-            sentiment_trend=[
-                SentimentPoint(seq=p.seq, at=p.at, channel=p.channel, sentiment=p.sentiment)
-                for p in record.sentiment_trend
-            ],
-            previous=[Context.from_record(p) for p in record.previous],
-        )
+        return convert_record(cls, record)

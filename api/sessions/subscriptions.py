@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import cast
 
 import strawberry
 
 from api import metrics, pii
 from api.auth import allow
+from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON
 from graph.compliance.auth import CallerRole
@@ -48,25 +48,7 @@ class SessionEvent:
 
     @classmethod
     def from_live(cls, event: LiveEvent) -> SessionEvent:
-        def as_id(value: str | None) -> strawberry.ID | None:
-            return strawberry.ID(value) if value is not None else None
-
-        return cls(
-            kind=event.kind,
-            at=event.at,
-            session_id=as_id(event.session_id),
-            user_id=as_id(event.user_id),
-            channel=event.channel,
-            role=event.role,
-            message_id=as_id(event.message_id),
-            seq=event.seq,
-            text=event.text,
-            attributes=cast(JSON, event.attributes),
-            agent_id=as_id(event.agent_id),
-            status=event.status,
-            cause=event.cause,
-            other_user_id=as_id(event.other_user_id),
-        )
+        return convert_record(cls, event)
 
 
 @strawberry.type

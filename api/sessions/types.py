@@ -9,6 +9,7 @@ import strawberry
 
 from api import pii
 from api.auth import NotForConnectors
+from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.compliance.auth import CallerRole
@@ -55,12 +56,7 @@ class Agent:
 
     @classmethod
     def from_record(cls, record: AgentRecord) -> Agent:
-        return cls(
-            id=strawberry.ID(record.id),
-            kind=record.kind,
-            name=record.name,
-            created_at=record.created_at,
-        )
+        return convert_record(cls, record)
 
 
 @strawberry.type(description='A "Continue in app" token: shown once, single use.')
@@ -95,29 +91,7 @@ class Message:
 
     @classmethod
     def from_record(cls, record: MessageRecord) -> Message:
-        return cls(
-            id=strawberry.ID(record.id),
-            event_id=strawberry.ID(record.event_id),
-            session_id=strawberry.ID(record.session_id),
-            user_id=strawberry.ID(record.user_id),
-            channel=record.channel,
-            role=Role(record.role),
-            text=record.text,
-            at=record.at,
-            seq=record.seq,
-            metadata=record.metadata,
-            sentiment=record.sentiment,
-            sentiment_label=record.sentiment_label,
-            enrichment_version=record.enrichment_version,
-            entities=[
-                Mention(
-                    key=e.key, type=e.type, value=e.value, start=e.start, end=e.end, text=e.text
-                )
-                for e in record.entities
-            ],
-            intents=[MessageIntent(name=i.name, confidence=i.confidence) for i in record.intents],
-            agent_id=strawberry.ID(record.agent_id) if record.agent_id else None,
-        )
+        return convert_record(cls, record)
 
 
 @strawberry.type(description="A session handed to an agent: from whom, to whom, why, when.")
@@ -163,20 +137,7 @@ class Session:
 
     @classmethod
     def from_record(cls, record: SessionRecord) -> Session:
-        return cls(
-            id=strawberry.ID(record.id),
-            user_id=strawberry.ID(record.user_id),
-            status=SessionStatus(record.status),
-            created_at=record.created_at,
-            last_activity_at=record.last_activity_at,
-            closed_at=record.closed_at,
-            seq=record.seq,
-            version=record.version,
-            channels=record.channels,
-            continues_id=strawberry.ID(record.continues) if record.continues else None,
-            handler_id=strawberry.ID(record.handler_id) if record.handler_id else None,
-            last_channel=record.last_channel,
-        )
+        return convert_record(cls, record, continues_id=record.continues)
 
     @strawberry.field(
         description="The person this conversation is with.", extensions=[NotForConnectors()]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 
 from api import pii
+from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON
 from api.sessions.types import Session
@@ -36,15 +37,7 @@ class Identity:
 
     @classmethod
     def from_record(cls, record: IdentityRecord) -> Identity:
-        return cls(
-            key=record.key,
-            channel=record.channel,
-            external_id=record.external_id,
-            created_at=record.created_at,
-            linked_by=record.linked_by,
-            evidence=record.evidence,
-            merge_id=strawberry.ID(record.merge_id) if record.merge_id else None,
-        )
+        return convert_record(cls, record)
 
 
 @strawberry.type(description="Two users found to be one person: reversible, with provenance.")
@@ -65,19 +58,7 @@ class Merge:
 
     @classmethod
     def from_record(cls, record: MergeRecord) -> Merge:
-        return cls(
-            id=strawberry.ID(record.id),
-            source_id=strawberry.ID(record.source_id),
-            target_id=strawberry.ID(record.target_id),
-            evidence=record.evidence,
-            actor=record.actor,
-            at=record.at,
-            status=record.status,
-            identities=record.identities,
-            sessions=[strawberry.ID(s) for s in record.sessions],
-            reverted_at=record.reverted_at,
-            reverted_by=record.reverted_by,
-        )
+        return convert_record(cls, record)
 
 
 @strawberry.type(description="A person, known or anonymous, across all their channels.")
@@ -94,13 +75,7 @@ class User:
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
-        return cls(
-            id=strawberry.ID(record.id),
-            created_at=record.created_at,
-            identities=[Identity.from_record(i) for i in record.identities],
-            version=record.version,
-            merged_into_id=strawberry.ID(record.merged_into) if record.merged_into else None,
-        )
+        return convert_record(cls, record, merged_into_id=record.merged_into)
 
     @strawberry.field(description="The merges this user took part in, newest first.")
     async def merges(self, info: Info) -> list[Merge]:
