@@ -49,11 +49,17 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.batcher = services.batcher
         self.authenticator = services.authenticator
         self.audit = services.audit
+        self.max_context_messages = services.settings.max_context_messages
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
         return RequestContext(
-            self.db, self.batcher, self.audit, principal, websocket=isinstance(request, WebSocket)
+            self.db,
+            self.batcher,
+            self.audit,
+            self.max_context_messages,
+            principal,
+            websocket=isinstance(request, WebSocket),
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

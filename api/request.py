@@ -34,6 +34,7 @@ class RequestContext:
     db: Database
     ingest: IngestBatcher
     audit: AuditLog
+    max_context_messages: int  # THREADLINE_MAX_CONTEXT_MESSAGES, the largest read of messages
     principal: Principal | None = None  # set by authentication (HTTP) or connection_init (WS)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init

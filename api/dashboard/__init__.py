@@ -45,9 +45,11 @@ def _day(text: str | None, fallback: date) -> date:
 
 class Dashboard:
     def __init__(self, services: Services) -> None:
-        db = self.db = services.db
+        self.db = services.db
         self.audit = services.audit
-        self.overviews = OverviewCache(db.settings.dashboard_cache_seconds)
+        self.cache_seconds = services.settings.dashboard_cache_seconds
+        self.max_messages = services.settings.max_context_messages
+        self.overviews = OverviewCache(self.cache_seconds)
         self.authenticator = services.authenticator
         self.dev = services.dev
         self.templates = Jinja2Templates(directory=HERE / "templates")
@@ -102,7 +104,7 @@ class Dashboard:
             "until": until.isoformat(),
             "overview": data,
             "computed_at": data.computed_at.strftime("%H:%M:%S UTC"),
-            "cache_seconds": int(self.db.settings.dashboard_cache_seconds),
+            "cache_seconds": int(self.cache_seconds),
             "message": request.query_params.get("message"),
         }
         return self.templates.TemplateResponse(request, "overview.html", context)
@@ -132,7 +134,7 @@ class Dashboard:
         if isinstance(principal, Response):
             return principal
         session_id = request.path_params["session_id"]
-        found = await timeline(self.db, session_id, principal.sees_pii)
+        found = await timeline(self.db, session_id, principal.sees_pii, self.max_messages)
         self._audit(principal, "dashboard.session", {session_id}, "OK" if found else "NOT_FOUND")
         if found is None:
             return self.templates.TemplateResponse(

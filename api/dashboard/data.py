@@ -189,12 +189,14 @@ def _sentiment_class(label: str | None) -> str:
     return {"NEGATIVE": "negative", "POSITIVE": "positive"}.get(label or "", "neutral")
 
 
-async def timeline(db: Database, session_id: str, sees_pii: bool) -> Timeline | None:
+async def timeline(
+    db: Database, session_id: str, sees_pii: bool, max_messages: int = 500
+) -> Timeline | None:
     session = await get_session(db, session_id)
     if session is None:
         return None
     messages, handoffs, moves, successors = await asyncio.gather(
-        session_messages(db, session_id, db.settings.max_context_messages),
+        session_messages(db, session_id, max_messages),
         session_handoffs(db, session_id),
         transitions(db, session_id),
         continued_by(db, session_id),

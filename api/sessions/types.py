@@ -202,7 +202,7 @@ class Session:
         "restricted to channels: those of the last `last` on its channels)."
     )
     async def messages(self, info: Info, last: int = 20) -> list[Message]:
-        check_message_count(last, info.context.db.settings.max_context_messages, "last")
+        check_message_count(last, info.context.max_context_messages, "last")
         records = await session_messages(info.context.db, str(self.id), last)
         principal = info.context.principal
         if principal is not None and principal.role is CallerRole.CONNECTOR:
