@@ -50,6 +50,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.authenticator = services.authenticator
         self.audit = services.audit
         self.max_context_messages = services.settings.max_context_messages
+        self.analytics_limits = services.settings.analytics_limits()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
@@ -58,6 +59,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             self.batcher,
             self.audit,
             self.max_context_messages,
+            self.analytics_limits,
             principal,
             websocket=isinstance(request, WebSocket),
         )

@@ -14,6 +14,7 @@ from graph.store.users import get_users
 if TYPE_CHECKING:
     from graph.compliance.audit import AuditLog
     from graph.compliance.auth import Principal
+    from graph.config import AnalyticsLimits
     from graph.domain.records import UserRecord
     from graph.pipeline.batcher import IngestBatcher
     from graph.store.database import Database
@@ -35,6 +36,7 @@ class RequestContext:
     ingest: IngestBatcher
     audit: AuditLog
     max_context_messages: int  # THREADLINE_MAX_CONTEXT_MESSAGES, the largest read of messages
+    analytics_limits: AnalyticsLimits
     principal: Principal | None = None  # set by authentication (HTTP) or connection_init (WS)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init

@@ -52,7 +52,7 @@ class Services:
             settings=settings,
             db=db,
             batcher=IngestBatcher(db, enricher, metrics.observe_commit),
-            audit=AuditLog(db),
+            audit=AuditLog(db, settings.pseudonym_key),
             authenticator=Authenticator(db, settings),
             connectors=connectors,
             dev=dev,
@@ -73,6 +73,7 @@ class Services:
                         Timers.from_settings(self.settings),
                         self.settings.sweep_interval_seconds,
                         channel_timers(self.settings),
+                        self.settings.retention(),
                     )
                 )
             )

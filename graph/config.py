@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,17 @@ from graph.domain.attribute_policies import PolicyRule
 from graph.domain.events import IngestLimits
 
 NEO4J_VERSION = "5.26.30"
+
+
+@dataclass(frozen=True)
+class AnalyticsLimits:
+    """The row cap and timeout of one analytic (THREADLINE_ANALYTICS_MAX_ROWS, _TIMEOUT_SECONDS)."""
+
+    max_rows: int = 10_000
+    timeout_seconds: float = 30.0
+
+
+DEFAULT_ANALYTICS_LIMITS = AnalyticsLimits()
 
 
 class ChannelTimers(BaseModel):
@@ -113,6 +125,16 @@ class Settings(BaseSettings):
     # live events (sessionEvents) across API instances / `serve --workers N`: redis://host:port/db
     live_url: str | None = None
     live_channel: str = "threadline:live"
+
+    def analytics_limits(self) -> AnalyticsLimits:
+        """The row cap and timeout of one analytic."""
+        return AnalyticsLimits(self.analytics_max_rows, self.analytics_timeout_seconds)
+
+    def retention(self) -> tuple[float, str] | None:
+        """(days, mode) of message retention, when THREADLINE_RETENTION_DAYS is set."""
+        if self.retention_days is None:
+            return None
+        return (self.retention_days, self.retention_mode)
 
     def ingest_limits(self) -> IngestLimits:
         """What one ingest call may hold (its slice of the settings)."""

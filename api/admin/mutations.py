@@ -23,4 +23,7 @@ class AdminMutations:
     async def erase_user(self, info: Info, user_id: strawberry.ID) -> JSON:
         principal = info.context.principal
         actor = principal.subject if principal else None
-        return cast(JSON, await erase_user(info.context.db, str(user_id), actor))
+        erased = await erase_user(
+            info.context.db, str(user_id), actor, info.context.audit.pseudonym_key
+        )
+        return cast(JSON, erased)

@@ -87,7 +87,9 @@ class AnalyticsQueries:
         given: object = params if params is not None else {}
         if not isinstance(given, dict):
             raise BadInputError("params must be a JSON object", field="params")
-        table = await run_analytic(info.context.db, name, cast(dict[str, Any], given))
+        table = await run_analytic(
+            info.context.db, name, cast(dict[str, Any], given), info.context.analytics_limits
+        )
         principal = info.context.principal
         rows = table.rows if principal is not None and principal.sees_pii else mask_rows(table)
         return AnalyticsResult(

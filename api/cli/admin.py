@@ -78,7 +78,7 @@ def cmd_erase_user(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def run(db: Database) -> dict[str, int]:
-        return await erase_user(db, args.user_id, actor=args.actor)
+        return await erase_user(db, args.user_id, args.actor, settings.pseudonym_key)
 
     counts = with_database(settings, run)
     print(json.dumps(counts, sort_keys=True))
@@ -143,7 +143,9 @@ def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(db: Database) -> int:
         count = 0
-        async for row in export_messages(db, since, until, anonymize=args.anonymize):
+        async for row in export_messages(
+            db, since, until, anonymize=args.anonymize, pseudonym_key=settings.pseudonym_key
+        ):
             output.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
         return count

@@ -73,7 +73,7 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
     given = _params(args.param)
 
     async def run(db: Database) -> Table:
-        return await run_analytic(db, args.name, given)
+        return await run_analytic(db, args.name, given, settings.analytics_limits())
 
     print_table(with_database(settings, run), args.format)
     return 0

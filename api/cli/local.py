@@ -61,13 +61,16 @@ def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from graph.local.demo import load_demo
     from graph.pipeline.enrich import enricher_for
+    from graph.store.lifecycle import Timers
 
     if not has_uri(settings):
         return 2
     enricher = enricher_for(settings)
 
     async def run(db: Database) -> Any:
-        return await load_demo(db, enricher, users=args.users, seed=args.seed)
+        return await load_demo(
+            db, enricher, users=args.users, seed=args.seed, timers=Timers.from_settings(settings)
+        )
 
     summary = with_database(settings, run)
     journeys = ", ".join(f"{k} {v}" for k, v in sorted(summary.journeys.items()))

@@ -45,5 +45,11 @@ class ContextQueries:
             channel=channel,
             external_user_id=external_user_id,
         )
-        record = await get_context(info.context.db, selector, last_messages, include_previous)
+        record = await get_context(
+            info.context.db,
+            selector,
+            last_messages,
+            include_previous,
+            info.context.max_context_messages,
+        )
         return Context.from_record(record)

@@ -49,7 +49,9 @@ class Dashboard:
         self.audit = services.audit
         self.cache_seconds = services.settings.dashboard_cache_seconds
         self.max_messages = services.settings.max_context_messages
-        self.overviews = OverviewCache(self.cache_seconds)
+        self.overviews = OverviewCache(
+            self.cache_seconds, limits=services.settings.analytics_limits()
+        )
         self.authenticator = services.authenticator
         self.dev = services.dev
         self.templates = Jinja2Templates(directory=HERE / "templates")

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from api.dashboard.data import Overview, overview
+from graph.config import DEFAULT_ANALYTICS_LIMITS, AnalyticsLimits
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -32,18 +33,26 @@ class _Computation:
 
 
 class OverviewCache:
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        limits: AnalyticsLimits = DEFAULT_ANALYTICS_LIMITS,
+    ) -> None:
         self.ttl = ttl_seconds
+        self.limits = limits
         self.clock = clock
         self._windows: dict[Window, _Computation] = {}
 
     async def get(self, db: Database, since: datetime, until: datetime) -> Overview:
         if self.ttl <= 0:
-            return await overview(db, since, until)
+            return await overview(db, since, until, self.limits)
         window, now = (since, until), self.clock()
         computation = self._windows.get(window)
         if computation is None or now - computation.started >= self.ttl:
-            computation = _Computation(now, asyncio.ensure_future(overview(db, since, until)))
+            computation = _Computation(
+                now, asyncio.ensure_future(overview(db, since, until, self.limits))
+            )
             computation.result.add_done_callback(lambda done: self._settled(window, done))
             self._windows[window] = computation
             while len(self._windows) > MAX_WINDOWS:

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from api.dashboard import charts
 from graph.analytics.named import run_analytic
+from graph.config import DEFAULT_ANALYTICS_LIMITS, AnalyticsLimits
 from graph.domain.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
 from graph.store.handoffs import session_handoffs
 from graph.store.lifecycle import transitions
@@ -46,9 +47,14 @@ def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-async def overview(db: Database, since: datetime, until: datetime) -> Overview:
+async def overview(
+    db: Database,
+    since: datetime,
+    until: datetime,
+    limits: AnalyticsLimits = DEFAULT_ANALYTICS_LIMITS,
+) -> Overview:
     window = {"since": since, "until": until}
-    tables = await asyncio.gather(*(run_analytic(db, name, window) for name in OVERVIEW))
+    tables = await asyncio.gather(*(run_analytic(db, name, window, limits) for name in OVERVIEW))
     data = {name: table.as_dicts() for name, table in zip(OVERVIEW, tables, strict=True)}
     switch = {r["kind"]: r for r in data["channel_switch_rate"] if r["kind"] != "switch"}
     matrix = {

@@ -31,6 +31,7 @@ from neo4j.exceptions import ClientError
 
 import cypher
 from graph.analytics.cypher_guard import refusal
+from graph.config import DEFAULT_ANALYTICS_LIMITS, AnalyticsLimits
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 
 if TYPE_CHECKING:
@@ -250,13 +251,17 @@ async def read_only(
         raise BadInputError(f"Cypher error: {error.message}", field="query") from None
 
 
-async def run_analytic(db: Database, name: str, given: dict[str, Any]) -> Table:
+async def run_analytic(
+    db: Database,
+    name: str,
+    given: dict[str, Any],
+    limits: AnalyticsLimits = DEFAULT_ANALYTICS_LIMITS,
+) -> Table:
     analytic = find(name)
-    settings = db.settings
     return await read_only(
         db,
         cypher.load(f"{FOLDER}/{name}"),
         analytic.arguments(given),
-        settings.analytics_max_rows,
-        settings.analytics_timeout_seconds,
+        limits.max_rows,
+        limits.timeout_seconds,
     )

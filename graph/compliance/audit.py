@@ -22,6 +22,8 @@ from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.records import native_time, to_millis
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from graph.store.database import Database
 
 log = logging.getLogger("threadline.audit")
@@ -72,8 +74,11 @@ class AuditFilter:
 class AuditLog:
     """Buffered, append-only writer of audit entries for one process."""
 
-    def __init__(self, db: Database, interval: float = 0.2) -> None:
+    def __init__(
+        self, db: Database, pseudonym_key: SecretStr | None, interval: float = 0.2
+    ) -> None:
         self.db = db
+        self.pseudonym_key = pseudonym_key
         self.interval = interval
         # the hashing key may live in the graph: read on first use, so the log can be built with
         # the app (targets stay plain in the buffer until the flush hashes them)
@@ -109,7 +114,7 @@ class AuditLog:
     async def pseudonymize(self, value: str) -> str:
         """The keyed hash standing in for an id in the trail."""
         if self._pseudonymize is None:
-            self._pseudonymize = await Pseudonymizer.for_database(self.db)
+            self._pseudonymize = await Pseudonymizer.for_database(self.db, self.pseudonym_key)
         return self._pseudonymize(value)
 
     async def _hashed(self, entry: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from graph.domain.masking import PII_ENTITY_TYPES
 from graph.domain.records import to_millis
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from graph.store.database import Database
 
 PAGE = 2000
@@ -74,9 +76,10 @@ async def export_messages(
     until: datetime | None = None,
     *,
     anonymize: bool = True,
+    pseudonym_key: SecretStr | None = None,  # THREADLINE_PSEUDONYM_KEY, else the graph's key
 ) -> AsyncIterator[dict[str, Any]]:
     """Every message in [since, until) in time order, one dict per message."""
-    pseudonymize = await Pseudonymizer.for_database(db) if anonymize else None
+    pseudonymize = await Pseudonymizer.for_database(db, pseudonym_key) if anonymize else None
     after_at, after_id = EARLIEST, ""
     while True:
         records = await db.read(

@@ -27,6 +27,8 @@ from graph.store.statements import in_batches, rows
 from graph.store.users import get_user
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from graph.store.database import Database
 
 BATCH = 5000
@@ -34,7 +36,12 @@ EXPORT_PAGE = 1000
 EARLIEST_MILLIS = -62135596800000  # 0001-01-01
 
 
-async def erase_user(db: Database, user_id: str, actor: str | None = None) -> dict[str, int]:
+async def erase_user(
+    db: Database,
+    user_id: str,
+    actor: str | None = None,
+    pseudonym_key: SecretStr | None = None,  # THREADLINE_PSEUDONYM_KEY, else the graph's key
+) -> dict[str, int]:
     """Erase a person; returns how many of each thing were deleted."""
     user = await get_user(db, user_id)
     if user is None:
@@ -86,7 +93,7 @@ async def erase_user(db: Database, user_id: str, actor: str | None = None) -> di
     for offset in range(0, len(ordered), BATCH):
         [row] = await rows(db, "gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
         counts["entities"] += int(row["deleted"])
-    pseudonymize = await Pseudonymizer.for_database(db)
+    pseudonymize = await Pseudonymizer.for_database(db, pseudonym_key)
     [row] = await rows(
         db,
         "gdpr/erase_finish",

@@ -13,6 +13,8 @@ import secrets
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from graph.store.database import Database
 
 
@@ -24,8 +26,10 @@ class Pseudonymizer:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
     @classmethod
-    async def for_database(cls, db: Database) -> Pseudonymizer:
-        if db.settings.pseudonym_key is not None:
-            return cls(db.settings.pseudonym_key.get_secret_value().encode())
+    async def for_database(cls, db: Database, configured: SecretStr | None) -> Pseudonymizer:
+        """The configured key (THREADLINE_PSEUDONYM_KEY), else the one kept in the graph (made
+        once, on first use)."""
+        if configured is not None:
+            return cls(configured.get_secret_value().encode())
         records = await db.records("audit/pseudonym_key", candidate=secrets.token_hex(32))
         return cls(str(records[0]["value"]).encode())

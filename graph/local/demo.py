@@ -232,6 +232,7 @@ async def load_demo(
     users: int = 50,
     seed: int = 7,
     now: datetime | None = None,
+    timers: Timers | None = None,  # the deployment's session timers (default: the defaults)
 ) -> DemoSummary:
     """Write the dataset; returns what was written."""
     moment = now or datetime.now(UTC)
@@ -250,7 +251,7 @@ async def load_demo(
         journey = KINDS[n] if n < len(KINDS) else demo.rng.choice(JOURNEYS)
         plan.append((at, journey, f"{demo.prefix}-{NAMES[n % len(NAMES)].lower()}{n}"))
     later: list[tuple[datetime, Step]] = []
-    timers = Timers.from_settings(db.settings)
+    timers = timers or Timers()
     for day in range(DAYS + 1):
         day_end = start + timedelta(days=day + 1)
         for at, journey, user in sorted(

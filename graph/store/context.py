@@ -69,12 +69,16 @@ def check_message_count(count: int, maximum: int, field: str) -> None:
 
 
 async def get_context(
-    db: Database, selector: ContextSelector, last_messages: int, include_previous: int = 0
+    db: Database,
+    selector: ContextSelector,
+    last_messages: int,
+    include_previous: int = 0,
+    max_messages: int = 500,
 ) -> ContextRecord:
     """The session the selector points at (a user's current one), its last messages across
     channels (oldest first), the channels used and the session attributes; with
     `include_previous`, the same for up to that many sessions it continues (nearest first)."""
-    check_message_count(last_messages, db.settings.max_context_messages, "lastMessages")
+    check_message_count(last_messages, max_messages, "lastMessages")
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     identity_key = _check(selector)

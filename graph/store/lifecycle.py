@@ -154,22 +154,23 @@ async def sweep_forever(
     timers: Timers,
     interval_seconds: float,
     channel_timers: Mapping[str, Timers] | None = None,
+    retention: tuple[float, str] | None = None,  # (days, "anonymize" | "purge"), when configured
 ) -> None:
     """The background sweeper of `threadline serve`: timers, then retention if configured."""
     from graph.store.continuation import purge_expired_tokens
     from graph.store.retention import apply_retention
 
-    settings = db.settings
     while True:
         try:
             moved = await sweep(db, timers, channel_timers=channel_timers)
             if any(moved.values()):
                 log.info("lifecycle sweep: %s", moved)
             await purge_expired_tokens(db)
-            if settings.retention_days is not None:
-                kept = await apply_retention(db, settings.retention_days, settings.retention_mode)
+            if retention is not None:
+                days, mode = retention
+                kept = await apply_retention(db, days, mode)
                 if kept["sessions"]:
-                    log.info("retention (%s): %s", settings.retention_mode, kept)
+                    log.info("retention (%s): %s", mode, kept)
         except Exception:  # a failed sweep is retried at the next interval
             log.exception("lifecycle sweep failed")
         await asyncio.sleep(interval_seconds)

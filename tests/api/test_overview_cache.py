@@ -35,9 +35,9 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ran: list[str] = []
     real = graph.analytics.named.run_analytic
 
-    async def counted(db: Database, name: str, params: dict[str, Any]) -> Any:
+    async def counted(db: Database, name: str, params: dict[str, Any], limits: Any) -> Any:
         ran.append(name)
-        return await real(db, name, params)
+        return await real(db, name, params, limits)
 
     monkeypatch.setattr(api.dashboard.data, "run_analytic", counted)
     return ran
@@ -70,7 +70,7 @@ async def test_a_failed_computation_is_not_kept(
     cache = OverviewCache(60, Clock())
     counted = getattr(api.dashboard.data, "run_analytic")  # noqa: B009 - the counting one
 
-    async def failing(db: Database, name: str, params: dict[str, Any]) -> Any:
+    async def failing(db: Database, name: str, params: dict[str, Any], limits: Any) -> Any:
         raise RuntimeError("Neo4j went away")
 
     monkeypatch.setattr(api.dashboard.data, "run_analytic", failing)
