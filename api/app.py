@@ -51,6 +51,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.audit = services.audit
         self.max_context_messages = services.settings.max_context_messages
         self.analytics_limits = services.settings.analytics_limits()
+        self.attribute_policies = services.settings.write_rules().attribute_policies
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
@@ -60,6 +61,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             self.audit,
             self.max_context_messages,
             self.analytics_limits,
+            self.attribute_policies,
             principal,
             websocket=isinstance(request, WebSocket),
         )

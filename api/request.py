@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from graph.compliance.audit import AuditLog
     from graph.compliance.auth import Principal
     from graph.config import AnalyticsLimits
+    from graph.domain.attribute_policies import PolicyRule
     from graph.domain.records import UserRecord
     from graph.pipeline.batcher import IngestBatcher
     from graph.store.database import Database
@@ -37,6 +38,7 @@ class RequestContext:
     audit: AuditLog
     max_context_messages: int  # THREADLINE_MAX_CONTEXT_MESSAGES, the largest read of messages
     analytics_limits: AnalyticsLimits
+    attribute_policies: tuple[PolicyRule, ...]  # THREADLINE_ATTRIBUTE_POLICIES
     principal: Principal | None = None  # set by authentication (HTTP) or connection_init (WS)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init

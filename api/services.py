@@ -51,7 +51,13 @@ class Services:
         return cls(
             settings=settings,
             db=db,
-            batcher=IngestBatcher(db, enricher, metrics.observe_commit),
+            batcher=IngestBatcher(
+                db,
+                enricher,
+                metrics.observe_commit,
+                settings.ingest_limits(),
+                settings.write_rules(),
+            ),
             audit=AuditLog(db, settings.pseudonym_key),
             authenticator=Authenticator(db, settings),
             connectors=connectors,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,17 @@ class AnalyticsLimits:
 
 
 DEFAULT_ANALYTICS_LIMITS = AnalyticsLimits()
+
+
+@dataclass(frozen=True)
+class WriteRules:
+    """How writes combine (THREADLINE_ATTRIBUTE_POLICIES, _CONTINUE_WINDOW_HOURS)."""
+
+    attribute_policies: tuple[PolicyRule, ...] = ()
+    continue_window: timedelta = timedelta(hours=24 * 7)
+
+
+DEFAULT_WRITE_RULES = WriteRules()
 
 
 class ChannelTimers(BaseModel):
@@ -125,6 +137,12 @@ class Settings(BaseSettings):
     # live events (sessionEvents) across API instances / `serve --workers N`: redis://host:port/db
     live_url: str | None = None
     live_channel: str = "threadline:live"
+
+    def write_rules(self) -> WriteRules:
+        """How writes combine: attribute merge policies and the continuation window."""
+        return WriteRules(
+            tuple(self.attribute_policies), timedelta(hours=self.continue_window_hours)
+        )
 
     def analytics_limits(self) -> AnalyticsLimits:
         """The row cap and timeout of one analytic."""

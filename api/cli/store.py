@@ -81,7 +81,13 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> tuple[int, int]:
         accepted = duplicates = 0
         for start in range(0, len(events), settings.max_batch):
-            result = await ingest_events(db, events[start : start + settings.max_batch], enricher)
+            result = await ingest_events(
+                db,
+                events[start : start + settings.max_batch],
+                enricher,
+                settings.ingest_limits(),
+                settings.write_rules(),
+            )
             accepted += result.accepted
             duplicates += result.duplicates
         return accepted, duplicates

@@ -110,5 +110,7 @@ class SessionMutations:
         request = AttributeWrite(
             attributes, expected_version, channel, at, policy, tuple(channel_order or ())
         )
-        session, _ = await set_session_attributes(info.context.db, str(session_id), request)
+        session, _ = await set_session_attributes(
+            info.context.db, str(session_id), request, info.context.attribute_policies
+        )
         return Session.from_record(session)

@@ -88,7 +88,9 @@ class UserMutations:
         request = AttributeWrite(
             attributes, expected_version, channel, at, policy, tuple(channel_order or ())
         )
-        await set_attributes(info.context.db, Owner.USER, str(user_id), request)
+        await set_attributes(
+            info.context.db, Owner.USER, str(user_id), request, info.context.attribute_policies
+        )
         user = await get_user(info.context.db, str(user_id))
         if user is None:  # erased meanwhile
             raise NotFoundError(f"no user {user_id!r}", field="userId")

@@ -87,7 +87,10 @@ class User:
         extensions=pii.attribute_values(),
     )
     async def attributes(self, info: Info) -> JSON:
-        return cast(JSON, await user_attributes(info.context.db, str(self.id)))
+        values = await user_attributes(
+            info.context.db, str(self.id), info.context.attribute_policies
+        )
+        return cast(JSON, values)
 
     @strawberry.field(description="The user's sessions, most recently active first.")
     async def sessions(

@@ -169,6 +169,9 @@ class IngestLimits:
     future_skew_seconds: int = 300
 
 
+DEFAULT_INGEST_LIMITS = IngestLimits()
+
+
 def validate_event(
     index: int, event: EventInput, limits: IngestLimits, now: datetime
 ) -> ValidEvent:

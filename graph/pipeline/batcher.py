@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.errors import Neo4jUnavailableError
-from graph.domain.events import EventInput, IngestResult
+from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, IngestLimits, IngestResult
 from graph.pipeline.ingest import store_events
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.database import unavailable
@@ -94,17 +95,26 @@ class IngestBatcher:
     """One per process (and event loop); `ingest` is a drop-in for `ingest_events`."""
 
     def __init__(
-        self, db: Database, enricher: Enricher | None, on_commit: CommitObserver | None = None
+        self,
+        db: Database,
+        enricher: Enricher | None,
+        on_commit: CommitObserver | None = None,
+        limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+        rules: WriteRules = DEFAULT_WRITE_RULES,
     ) -> None:
         self.db = db
         self.enricher = enricher
         self.on_commit = on_commit
+        self.limits = limits
+        self.rules = rules
         self.queue: list[_Pending] = []
         self.worker: asyncio.Task[None] | None = None
 
     async def ingest(self, events: list[EventInput]) -> IngestResult:
         started = time.monotonic()
-        prepared = await prepare_events(self.db, list(events), self.enricher)
+        prepared = await prepare_events(
+            self.db, list(events), self.enricher, self.limits, self.rules.attribute_policies
+        )
         pending = _Pending(prepared)
         self.queue.append(pending)
         if self.worker is None or self.worker.done():
@@ -134,7 +144,7 @@ class IngestBatcher:
         """As many waiting requests as fit in one batch (at least one)."""
         taken: list[_Pending] = []
         size = 0
-        limit = self.db.settings.max_batch
+        limit = self.limits.max_batch
         while self.queue and (not taken or size + len(self.queue[0].events) <= limit):
             item = self.queue.pop(0)
             taken.append(item)
@@ -171,7 +181,7 @@ class IngestBatcher:
     async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
         started = time.perf_counter()
         try:
-            result = await store_events(self.db, events)
+            result = await store_events(self.db, events, self.rules)
         except Exception as error:
             if (outage := unavailable(error)) is not None:
                 raise outage from error

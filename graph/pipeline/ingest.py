@@ -22,9 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 from neo4j.exceptions import ConstraintError
 
+from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.attribute_policies import PolicyRule, Write
 from graph.domain.errors import NotFoundError
-from graph.domain.events import EventInput, IngestedEvent, IngestResult, ValidEvent
+from graph.domain.events import (
+    DEFAULT_INGEST_LIMITS,
+    EventInput,
+    IngestedEvent,
+    IngestLimits,
+    IngestResult,
+    ValidEvent,
+)
 from graph.domain.records import json_value, native_time, to_millis
 from graph.domain.session_planning import (
     ClosedSession,
@@ -294,7 +302,11 @@ async def _ingest_tx(
 
 
 async def ingest_events(
-    db: Database, events: list[EventInput], enricher: Enricher | None = None
+    db: Database,
+    events: list[EventInput],
+    enricher: Enricher | None = None,
+    limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+    rules: WriteRules = DEFAULT_WRITE_RULES,
 ) -> IngestResult:
     """Validate, enrich and store a batch; results come back in input order.
 
@@ -302,17 +314,19 @@ async def ingest_events(
     original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
     (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
-    return await store_events(db, await prepare_events(db, events, enricher))
+    prepared = await prepare_events(db, events, enricher, limits, rules.attribute_policies)
+    return await store_events(db, prepared, rules)
 
 
-async def store_events(db: Database, prepared: PreparedEvents) -> IngestResult:
+async def store_events(
+    db: Database, prepared: PreparedEvents, rules: WriteRules = DEFAULT_WRITE_RULES
+) -> IngestResult:
     """Write a prepared batch in one transaction; results come back in input order."""
     batch, annotations = prepared.events, prepared.annotations
-    rules = db.settings.attribute_policies
-    window = timedelta(hours=db.settings.continue_window_hours)
+    policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write(_ingest_tx, batch, window, annotations, rules)
+            results = await db.write(_ingest_tx, batch, window, annotations, policies)
             break
         except ConstraintError:
             # A concurrent batch stored the same event first; the next attempt sees it.

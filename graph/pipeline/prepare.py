@@ -6,10 +6,18 @@ written (the group-commit batcher does), and so several prepared requests combin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from graph.domain.events import EventInput, ValidEvent, validate_batch
+from graph.domain.attribute_policies import PolicyRule
+from graph.domain.events import (
+    DEFAULT_INGEST_LIMITS,
+    EventInput,
+    IngestLimits,
+    ValidEvent,
+    validate_batch,
+)
 from graph.pipeline.enrich import annotate
 from graph.store.attributes import check_event_attributes
 
@@ -45,11 +53,15 @@ class PreparedEvents:
 
 
 async def prepare_events(
-    db: Database, events: list[EventInput], enricher: Enricher | None = None
+    db: Database,
+    events: list[EventInput],
+    enricher: Enricher | None = None,
+    limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+    policies: Sequence[PolicyRule] = (),
 ) -> PreparedEvents:
     """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents)."""
-    batch = validate_batch(events, db.settings.ingest_limits())
-    check_event_attributes(batch, db.settings.attribute_policies)
+    batch = validate_batch(events, limits)
+    check_event_attributes(batch, policies)
     messages = [event for event in batch if event.is_message]
     found = await annotate(
         enricher, [event.source.text or "" for event in messages], [event.at for event in messages]

@@ -226,15 +226,17 @@ async def _set_tx(
 
 
 async def set_attributes(
-    db: Database, kind: Owner, owner_id: str, request: AttributeWrite
+    db: Database,
+    kind: Owner,
+    owner_id: str,
+    request: AttributeWrite,
+    policies: Sequence[PolicyRule] = (),
 ) -> AttributesResult:
     """Merge attributes into a session or user; returns its new version and all its values."""
     values = validated_values(request.attributes)
-    rules = rules_for_write(request, db.settings.attribute_policies)
+    rules = rules_for_write(request, list(policies))
     check_values(values, rules, "attributes")
-    result = await db.write(
-        _set_tx, kind, owner_id, request, values, rules, db.settings.attribute_policies
-    )
+    result = await db.write(_set_tx, kind, owner_id, request, values, rules, list(policies))
     if result.changed:
         if result.session is not None:
             session_id, user_id = result.session.id, result.session.user_id
@@ -245,10 +247,10 @@ async def set_attributes(
 
 
 async def set_session_attributes(
-    db: Database, session_id: str, request: AttributeWrite
+    db: Database, session_id: str, request: AttributeWrite, policies: Sequence[PolicyRule] = ()
 ) -> tuple[SessionRecord, dict[str, Any]]:
     """Apply attributes to a session; returns the session (new `version`) and all its values."""
-    result = await set_attributes(db, Owner.SESSION, session_id, request)
+    result = await set_attributes(db, Owner.SESSION, session_id, request, policies)
     if result.session is None:
         raise NotFoundError(f"no session {session_id!r}", field="sessionId")
     return result.session, result.attributes
@@ -259,10 +261,12 @@ async def attributes_of(db: Database, kind: Owner, owner_id: str) -> dict[str, A
     return {r["key"]: json_value(r["value"]) for r in records}
 
 
-async def user_attributes(db: Database, user_id: str) -> dict[str, Any]:
+async def user_attributes(
+    db: Database, user_id: str, policies: Sequence[PolicyRule] = ()
+) -> dict[str, Any]:
     """The user's attributes combined with those of the users merged into it (`combined`)."""
     records = await db.read("read/user_attributes", userId=user_id)
-    return combined([record.data() for record in records], db.settings.attribute_policies)
+    return combined([record.data() for record in records], list(policies))
 
 
 async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:

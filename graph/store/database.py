@@ -1,4 +1,5 @@
-"""The driver boundary: one async driver, the database name, and the settings it was built from."""
+"""The store gateway: one async driver, the database name and the live-event bus (no settings:
+components get their slices of the settings from the composition root)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,6 @@ class Database:
 
     driver: AsyncDriver
     name: str
-    settings: Settings
     live: EventBus = field(default_factory=InProcessBus)  # committed changes, for subscribers
 
     @classmethod
@@ -83,7 +83,7 @@ class Database:
             # "label/property does not exist yet" is normal on a fresh database
             notifications_disabled_classifications=["UNRECOGNIZED"],
         )
-        return cls(driver, name, settings, live_bus(settings))
+        return cls(driver, name, live_bus(settings))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

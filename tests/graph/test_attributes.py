@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from graph.config import WriteRules
 from graph.domain.attribute_policies import MergePolicy, PolicyRule
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.events import EventInput
@@ -109,9 +110,8 @@ async def test_unknown_session_is_not_found(db: Database, uid: str) -> None:
         await set_session_attributes(db, f"ses_{uid}", AttributeWrite({"a": 1}))
 
 
-def with_rules(db: Database, rules: list[PolicyRule]) -> Database:
-    settings = db.settings.model_copy(update={"attribute_policies": rules})
-    return Database(db.driver, db.name, settings)
+def with_rules(rules: list[PolicyRule]) -> WriteRules:
+    return WriteRules(attribute_policies=tuple(rules))
 
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -189,11 +189,10 @@ async def test_channel_precedence_and_configured_policies(db: Database, uid: str
         PolicyRule(pattern="tier", policy=MergePolicy.CHANNEL_PRECEDENCE, channels=("crm", "web")),
         PolicyRule(pattern="tags.*", policy=MergePolicy.UNION),
     ]
-    configured = with_rules(db, rules)
     session_id = await new_session(db, uid)
     for channel, value in [("web", "silver"), ("crm", "gold"), ("web", "bronze"), ("sms", "x")]:
         write = AttributeWrite({"tier": value, "tags.topic": [channel]}, channel=channel)
-        await set_session_attributes(configured, session_id, write)
+        await set_session_attributes(db, session_id, write, rules)
     values = await session_attributes(db, session_id)
     assert values["tier"] == "gold"  # crm outranks web; unlisted sms ranks last
     assert values["tags.topic"] == ["web", "crm", "sms"]
@@ -204,7 +203,7 @@ async def test_event_attributes_use_the_configured_policies(db: Database, uid: s
         PolicyRule(pattern="cart", policy=MergePolicy.APPEND),
         PolicyRule(pattern="score", policy=MergePolicy.MAX),
     ]
-    configured = with_rules(db, rules)
+    configured = with_rules(rules)
     events = [
         EventInput(
             f"{uid}-a", "web", uid, text="add", occurred_at=at(1), attributes={"cart": "SKU-1"}
@@ -217,18 +216,18 @@ async def test_event_attributes_use_the_configured_policies(db: Database, uid: s
         ),
         EventInput(f"{uid}-d", "web", uid, occurred_at=at(0), attributes={"mood": "early"}),
     ]
-    result = await ingest_events(configured, events)
+    result = await ingest_events(db, events, rules=configured)
     session_id = result.results[0].session_id
-    await ingest_events(configured, events[:2])  # replays change nothing
+    await ingest_events(db, events[:2], rules=configured)  # replays change nothing
     more = EventInput(
         f"{uid}-e", "web", uid, occurred_at=at(4), attributes={"cart": ["SKU-3"], "score": 1}
     )
-    await ingest_events(configured, [more])
+    await ingest_events(db, [more], rules=configured)
     values = await session_attributes(db, session_id)
     assert values == {"cart": ["SKU-1", "SKU-2", "SKU-3"], "score": 7, "mood": "late"}
     bad = EventInput(f"{uid}-f", "web", uid, attributes={"score": "high"})
     with pytest.raises(BadInputError, match=r"events\[0\]\.attributes\.score"):
-        await ingest_events(configured, [bad])
+        await ingest_events(db, [bad], rules=configured)
 
 
 async def test_user_attributes_with_compare_and_set(db: Database, uid: str) -> None:

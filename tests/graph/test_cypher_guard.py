@@ -7,6 +7,7 @@ from neo4j import Driver
 
 from graph.analytics.cypher_guard import procedure_name, refusal
 from graph.analytics.named import read_only, run_analytic
+from graph.config import Settings
 from graph.domain.errors import BadInputError
 from graph.local.provision import Neo4jTarget
 from graph.store.database import Database
@@ -74,9 +75,11 @@ async def test_plain_reads_and_allowed_procedures_still_run(db: Database) -> Non
 
 @pytest.mark.integration
 @pytest.mark.anyio
-async def test_ad_hoc_cypher_runs_as_the_configured_reader(db: Database) -> None:
+async def test_ad_hoc_cypher_runs_as_the_configured_reader(
+    db: Database, settings: Settings
+) -> None:
     """Session-level auth: the query runs as the given Neo4j user (here the only one there is)."""
-    auth = db.settings.neo4j_auth() or ("neo4j", "")
+    auth = settings.neo4j_auth() or ("neo4j", "")
     table = await read_only(db, "RETURN 1 AS one", {}, 10, 5, auth=auth)
     assert table.rows == [[1]]
 

@@ -230,38 +230,35 @@ async def test_a_merge_combines_user_attributes_by_policy_and_unmerge_separates_
     db: Database, uid: str
 ) -> None:
     rules = [PolicyRule(pattern="tags", policy=MergePolicy.APPEND)]
-    configured = Database(
-        db.driver, db.name, db.settings.model_copy(update={"attribute_policies": rules}), db.live
-    )
     web_user, _ = await person(db, f"{uid}-w", "web", f"{uid}-web")
     sms_user, _ = await person(db, f"{uid}-s", "sms", f"{uid}-sms")
     older, newer = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
 
     async def write(user: str, values: dict[str, object], at: datetime) -> None:
-        await set_attributes(configured, Owner.USER, user, AttributeWrite(values, at=at))
+        await set_attributes(db, Owner.USER, user, AttributeWrite(values, at=at), rules)
 
     await write(web_user, {"tier": "silver", "tags": ["web"], "lang": "en"}, older)
     await write(sms_user, {"tier": "gold", "tags": ["sms"], "phoneOnly": True}, newer)
     merge = await merge_users(db, sms_user, web_user, "same phone", None)
-    assert await user_attributes(configured, web_user) == {
+    assert await user_attributes(db, web_user, rules) == {
         "tier": "gold",  # LAST_WRITE_WINS: the later change, whichever user made it
         "tags": ["web", "sms"],  # APPEND: both, oldest first
         "lang": "en",
         "phoneOnly": True,
     }
-    assert await user_attributes(configured, sms_user) == {  # its own, nothing merged into it
+    assert await user_attributes(db, sms_user, rules) == {  # its own, nothing merged into it
         "tier": "gold",
         "tags": ["sms"],
         "phoneOnly": True,
     }
     # a write to the survivor merges with the combined state; its result shows it combined
     after = await set_attributes(
-        configured, Owner.USER, web_user, AttributeWrite({"tier": "platinum"})
+        db, Owner.USER, web_user, AttributeWrite({"tier": "platinum"}), rules
     )
     assert after.attributes["tier"] == "platinum"
     assert after.attributes["tags"] == ["web", "sms"]
     await unmerge_user(db, merge.id, None, "different people")
-    assert await user_attributes(configured, web_user) == {
+    assert await user_attributes(db, web_user, rules) == {
         "tier": "platinum",
         "tags": ["web"],
         "lang": "en",
