@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from graph.domain.attribute_policies import MergePolicy
 from graph.domain.events import Speaker
+from graph.store.attributes import AttributeWrite
 
 strawberry.enum(Speaker, name="Role", description="Who said a message.")
 Role = Speaker  # the GraphQL enum keeps its published name, `Role`
@@ -27,4 +30,40 @@ class SessionStatus(Enum):
     ARCHIVED = "ARCHIVED"
 
 
-__all__ = ["JSON", "MergePolicy", "Role", "SessionStatus"]
+__all__ = ["JSON", "AttributeWriteOptions", "MergePolicy", "Role", "SessionStatus"]
+
+
+@strawberry.input(
+    description="How an attribute write combines with what is stored (every field optional): "
+    "setSessionAttributes and setUserAttributes take it as `options`."
+)
+class AttributeWriteOptions:
+    channel: str | None = strawberry.field(
+        default=None, description="Who writes (ranked by CHANNEL_PRECEDENCE)."
+    )
+    at: datetime | None = strawberry.field(
+        default=None, description="The write's event time for LAST_WRITE_WINS (default: now)."
+    )
+    policy: MergePolicy | None = strawberry.field(
+        default=None, description="One policy for every key of this write, not the configured ones."
+    )
+    channel_order: list[str] | None = strawberry.field(
+        default=None, description="The CHANNEL_PRECEDENCE ranking for this write."
+    )
+
+    def write(self, attributes: Any, expected_version: int | None) -> AttributeWrite:
+        return AttributeWrite(
+            attributes,
+            expected_version,
+            self.channel,
+            self.at,
+            self.policy,
+            tuple(self.channel_order or ()),
+        )
+
+
+def attribute_write(
+    attributes: Any, expected_version: int | None, options: AttributeWriteOptions | None
+) -> AttributeWrite:
+    """The write an attribute mutation asks for."""
+    return (options or AttributeWriteOptions()).write(attributes, expected_version)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
 from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
-from api.scalars import JSON, MergePolicy
+from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.sessions.types import Agent, ContinuationToken, Session
 from graph.compliance.auth import CallerRole
-from graph.store.attributes import AttributeWrite, set_session_attributes
+from graph.store.attributes import set_session_attributes
 from graph.store.continuation import create_token, resume_session
 from graph.store.handoffs import handoff, upsert_agent
 from graph.store.sessions import close_session
@@ -91,10 +89,10 @@ class SessionMutations:
     @strawberry.mutation(
         extensions=allow(CallerRole.AGENT),
         description="Merge attributes (a JSON object) into a session, each key by its merge "
-        "policy (configured per key pattern, or `policy` for every key of this call). With "
-        "expectedVersion, a compare-and-set: CONFLICT (with the current version and values) if "
-        "the session's attributes changed since. `at` is the write's event time for "
-        "LAST_WRITE_WINS (default: now); `channel` is who writes (CHANNEL_PRECEDENCE).",
+        "policy (configured per key pattern, or `options.policy` for every key of this call). "
+        "With expectedVersion, a compare-and-set: CONFLICT (with the current version and "
+        "values) if the session's attributes changed since. `options`: who writes, when, and "
+        "how (AttributeWriteOptions).",
     )
     async def set_session_attributes(
         self,
@@ -102,14 +100,9 @@ class SessionMutations:
         session_id: strawberry.ID,
         attributes: JSON,
         expected_version: int | None = None,
-        channel: str | None = None,
-        at: datetime | None = None,
-        policy: MergePolicy | None = None,
-        channel_order: list[str] | None = None,
+        options: AttributeWriteOptions | None = None,
     ) -> Session:
-        request = AttributeWrite(
-            attributes, expected_version, channel, at, policy, tuple(channel_order or ())
-        )
+        request = attribute_write(attributes, expected_version, options)
         session, _ = await set_session_attributes(
             info.context.db, str(session_id), request, info.context.attribute_policies
         )

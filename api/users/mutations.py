@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
 from api.auth import allow
 from api.request import Info
-from api.scalars import JSON, MergePolicy
+from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.users.types import Merge, User
 from graph.compliance.auth import CallerRole
 from graph.domain.errors import NotFoundError
-from graph.store.attributes import AttributeWrite, Owner, set_attributes
+from graph.store.attributes import Owner, set_attributes
 from graph.store.merges import merge_users, unmerge_user
 from graph.store.users import get_user, link_identity
 
@@ -80,14 +78,9 @@ class UserMutations:
         user_id: strawberry.ID,
         attributes: JSON,
         expected_version: int | None = None,
-        channel: str | None = None,
-        at: datetime | None = None,
-        policy: MergePolicy | None = None,
-        channel_order: list[str] | None = None,
+        options: AttributeWriteOptions | None = None,
     ) -> User:
-        request = AttributeWrite(
-            attributes, expected_version, channel, at, policy, tuple(channel_order or ())
-        )
+        request = attribute_write(attributes, expected_version, options)
         await set_attributes(
             info.context.db, Owner.USER, str(user_id), request, info.context.attribute_policies
         )

@@ -351,7 +351,7 @@ def test_set_session_attributes_with_expected_version(gql: GraphQLClient, uid: s
     )["ingestEvents"]["results"][0]
     mutation = (
         "mutation($s: ID!, $a: JSON!, $v: Int) { setSessionAttributes(sessionId: $s, "
-        'attributes: $a, expectedVersion: $v, channel: "web") { version attributes } }'
+        'attributes: $a, expectedVersion: $v, options: {channel: "web"}) { version attributes } }'
     )
     first = data(gql(mutation, s=result["sessionId"], a={"plan": "gold"}, v=0))
     assert first["setSessionAttributes"] == {"version": 1, "attributes": {"plan": "gold"}}
@@ -374,7 +374,7 @@ def test_merge_policy_argument_and_user_attributes(gql: GraphQLClient, uid: str)
     )["ingestEvents"]["results"][0]
     append = (
         "mutation($s: ID!, $a: JSON!) { setSessionAttributes(sessionId: $s, attributes: $a, "
-        "policy: APPEND) { attributes } }"
+        "options: {policy: APPEND}) { attributes } }"
     )
     data(gql(append, s=result["sessionId"], a={"cart": "SKU-1"}))
     second = data(gql(append, s=result["sessionId"], a={"cart": ["SKU-2"]}))
@@ -396,7 +396,7 @@ def test_merge_policy_argument_and_user_attributes(gql: GraphQLClient, uid: str)
     assert missing["extensions"]["code"] == "NOT_FOUND"
     precedence = (
         "mutation($s: ID!) { setSessionAttributes(sessionId: $s, attributes: {tier: 1}, "
-        "policy: CHANNEL_PRECEDENCE) { version } }"
+        "options: {policy: CHANNEL_PRECEDENCE}) { version } }"
     )
     bad = error_of(gql(precedence, s=result["sessionId"]))
     assert bad["extensions"]["code"] == "BAD_INPUT"

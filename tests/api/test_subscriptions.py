@@ -43,8 +43,8 @@ async def test_agent_desktop_sees_whatsapp_reply_attributes_handoff_and_close(
             for _ in range(50):
                 await graphql(
                     http,
-                    'mutation($s: ID!) { setSessionAttributes(sessionId: $s, channel: "web", '
-                    "attributes: {step: 1}) { version } }",
+                    "mutation($s: ID!) { setSessionAttributes(sessionId: $s, "
+                    'options: {channel: "web"}, attributes: {step: 1}) { version } }',
                     s=session_id,
                 )
                 try:
