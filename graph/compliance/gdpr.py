@@ -23,7 +23,7 @@ from neo4j.exceptions import ClientError
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.errors import ConflictError, NotFoundError
 from graph.domain.records import json_value, to_millis
-from graph.store.statements import in_batches, rows
+from graph.store.statements import in_batches
 from graph.store.users import get_user
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ async def erase_user(
             field="userId",
             mergedInto=user.merged_into,
         )
-    begun = await rows(db, "gdpr/erase_begin", userId=user_id)
+    begun = await db.rows("gdpr/erase_begin", userId=user_id)
     if not begun:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     start = begun[0]
@@ -76,14 +76,14 @@ async def erase_user(
         entity_keys |= await _erase_messages_and_events(db, session_id, people, counts)
     for session_id in start["sessions"]:
         # other people's words in a shared thread are theirs: the session passes to them
-        handed = await rows(db, "gdpr/hand_over_session", sessionId=session_id, userIds=people)
+        handed = await db.rows("gdpr/hand_over_session", sessionId=session_id, userIds=people)
         if handed:
             counts["sharedSessions"] += 1
             counts["sessionAttributes"] += int(handed[0]["attributes"])
             continue
         # no one else took part: whatever is left (older data had no participant links) goes
         entity_keys |= await _erase_messages_and_events(db, session_id, None, counts)
-        for row in await rows(db, "gdpr/erase_session", sessionId=session_id):
+        for row in await db.rows("gdpr/erase_session", sessionId=session_id):
             counts["sessions"] += 1
             counts["threads"] += int(row["threads"])
             counts["sessionAttributes"] += int(row["attributes"])
@@ -91,11 +91,10 @@ async def erase_user(
     ordered = sorted(entity_keys)
     counts["entities"] = 0
     for offset in range(0, len(ordered), BATCH):
-        [row] = await rows(db, "gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
+        [row] = await db.rows("gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
         counts["entities"] += int(row["deleted"])
     pseudonymize = await Pseudonymizer.for_database(db, pseudonym_key)
-    [row] = await rows(
-        db,
+    [row] = await db.rows(
         "gdpr/erase_finish",
         userIds=start["userIds"],
         erasureId=f"era_{uuid.uuid4().hex}",
@@ -114,7 +113,7 @@ async def _checkpoint(db: Database) -> None:
     (Enterprise). Community has no such procedure: its periodic checkpoint does it, within
     `db.checkpoint.interval.time` (docs/security.md gives the bound)."""
     try:
-        await rows(db, "admin/checkpoint")
+        await db.rows("admin/checkpoint")
     except ClientError as error:
         if error.code != "Neo.ClientError.Procedure.ProcedureNotFound":
             raise
@@ -155,8 +154,7 @@ async def _session_messages(
     messages: list[dict[str, Any]] = []
     omitted, after = 0, 0
     while True:
-        page = await rows(
-            db,
+        page = await db.rows(
             "gdpr/export_messages",
             sessionId=session_id,
             userIds=user_ids,
@@ -180,8 +178,7 @@ async def _session_events(db: Database, session_id: str, user_ids: list[str]) ->
     events: list[dict[str, Any]] = []
     after_at, after_key = EARLIEST_MILLIS, ""
     while True:
-        page = await rows(
-            db,
+        page = await db.rows(
             "gdpr/export_events",
             sessionId=session_id,
             userIds=user_ids,
@@ -204,7 +201,7 @@ async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     every session with its attributes, handoffs, transitions, continuation tokens (never the
     token), the person's messages (with ids, channel, role and author) and text-less events.
     Another participant's messages in a shared thread are left out and counted."""
-    found = await rows(db, "gdpr/export_user", userId=user_id)
+    found = await db.rows("gdpr/export_user", userId=user_id)
     if not found:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     user = dict(found[0]["user"])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from graph.domain.records import to_millis
-from graph.store.statements import in_batches, rows
+from graph.store.statements import in_batches
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -32,7 +32,7 @@ async def apply_retention(
     before = to_millis(moment - timedelta(days=days))
     counts = {"sessions": 0, "messages": 0, "events": 0, "entities": 0}
     while True:
-        page = await rows(db, "gdpr/retention_sessions", before=before, limit=PAGE)
+        page = await db.rows("gdpr/retention_sessions", before=before, limit=PAGE)
         for row in page:
             session_id = row["id"]
             if mode == "purge":
@@ -53,10 +53,10 @@ async def apply_retention(
                 )
             counts["messages"] += messages
             if keys:
-                [orphans] = await rows(db, "gdpr/erase_orphan_entities", keys=sorted(keys))
+                [orphans] = await db.rows("gdpr/erase_orphan_entities", keys=sorted(keys))
                 counts["entities"] += int(orphans["deleted"])
-            await rows(
-                db, "gdpr/retention_done", sessionId=session_id, now=to_millis(moment), mode=mode
+            await db.rows(
+                "gdpr/retention_done", sessionId=session_id, now=to_millis(moment), mode=mode
             )
             counts["sessions"] += 1
         if len(page) < PAGE:

@@ -18,11 +18,6 @@ if TYPE_CHECKING:
 READ_ATTEMPTS = 3
 
 
-async def rows(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
-    """A named query in its own (auto-retried) transaction."""
-    return await db.rows(name, **params)
-
-
 async def read_records(db: Database, name: str, **params: Any) -> list[Record]:
     """A named read-only query as one auto-commit transaction on a reader.
 
@@ -55,7 +50,7 @@ async def in_batches(db: Database, name: str, batch: int, **params: Any) -> tupl
     work; returns the total of its `deleted` column and the union of its `entityKeys` lists."""
     total, keys = 0, set[str]()
     while True:
-        [row] = await rows(db, name, limit=batch, **params)
+        [row] = await db.rows(name, limit=batch, **params)
         keys.update(row.get("entityKeys") or [])
         total += int(row["deleted"])
         if row["deleted"] < batch:
