@@ -64,6 +64,8 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             self.attribute_policies,
             principal,
             websocket=isinstance(request, WebSocket),
+            enricher=self.batcher.enricher,
+            embedder=self.batcher.embedder,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

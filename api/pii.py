@@ -20,8 +20,10 @@ from graph.domain.masking import (
     mask_entity_value,
     mask_identifier,
     mask_identity_key,
+    mask_signal,
     redact_text,
 )
+from graph.domain.recall_text import redact_rendered
 
 Mask = Callable[[Any, Any], Any]
 
@@ -80,6 +82,16 @@ def entity_key() -> list[FieldExtension]:
     return [Pii(lambda value, _: mask_entity_key(value))]
 
 
+def entity_keys_in_signals() -> list[FieldExtension]:
+    """A recall hit's signals: `entity:EMAIL:j@x.com` masks the entity key it carries."""
+    return [Pii(lambda values, _: [mask_signal(v) for v in values])]
+
+
+def rendered_turns() -> list[FieldExtension]:
+    """A recall rendered as text: each turn's words redacted."""
+    return [Pii(lambda value, _: redact_rendered(value))]
+
+
 # Every scalar field of the schema is either declared personal (it carries a `Pii` mask above) or
 # listed here as not personal, with the reason; tests/api/test_pii_fields.py walks the schema and
 # fails on a field that is neither, so a new field is classified before it ships.
@@ -101,6 +113,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         | {"sentiment", "sentimentLabel", "enrichmentVersion"}
     ),
     "MessageIntent": frozenset({"name", "confidence"}),
+    "RecallHit": frozenset({"score"}),
     "SentimentPoint": frozenset({"seq", "at", "channel", "sentiment"}),
     "Session": frozenset(
         {"id", "userId", "status", "createdAt", "lastActivityAt", "closedAt", "seq", "version"}

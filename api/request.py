@@ -12,6 +12,8 @@ from strawberry.types import Info as StrawberryInfo
 from graph.store.users import get_users
 
 if TYPE_CHECKING:
+    from enrichment.embeddings import Embedder
+    from enrichment.pipeline import Enricher
     from graph.compliance.audit import AuditLog
     from graph.compliance.auth import Principal
     from graph.config import AnalyticsLimits
@@ -43,6 +45,8 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
     websocket: bool = False  # the request came over a WebSocket (subscriptions need one)
+    enricher: Enricher | None = None  # understands recall questions like messages
+    embedder: Embedder | None = None  # THREADLINE_EMBEDDINGS (None: off)
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from api import metrics
 from connectors.base import Connector
 from connectors.registry import build_connectors
+from enrichment.embeddings import load_embedder
 from graph.compliance.audit import AuditLog
 from graph.compliance.auth import Authenticator
 from graph.config import Settings
@@ -44,6 +45,9 @@ class Services:
         enricher = enricher_for(settings)
         if enricher is not None:
             log.info("enrichment: %s", enricher.version)
+        embedder = load_embedder(settings.embeddings)
+        if embedder is not None:
+            log.info("embeddings: %s", embedder.name)
         if isinstance(db.live, RedisBus):
             db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
         connectors = build_connectors(settings)
@@ -57,6 +61,7 @@ class Services:
                 metrics.observe_commit,
                 settings.ingest_limits(),
                 settings.write_rules(),
+                embedder,
             ),
             audit=AuditLog(db, settings.pseudonym_key),
             authenticator=Authenticator(db, settings),

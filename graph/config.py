@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     attribute_policies: list[PolicyRule] = Field(default_factory=list)
 
     spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
+    embeddings: str = (
+        "off"  # off | wordllama: message embeddings for recall (enrichment/embeddings.py)
+    )
     enrichment_patterns: Path | None = None
     phone_region: str = "US"
     date_dayfirst: bool = False

@@ -64,19 +64,25 @@ async def test_schema_migration_runs_twice_and_leaves_everything_online(db: Data
 
 
 @pytest.mark.anyio
-async def test_migration_replaces_a_synchronous_message_text_index(db: Database) -> None:
-    """Stores created before message_text was eventually consistent get it replaced."""
-    await db.driver.execute_query("DROP INDEX message_text IF EXISTS", database_=db.name)
+async def test_migration_replaces_the_old_message_text_index(db: Database) -> None:
+    """Stores created before recall had `message_text` (standard analyzer, text only, once
+    synchronous): it goes, and `message_search` (English, text + sessionId, eventually
+    consistent) takes its place."""
     await db.driver.execute_query(
-        "CREATE FULLTEXT INDEX message_text FOR (n:Message) ON EACH [n.text]", database_=db.name
+        "CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (n:Message) ON EACH [n.text]",
+        database_=db.name,
     )
     await migrate(db)
     records, _, _ = await db.driver.execute_query(
-        "SHOW FULLTEXT INDEXES YIELD name, state, options WHERE name = 'message_text' "
-        "RETURN state, options.indexConfig['fulltext.eventually_consistent'] AS eventual",
+        "SHOW FULLTEXT INDEXES YIELD name, state, properties, options "
+        "WHERE name STARTS WITH 'message_' "
+        "RETURN name, state, properties, options.indexConfig['fulltext.analyzer'] AS analyzer, "
+        "options.indexConfig['fulltext.eventually_consistent'] AS eventual",
         database_=db.name,
     )
-    assert [(r["state"], r["eventual"]) for r in records] == [("ONLINE", True)]
+    assert [
+        (r["name"], r["state"], r["properties"], r["analyzer"], r["eventual"]) for r in records
+    ] == [("message_search", "ONLINE", ["text", "sessionId"], "english", True)]
     assert await missing_schema(db) == []
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 
 from api.auth import allow
-from api.context.types import Context
+from api.context.types import Context, Recall
 from api.request import Info
+from api.scalars import Role
 from graph.compliance.auth import CallerRole
 from graph.domain.errors import ForbiddenError
-from graph.store.context import ContextSelector, get_context
+from graph.pipeline.question import understand
+from graph.store.context import ContextSelector, get_context, identity_key_of
+from graph.store.recall import RecallRequest, check_request, recall
 
 
 @strawberry.type
@@ -53,3 +58,57 @@ class ContextQueries:
             info.context.max_context_messages,
         )
         return Context.from_record(record)
+
+    @strawberry.field(
+        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
+        description="Memory recall: the messages of a person's whole cross-channel history (a "
+        "user, merged users included, or the user behind a channel identity) or of one session "
+        "that best answer `query` — by keywords (English stemming), the entities it names "
+        '(ORDER_ID:A1001, an email...), the time it names ("last May"), embeddings when on, '
+        "and the conversation's structure. No LLM; deterministic. Filters: channels, roles, "
+        "since/until (message time); `neighbors` adds the turns around each hit.",
+    )
+    async def recall(
+        self,
+        info: Info,
+        query: str,
+        user_id: strawberry.ID | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        session_id: strawberry.ID | None = None,
+        limit: int = 10,
+        channels: list[str] | None = None,
+        roles: list[Role] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        neighbors: int = 0,
+    ) -> Recall:
+        principal = info.context.principal
+        sees_pii = principal is not None and principal.sees_pii
+        if external_user_id is not None and not sees_pii:
+            raise ForbiddenError(
+                "recall by channel identity needs PII access (agents, admins); "
+                "analysts select by userId or sessionId",
+                field="externalUserId",
+            )
+        selector = ContextSelector(
+            user_id=str(user_id) if user_id is not None else None,
+            session_id=str(session_id) if session_id is not None else None,
+            channel=channel,
+            external_user_id=external_user_id,
+        )
+        identity_key_of(selector)  # exactly one selector, before any work
+        request = RecallRequest(
+            query=query,
+            limit=limit,
+            channels=channels,
+            roles=[r.value for r in roles] if roles is not None else None,
+            since=since,
+            until=until,
+            neighbors=neighbors,
+        )
+        check_request(request)
+        now = datetime.now(UTC)
+        question = await understand(query, now, info.context.enricher, info.context.embedder)
+        record = await recall(info.context.db, selector, request, question, now=now)
+        return Recall.from_record(record, redact=not sees_pii)

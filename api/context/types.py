@@ -12,9 +12,11 @@ from api.convert import from_record as convert_record
 from api.scalars import JSON
 from api.sessions.types import Message, Session
 from api.users.types import User
+from graph.domain.errors import BadInputError
+from graph.domain.recall_text import render
 
 if TYPE_CHECKING:
-    from graph.domain.records import ContextRecord
+    from graph.domain.records import ContextRecord, RecallHitRecord, RecallRecord
 
 
 @strawberry.type(
@@ -72,3 +74,46 @@ class Context:
     @classmethod
     def from_record(cls, record: ContextRecord) -> Context:
         return convert_record(cls, record)
+
+
+@strawberry.type(description="A message a recall found: why it matched and the turns around it.")
+class RecallHit:
+    message: Message
+    score: float = strawberry.field(description="Fused relevance; only the order is meaningful.")
+    signals: list[str] = strawberry.field(
+        description="Why it matched: `keyword`, `entity:<KEY>`, `entity-hop:<KEY>`, `vector`, "
+        "`date`, `neighbour` (next to a strong match), `recent`.",
+        extensions=pii.entity_keys_in_signals(),
+    )
+    neighbors: list[Message] = strawberry.field(
+        description="With `neighbors: n`: up to n turns before and after it in its session, "
+        "oldest first."
+    )
+
+    @classmethod
+    def from_record(cls, record: RecallHitRecord) -> RecallHit:
+        return convert_record(cls, record)
+
+
+@strawberry.type(description="What a recall found in a person's or a session's history.")
+class Recall:
+    hits: list[RecallHit] = strawberry.field(description="Best first.")
+    entities: list[Entity] = strawberry.field(
+        description="The question's entities found in the history, then those the hits mention."
+    )
+    _record: strawberry.Private[RecallRecord]
+    _redact: strawberry.Private[bool]
+
+    @strawberry.field(
+        description="The hits and their neighbours as prompt-ready text, oldest first: "
+        "`[2026-05-03 14:05 UTC] whatsapp USER: text` per turn, cut at maxChars.",
+        extensions=pii.rendered_turns(),
+    )
+    def text(self, max_chars: int | None = None) -> str:
+        if max_chars is not None and max_chars < 0:
+            raise BadInputError("maxChars must be >= 0", field="maxChars")
+        return render(self._record.hits, max_chars, self._redact)
+
+    @classmethod
+    def from_record(cls, record: RecallRecord, *, redact: bool) -> Recall:
+        return convert_record(cls, record, _record=record, _redact=redact)

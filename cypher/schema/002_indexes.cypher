@@ -1,4 +1,6 @@
-// Lookups by session, user, channel and time; fulltext over message text, eventually consistent:
+// Lookups by session, user, channel and time; fulltext over message text (English: stemming and
+// stop words; the session id is indexed too so a recall filters by it inside Lucene), eventually
+// consistent:
 // Lucene is updated just after each commit instead of inside it (a synchronous update cost ~2 ms
 // of every ingest commit of 8 messages), so a search may miss a message for a moment.
 CREATE INDEX message_session_seq IF NOT EXISTS FOR (n:Message) ON (n.sessionId, n.seq);
@@ -11,7 +13,7 @@ CREATE INDEX session_last_activity IF NOT EXISTS FOR (n:Session) ON (n.lastActiv
 CREATE INDEX session_created IF NOT EXISTS FOR (n:Session) ON (n.createdAt);
 CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
 CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
-CREATE FULLTEXT INDEX message_text IF NOT EXISTS FOR (n:Message) ON EACH [n.text]
-  OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}};
+CREATE FULLTEXT INDEX message_search IF NOT EXISTS FOR (n:Message) ON EACH [n.text, n.sessionId]
+  OPTIONS {indexConfig: {`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: true}};
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);

@@ -61,6 +61,12 @@ def mask_entity_key(key: str) -> str:
     return f"{entity_type}:{mask_entity_value(entity_type, value)}" if sep else key
 
 
+def mask_signal(signal: str) -> str:
+    """A recall signal; `entity:<KEY>` and `entity-hop:<KEY>` carry an entity key."""
+    kind, sep, key = signal.partition(":")
+    return f"{kind}:{mask_entity_key(key)}" if sep else signal
+
+
 def redact_text(value: str | None) -> str | None:
     return None if value is None else REDACTED
 

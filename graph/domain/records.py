@@ -250,3 +250,21 @@ class MergeRecord:
             reverted_at=native_time(row.get("revertedAt")),
             reverted_by=row.get("revertedBy"),
         )
+
+
+@dataclass(frozen=True)
+class RecallHitRecord:
+    """A message a recall found, why, and the turns around it in its session."""
+
+    message: MessageRecord
+    score: float
+    signals: list[str]
+    neighbors: list[MessageRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RecallRecord:
+    """What a recall found in a person's (or a session's) history, best first."""
+
+    hits: list[RecallHitRecord]
+    entities: list[ContextEntityRecord]

@@ -32,6 +32,7 @@ from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.database import unavailable
 
 if TYPE_CHECKING:
+    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.store.database import Database
 
@@ -101,9 +102,11 @@ class IngestBatcher:
         on_commit: CommitObserver | None = None,
         limits: IngestLimits = DEFAULT_INGEST_LIMITS,
         rules: WriteRules = DEFAULT_WRITE_RULES,
+        embedder: Embedder | None = None,
     ) -> None:
         self.db = db
         self.enricher = enricher
+        self.embedder = embedder
         self.on_commit = on_commit
         self.limits = limits
         self.rules = rules

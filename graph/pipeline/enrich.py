@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from neo4j import AsyncManagedTransaction
 
     from enrichment.annotations import Annotation
+    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.config import Settings
 
@@ -105,3 +106,20 @@ async def write_relationships(
     if intents:
         rows = sorted(intents, key=lambda row: row["name"])
         await (await tx.run(cypher.load("ingest/create_intents"), intents=rows)).consume()
+
+
+# Embeddings run in a thread of their own: a question's embedding never waits for a batch's
+# enrichment, and a batch's enrichment and embeddings run side by side.
+_EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-embed")
+
+
+async def embed(embedder: Embedder | None, texts: list[str]) -> list[list[float]]:
+    """One unit-length embedding per text ([] without an embedder), off the event loop."""
+    if embedder is None or not texts:
+        return []
+    loop = asyncio.get_running_loop()
+    try:
+        rows = await loop.run_in_executor(_EMBEDDING_THREAD, embedder.embed, texts)
+    except Exception as error:
+        raise EnrichmentFailedError(f"embedding failed: {error}") from error
+    return [[round(float(x), 6) for x in row] for row in rows]

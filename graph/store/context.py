@@ -40,7 +40,7 @@ class ContextSelector:
     external_user_id: str | None = None
 
 
-def _check(selector: ContextSelector) -> str | None:
+def identity_key_of(selector: ContextSelector) -> str | None:
     """Exactly one selector; returns the identity key when the selector is an identity."""
     chosen = [
         selector.user_id is not None,
@@ -81,7 +81,7 @@ async def get_context(
     check_message_count(last_messages, max_messages, "lastMessages")
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
-    identity_key = _check(selector)
+    identity_key = identity_key_of(selector)
     session_ids = [selector.session_id] if selector.session_id is not None else None
     found = await _session_contexts(
         db,

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 # Deduplication was by eventId alone until it became (channel, sender, eventId): a database with
 # these constraints gets its events' keys backfilled, then loses them.
 LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
+# message_text (standard analyzer, text only) became message_search (English, text + sessionId).
+LEGACY_INDEXES = ("message_text",)
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
 
 
@@ -48,6 +50,8 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
             for name in legacy:
                 drop = await session.run(cypher.load("admin/drop_constraint"), name=name)
                 await drop.consume()
+        for name in LEGACY_INDEXES:
+            await (await session.run(cypher.load("admin/drop_index"), name=name)).consume()
         for statement in statements:
             await (await session.run(statement)).consume()
         wait = await session.run(cypher.load("admin/await_indexes"), timeoutSeconds=timeout_seconds)

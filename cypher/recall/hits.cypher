@@ -1,0 +1,31 @@
+// The messages a recall returns ($ids, in rank order) with up to $neighbors turns before and after
+// each in its session (oldest first), in the shape of a context's messages.
+UNWIND range(0, size($ids) - 1) AS rank
+MATCH (m:Message {id: $ids[rank]})
+RETURN rank,
+  m {.*, at: m.at.epochMillis, receivedAt: m.receivedAt.epochMillis, embedding: null,
+     entities: COLLECT {
+       MATCH (m)-[r:MENTIONS]->(e:Entity)
+       RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+     },
+     expressed: COLLECT {
+       MATCH (m)-[x:EXPRESSES]->(i:Intent)
+       RETURN {name: i.name, confidence: x.confidence} ORDER BY x.confidence DESC, i.name
+     }} AS message,
+  COLLECT {
+    MATCH (n:Message)
+    USING INDEX n:Message(sessionId, seq)
+    WHERE n.sessionId = m.sessionId AND n.seq >= m.seq - $neighbors AND n.seq <= m.seq + $neighbors
+      AND n.seq <> m.seq AND n.seq > 0
+    RETURN n {.*, at: n.at.epochMillis, receivedAt: n.receivedAt.epochMillis, embedding: null,
+              entities: COLLECT {
+                MATCH (n)-[r:MENTIONS]->(e:Entity)
+                RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+              },
+              expressed: COLLECT {
+                MATCH (n)-[x:EXPRESSES]->(i:Intent)
+                RETURN {name: i.name, confidence: x.confidence} ORDER BY x.confidence DESC, i.name
+              }}
+    ORDER BY n.seq
+  } AS neighbors
+ORDER BY rank

@@ -1,0 +1,73 @@
+"""Message embeddings behind one small interface, so the model can be swapped.
+
+`THREADLINE_EMBEDDINGS=off` (the default) or the name of a model below. A model must install
+from PyPI with its weights inside the package and load with no network: `wordllama` (extra
+`threadline[embeddings]`) is a static token-embedding model (numpy only, 256 dimensions kept,
+~30,000 short messages/s on one core) whose weights and tokenizer ship in its wheel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding model is unknown or could not be loaded."""
+
+
+class Embedder(Protocol):
+    name: str
+    dimensions: int
+
+    def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One unit-length row per text."""
+
+
+def _unit(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    unit: npt.NDArray[np.float32] = (rows / norms).astype(np.float32)
+    return unit
+
+
+class WordLlamaEmbedder:
+    """WordLlama's bundled model (`l2_supercat`), truncated to `dimensions` (Matryoshka)."""
+
+    def __init__(self, dimensions: int = 256) -> None:
+        try:
+            import wordllama  # type: ignore[import-untyped]
+            from wordllama import WordLlama
+        except ImportError as error:
+            raise EmbeddingError(
+                "THREADLINE_EMBEDDINGS=wordllama needs the extra `threadline[embeddings]`"
+            ) from error
+        package = Path(wordllama.__file__).parent
+        try:  # its own folder as the cache, downloads disabled: never the network
+            self._model = WordLlama.load(cache_dir=package, disable_download=True, dim=dimensions)
+        except Exception as error:
+            raise EmbeddingError(
+                f"wordllama could not load its bundled weights: {error}"
+            ) from error
+        self.name = f"wordllama-{dimensions}"
+        self.dimensions = dimensions
+
+    def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return _unit(np.asarray(self._model.embed(texts), dtype=np.float32))
+
+
+MODELS = {"wordllama": lambda: WordLlamaEmbedder(256)}
+
+
+def load_embedder(name: str) -> Embedder | None:
+    """The model `THREADLINE_EMBEDDINGS` names; None for `off`."""
+    if name == "off":
+        return None
+    if name not in MODELS:
+        raise EmbeddingError(f"unknown embedding model {name!r} (off, {', '.join(MODELS)})")
+    return MODELS[name]()

@@ -1,0 +1,248 @@
+"""Memory recall, the pure part: how a question becomes a keyword query, and how the signals
+found for each message of a person's history are fused into one ranking (docs/recall.md).
+
+Signals, each a score in [0, 1] per message, summed with the weights of `Weights`:
+- keyword: the message's fulltext (Lucene BM25, English stemming and stop words) score,
+  divided by the best score of this question;
+- entity: the message mentions a normalized entity the question mentions (`ORDER_ID:A1001`);
+  entity hop: it mentions an entity that is co-mentioned with one of those elsewhere in the
+  history (the tracking number given for the order the question names);
+- vector: cosine similarity of message and question embeddings, above the history's median
+  (only when embeddings are on);
+- date: the message was sent, or mentions a date, inside the time the question names;
+- then structure: a message whose neighbour in its session matched gets part of that
+  neighbour's score (a question with its answer), the best session gets a small bonus (hits
+  cluster in sessions), and recency breaks near-ties.
+A message with none of the first five signals is not a hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+MAX_QUERY_CHARS = 2000
+MAX_QUERY_TERMS = 64
+LUCENE_CHUNK = 400  # session ids per fulltext query (Lucene allows 1,024 clauses)
+_WORD = re.compile(r"\w+")
+# Words a question is made of but its answer is not: interrogatives, pronouns, auxiliaries and
+# the verbs of asking about memory ("what did I mention about..."). Lucene's English analyzer
+# drops a few dozen stop words on both sides; these go from the question only.
+QUESTION_WORDS = frozenset(
+    """
+    a about again also am an and any anything are as ask asked at be been being but by can
+    could did do does doing done else ever for from had has have having he her hers him his
+    how i if in into is it its just let me mention mentioned mine my myself of on or our ours
+    please recall remember said say says she should so some something tell that the their them
+    then there these they this those to told too us was we were what whatever when where which
+    who whom whose why will with would you your yours
+    """.split()  # noqa: SIM905 - a word list reads better as words
+)
+FIRST_PERSON = re.compile(r"\b(?:did i|i (?:said|told|mentioned|asked|wrote|gave|sent)|have i)\b")
+SECOND_PERSON = re.compile(
+    r"\b(?:did you|you (?:said|told|recommended|suggested|mentioned|sent|offered|gave))\b"
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    keyword: float = 1.0
+    entity: float = 1.0
+    entity_hop: float = 0.3
+    vector: float = 0.5
+    date: float = 0.5
+    speaker: float = 0.1
+    neighbour: float = 0.3
+    session: float = 0.1
+    recency: float = 0.05
+    recency_half_life_days: float = 60.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A message of the history as the ranking sees it."""
+
+    id: str
+    session_id: str
+    seq: int
+    at: datetime
+    entity_keys: tuple[str, ...] = ()
+    role: str = "USER"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A recall's question as the enrichment pipeline understood it."""
+
+    text: str
+    entities: frozenset[str] = frozenset()  # normalized entity keys it mentions
+    vector: tuple[float, ...] | None = None  # its embedding, unit length (embeddings on)
+    time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
+    terms: tuple[str, ...] = ()  # its keywords (without question words and the time phrase)
+    speaker: str | None = None  # "USER" for "what did I say", "AGENT" for "what did you say"
+
+
+@dataclass
+class Ranked:
+    id: str
+    score: float
+    signals: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the searches found for one question over one history."""
+
+    keyword: dict[str, float]  # message id -> fulltext score
+    query_entities: frozenset[str]  # the question's entity keys
+    vector: dict[str, float] = field(default_factory=dict)  # message id -> cosine similarity
+    date_range: tuple[datetime, datetime] | None = None
+    speaker: str | None = None
+
+
+def lucene_terms(question: str) -> list[str]:
+    """The question's words, lower-cased (so AND/OR/NOT are words, not operators) and reduced to
+    letters, digits and underscores (nothing in them is Lucene syntax), without question words."""
+    words = [w for w in _WORD.findall(question.casefold()) if w not in QUESTION_WORDS]
+    return words[:MAX_QUERY_TERMS]
+
+
+def asked_speaker(question: str) -> str | None:
+    """Whose words a question is about: the person's own ("what did I say") or the other
+    side's ("what did you recommend")."""
+    text = question.casefold()
+    if FIRST_PERSON.search(text):
+        return "USER"
+    if SECOND_PERSON.search(text):
+        return "AGENT"
+    return None
+
+
+def lucene_queries(terms: list[str], session_ids: list[str]) -> list[str]:
+    """Fulltext queries over `text` restricted to the sessions (a zero-weight filter clause, so
+    the session does not change the score), one per chunk of sessions."""
+    if not terms or not session_ids:
+        return []
+    text = "text:(" + " ".join(terms) + ")"
+    queries = []
+    for start in range(0, len(session_ids), LUCENE_CHUNK):
+        chunk = session_ids[start : start + LUCENE_CHUNK]
+        quoted = " ".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in chunk)
+        queries.append(f"{text} AND sessionId:({quoted})^0")
+    return queries
+
+
+def _date_keys_in(keys: tuple[str, ...], start: datetime, end: datetime) -> bool:
+    low, high = start.date().isoformat(), end.date().isoformat()
+    return any(k.startswith("DATE:") and low <= k[5:] < high for k in keys)
+
+
+def _said_by(role: str, speaker: str) -> bool:
+    return role == "USER" if speaker == "USER" else role in ("AGENT", "BOT")
+
+
+def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> set[str]:
+    """Entities mentioned in the same message as one of the question's entities."""
+    found: set[str] = set()
+    for candidate in candidates:
+        keys = set(candidate.entity_keys)
+        if keys & query_entities:
+            found |= keys
+    return found - query_entities
+
+
+def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
+    """Similarities above the history's median, scaled to [0, 1] (most turns of a chat are
+    somewhat similar to any question: only the top half says anything)."""
+    if not similarities:
+        return {}
+    ordered = sorted(similarities.values())
+    floor, top = ordered[len(ordered) // 2], ordered[-1]
+    if top <= floor:
+        return {}
+    return {i: (s - floor) / (top - floor) for i, s in similarities.items() if s > floor}
+
+
+def _base_scores(
+    candidates: list[Candidate], evidence: Evidence, weights: Weights
+) -> dict[str, Ranked]:
+    best_keyword = max(evidence.keyword.values(), default=0.0)
+    hops = _co_mentioned(candidates, evidence.query_entities)
+    vectors = _vector_scores(evidence.vector)
+    scored: dict[str, Ranked] = {}
+    for c in candidates:
+        score, signals = 0.0, []
+        if best_keyword > 0 and (keyword := evidence.keyword.get(c.id, 0.0)) > 0:
+            score += weights.keyword * keyword / best_keyword
+            signals.append("keyword")
+        direct = sorted(set(c.entity_keys) & evidence.query_entities)
+        if direct:
+            score += weights.entity * min(1.0, 0.75 + 0.25 * len(direct))
+            signals += [f"entity:{key}" for key in direct]
+        hopped = sorted(set(c.entity_keys) & hops)
+        if hopped and not direct:
+            score += weights.entity_hop
+            signals += [f"entity-hop:{key}" for key in hopped[:3]]
+        if (vector := vectors.get(c.id, 0.0)) > 0:
+            score += weights.vector * vector
+            if vector >= 0.5:
+                signals.append("vector")
+        if evidence.date_range is not None:
+            start, end = evidence.date_range
+            if start <= c.at < end or _date_keys_in(c.entity_keys, start, end):
+                # nearer the middle of the time named counts more ("four months ago")
+                middle, half = start + (end - start) / 2, (end - start) / 2
+                off = min(1.0, abs((c.at - middle) / half)) if start <= c.at < end else 0.0
+                score += weights.date * (1.0 - 0.5 * off)
+                signals.append("date")
+        if score > 0 and evidence.speaker is not None and _said_by(c.role, evidence.speaker):
+            score += weights.speaker
+        if score > 0:
+            scored[c.id] = Ranked(c.id, score, signals)
+    return scored
+
+
+def fuse(
+    candidates: list[Candidate], evidence: Evidence, now: datetime, weights: Weights | None = None
+) -> list[Ranked]:
+    """Every matching message, best first (ties: newer first, then id): deterministic."""
+    weights = weights or Weights()
+    base = _base_scores(candidates, evidence, weights)
+    if not base:
+        return []
+    by_position = {(c.session_id, c.seq): c.id for c in candidates}
+    session_best: dict[str, float] = defaultdict(float)
+    for c in candidates:
+        if c.id in base:
+            session_best[c.session_id] = max(session_best[c.session_id], base[c.id].score)
+    top_session = max(session_best.values())
+    ranked: list[tuple[float, float, str, Ranked]] = []
+    for c in candidates:
+        own = base.get(c.id)
+        neighbours = [
+            base[n].score
+            for n in (
+                by_position.get((c.session_id, c.seq - 1)),
+                by_position.get((c.session_id, c.seq + 1)),
+            )
+            if n is not None and n in base
+        ]
+        lent = weights.neighbour * max(neighbours, default=0.0)
+        if own is None and lent < weights.neighbour * 0.5:
+            continue  # a message is a hit for its own signals, or next to a strong one
+        hit = own or Ranked(c.id, 0.0, [])
+        score = hit.score + lent
+        if lent > 0 and (own is None or lent >= 0.5 * own.score):
+            hit.signals.append("neighbour")
+        score += weights.session * session_best.get(c.session_id, 0.0) / top_session
+        age_days = max(0.0, (now - c.at).total_seconds() / 86400)
+        recency = weights.recency * 0.5 ** (age_days / weights.recency_half_life_days)
+        score += recency
+        if own is not None and recency > 0.5 * own.score:
+            hit.signals.append("recent")
+        hit.score = round(score, 6)
+        ranked.append((-hit.score, -c.at.timestamp(), c.id, hit))
+    ranked.sort(key=lambda row: row[:3])
+    return [row[3] for row in ranked]

@@ -1,0 +1,245 @@
+"""Memory recall: the messages of a person's whole cross-channel history (or of one session)
+that answer a question, found by keywords, entities, time and (optionally) embeddings, fused
+(graph/domain/recall.py). Three round trips, each starting from an index seek: the history in
+scope, its fulltext matches, the hits with their neighbouring turns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.domain.recall import (
+    MAX_QUERY_CHARS,
+    Candidate,
+    Evidence,
+    Question,
+    Ranked,
+    Weights,
+    fuse,
+    lucene_queries,
+)
+from graph.domain.records import (
+    ContextEntityRecord,
+    MessageRecord,
+    RecallHitRecord,
+    RecallRecord,
+    native_time,
+)
+from graph.store.context import ContextSelector, identity_key_of
+from graph.store.statements import read_records
+
+if TYPE_CHECKING:
+    from graph.store.database import Database
+
+MAX_LIMIT = 100
+MAX_NEIGHBORS = 5
+MAX_FILTER_VALUES = 50
+MAX_HISTORY = 20_000  # newest messages of one history a recall ranks
+KEYWORD_CANDIDATES = 200  # fulltext matches per question
+ENTITY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class RecallRequest:
+    """A question and the filters of a recall."""
+
+    query: str
+    limit: int = 10
+    channels: list[str] | None = None
+    roles: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    neighbors: int = 0
+
+
+@dataclass(frozen=True)
+class _Row:
+    candidate: Candidate
+    channel: str
+    embedding: list[float] | None
+
+
+def check_request(request: RecallRequest) -> None:
+    if not request.query.strip():
+        raise BadInputError("query must not be empty", field="query")
+    if len(request.query) > MAX_QUERY_CHARS:
+        raise LimitExceededError(
+            f"query must be at most {MAX_QUERY_CHARS} characters",
+            field="query",
+            limit=MAX_QUERY_CHARS,
+        )
+    if request.limit < 1:
+        raise BadInputError("limit must be >= 1", field="limit")
+    if request.limit > MAX_LIMIT:
+        raise LimitExceededError(f"limit must be <= {MAX_LIMIT}", field="limit", limit=MAX_LIMIT)
+    if not 0 <= request.neighbors <= MAX_NEIGHBORS:
+        raise BadInputError(f"neighbors must be 0..{MAX_NEIGHBORS}", field="neighbors")
+    for name, values in (("channels", request.channels), ("roles", request.roles)):
+        if values is not None and len(values) > MAX_FILTER_VALUES:
+            raise LimitExceededError(
+                f"{name} must list at most {MAX_FILTER_VALUES} values",
+                field=name,
+                limit=MAX_FILTER_VALUES,
+            )
+    if request.since and request.until and request.since >= request.until:
+        raise BadInputError("since must be before until", field="since")
+
+
+def _filters(request: RecallRequest) -> dict[str, Any]:
+    return {
+        "channels": request.channels,
+        "roles": request.roles,
+        "since": request.since,
+        "until": request.until,
+    }
+
+
+async def _history(
+    db: Database, selector: ContextSelector, request: RecallRequest, embeddings: bool
+) -> tuple[list[str], list[_Row]]:
+    identity_key = identity_key_of(selector)
+    records = await read_records(
+        db,
+        "recall/history",
+        sessionId=selector.session_id,
+        userId=selector.user_id,
+        identityKey=identity_key,
+        maxMessages=MAX_HISTORY,
+        embeddings=embeddings,
+        **_filters(request),
+    )
+    if not records:
+        if selector.session_id is not None:
+            raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
+        what = (
+            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
+        )
+        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
+    [record] = records
+    rows = [
+        _Row(
+            Candidate(
+                m[0],
+                m[1],
+                m[2],
+                native_time(m[3]),  # type: ignore[arg-type]
+                tuple(m[6]),
+                m[5],
+            ),
+            m[4],
+            m[7],
+        )
+        for m in record["messages"]
+    ]
+    return list(record["sessionIds"]), rows
+
+
+async def _keyword_scores(
+    db: Database, question: Question, session_ids: list[str], request: RecallRequest
+) -> dict[str, float]:
+    queries = lucene_queries(list(question.terms), session_ids)
+    if not queries:
+        return {}
+    records = await read_records(
+        db,
+        "recall/keyword",
+        queries=queries,
+        sessionIds=session_ids,
+        limit=KEYWORD_CANDIDATES,
+        **_filters(request),
+    )
+    return {r["id"]: float(r["score"]) for r in records}
+
+
+def _similarities(question: Question, rows: list[_Row]) -> dict[str, float]:
+    if question.vector is None:
+        return {}
+    stored = [(r.candidate.id, r.embedding) for r in rows if r.embedding]
+    if not stored:
+        return {}
+    matrix = np.asarray([e for _, e in stored], dtype=np.float32)
+    query = np.asarray(question.vector, dtype=np.float32)
+    if matrix.shape[1] != query.shape[0]:
+        return {}  # embeddings of another model: `threadline reenrich --embeddings` redoes them
+    scores = matrix @ query
+    return {i: float(s) for (i, _), s in zip(stored, scores, strict=True)}
+
+
+async def recall(
+    db: Database,
+    selector: ContextSelector,
+    request: RecallRequest,
+    question: Question,
+    *,
+    now: datetime | None = None,
+    weights: Weights | None = None,
+) -> RecallRecord:
+    """The `request.limit` best messages for the question (understood by
+    graph.pipeline.question) in the selector's history."""
+    check_request(request)
+    now = now or datetime.now(UTC)
+    session_ids, rows = await _history(db, selector, request, question.vector is not None)
+    keyword = await _keyword_scores(db, question, session_ids, request)
+    evidence = Evidence(
+        keyword, question.entities, _similarities(question, rows), question.time, question.speaker
+    )
+    ranked = fuse([r.candidate for r in rows], evidence, now, weights)[: request.limit]
+    hits = await _hits(db, ranked, request.neighbors)
+    return RecallRecord(hits, _entities(rows, question.entities, hits))
+
+
+async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[RecallHitRecord]:
+    if not ranked:
+        return []
+    records = await read_records(db, "recall/hits", ids=[r.id for r in ranked], neighbors=neighbors)
+    found = {r["rank"]: r for r in records}  # a message erased since it was ranked is left out
+    return [
+        RecallHitRecord(
+            MessageRecord.from_map(found[rank]["message"]),
+            r.score,
+            r.signals,
+            [MessageRecord.from_map(n) for n in found[rank]["neighbors"]],
+        )
+        for rank, r in enumerate(ranked)
+        if rank in found
+    ]
+
+
+def _entities(
+    rows: list[_Row], asked: frozenset[str], hits: list[RecallHitRecord]
+) -> list[ContextEntityRecord]:
+    """The question's entities found in the history, then those the hits mention, each with
+    where and when the history mentions it."""
+    wanted: list[str] = [k for k in sorted(asked)]
+    for hit in hits:
+        wanted += [m.key for m in hit.message.entities]
+    order = list(dict.fromkeys(wanted))
+    seen: dict[str, list[_Row]] = defaultdict(list)
+    keys = set(order)
+    for row in rows:
+        for key in row.candidate.entity_keys:
+            if key in keys:
+                seen[key].append(row)
+    found = []
+    for key in order:
+        mentions = sorted(seen.get(key, []), key=lambda r: r.candidate.at)
+        if not mentions:
+            continue
+        kind, _, value = key.partition(":")
+        found.append(
+            ContextEntityRecord(
+                key,
+                kind,
+                value,
+                mentions[0].candidate.at,
+                mentions[-1].candidate.at,
+                len(mentions),
+                list(dict.fromkeys(r.channel for r in mentions)),
+            )
+        )
+    return found[:ENTITY_LIMIT]
