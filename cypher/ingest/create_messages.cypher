@@ -1,7 +1,8 @@
 // The utterances of a batch in one statement: each message in its session with its reserved
 // sequence number and message-level enrichment (sentiment, intent names, pipeline version), the
-// entities it mentions and the intents it expresses, and the NEXT link from the message before it
-// (created earlier in this statement or already stored).
+// entities it mentions and the intents it expresses, its embedding and the model that made it
+// (null: embeddings off), and the NEXT link from the message before it (created earlier in this
+// statement or already stored).
 UNWIND $messages AS row
 MATCH (s:Session {id: row.sessionId})
 CREATE (m:Message {
@@ -10,7 +11,8 @@ CREATE (m:Message {
   at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}),
   seq: row.seq, metadata: row.metadata, agentId: row.agentId,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
-  enrichmentVersion: row.enrichmentVersion
+  enrichmentVersion: row.enrichmentVersion, embedding: row.embedding,
+  embeddingModel: row.embeddingModel
 })
 CREATE (m)-[:IN]->(s)
 WITH m, row

@@ -116,7 +116,12 @@ class IngestBatcher:
     async def ingest(self, events: list[EventInput]) -> IngestResult:
         started = time.monotonic()
         prepared = await prepare_events(
-            self.db, list(events), self.enricher, self.limits, self.rules.attribute_policies
+            self.db,
+            list(events),
+            self.enricher,
+            self.limits,
+            self.rules.attribute_policies,
+            self.embedder,
         )
         pending = _Pending(prepared)
         self.queue.append(pending)

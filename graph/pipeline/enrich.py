@@ -113,7 +113,10 @@ async def write_relationships(
 _EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-embed")
 
 
-async def embed(embedder: Embedder | None, texts: list[str]) -> list[list[float]]:
+Vector = tuple[str, list[float]]  # (model name, unit-length values) as stored on a message
+
+
+async def embed(embedder: Embedder | None, texts: list[str]) -> list[Vector]:
     """One unit-length embedding per text ([] without an embedder), off the event loop."""
     if embedder is None or not texts:
         return []
@@ -122,4 +125,4 @@ async def embed(embedder: Embedder | None, texts: list[str]) -> list[list[float]
         rows = await loop.run_in_executor(_EMBEDDING_THREAD, embedder.embed, texts)
     except Exception as error:
         raise EnrichmentFailedError(f"embedding failed: {error}") from error
-    return [[round(float(x), 6) for x in row] for row in rows]
+    return [(embedder.name, [round(float(x), 6) for x in row]) for row in rows]

@@ -42,7 +42,7 @@ from graph.domain.session_planning import (
     plan_sessions,
 )
 from graph.live.events import publish_ingested
-from graph.pipeline.enrich import message_fields, relationship_rows
+from graph.pipeline.enrich import Vector, message_fields, relationship_rows
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.attributes import merge_event_attributes
 from graph.store.statements import tx_rows
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from neo4j import AsyncManagedTransaction
 
     from enrichment.annotations import Annotation
+    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.store.database import Database
 
@@ -180,6 +181,7 @@ async def _write(
     session_ids: list[str],
     now: datetime,
     annotations: dict[int, Annotation | None],
+    embeddings: dict[int, Vector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     sessions = await tx_rows(
@@ -216,6 +218,7 @@ async def _write(
                 | {"id": message_id, "seq": seq, "text": source.text}
                 | message_fields(annotation)
                 | {"mentions": mentions, "expressed": expressed}
+                | _embedding_fields(embeddings.get(event.index))
             )
         else:
             others.append(row)
@@ -233,11 +236,17 @@ async def _write(
     return results
 
 
+def _embedding_fields(vector: Vector | None) -> dict[str, Any]:
+    model, values = vector if vector else (None, None)
+    return {"embedding": values, "embeddingModel": model}
+
+
 async def _ingest_tx(
     tx: AsyncManagedTransaction,
     batch: list[ValidEvent],
     window: timedelta,
     annotations: dict[int, Annotation | None],
+    embeddings: dict[int, Vector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
@@ -286,7 +295,9 @@ async def _ingest_tx(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
-        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
+        stored = await _write(
+            tx, fresh, users, plan.session_ids, now, annotations, embeddings, rules
+        )
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []
@@ -307,6 +318,7 @@ async def ingest_events(
     enricher: Enricher | None = None,
     limits: IngestLimits = DEFAULT_INGEST_LIMITS,
     rules: WriteRules = DEFAULT_WRITE_RULES,
+    embedder: Embedder | None = None,
 ) -> IngestResult:
     """Validate, enrich and store a batch; results come back in input order.
 
@@ -314,7 +326,9 @@ async def ingest_events(
     original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
     (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
-    prepared = await prepare_events(db, events, enricher, limits, rules.attribute_policies)
+    prepared = await prepare_events(
+        db, events, enricher, limits, rules.attribute_policies, embedder
+    )
     return await store_events(db, prepared, rules)
 
 
@@ -326,7 +340,9 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write(_ingest_tx, batch, window, annotations, policies)
+            results = await db.write(
+                _ingest_tx, batch, window, annotations, prepared.embeddings, policies
+            )
             break
         except ConstraintError:
             # A concurrent batch stored the same event first; the next attempt sees it.

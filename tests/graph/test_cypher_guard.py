@@ -65,7 +65,8 @@ async def test_plain_reads_and_allowed_procedures_still_run(db: Database) -> Non
     assert ["Session"] in labels.rows
     found = await read_only(
         db,
-        "CALL db.index.fulltext.queryNodes('message_search', $q) YIELD node RETURN count(node) AS n",
+        "CALL db.index.fulltext.queryNodes('message_search', $q) YIELD node "
+        "RETURN count(node) AS n",
         {"q": "zzzz-no-such-word"},
         10,
         5,
