@@ -42,6 +42,7 @@ def start_server(
     model: str = "rules",
     workers: int = 1,
     live_url: str | None = None,
+    embeddings: str = "off",
 ) -> subprocess.Popen[bytes]:
     user, password = target.auth or ("neo4j", "")
     env = {
@@ -51,6 +52,7 @@ def start_server(
         "NEO4J_PASSWORD": password,
         "NEO4J_DATABASE": target.database,
         "THREADLINE_SPACY_MODEL": model,
+        "THREADLINE_EMBEDDINGS": embeddings,
         "THREADLINE_LOG_LEVEL": "WARNING",
     }
     if live_url:

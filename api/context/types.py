@@ -14,9 +14,10 @@ from api.sessions.types import Message, Session
 from api.users.types import User
 from graph.domain.errors import BadInputError
 from graph.domain.recall_text import render
+from graph.domain.records import RecallRecord  # at run time: strawberry resolves Private
 
 if TYPE_CHECKING:
-    from graph.domain.records import ContextRecord, RecallHitRecord, RecallRecord
+    from graph.domain.records import ContextRecord, RecallHitRecord
 
 
 @strawberry.type(
