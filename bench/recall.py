@@ -64,16 +64,18 @@ RECALL = (
 # Bench fixture, not a query of the service: it lives beside the bench, not in cypher/.
 BULK = (Path(__file__).resolve().parent / "recall_bulk_load.cypher").read_text()
 OFF = Weights(
-    keyword=0, entity=0, entity_hop=0, vector=0, date=0, speaker=0, neighbour=0, session=0,
-    recency=0,
+    keyword=0, entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0, speaker=0,
+    latest=0,
+    neighbour=0, session=0, recency=0,
 )  # fmt: skip
 VARIANTS: dict[str, Weights] = {
     "keywords only": replace(OFF, keyword=1.0),
-    "+ entities": replace(OFF, keyword=1.0, entity=1.0, entity_hop=0.3),
+    "+ entities": replace(OFF, keyword=1.0, entity=1.0, entity_hop=0.3, entity_type=0.3),
+    "+ intents": replace(OFF, keyword=1.0, intent=0.3),
     "+ time": replace(OFF, keyword=1.0, date=0.5),
     "+ structure": replace(
-        Weights(), entity=0, entity_hop=0, vector=0, date=0
-    ),  # neighbour, session, recency, speaker
+        Weights(), entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0
+    ),  # neighbour, session, recency, speaker, latest
     "recall (all signals)": Weights(),
 }
 
@@ -167,7 +169,7 @@ async def quality(
     enricher = build_enricher(EnrichmentConfig(model="rules"))
     variants = dict(VARIANTS)
     if embedder is not None:
-        variants["+ vectors"] = replace(OFF, keyword=1.0, vector=0.5)
+        variants["+ vectors"] = replace(OFF, keyword=1.0, vector=0.2)
     for person in people:
         selector = ContextSelector(user_id=users[person.key])
         bm25 = _bm25_rankings(person, messages)
@@ -255,6 +257,8 @@ async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget)
         out["ingest_messages_per_second"] = round(rate, 1)
         out["quality"] = await quality(db, people, users, messages, embedder)
         print_quality(out["quality"])
+        if args.quality_only:
+            return out
         asks = [(users[p.key], q.text) for p in people for q in p.questions]
         token = (await create_key(db, CallerRole.AGENT, name="bench-recall")).token
         port = free_port()
@@ -314,6 +318,7 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per latency row")
     parser.add_argument("--embeddings", default="off", help="off | wordllama")
+    parser.add_argument("--quality-only", action="store_true", help="no latency rows")
     args = parser.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     settings = Settings()

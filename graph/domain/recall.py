@@ -6,7 +6,10 @@ Signals, each a score in [0, 1] per message, summed with the weights of `Weights
   divided by the best score of this question;
 - entity: the message mentions a normalized entity the question mentions (`ORDER_ID:A1001`);
   entity hop: it mentions an entity that is co-mentioned with one of those elsewhere in the
-  history (the tracking number given for the order the question names);
+  history, or an identifier the best keyword matches mention (the tracking number given for
+  the order of the broken kettle); type: it mentions the kind of entity the question asks for
+  ("my phone number": a PHONE);
+- intent: it expresses an intent the question expresses (`delivery_problem`);
 - vector: cosine similarity of message and question embeddings, above the history's median
   (only when embeddings are on);
 - date: the message was sent, or mentions a date, inside the time the question names;
@@ -26,6 +29,28 @@ from datetime import datetime
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_TERMS = 64
 LUCENE_CHUNK = 400  # session ids per fulltext query (Lucene allows 1,024 clauses)
+SEEDS, SEED_SHARE = 3, 0.5  # keyword matches whose identifiers are followed one hop
+IDENTIFIER_TYPES = frozenset(
+    {"ORDER_ID", "SKU", "TRACKING_NUMBER", "ACCOUNT_NUMBER", "TICKET_NUMBER", "EMAIL", "PHONE"}
+)
+# Phrases that name a kind of entity enrichment recognizes (enrichment/identifiers.py): a message
+# mentioning one gets the `type:` signal. "phone number" asks for a PHONE, and is no keyword (the
+# words would match "my phone broke" and every "tracking number"); "price" stays a keyword too.
+TYPE_PHRASES = {
+    "PHONE": (r"(?:phone|telephone|cell|mobile|contact) numbers?", True),
+    "EMAIL": (r"e-?mail(?: address(?:es)?)?", False),
+    "TRACKING_NUMBER": (r"tracking (?:numbers?|codes?|ids?)", True),
+    "ORDER_ID": (r"order (?:numbers?|ids?)", True),
+    "TICKET_NUMBER": (r"(?:ticket|case) numbers?", True),
+    "ACCOUNT_NUMBER": (r"account numbers?", True),
+    "SKU": (r"skus?", False),
+    "MONEY": (r"how much|amount", False),
+}
+_TYPE_PATTERNS = [
+    (kind, re.compile(rf"\b{pattern}\b"), phrase_only)
+    for kind, (pattern, phrase_only) in TYPE_PHRASES.items()
+]
+LATEST = re.compile(r"\b(?:current(?:ly)?|latest|now|newest|most recent|these days|anymore)\b")
 _WORD = re.compile(r"\w+")
 # Words a question is made of but its answer is not: interrogatives, pronouns, auxiliaries and
 # the verbs of asking about memory ("what did I mention about..."). Lucene's English analyzer
@@ -40,7 +65,9 @@ QUESTION_WORDS = frozenset(
     who whom whose why will with would you your yours
     """.split()  # noqa: SIM905 - a word list reads better as words
 )
-FIRST_PERSON = re.compile(r"\b(?:did i|i (?:said|told|mentioned|asked|wrote|gave|sent)|have i)\b")
+FIRST_PERSON = re.compile(
+    r"\b(?:did i|i (?:said|told|mentioned|asked|wrote|gave|sent)|have i|my)\b"
+)
 SECOND_PERSON = re.compile(
     r"\b(?:did you|you (?:said|told|recommended|suggested|mentioned|sent|offered|gave))\b"
 )
@@ -51,9 +78,12 @@ class Weights:
     keyword: float = 1.0
     entity: float = 1.0
     entity_hop: float = 0.3
-    vector: float = 0.5
+    vector: float = 0.2
+    entity_type: float = 0.3
+    intent: float = 0.3
     date: float = 0.5
     speaker: float = 0.1
+    latest: float = 0.3
     neighbour: float = 0.3
     session: float = 0.1
     recency: float = 0.05
@@ -70,6 +100,7 @@ class Candidate:
     at: datetime
     entity_keys: tuple[str, ...] = ()
     role: str = "USER"
+    intents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +113,9 @@ class Question:
     time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
     terms: tuple[str, ...] = ()  # its keywords (without question words and the time phrase)
     speaker: str | None = None  # "USER" for "what did I say", "AGENT" for "what did you say"
+    entity_types: frozenset[str] = frozenset()  # "my phone number": PHONE
+    latest: bool = False  # "current", "now", "latest": the newest statement wins
+    intents: frozenset[str] = frozenset()  # its intents ("what went wrong with my delivery")
 
 
 @dataclass
@@ -100,6 +134,9 @@ class Evidence:
     vector: dict[str, float] = field(default_factory=dict)  # message id -> cosine similarity
     date_range: tuple[datetime, datetime] | None = None
     speaker: str | None = None
+    entity_types: frozenset[str] = frozenset()  # the kinds of entity the question asks for
+    latest: bool = False  # the question asks for the current value
+    intents: frozenset[str] = frozenset()  # the intents the question expresses
 
 
 def lucene_terms(question: str) -> list[str]:
@@ -110,14 +147,31 @@ def lucene_terms(question: str) -> list[str]:
 
 
 def asked_speaker(question: str) -> str | None:
-    """Whose words a question is about: the person's own ("what did I say") or the other
-    side's ("what did you recommend")."""
+    """Whose words a question is about: the other side's ("what did you recommend") or the
+    person's own ("what did I say", "my address")."""
     text = question.casefold()
-    if FIRST_PERSON.search(text):
-        return "USER"
     if SECOND_PERSON.search(text):
         return "AGENT"
+    if FIRST_PERSON.search(text):
+        return "USER"
     return None
+
+
+def asked_entity_types(question: str) -> tuple[frozenset[str], str]:
+    """The kinds of entity a question asks for by name ("my phone number" -> PHONE), and the
+    question without the phrases that are only a kind ("phone number"), for its keywords."""
+    text = question.casefold()
+    kinds = set()
+    for kind, pattern, phrase_only in _TYPE_PATTERNS:
+        if pattern.search(text):
+            kinds.add(kind)
+            if phrase_only:
+                text = pattern.sub(" ", text)
+    return frozenset(kinds), text
+
+
+def asks_for_latest(question: str) -> bool:
+    return bool(LATEST.search(question.casefold()))
 
 
 def lucene_queries(terms: list[str], session_ids: list[str]) -> list[str]:
@@ -143,14 +197,32 @@ def _said_by(role: str, speaker: str) -> bool:
     return role == "USER" if speaker == "USER" else role in ("AGENT", "BOT")
 
 
-def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> set[str]:
-    """Entities mentioned in the same message as one of the question's entities."""
+def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> dict[str, float]:
+    """Entities mentioned in the same message as one of the question's entities (strength 1)."""
     found: set[str] = set()
     for candidate in candidates:
         keys = set(candidate.entity_keys)
         if keys & query_entities:
             found |= keys
-    return found - query_entities
+    return dict.fromkeys(found - query_entities, 1.0)
+
+
+def _keyword_seeds(
+    candidates: list[Candidate], keyword: dict[str, float], best: float
+) -> dict[str, float]:
+    """Identifiers mentioned by the best keyword matches, with their match's strength: what the
+    question is about when it does not name it ("the tracking number of the broken kettle":
+    the kettle's message names its order, the tracking number's message names that order)."""
+    strong = sorted(
+        (c for c in candidates if keyword.get(c.id, 0.0) >= SEED_SHARE * best),
+        key=lambda c: -keyword[c.id],
+    )[:SEEDS]
+    seeds: dict[str, float] = {}
+    for c in strong:
+        for key in c.entity_keys:
+            if key.split(":", 1)[0] in IDENTIFIER_TYPES:
+                seeds[key] = max(seeds.get(key, 0.0), keyword[c.id] / best)
+    return seeds
 
 
 def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
@@ -165,42 +237,77 @@ def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
     return {i: (s - floor) / (top - floor) for i, s in similarities.items() if s > floor}
 
 
+def _date_score(c: Candidate, time: tuple[datetime, datetime]) -> float:
+    """1 in the middle of the time named, 0.5 at its ends (and for a date mentioned in it)."""
+    start, end = time
+    if start <= c.at < end:
+        middle, half = start + (end - start) / 2, (end - start) / 2
+        return 1.0 - 0.5 * min(1.0, abs((c.at - middle) / half))
+    return 0.5 if _date_keys_in(c.entity_keys, start, end) else 0.0
+
+
+class _Signals:
+    """Everything the base score of a message needs, computed once per question."""
+
+    def __init__(self, candidates: list[Candidate], evidence: Evidence, weights: Weights) -> None:
+        self.evidence, self.weights = evidence, weights
+        self.best_keyword = max(evidence.keyword.values(), default=0.0)
+        hops = _co_mentioned(candidates, evidence.query_entities)
+        if self.best_keyword > 0:
+            for key, strength in _keyword_seeds(
+                candidates, evidence.keyword, self.best_keyword
+            ).items():
+                if key not in evidence.query_entities:
+                    hops[key] = max(hops.get(key, 0.0), strength)
+        self.hops = hops
+        self.vectors = _vector_scores(evidence.vector)
+
+    def score(self, c: Candidate) -> Ranked | None:
+        e, w = self.evidence, self.weights
+        score, signals = 0.0, []
+        if self.best_keyword > 0 and (keyword := e.keyword.get(c.id, 0.0)) > 0:
+            score += w.keyword * keyword / self.best_keyword
+            signals.append("keyword")
+        keys = set(c.entity_keys)
+        if direct := sorted(keys & e.query_entities):
+            score += w.entity * min(1.0, 0.75 + 0.25 * len(direct))
+            signals += [f"entity:{key}" for key in direct]
+        elif hopped := sorted(keys & self.hops.keys(), key=lambda k: (-self.hops[k], k)):
+            score += w.entity_hop * self.hops[hopped[0]]
+            signals += [f"entity-hop:{key}" for key in hopped[:3]]
+        if kinds := sorted({k.split(":", 1)[0] for k in keys} & e.entity_types):
+            score += w.entity_type
+            signals += [f"type:{kind}" for kind in kinds]
+        if intents := sorted(set(c.intents) & e.intents):
+            score += w.intent
+            signals += [f"intent:{name}" for name in intents]
+        if e.date_range is not None and (when := _date_score(c, e.date_range)) > 0:
+            score += w.date * when
+            signals.append("date")
+        if score <= 0:
+            return None
+        # similarity reorders what matched for a reason of its own; alone, on a long chat, it
+        # matched too much (docs/PERFORMANCE.md, recall: vectors)
+        if (vector := self.vectors.get(c.id, 0.0)) > 0:
+            score += w.vector * vector
+            if vector >= 0.5:
+                signals.append("vector")
+        if e.speaker is not None and _said_by(c.role, e.speaker):
+            score += w.speaker
+        return Ranked(c.id, score, signals)
+
+
 def _base_scores(
     candidates: list[Candidate], evidence: Evidence, weights: Weights
 ) -> dict[str, Ranked]:
-    best_keyword = max(evidence.keyword.values(), default=0.0)
-    hops = _co_mentioned(candidates, evidence.query_entities)
-    vectors = _vector_scores(evidence.vector)
-    scored: dict[str, Ranked] = {}
-    for c in candidates:
-        score, signals = 0.0, []
-        if best_keyword > 0 and (keyword := evidence.keyword.get(c.id, 0.0)) > 0:
-            score += weights.keyword * keyword / best_keyword
-            signals.append("keyword")
-        direct = sorted(set(c.entity_keys) & evidence.query_entities)
-        if direct:
-            score += weights.entity * min(1.0, 0.75 + 0.25 * len(direct))
-            signals += [f"entity:{key}" for key in direct]
-        hopped = sorted(set(c.entity_keys) & hops)
-        if hopped and not direct:
-            score += weights.entity_hop
-            signals += [f"entity-hop:{key}" for key in hopped[:3]]
-        if (vector := vectors.get(c.id, 0.0)) > 0:
-            score += weights.vector * vector
-            if vector >= 0.5:
-                signals.append("vector")
-        if evidence.date_range is not None:
-            start, end = evidence.date_range
-            if start <= c.at < end or _date_keys_in(c.entity_keys, start, end):
-                # nearer the middle of the time named counts more ("four months ago")
-                middle, half = start + (end - start) / 2, (end - start) / 2
-                off = min(1.0, abs((c.at - middle) / half)) if start <= c.at < end else 0.0
-                score += weights.date * (1.0 - 0.5 * off)
-                signals.append("date")
-        if score > 0 and evidence.speaker is not None and _said_by(c.role, evidence.speaker):
-            score += weights.speaker
-        if score > 0:
-            scored[c.id] = Ranked(c.id, score, signals)
+    signals = _Signals(candidates, evidence, weights)
+    scored = {c.id: r for c in candidates if (r := signals.score(c)) is not None}
+    if evidence.latest and scored:  # "my current number": the newer statement wins
+        times = [c.at.timestamp() for c in candidates if c.id in scored]
+        oldest, span = min(times), (max(times) - min(times)) or 1.0
+        for c in candidates:
+            if c.id in scored:
+                scored[c.id].score += weights.latest * (c.at.timestamp() - oldest) / span
     return scored
 
 

@@ -7,7 +7,13 @@ import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from graph.domain.recall import Question, asked_speaker, lucene_terms
+from graph.domain.recall import (
+    Question,
+    asked_entity_types,
+    asked_speaker,
+    asks_for_latest,
+    lucene_terms,
+)
 from graph.domain.time_phrases import time_phrase
 from graph.pipeline.enrich import annotate, embed
 
@@ -27,6 +33,7 @@ async def understand(
     if phrase is not None:  # "last May" is when, not what: it is not a keyword
         start, end = phrase[1]
         words = words[:start] + " " + words[end:]
+    entity_types, words = asked_entity_types(words)
     return Question(
         text=text,
         entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
@@ -34,4 +41,7 @@ async def understand(
         time=phrase[0] if phrase else None,
         terms=tuple(lucene_terms(words)),
         speaker=asked_speaker(text),
+        entity_types=entity_types,
+        latest=asks_for_latest(text),
+        intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
     )

@@ -130,9 +130,10 @@ async def _history(
                 native_time(m[3]),  # type: ignore[arg-type]
                 tuple(m[6]),
                 m[5],
+                tuple(m[7] or ()),
             ),
             m[4],
-            m[7],
+            m[8],
         )
         for m in record["messages"]
     ]
@@ -186,7 +187,14 @@ async def recall(
     session_ids, rows = await _history(db, selector, request, question.vector is not None)
     keyword = await _keyword_scores(db, question, session_ids, request)
     evidence = Evidence(
-        keyword, question.entities, _similarities(question, rows), question.time, question.speaker
+        keyword,
+        question.entities,
+        _similarities(question, rows),
+        question.time,
+        question.speaker,
+        question.entity_types,
+        question.latest,
+        question.intents,
     )
     ranked = fuse([r.candidate for r in rows], evidence, now, weights)[: request.limit]
     hits = await _hits(db, ranked, request.neighbors)
