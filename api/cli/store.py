@@ -2,6 +2,7 @@
 
 threadline migrate
 threadline reenrich [--since 2026-01-01] [--outdated]
+threadline reenrich --embeddings [wordllama]   # embeddings of stored messages (resumable)
 threadline sweep
 threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,12 +34,58 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def progress_bar(total: int) -> Callable[[int], None]:
+    """A one-line progress bar on stderr (redrawn in place on a terminal)."""
+    began = time.monotonic()
+
+    def show(done: int) -> None:
+        share = done / total if total else 1.0
+        bar = "#" * int(30 * share)
+        rate = done / max(time.monotonic() - began, 1e-6)
+        end = "\r" if sys.stderr.isatty() and done < total else "\n"
+        print(f"  [{bar:<30}] {done}/{total} ({rate:.0f}/s)", end=end, file=sys.stderr)
+
+    return show
+
+
+def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
+    from enrichment.embeddings import EmbeddingError, load_embedder
+    from graph.pipeline.reenrich import backfill_embeddings, embeddings_due
+
+    try:
+        embedder = load_embedder(args.embeddings)
+    except EmbeddingError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if embedder is None:
+        print("embeddings are off: name a model (--embeddings wordllama)", file=sys.stderr)
+        return 2
+
+    async def run(db: Database) -> int:
+        due = await embeddings_due(db, embedder.name, args.since, args.until)
+        print(f"computing {embedder.name} embeddings of {due} messages", file=sys.stderr)
+        return await backfill_embeddings(
+            db,
+            embedder,
+            args.since,
+            args.until,
+            page_size=args.batch,
+            progress=progress_bar(due),
+        )
+
+    count = with_database(settings, run)
+    print(f"embedded {count} messages", file=sys.stderr)
+    return 0
+
+
 def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
     from graph.pipeline.enrich import enricher_for
     from graph.pipeline.reenrich import reenrich
 
     if not has_uri(settings):
         return 2
+    if args.embeddings is not None:
+        return cmd_embeddings(args, settings)
     enricher = enricher_for(settings.model_copy(update={"spacy_model": args.model}))
     if enricher is None:
         print("--model off: nothing to re-enrich with", file=sys.stderr)
@@ -142,6 +191,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     again.add_argument(
         "--model", default=Settings().spacy_model, help="auto | rules | a spaCy package"
+    )
+    again.add_argument(
+        "--embeddings",
+        nargs="?",
+        const=Settings().embeddings,
+        default=None,
+        metavar="MODEL",
+        help="only compute the embeddings stored messages lack (model: THREADLINE_EMBEDDINGS, "
+        "or wordllama); resumable, each message once",
     )
     again.set_defaults(run=cmd_reenrich)
 

@@ -1,10 +1,11 @@
-// Anonymize one batch of a session's messages: the text, metadata and the surface text of
-// mentions go; mentions of personal entities (email, phone) go; sentiment, intents and other
-// entities stay for analytics. Returns the personal entities that may now be orphans.
+// Anonymize one batch of a session's messages: the text, its embedding, metadata and the surface
+// text of mentions go; mentions of personal entities (email, phone) go; sentiment, intents and
+// other entities stay for analytics. Returns the personal entities that may now be orphans.
 MATCH (m:Message)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND m.textRemovedAt IS NULL
 WITH m LIMIT $limit
-SET m.text = null, m.metadata = null, m.textRemovedAt = datetime({epochMillis: $now})
+SET m.text = null, m.metadata = null, m.embedding = null, m.embeddingModel = null,
+    m.textRemovedAt = datetime({epochMillis: $now})
 WITH m
 CALL (m) {
   MATCH (m)-[r:MENTIONS]->(e:Entity)

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import cypher
 from graph.domain.records import native_time
-from graph.pipeline.enrich import annotate, message_fields, relationship_rows, write_relationships
+from graph.pipeline.enrich import (
+    annotate,
+    embed,
+    message_fields,
+    relationship_rows,
+    write_relationships,
+)
 
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from neo4j import AsyncManagedTransaction
 
     from enrichment.annotations import Annotation
+    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.store.database import Database
 
@@ -80,5 +87,49 @@ async def reenrich(
         await db.write(_rewrite, page, annotations)
         done += len(page)
         after_at, after_id = page[-1]["at"], page[-1]["id"]
+        if progress:
+            progress(done)
+
+
+async def embeddings_due(db: Database, model: str, since: datetime, until: datetime) -> int:
+    [record] = await db.read(
+        "enrichment/count_embeddings_due", model=model, since=since, until=until
+    )
+    return int(record["due"])
+
+
+async def backfill_embeddings(
+    db: Database,
+    embedder: Embedder,
+    since: datetime,
+    until: datetime = FOREVER,
+    *,
+    page_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Compute the embedding of every stored message in [since, until) that has none of this
+    model (batched; resumable and idempotent: what is done is not done again); returns how
+    many were computed."""
+    after_at, after_id, done = since, "", 0
+    while True:
+        records = await db.read(
+            "enrichment/embedding_page",
+            model=embedder.name,
+            since=since,
+            until=until,
+            afterAt=after_at,
+            afterId=after_id,
+            limit=page_size,
+        )
+        if not records:
+            return done
+        vectors = await embed(embedder, [r["text"] for r in records])
+        rows = [
+            {"id": r["id"], "embedding": values}
+            for r, (_, values) in zip(records, vectors, strict=True)
+        ]
+        await db.records("enrichment/set_embeddings", rows=rows, model=embedder.name)
+        done += len(rows)
+        after_at, after_id = records[-1]["at"], records[-1]["id"]
         if progress:
             progress(done)

@@ -1,0 +1,6 @@
+// Store computed embeddings ($rows: id, embedding) with the model that made them; a message
+// erased or anonymized since it was read is left alone.
+UNWIND $rows AS row
+MATCH (m:Message {id: row.id})
+WHERE m.text IS NOT NULL
+SET m.embedding = row.embedding, m.embeddingModel = $model
