@@ -44,7 +44,8 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
     USING INDEX m:Message(sessionId, seq)
     WHERE m.sessionId = s.id AND m.seq > s.seq - $last
     RETURN m {
-      .*,
+      .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
+      .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
       at: m.at.epochMillis,
       receivedAt: m.receivedAt.epochMillis,
       entities: COLLECT {

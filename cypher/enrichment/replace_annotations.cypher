@@ -3,7 +3,8 @@
 UNWIND $messages AS row
 MATCH (m:Message {id: row.id})
 SET m.sentiment = row.sentiment, m.sentimentLabel = row.sentimentLabel,
-    m.intents = row.intents, m.enrichmentVersion = row.enrichmentVersion
+    m.intents = row.intents, m.entityKeys = row.entityKeys,
+    m.enrichmentVersion = row.enrichmentVersion
 WITH m
 OPTIONAL MATCH (m)-[old:MENTIONS|EXPRESSES]->(target)
 DELETE old

@@ -5,6 +5,7 @@ MATCH (m:Message)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND m.textRemovedAt IS NULL
 WITH m LIMIT $limit
 SET m.text = null, m.metadata = null, m.embedding = null, m.embeddingModel = null,
+    m.entityKeys = [k IN m.entityKeys WHERE NOT (k STARTS WITH 'EMAIL:' OR k STARTS WITH 'PHONE:')],
     m.textRemovedAt = datetime({epochMillis: $now})
 WITH m
 CALL (m) {

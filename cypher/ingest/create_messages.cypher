@@ -11,6 +11,7 @@ CREATE (m:Message {
   at: datetime({epochMillis: row.at}), receivedAt: datetime({epochMillis: row.receivedAt}),
   seq: row.seq, metadata: row.metadata, agentId: row.agentId,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
+  entityKeys: row.entityKeys,
   enrichmentVersion: row.enrichmentVersion, embedding: row.embedding,
   embeddingModel: row.embeddingModel
 })

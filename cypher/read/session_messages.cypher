@@ -5,7 +5,8 @@ MATCH (m:Message)
 USING INDEX m:Message(sessionId, seq)
 WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
 RETURN m {
-  .*,
+  .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
+  .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
   at: m.at.epochMillis,
   receivedAt: m.receivedAt.epochMillis,
   entities: COLLECT {

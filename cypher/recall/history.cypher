@@ -2,7 +2,8 @@
 // every session the user ($userId, following merges to the survivor, or the user known by
 // $identityKey) owns or takes part in — and, newest first, up to $maxMessages of their messages
 // that pass the filters (null filters pass everything), each with the keys of the entities it
-// mentions, its intents (and its embedding with $embeddings). `found` is false when the selector names
+// mentions (kept on the message as `entityKeys`; read from its MENTIONS for messages stored
+// before), its intents (and its embedding with $embeddings). `found` is false when the selector names
 // nothing. Every part starts from an index seek; nothing here grows with other users' data.
 CALL () {
   OPTIONAL MATCH (s:Session {id: $sessionId})
@@ -35,6 +36,7 @@ RETURN [s IN sessions | s.id] AS sessionIds,
       AND ($until IS NULL OR m.at < $until)
     WITH m ORDER BY m.at DESC, m.id LIMIT $maxMessages
     RETURN [m.id, m.sessionId, m.seq, m.at.epochMillis, m.channel, m.role,
-            COLLECT { MATCH (m)-[:MENTIONS]->(e:Entity) RETURN e.key }, m.intents,
+            coalesce(m.entityKeys, COLLECT { MATCH (m)-[:MENTIONS]->(e:Entity) RETURN e.key }),
+            m.intents,
             CASE WHEN $embeddings THEN m.embedding END]
   } AS messages

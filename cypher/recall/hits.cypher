@@ -3,7 +3,9 @@
 UNWIND range(0, size($ids) - 1) AS rank
 MATCH (m:Message {id: $ids[rank]})
 RETURN rank,
-  m {.*, at: m.at.epochMillis, receivedAt: m.receivedAt.epochMillis, embedding: null,
+  m {.id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
+     .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+     at: m.at.epochMillis, receivedAt: m.receivedAt.epochMillis,
      entities: COLLECT {
        MATCH (m)-[r:MENTIONS]->(e:Entity)
        RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
@@ -17,7 +19,9 @@ RETURN rank,
     USING INDEX n:Message(sessionId, seq)
     WHERE n.sessionId = m.sessionId AND n.seq >= m.seq - $neighbors AND n.seq <= m.seq + $neighbors
       AND n.seq <> m.seq AND n.seq > 0
-    RETURN n {.*, at: n.at.epochMillis, receivedAt: n.receivedAt.epochMillis, embedding: null,
+    RETURN n {.id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq,
+              .metadata, .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+              at: n.at.epochMillis, receivedAt: n.receivedAt.epochMillis,
               entities: COLLECT {
                 MATCH (n)-[r:MENTIONS]->(e:Entity)
                 RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start

@@ -59,13 +59,21 @@ async def annotate(
 
 
 def message_fields(annotation: Annotation | None) -> dict[str, Any]:
-    """The message-level properties (null when enrichment is off)."""
+    """The message-level properties (null/empty when enrichment is off)."""
     if annotation is None:
-        return {"sentiment": None, "sentimentLabel": None, "intents": [], "enrichmentVersion": None}
+        return {
+            "sentiment": None,
+            "sentimentLabel": None,
+            "intents": [],
+            "entityKeys": [],
+            "enrichmentVersion": None,
+        }
     return {
         "sentiment": annotation.sentiment,
         "sentimentLabel": annotation.sentiment_label,
         "intents": [intent.name for intent in annotation.intents],
+        # the keys of its MENTIONS, on the message too: a recall reads a whole history's at once
+        "entityKeys": sorted({mention.key for mention in annotation.mentions}),
         "enrichmentVersion": annotation.version,
     }
 
