@@ -11,7 +11,7 @@ PORT ?= 8000
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings]'
 	touch $@
 
 install: $(BIN)/threadline
@@ -52,12 +52,13 @@ test-fast: install
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install redis
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,bench]'
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.api --workers 2 --warmup 60
 	$(BIN)/python -m bench.api --statistical --warmup 30
 	$(BIN)/python -m bench.redis_baseline
+	$(BIN)/python -m bench.recall
 	$(BIN)/python -m bench.scale
 
 neo4j-start: install

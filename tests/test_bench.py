@@ -105,3 +105,25 @@ def test_enrichment_bench_measures_both_modes(settings: Settings, tmp_path: Path
     assert [r["mode"] for r in rows] == ["rules", "statistical"]  # make test installs the model
     assert all(r["messages"] == 200 and r["messages_per_second"] > 0 for r in rows)
     assert "rule-only is" in printed
+
+
+def test_recall_bench_reports_quality_beside_bm25_and_latency(
+    settings: Settings, tmp_path: Path
+) -> None:
+    printed = bench(
+        settings, tmp_path, "bench.recall", "--people", "2", "--sizes", "", "--duration", "0.5"
+    )
+    [run] = results(tmp_path, "recall.json")
+    methods = {row["method"]: row for row in run["quality"]}
+    assert {"recall (all signals)", "BM25 (bm25s)", "last 10 messages", "keywords only"} <= set(
+        methods
+    )
+    for row in methods.values():
+        assert row["questions"] == 16  # eight question types for each of two people
+        assert 0 <= row["recall@5"] <= row["recall@10"] <= row["recall@20"] <= 100
+        assert {"temporal@10", "multi-hop@10", "entity@10"} <= set(row)
+    assert {(r["scenario"], r["clients"]) for r in run["latency"]} == {("recall", 1), ("recall", 8)}
+    assert all(r["p50_ms"] > 0 and r["stored_messages"] > 1000 for r in run["latency"])
+    assert run["api_rss_mb"] > 0
+    assert "BM25 (bm25s)" in printed
+    assert "recall x8" in printed

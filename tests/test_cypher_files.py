@@ -91,3 +91,34 @@ def test_loader_refuses_paths_outside_the_cypher_folder() -> None:
         cypher.load("../pyproject")
     with pytest.raises(cypher.UnknownQueryError):
         cypher.load("no/such/query")
+
+
+@pytest.mark.anyio
+async def test_migration_backfills_entity_keys_of_older_messages_once(
+    db: Database, uid: str
+) -> None:
+    from enrichment.pipeline import EnrichmentConfig, build_enricher
+    from graph.domain.events import EventInput
+    from graph.pipeline.ingest import ingest_events
+
+    enricher = build_enricher(EnrichmentConfig(model="rules"))
+    written = await ingest_events(
+        db, [EventInput(f"{uid}-1", "web", uid, text="order A-7731 and SKU-5512")], enricher
+    )
+    message_id = written.results[0].message_id
+    await db.driver.execute_query(  # as stored before messages kept their entity keys
+        "MATCH (m:Message {id: $id}) REMOVE m.entityKeys WITH 1 AS one "
+        "MATCH (done:Migration {name: 'message_entity_keys'}) DELETE done",
+        id=message_id,
+        database_=db.name,
+    )
+    await migrate(db)
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (m:Message {id: $id}) RETURN m.entityKeys AS keys", id=message_id, database_=db.name
+    )
+    assert records[0]["keys"] == ["ORDER_ID:A7731", "SKU:5512"]
+    marker, _, _ = await db.driver.execute_query(
+        "MATCH (done:Migration {name: 'message_entity_keys'}) RETURN count(done) AS n",
+        database_=db.name,
+    )
+    assert marker[0]["n"] == 1

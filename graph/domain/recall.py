@@ -264,6 +264,8 @@ class _Signals:
 
     def score(self, c: Candidate) -> Ranked | None:
         e, w = self.evidence, self.weights
+        if not (c.id in e.keyword or c.entity_keys or c.intents or e.date_range):
+            return None  # nothing any signal could match (most of a long chat)
         score, signals = 0.0, []
         if self.best_keyword > 0 and (keyword := e.keyword.get(c.id, 0.0)) > 0:
             score += w.keyword * keyword / self.best_keyword
@@ -319,23 +321,22 @@ def fuse(
     base = _base_scores(candidates, evidence, weights)
     if not base:
         return []
-    by_position = {(c.session_id, c.seq): c.id for c in candidates}
+    by_position = {(c.session_id, c.seq): c for c in candidates}
     session_best: dict[str, float] = defaultdict(float)
+    near: dict[str, Candidate] = {}  # what matched, and the turns next to it
     for c in candidates:
         if c.id in base:
             session_best[c.session_id] = max(session_best[c.session_id], base[c.id].score)
+            near[c.id] = c
+            for step in (-1, 1):
+                if (other := by_position.get((c.session_id, c.seq + step))) is not None:
+                    near.setdefault(other.id, other)
     top_session = max(session_best.values())
     ranked: list[tuple[float, float, str, Ranked]] = []
-    for c in candidates:
+    for c in near.values():
         own = base.get(c.id)
-        neighbours = [
-            base[n].score
-            for n in (
-                by_position.get((c.session_id, c.seq - 1)),
-                by_position.get((c.session_id, c.seq + 1)),
-            )
-            if n is not None and n in base
-        ]
+        around = (by_position.get((c.session_id, c.seq + step)) for step in (-1, 1))
+        neighbours = [base[n.id].score for n in around if n is not None and n.id in base]
         lent = weights.neighbour * max(neighbours, default=0.0)
         if own is None and lent < weights.neighbour * 0.5:
             continue  # a message is a hit for its own signals, or next to a strong one

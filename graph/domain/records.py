@@ -15,7 +15,10 @@ def native_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, int):
         return datetime.fromtimestamp(value / 1000, tz=UTC)
-    return value.to_native()  # type: ignore[no-any-return]
+    # one tzinfo for UTC (the driver's is pytz's): a time read back as a query parameter must
+    # compare equal to the stored one (paging cursors), which a named "UTC" zone does not
+    native: datetime = value.to_native()
+    return native.astimezone(UTC)
 
 
 def to_millis(value: datetime) -> int:

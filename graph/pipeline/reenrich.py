@@ -130,6 +130,6 @@ async def backfill_embeddings(
         ]
         await db.records("enrichment/set_embeddings", rows=rows, model=embedder.name)
         done += len(rows)
-        after_at, after_id = records[-1]["at"], records[-1]["id"]
+        after_at, after_id = native_time(records[-1]["at"]) or after_at, records[-1]["id"]
         if progress:
             progress(done)

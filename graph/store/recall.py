@@ -40,7 +40,7 @@ MAX_LIMIT = 100
 MAX_NEIGHBORS = 5
 MAX_FILTER_VALUES = 50
 MAX_HISTORY = 20_000  # newest messages of one history a recall ranks
-KEYWORD_CANDIDATES = 200  # fulltext matches per question
+KEYWORD_CANDIDATES = 100  # fulltext matches per question
 ENTITY_LIMIT = 20
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
 # message_text (standard analyzer, text only) became message_search (English, text + sessionId).
 LEGACY_INDEXES = ("message_text",)
+# One-time data migrations (name, statement), each recorded by a (:Migration {name}) node.
+DATA_MIGRATIONS = (("message_entity_keys", "admin/backfill_entity_keys"),)
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
 
 
@@ -50,6 +52,12 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
             for name in legacy:
                 drop = await session.run(cypher.load("admin/drop_constraint"), name=name)
                 await drop.consume()
+        for name, statement in DATA_MIGRATIONS:
+            found = await session.run(cypher.load("admin/migration_done"), name=name)
+            marker = await found.single()
+            if not (marker and marker["done"]):
+                await (await session.run(cypher.load(statement))).consume()
+                await (await session.run(cypher.load("admin/mark_migration"), name=name)).consume()
         for name in LEGACY_INDEXES:
             await (await session.run(cypher.load("admin/drop_index"), name=name)).consume()
         for statement in statements:

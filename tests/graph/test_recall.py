@@ -325,3 +325,38 @@ def test_lucene_query_is_words_and_quoted_session_ids() -> None:
     assert query == 'text:(refund) AND sessionId:("ses_1" "a\\"b")^0'
     assert len(lucene_queries(["x"], [f"s{i}" for i in range(1000)])) == 3
     assert lucene_queries([], ["ses_1"]) == []
+
+
+@pytest.mark.parametrize("name", ["recall/history", "recall/keyword", "recall/hits"])
+async def test_recall_statements_start_from_indexes(db: Database, name: str) -> None:
+    """No label scan: the cost of a recall does not grow with other people's data."""
+    import cypher
+
+    params = {
+        "sessionId": None,
+        "userId": "usr_x",
+        "identityKey": None,
+        "maxMessages": 10,
+        "embeddings": False,
+        "channels": None,
+        "roles": None,
+        "since": None,
+        "until": None,
+        "queries": ['text:(refund) AND sessionId:("ses_x")^0'],
+        "sessionIds": ["ses_x"],
+        "limit": 10,
+        "ids": ["msg_x"],
+        "neighbors": 1,
+    }
+    async with db.session() as session:
+        result = await session.run("EXPLAIN " + cypher.load(name), params)
+        summary = await result.consume()
+
+    def operators(plan: dict[str, object]) -> list[str]:
+        children = plan.get("children") or []
+        assert isinstance(children, list)
+        return [str(plan["operatorType"])] + [o for c in children for o in operators(c)]
+
+    assert summary.plan is not None
+    found = operators(summary.plan)
+    assert not [o for o in found if "LabelScan" in o or "AllNodesScan" in o], found

@@ -1,0 +1,3 @@
+// Record that the one-time data migration $name ran (idempotent).
+MERGE (done:Migration {name: $name})
+ON CREATE SET done.at = datetime()
