@@ -58,6 +58,7 @@ bench: install redis
 	$(BIN)/python -m bench.api --workers 2 --warmup 60
 	$(BIN)/python -m bench.api --statistical --warmup 30
 	$(BIN)/python -m bench.redis_baseline
+	$(BIN)/python -m bench.api --embeddings wordllama --warmup 30
 	$(BIN)/python -m bench.recall
 	$(BIN)/python -m bench.scale
 

@@ -17,6 +17,8 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
   memory           the API process's resident memory after the run (the largest worker's)
 Each row also has the CPU milliseconds per request (per 100-event request for ingest-batch) of
 the API processes, Neo4j (when it runs on this machine) and this load generator (bench/cpu.py).
+With --embeddings wordllama: only ingest-batch, embeddings off then on (the ratio), and the API's
+resident memory with the model loaded.
 With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
 own figure; the targets assume rule-based enrichment).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.local.provision).
@@ -164,6 +166,42 @@ async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> N
         round_ += 1
 
 
+async def ingest_with_embeddings(
+    args: argparse.Namespace, settings: Settings, target: Neo4jTarget
+) -> list[dict[str, Any]]:
+    """ingest-batch with rule-based enrichment, embeddings off then on (two servers, one after
+    the other, each warmed up), and each server's resident memory after it."""
+    rows = []
+    for embeddings in ("off", args.embeddings):
+        port = free_port()
+        server = start_server(target, port, "rules", embeddings=embeddings)
+        prefix = f"emb{embeddings}{int(time.time())}"
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await wait_ready(base)
+            token = await admin_token(target, settings)
+            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+            async with aiohttp.ClientSession(
+                base_url=base,
+                connector=aiohttp.TCPConnector(limit=64),
+                timeout=aiohttp.ClientTimeout(total=60),
+                headers=headers,
+            ) as http:
+                deadline, round_ = time.perf_counter() + args.warmup, 0
+                while time.perf_counter() < deadline:
+                    await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
+                    round_ += 1
+                row = await ingest_batch(http, args.users, args.messages, prefix)
+            row |= {"scenario": f"ingest-batch-embeddings-{embeddings}"}
+            row["api_rss_mb"] = rss_mb(server.pid)
+            rows.append(row)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    rows[1]["vs_off"] = round(rows[1]["per_second"] / rows[0]["per_second"], 3)
+    return rows
+
+
 async def run(
     args: argparse.Namespace, settings: Settings, target: Neo4jTarget, live_url: str | None
 ) -> list[dict[str, Any]]:
@@ -288,6 +326,13 @@ def main() -> None:
         "api-statistical.json",
     )
     parser.add_argument(
+        "--embeddings",
+        default=None,
+        metavar="MODEL",
+        help="only ingest-batch, with embeddings off and then on (MODEL, e.g. wordllama), and "
+        "the API's memory with the model loaded; results in api-embeddings.json",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -300,6 +345,18 @@ def main() -> None:
         enricher_for(settings.model_copy(update={"spacy_model": "auto"})), "statistical", False
     ):
         sys.exit("--statistical needs a spaCy model installed (pip install -e '.[ner]')")
+    if args.embeddings:
+        with provision(settings) as target:
+            rows = asyncio.run(ingest_with_embeddings(args, settings, target))
+        for row in rows:
+            print(
+                f"{row['scenario']:<34} {row['per_second']:>8} events/s  "
+                f"API RSS {row['api_rss_mb']} MB",
+                flush=True,
+            )
+        print(f"embeddings on / off: {rows[1]['vs_off']}", flush=True)
+        write_results("api-embeddings.json", rows, **vars(args))
+        return
     with provision(settings) as target, contextlib.ExitStack() as stack:
         live_url = stack.enter_context(local_redis()) if args.workers > 1 else None
         rows = asyncio.run(run(args, settings, target, live_url))

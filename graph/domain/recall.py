@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_TERMS = 64
@@ -90,17 +90,21 @@ class Weights:
     recency_half_life_days: float = 60.0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
-    """A message of the history as the ranking sees it."""
+    """A message of the history as the ranking sees it (hundreds per question: kept light)."""
 
     id: str
     session_id: str
     seq: int
-    at: datetime
+    at_ms: int  # epoch milliseconds
     entity_keys: tuple[str, ...] = ()
     role: str = "USER"
     intents: tuple[str, ...] = ()
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(self.at_ms / 1000, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -188,11 +192,6 @@ def lucene_queries(terms: list[str], session_ids: list[str]) -> list[str]:
     return queries
 
 
-def _date_keys_in(keys: tuple[str, ...], start: datetime, end: datetime) -> bool:
-    low, high = start.date().isoformat(), end.date().isoformat()
-    return any(k.startswith("DATE:") and low <= k[5:] < high for k in keys)
-
-
 def _said_by(role: str, speaker: str) -> bool:
     return role == "USER" if speaker == "USER" else role in ("AGENT", "BOT")
 
@@ -200,10 +199,10 @@ def _said_by(role: str, speaker: str) -> bool:
 def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> dict[str, float]:
     """Entities mentioned in the same message as one of the question's entities (strength 1)."""
     found: set[str] = set()
-    for candidate in candidates:
-        keys = set(candidate.entity_keys)
-        if keys & query_entities:
-            found |= keys
+    if query_entities:
+        for candidate in candidates:
+            if not query_entities.isdisjoint(candidate.entity_keys):
+                found.update(candidate.entity_keys)
     return dict.fromkeys(found - query_entities, 1.0)
 
 
@@ -237,13 +236,14 @@ def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
     return {i: (s - floor) / (top - floor) for i, s in similarities.items() if s > floor}
 
 
-def _date_score(c: Candidate, time: tuple[datetime, datetime]) -> float:
+def _date_score(c: Candidate, span: tuple[int, int], days: tuple[str, str]) -> float:
     """1 in the middle of the time named, 0.5 at its ends (and for a date mentioned in it)."""
-    start, end = time
-    if start <= c.at < end:
-        middle, half = start + (end - start) / 2, (end - start) / 2
-        return 1.0 - 0.5 * min(1.0, abs((c.at - middle) / half))
-    return 0.5 if _date_keys_in(c.entity_keys, start, end) else 0.0
+    start, end = span
+    if start <= c.at_ms < end:
+        middle, half = (start + end) / 2, (end - start) / 2
+        return 1.0 - 0.5 * min(1.0, abs(c.at_ms - middle) / half)
+    low, high = days
+    return 0.5 if any(k.startswith("DATE:") and low <= k[5:] < high for k in c.entity_keys) else 0.0
 
 
 class _Signals:
@@ -260,36 +260,39 @@ class _Signals:
                 if key not in evidence.query_entities:
                     hops[key] = max(hops.get(key, 0.0), strength)
         self.hops = hops
+        self.wanted = evidence.query_entities | hops.keys()  # keys worth a closer look
         self.vectors = _vector_scores(evidence.vector)
+        self.span: tuple[int, int] | None = None
+        self.days = ("", "")
+        if evidence.date_range is not None:
+            start, end = evidence.date_range
+            self.span = (int(start.timestamp() * 1000), int(end.timestamp() * 1000))
+            self.days = (start.date().isoformat(), end.date().isoformat())
 
     def score(self, c: Candidate) -> Ranked | None:
         e, w = self.evidence, self.weights
-        if not (c.id in e.keyword or c.entity_keys or c.intents or e.date_range):
-            return None  # nothing any signal could match (most of a long chat)
         score, signals = 0.0, []
         if self.best_keyword > 0 and (keyword := e.keyword.get(c.id, 0.0)) > 0:
             score += w.keyword * keyword / self.best_keyword
             signals.append("keyword")
-        keys = set(c.entity_keys)
-        if direct := sorted(keys & e.query_entities):
-            score += w.entity * min(1.0, 0.75 + 0.25 * len(direct))
-            signals += [f"entity:{key}" for key in direct]
-        elif hopped := sorted(keys & self.hops.keys(), key=lambda k: (-self.hops[k], k)):
-            score += w.entity_hop * self.hops[hopped[0]]
-            signals += [f"entity-hop:{key}" for key in hopped[:3]]
-        if kinds := sorted({k.split(":", 1)[0] for k in keys} & e.entity_types):
-            score += w.entity_type
-            signals += [f"type:{kind}" for kind in kinds]
-        if intents := sorted(set(c.intents) & e.intents):
+        if c.entity_keys:
+            if not self.wanted.isdisjoint(c.entity_keys):
+                score += self._entities(c, signals)
+            if e.entity_types and (
+                kinds := sorted({k.split(":", 1)[0] for k in c.entity_keys} & e.entity_types)
+            ):
+                score += w.entity_type
+                signals += [f"type:{kind}" for kind in kinds]
+        if e.intents and c.intents and (intents := sorted(e.intents.intersection(c.intents))):
             score += w.intent
             signals += [f"intent:{name}" for name in intents]
-        if e.date_range is not None and (when := _date_score(c, e.date_range)) > 0:
+        if self.span is not None and (when := _date_score(c, self.span, self.days)) > 0:
             score += w.date * when
             signals.append("date")
         if score <= 0:
             return None
         # similarity reorders what matched for a reason of its own; alone, on a long chat, it
-        # matched too much (docs/PERFORMANCE.md, recall: vectors)
+        # matched too much (docs/recall.md, Embeddings)
         if (vector := self.vectors.get(c.id, 0.0)) > 0:
             score += w.vector * vector
             if vector >= 0.5:
@@ -298,6 +301,15 @@ class _Signals:
             score += w.speaker
         return Ranked(c.id, score, signals)
 
+    def _entities(self, c: Candidate, signals: list[str]) -> float:
+        keys = set(c.entity_keys)
+        if direct := sorted(keys & self.evidence.query_entities):
+            signals += [f"entity:{key}" for key in direct]
+            return self.weights.entity * min(1.0, 0.75 + 0.25 * len(direct))
+        hopped = sorted(keys & self.hops.keys(), key=lambda k: (-self.hops[k], k))
+        signals += [f"entity-hop:{key}" for key in hopped[:3]]
+        return self.weights.entity_hop * self.hops[hopped[0]]
+
 
 def _base_scores(
     candidates: list[Candidate], evidence: Evidence, weights: Weights
@@ -305,11 +317,11 @@ def _base_scores(
     signals = _Signals(candidates, evidence, weights)
     scored = {c.id: r for c in candidates if (r := signals.score(c)) is not None}
     if evidence.latest and scored:  # "my current number": the newer statement wins
-        times = [c.at.timestamp() for c in candidates if c.id in scored]
+        times = [c.at_ms for c in candidates if c.id in scored]
         oldest, span = min(times), (max(times) - min(times)) or 1.0
         for c in candidates:
             if c.id in scored:
-                scored[c.id].score += weights.latest * (c.at.timestamp() - oldest) / span
+                scored[c.id].score += weights.latest * (c.at_ms - oldest) / span
     return scored
 
 
@@ -318,6 +330,7 @@ def fuse(
 ) -> list[Ranked]:
     """Every matching message, best first (ties: newer first, then id): deterministic."""
     weights = weights or Weights()
+    now_ms = now.timestamp() * 1000
     base = _base_scores(candidates, evidence, weights)
     if not base:
         return []
@@ -345,12 +358,12 @@ def fuse(
         if lent > 0 and (own is None or lent >= 0.5 * own.score):
             hit.signals.append("neighbour")
         score += weights.session * session_best.get(c.session_id, 0.0) / top_session
-        age_days = max(0.0, (now - c.at).total_seconds() / 86400)
+        age_days = max(0.0, (now_ms - c.at_ms) / 86_400_000)
         recency = weights.recency * 0.5 ** (age_days / weights.recency_half_life_days)
         score += recency
         if own is not None and recency > 0.5 * own.score:
             hit.signals.append("recent")
         hit.score = round(score, 6)
-        ranked.append((-hit.score, -c.at.timestamp(), c.id, hit))
+        ranked.append((-hit.score, -c.at_ms, c.id, hit))
     ranked.sort(key=lambda row: row[:3])
     return [row[3] for row in ranked]

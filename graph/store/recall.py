@@ -1,10 +1,11 @@
 """Memory recall: the messages of a person's whole cross-channel history (or of one session)
 that answer a question, found by keywords, entities, time and (optionally) embeddings, fused
-(graph/domain/recall.py). Three round trips, each starting from an index seek: the history in
-scope, its fulltext matches, the hits with their neighbouring turns."""
+(graph/domain/recall.py). Each read starts from an index seek: the sessions in scope; then, at
+once, the history and its fulltext matches; then the hits with their neighbouring turns."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,6 @@ from graph.domain.records import (
     MessageRecord,
     RecallHitRecord,
     RecallRecord,
-    native_time,
 )
 from graph.store.context import ContextSelector, identity_key_of
 from graph.store.statements import read_records
@@ -99,19 +99,15 @@ def _filters(request: RecallRequest) -> dict[str, Any]:
     }
 
 
-async def _history(
-    db: Database, selector: ContextSelector, request: RecallRequest, embeddings: bool
-) -> tuple[list[str], list[_Row]]:
+async def _scope(db: Database, selector: ContextSelector) -> list[str]:
+    """The session ids in scope; NOT_FOUND when the selector names nothing."""
     identity_key = identity_key_of(selector)
     records = await read_records(
         db,
-        "recall/history",
+        "recall/scope",
         sessionId=selector.session_id,
         userId=selector.user_id,
         identityKey=identity_key,
-        maxMessages=MAX_HISTORY,
-        embeddings=embeddings,
-        **_filters(request),
     )
     if not records:
         if selector.session_id is not None:
@@ -120,14 +116,29 @@ async def _history(
             f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
         )
         raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
-    [record] = records
-    rows = [
+    return list(records[0]["sessionIds"])
+
+
+async def _history(
+    db: Database, session_ids: list[str], request: RecallRequest, embeddings: bool
+) -> list[_Row]:
+    if not session_ids:
+        return []
+    [record] = await read_records(
+        db,
+        "recall/history",
+        sessionIds=session_ids,
+        maxMessages=MAX_HISTORY,
+        embeddings=embeddings,
+        **_filters(request),
+    )
+    return [
         _Row(
             Candidate(
                 m[0],
                 m[1],
                 m[2],
-                native_time(m[3]),  # type: ignore[arg-type]
+                m[3],
                 tuple(m[6]),
                 m[5],
                 tuple(m[7] or ()),
@@ -137,7 +148,6 @@ async def _history(
         )
         for m in record["messages"]
     ]
-    return list(record["sessionIds"]), rows
 
 
 async def _keyword_scores(
@@ -184,8 +194,11 @@ async def recall(
     graph.pipeline.question) in the selector's history."""
     check_request(request)
     now = now or datetime.now(UTC)
-    session_ids, rows = await _history(db, selector, request, question.vector is not None)
-    keyword = await _keyword_scores(db, question, session_ids, request)
+    session_ids = await _scope(db, selector)
+    rows, keyword = await asyncio.gather(  # two reads at once: each is a few milliseconds
+        _history(db, session_ids, request, question.vector is not None),
+        _keyword_scores(db, question, session_ids, request),
+    )
     evidence = Evidence(
         keyword,
         question.entities,
@@ -235,7 +248,7 @@ def _entities(
                 seen[key].append(row)
     found = []
     for key in order:
-        mentions = sorted(seen.get(key, []), key=lambda r: r.candidate.at)
+        mentions = sorted(seen.get(key, []), key=lambda r: r.candidate.at_ms)
         if not mentions:
             continue
         kind, _, value = key.partition(":")

@@ -61,7 +61,7 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
     embedder = load_embedder("wordllama")
     start = _window()
     texts = [
-        "my refund for the kettle has not arrived",
+        f"my refund for the kettle {uid} has not arrived",
         "the refund desk is closed on sundays",
         "can I get my money back for the broken kettle",
     ]
@@ -86,15 +86,16 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
         now=start + timedelta(days=1),
     )
     assert any("vector" in hit.signals for hit in found.hits)
-    # the vector index answers a store-wide semantic search too
+    # the vector index answers a store-wide semantic search too: a message's own embedding
+    # finds it first
     records, _, _ = await db.driver.execute_query(
-        "CALL db.index.vector.queryNodes('message_embedding', 5, $v) YIELD node, score "
-        "WHERE node.sessionId = $s RETURN node.text AS text",
-        v=list(question.vector),
+        "MATCH (m:Message {sessionId: $s, seq: 1}) "
+        "CALL db.index.vector.queryNodes('message_embedding', 1, m.embedding) YIELD node "
+        "RETURN node.id = m.id AS itself",
         s=session_id,
         database_=db.name,
     )
-    assert records
+    assert [r["itself"] for r in records] == [True]
 
 
 @pytest.mark.integration

@@ -327,7 +327,9 @@ def test_lucene_query_is_words_and_quoted_session_ids() -> None:
     assert lucene_queries([], ["ses_1"]) == []
 
 
-@pytest.mark.parametrize("name", ["recall/history", "recall/keyword", "recall/hits"])
+@pytest.mark.parametrize(
+    "name", ["recall/scope", "recall/history", "recall/keyword", "recall/hits"]
+)
 async def test_recall_statements_start_from_indexes(db: Database, name: str) -> None:
     """No label scan: the cost of a recall does not grow with other people's data."""
     import cypher
