@@ -1,7 +1,7 @@
 """Recall benchmark: quality (recall@5/10/20 of known evidence) beside a plain BM25 baseline in
 the same run, and `recall` latency through the API as the store grows.
 
-    .venv/bin/python -m bench.recall [--people 20] [--sizes 10000,100000,1000000]
+    .venv/bin/python -m bench.recall [--people 40] [--sizes 100000,1000000]
                                      [--duration 10] [--embeddings off|wordllama]
 
 1. Quality. A generated corpus (bench/recall_corpus.py: ~600 turns per person in 30 sessions
@@ -64,17 +64,16 @@ RECALL = (
 # Bench fixture, not a query of the service: it lives beside the bench, not in cypher/.
 BULK = (Path(__file__).resolve().parent / "recall_bulk_load.cypher").read_text()
 OFF = Weights(
-    keyword=0, entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0, speaker=0,
-    latest=0,
-    neighbour=0, session=0, recency=0,
+    keyword=0, entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0, other_time=1,
+    speaker=0, latest=0, neighbour=0, session=0, recency=0,
 )  # fmt: skip
 VARIANTS: dict[str, Weights] = {
     "keywords only": replace(OFF, keyword=1.0),
     "+ entities": replace(OFF, keyword=1.0, entity=1.0, entity_hop=0.3, entity_type=0.3),
     "+ intents": replace(OFF, keyword=1.0, intent=0.3),
-    "+ time": replace(OFF, keyword=1.0, date=0.5),
+    "+ time": replace(OFF, keyword=1.0, date=0.5, other_time=0.7),
     "+ structure": replace(
-        Weights(), entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0
+        Weights(), entity=0, entity_hop=0, entity_type=0, intent=0, vector=0, date=0, other_time=1
     ),  # neighbour, session, recency, speaker, latest
     "recall (all signals)": Weights(),
 }
@@ -230,7 +229,7 @@ async def latency(
                 if response.status != 200 or body.get("errors"):
                     raise RuntimeError(f"API error: {response.status} {body}")
 
-        await closed_loop(2, min(duration, 5.0), ask)  # warm-up: plans compiled, caches warm
+        await closed_loop(2, min(duration * 2, 20.0), ask)  # warm-up: JIT, plans, caches
         for clients in (1, 8):
             rows.append((await closed_loop(clients, duration, ask)).row("recall", clients))
     return rows
@@ -311,7 +310,7 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--people", type=int, default=40)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument(
         "--sizes", default="100000,1000000", help="stored messages, after the corpus"

@@ -82,6 +82,7 @@ class Weights:
     entity_type: float = 0.3
     intent: float = 0.3
     date: float = 0.5
+    other_time: float = 0.7  # factor for a message outside the time the question names
     speaker: float = 0.1
     latest: float = 0.3
     neighbour: float = 0.3
@@ -286,9 +287,12 @@ class _Signals:
         if e.intents and c.intents and (intents := sorted(e.intents.intersection(c.intents))):
             score += w.intent
             signals += [f"intent:{name}" for name in intents]
-        if self.span is not None and (when := _date_score(c, self.span, self.days)) > 0:
-            score += w.date * when
-            signals.append("date")
+        if self.span is not None:
+            if (when := _date_score(c, self.span, self.days)) > 0:
+                score += w.date * when
+                signals.append("date")
+            else:  # the question names a time and this was said at another
+                score *= w.other_time
         if score <= 0:
             return None
         # similarity reorders what matched for a reason of its own; alone, on a long chat, it
