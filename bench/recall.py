@@ -88,6 +88,8 @@ async def load_people(
     users: dict[str, str] = {}
     messages: dict[str, str] = {}
     count, began = 0, time.perf_counter()
+    if not people:
+        return users, messages, 0.0
     for person in people:
         for n, conversation in enumerate(person.conversations):
             events = [
@@ -242,55 +244,74 @@ async def count_messages(db: Database) -> int:
     return int(records[0]["n"])
 
 
+async def measure(
+    db: Database, base: str, token: str, asks: list[tuple[str, str]], duration: float
+) -> list[dict[str, Any]]:
+    stored = await count_messages(db)
+    rows = await latency(base, token, asks, duration)
+    for row in rows:
+        row["stored_messages"] = stored
+        print(
+            f"{stored:>9} stored  recall x{row['clients']:<2} {row['per_second']:>7}/s"
+            f"  p50 {row['p50_ms']:>6} ms  p95 {row['p95_ms']:>6} ms  p99 {row['p99_ms']:>6} ms",
+            flush=True,
+        )
+    return rows
+
+
 async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget) -> dict[str, Any]:
+    """Latency at the first people's histories (~10k messages), quality over all of them, then
+    latency again as other people's messages are bulk-loaded up to each size."""
     db = connect(target, settings)
     embedder = load_embedder(args.embeddings)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"latency": []}
+    people = generate(args.people, seed=args.seed)
+    first = people[: args.latency_people] if not args.quality_only else []
+    server = None
     try:
         await migrate(db)
-        people = generate(args.people, seed=args.seed)
-        users, messages, rate = await load_people(db, people, embedder)
-        await db.driver.execute_query(
-            "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
-        )
-        out["ingest_messages_per_second"] = round(rate, 1)
-        out["quality"] = await quality(db, people, users, messages, embedder)
-        print_quality(out["quality"])
-        if args.quality_only:
-            return out
-        asks = [(users[p.key], q.text) for p in people for q in p.questions]
-        token = (await create_key(db, CallerRole.AGENT, name="bench-recall")).token
-        port = free_port()
-        server = start_server(target, port, model="rules", embeddings=args.embeddings)
-        out["latency"] = []
-        try:
+        users, messages, rate = await load_people(db, first, embedder)
+        await refresh_fulltext(db)
+        if first:
+            token = (await create_key(db, CallerRole.AGENT, name="bench-recall")).token
+            port = free_port()
+            server = start_server(target, port, model="rules", embeddings=args.embeddings)
             base = f"http://127.0.0.1:{port}"
             await wait_ready(base)
-            loaded, prefix = 0, f"rb{int(time.time())}"
-            for size in [0, *args.sizes]:
-                stored = await count_messages(db)
-                if size > stored:
-                    target_sessions = loaded + (size - stored) // PER_SESSION
-                    seconds = await bulk_load(db, prefix, loaded, target_sessions)
-                    loaded = target_sessions
-                    print(f"loaded to {await count_messages(db)} messages in {seconds:.0f} s")
-                stored = await count_messages(db)
-                for row in await latency(base, token, asks, args.duration):
-                    row["stored_messages"] = stored
-                    out["latency"].append(row)
-                    print(
-                        f"{stored:>9} stored  recall x{row['clients']:<2} {row['per_second']:>7}/s"
-                        f"  p50 {row['p50_ms']:>6} ms  p95 {row['p95_ms']:>6} ms"
-                        f"  p99 {row['p99_ms']:>6} ms",
-                        flush=True,
-                    )
-            out["api_rss_mb"] = rss_mb(server.pid)
-        finally:
+            asks = [(users[p.key], q.text) for p in first for q in p.questions]
+            out["latency"] += await measure(db, base, token, asks, args.duration)
+        more_users, more_messages, more_rate = await load_people(db, people[len(first) :], embedder)
+        users |= more_users
+        messages |= more_messages
+        await refresh_fulltext(db)
+        out["ingest_messages_per_second"] = round(more_rate or rate, 1)
+        out["quality"] = await quality(db, people, users, messages, embedder)
+        print_quality(out["quality"])
+        if server is None:
+            return out
+        asks = [(users[p.key], q.text) for p in people for q in p.questions]
+        loaded, prefix = 0, f"rb{int(time.time())}"
+        for size in args.sizes:
+            stored = await count_messages(db)
+            if size > stored:
+                target_sessions = loaded + (size - stored) // PER_SESSION
+                seconds = await bulk_load(db, prefix, loaded, target_sessions)
+                loaded = target_sessions
+                print(f"loaded to {await count_messages(db)} messages in {seconds:.0f} s")
+                out["latency"] += await measure(db, base, token, asks, args.duration)
+        out["api_rss_mb"] = rss_mb(server.pid)
+    finally:
+        if server is not None:
             server.terminate()
             server.wait(timeout=30)
-    finally:
         await db.close()
     return out
+
+
+async def refresh_fulltext(db: Database) -> None:
+    await db.driver.execute_query(
+        "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
+    )
 
 
 def print_quality(rows: list[dict[str, Any]]) -> None:
@@ -310,7 +331,13 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=40)
+    parser.add_argument("--people", type=int, default=40, help="for recall@k")
+    parser.add_argument(
+        "--latency-people",
+        type=int,
+        default=16,
+        help="loaded first, for the first latency rows (16: ~10k messages)",
+    )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument(
         "--sizes", default="100000,1000000", help="stored messages, after the corpus"

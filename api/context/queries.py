@@ -109,6 +109,7 @@ class ContextQueries:
         )
         check_request(request)
         now = datetime.now(UTC)
-        question = await understand(query, now, info.context.enricher, info.context.embedder)
+        # the question is understood (enrichment thread) while the scope is read
+        question = understand(query, now, info.context.enricher, info.context.embedder)
         record = await recall(info.context.db, selector, request, question, now=now)
         return Recall.from_record(record, redact=not sees_pii)

@@ -17,7 +17,7 @@ CREATE FULLTEXT INDEX message_search IF NOT EXISTS FOR (n:Message) ON EACH [n.te
   OPTIONS {indexConfig: {`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: true}};
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);
-// Message embeddings (THREADLINE_EMBEDDINGS, 256 dimensions of wordllama), for semantic search
+// Message embeddings (THREADLINE_EMBEDDINGS, 64 dimensions of wordllama), for semantic search
 // across the store; a recall compares the embeddings of one history directly (docs/recall.md).
-CREATE VECTOR INDEX message_embedding IF NOT EXISTS FOR (n:Message) ON (n.embedding)
-  OPTIONS {indexConfig: {`vector.dimensions`: 256, `vector.similarity_function`: 'cosine'}};
+CREATE VECTOR INDEX message_embedding_64 IF NOT EXISTS FOR (n:Message) ON (n.embedding)
+  OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}};

@@ -133,4 +133,4 @@ async def embed(embedder: Embedder | None, texts: list[str]) -> list[Vector]:
         rows = await loop.run_in_executor(_EMBEDDING_THREAD, embedder.embed, texts)
     except Exception as error:
         raise EnrichmentFailedError(f"embedding failed: {error}") from error
-    return [(embedder.name, [round(float(x), 6) for x in row]) for row in rows]
+    return [(embedder.name, row) for row in rows.astype(float).round(6).tolist()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,10 @@ def _filters(request: RecallRequest) -> dict[str, Any]:
     }
 
 
+async def _ready(question: Question | Awaitable[Question]) -> Question:
+    return question if isinstance(question, Question) else await question
+
+
 async def _scope(db: Database, selector: ContextSelector) -> list[str]:
     """The session ids in scope; NOT_FOUND when the selector names nothing."""
     identity_key = identity_key_of(selector)
@@ -185,16 +190,17 @@ async def recall(
     db: Database,
     selector: ContextSelector,
     request: RecallRequest,
-    question: Question,
+    asked: Question | Awaitable[Question],
     *,
     now: datetime | None = None,
     weights: Weights | None = None,
 ) -> RecallRecord:
     """The `request.limit` best messages for the question (understood by
-    graph.pipeline.question) in the selector's history."""
+    graph.pipeline.question; still being understood while the scope is read, when given as an
+    awaitable) in the selector's history."""
     check_request(request)
     now = now or datetime.now(UTC)
-    session_ids = await _scope(db, selector)
+    session_ids, question = await asyncio.gather(_scope(db, selector), _ready(asked))
     rows, keyword = await asyncio.gather(  # two reads at once: each is a few milliseconds
         _history(db, session_ids, request, question.vector is not None),
         _keyword_scores(db, question, session_ids, request),

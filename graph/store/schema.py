@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 # Deduplication was by eventId alone until it became (channel, sender, eventId): a database with
 # these constraints gets its events' keys backfilled, then loses them.
 LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
-# message_text (standard analyzer, text only) became message_search (English, text + sessionId).
-LEGACY_INDEXES = ("message_text",)
+# message_text (standard analyzer, text only) became message_search (English, text + sessionId);
+# message_embedding (256 dimensions) became message_embedding_64.
+LEGACY_INDEXES = ("message_text", "message_embedding")
 # One-time data migrations (name, statement), each recorded by a (:Migration {name}) node.
 DATA_MIGRATIONS = (("message_entity_keys", "admin/backfill_entity_keys"),)
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")

@@ -30,7 +30,7 @@ def test_the_model_loads_from_its_package_and_gives_unit_vectors() -> None:
     embedder = load_embedder("wordllama")
     assert embedder is not None
     rows = embedder.embed(["I want my money back", "refund please", "the weather is nice"])
-    assert rows.shape == (3, embedder.dimensions) == (3, 256)
+    assert rows.shape == (3, embedder.dimensions) == (3, 64)
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-4)
     assert rows[0] @ rows[1] > rows[0] @ rows[2]  # money back ~ refund
     assert load_embedder("off") is None
@@ -71,7 +71,7 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
     ]
     written = await ingest_events(db, events, rules_enricher, embedder=embedder)
     session_id = written.results[0].session_id
-    assert await _stored(db, session_id) == [(t, "wordllama-256", 256) for t in texts]
+    assert await _stored(db, session_id) == [(t, "wordllama-64", 64) for t in texts]
     await db.driver.execute_query(
         "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
     )
@@ -90,7 +90,7 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
     # finds it first
     records, _, _ = await db.driver.execute_query(
         "MATCH (m:Message {sessionId: $s, seq: 1}) "
-        "CALL db.index.vector.queryNodes('message_embedding', 1, m.embedding) YIELD node "
+        "CALL db.index.vector.queryNodes('message_embedding_64', 1, m.embedding) YIELD node "
         "RETURN node.id = m.id AS itself",
         s=session_id,
         database_=db.name,
@@ -115,7 +115,7 @@ async def test_backfill_embeds_each_stored_message_once(
     assert {model for _, model, _ in await _stored(db, session_id)} == {None}
     window = (start, start + timedelta(minutes=1))
     assert await backfill_embeddings(db, embedder, *window, page_size=2) == 5
-    assert {(m, n) for _, m, n in await _stored(db, session_id)} == {("wordllama-256", 256)}
+    assert {(m, n) for _, m, n in await _stored(db, session_id)} == {("wordllama-64", 64)}
     assert await backfill_embeddings(db, embedder, *window) == 0  # resumable: nothing left
     # the command line does the same (nothing left to do here)
     auth = settings.neo4j_auth() or ("neo4j", "")
