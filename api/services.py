@@ -102,6 +102,8 @@ class Services:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self.batcher.embeddings is not None:  # store what was embedded meanwhile
+                await self.batcher.embeddings.close()
             await self.db.close()
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, IngestLimits, IngestResult
+from graph.pipeline.embed_later import EmbeddingWorker
 from graph.pipeline.ingest import store_events
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.database import unavailable
@@ -112,6 +113,8 @@ class IngestBatcher:
         self.rules = rules
         self.queue: list[_Pending] = []
         self.worker: asyncio.Task[None] | None = None
+        # embeddings are computed just after commit, off the request path (embed_later.py)
+        self.embeddings = EmbeddingWorker(db, embedder) if embedder is not None else None
 
     async def ingest(self, events: list[EventInput]) -> IngestResult:
         started = time.monotonic()
@@ -121,7 +124,6 @@ class IngestBatcher:
             self.enricher,
             self.limits,
             self.rules.attribute_policies,
-            self.embedder,
         )
         pending = _Pending(prepared)
         self.queue.append(pending)
@@ -196,6 +198,16 @@ class IngestBatcher:
             raise
         if self.on_commit is not None:
             self.on_commit(Commit(events, result, requests, time.perf_counter() - started))
+        if self.embeddings is not None:
+            self.embeddings.submit(
+                [
+                    (written.message_id, event.source.text or "")
+                    for event, written in zip(events.events, result.results, strict=True)
+                    if written.message_id is not None
+                    and not written.duplicate
+                    and event.source.text
+                ]
+            )
         return result
 
     async def _one_by_one(self, group: list[_Pending]) -> None:

@@ -5,6 +5,7 @@ serves a store-wide semantic search."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import subprocess
@@ -145,3 +146,36 @@ async def test_backfill_embeds_each_stored_message_once(
     )
     assert done.returncode == 0, done.stderr
     assert "embedded 0 messages" in done.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_through_the_batcher_a_message_is_embedded_within_a_second(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    """The API's write path embeds after commit, off the request: a message is stored (and
+    recallable by keywords) at once, and has its embedding well within a second."""
+    import time
+
+    from graph.pipeline.batcher import IngestBatcher
+
+    batcher = IngestBatcher(db, rules_enricher, embedder=load_embedder("wordllama"))
+    written = await batcher.ingest(
+        [EventInput(f"{uid}-1", "web", uid, text="the blender lid cracked", occurred_at=_window())]
+    )
+    session_id = written.results[0].session_id
+    began = time.monotonic()
+    while True:
+        [(_, model, size)] = await _stored(db, session_id)
+        if model is not None:
+            break
+        assert time.monotonic() - began < 1.0, "not embedded within 1 s"
+        await asyncio.sleep(0.02)
+    assert (model, size) == ("wordllama-64", 64)
+    # a replay is not embedded again, and nothing is left queued
+    await batcher.ingest(
+        [EventInput(f"{uid}-1", "web", uid, text="the blender lid cracked", occurred_at=_window())]
+    )
+    assert batcher.embeddings is not None
+    await batcher.embeddings.flush()
+    assert batcher.embeddings.queue == []
