@@ -17,6 +17,31 @@ from graph.store.context import ContextSelector, get_context, identity_key_of
 from graph.store.recall import RecallRequest, check_request, recall
 
 
+def _selector(
+    info: Info,
+    operation: str,
+    user_id: strawberry.ID | None,
+    session_id: strawberry.ID | None,
+    channel: str | None,
+    external_user_id: str | None,
+) -> ContextSelector:
+    principal = info.context.principal
+    if external_user_id is not None and (principal is None or not principal.sees_pii):
+        # looking a person up by phone number or email is resolving an identity: it would
+        # tell an analyst whether that person is a customer
+        raise ForbiddenError(
+            f"{operation} by channel identity needs PII access (agents, admins); "
+            "analysts select by userId or sessionId",
+            field="externalUserId",
+        )
+    return ContextSelector(
+        user_id=str(user_id) if user_id is not None else None,
+        session_id=str(session_id) if session_id is not None else None,
+        channel=channel,
+        external_user_id=external_user_id,
+    )
+
+
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
@@ -35,21 +60,7 @@ class ContextQueries:
         last_messages: int = 20,
         include_previous: int = 0,
     ) -> Context:
-        principal = info.context.principal
-        if external_user_id is not None and (principal is None or not principal.sees_pii):
-            # looking a person up by phone number or email is resolving an identity: it would
-            # tell an analyst whether that person is a customer
-            raise ForbiddenError(
-                "context by channel identity needs PII access (agents, admins); "
-                "analysts select by userId or sessionId",
-                field="externalUserId",
-            )
-        selector = ContextSelector(
-            user_id=str(user_id) if user_id is not None else None,
-            session_id=str(session_id) if session_id is not None else None,
-            channel=channel,
-            external_user_id=external_user_id,
-        )
+        selector = _selector(info, "context", user_id, session_id, channel, external_user_id)
         record = await get_context(
             info.context.db,
             selector,
@@ -83,20 +94,7 @@ class ContextQueries:
         until: datetime | None = None,
         neighbors: int = 0,
     ) -> Recall:
-        principal = info.context.principal
-        sees_pii = principal is not None and principal.sees_pii
-        if external_user_id is not None and not sees_pii:
-            raise ForbiddenError(
-                "recall by channel identity needs PII access (agents, admins); "
-                "analysts select by userId or sessionId",
-                field="externalUserId",
-            )
-        selector = ContextSelector(
-            user_id=str(user_id) if user_id is not None else None,
-            session_id=str(session_id) if session_id is not None else None,
-            channel=channel,
-            external_user_id=external_user_id,
-        )
+        selector = _selector(info, "recall", user_id, session_id, channel, external_user_id)
         identity_key_of(selector)  # exactly one selector, before any work
         request = RecallRequest(
             query=query,
@@ -112,4 +110,5 @@ class ContextQueries:
         # the question is understood (enrichment thread) while the scope is read
         question = understand(query, now, info.context.enricher, info.context.embedder)
         record = await recall(info.context.db, selector, request, question, now=now)
-        return Recall.from_record(record, redact=not sees_pii)
+        principal = info.context.principal
+        return Recall.from_record(record, redact=principal is None or not principal.sees_pii)

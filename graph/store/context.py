@@ -59,6 +59,14 @@ def identity_key_of(selector: ContextSelector) -> str | None:
     return f"{selector.channel}:{selector.external_user_id}"
 
 
+def nothing_selected(selector: ContextSelector, identity_key: str | None) -> NotFoundError:
+    """The NOT_FOUND of a selector that names no session or user."""
+    if selector.session_id is not None:
+        return NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
+    what = f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
+    return NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
+
+
 def check_message_count(count: int, maximum: int, field: str) -> None:
     """How many messages a read may ask for: BAD_INPUT below 0, LIMIT_EXCEEDED above `maximum`
     (never clamped silently: the caller would think it had everything)."""
@@ -92,12 +100,7 @@ async def get_context(
         previous=include_previous,
     )
     if not found:
-        if selector.session_id is not None:
-            raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
-        what = (
-            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
-        )
-        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
+        raise nothing_selected(selector, identity_key)
     context, previous_ids = found[0]
     if previous_ids:  # every previous session in one more round trip
         earlier = {

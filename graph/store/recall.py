@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.recall import (
     MAX_QUERY_CHARS,
     Candidate,
@@ -31,7 +31,7 @@ from graph.domain.records import (
     RecallHitRecord,
     RecallRecord,
 )
-from graph.store.context import ContextSelector, identity_key_of
+from graph.store.context import ContextSelector, identity_key_of, nothing_selected
 from graph.store.statements import read_records
 
 if TYPE_CHECKING:
@@ -115,12 +115,7 @@ async def _scope(db: Database, selector: ContextSelector) -> list[str]:
         identityKey=identity_key,
     )
     if not records:
-        if selector.session_id is not None:
-            raise NotFoundError(f"no session {selector.session_id!r}", field="sessionId")
-        what = (
-            f"user {selector.user_id!r}" if selector.user_id else f"user known as {identity_key!r}"
-        )
-        raise NotFoundError(f"no {what}", field="userId" if selector.user_id else "externalUserId")
+        raise nothing_selected(selector, identity_key)
     return list(records[0]["sessionIds"])
 
 
