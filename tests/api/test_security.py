@@ -54,6 +54,10 @@ MISSING = "ses_missing"
 OPERATIONS: dict[str, tuple[str, set[str]]] = {
     # root field: (a call, the roles that may make it)
     "context": ('{ context(sessionId: "ses_missing") { channels } }', {"agent", "analyst"}),
+    "recall": (
+        '{ recall(sessionId: "ses_missing", query: "refund") { text } }',
+        {"agent", "analyst"},
+    ),
     "session": ('{ session(id: "ses_missing") { id } }', {"agent", "analyst"}),
     "agent": ('{ agent(id: "nobody") { id } }', {"agent", "analyst"}),
     "user": ('{ user(id: "usr_missing") { id } }', {"agent", "analyst"}),
