@@ -103,6 +103,7 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
 
     app = Starlette(
         routes=[
+            Route("/", index),
             Route("/healthz", healthz),
             Route("/readyz", Readiness(services.db).check),
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -117,6 +118,21 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     )
     app.state.db = services.db  # the app's one database handle (tests close it without lifespan)
     return app
+
+
+INDEX = {
+    "service": "threadline",
+    "graphql": "/graphql",  # POST queries; in a browser (dev mode), GraphiQL
+    "dashboard": "/dashboard",
+    "health": "/healthz",
+    "ready": "/readyz",
+    "metrics": "/metrics",
+}
+
+
+async def index(request: Request) -> Response:
+    """What lives where, instead of a bare 404 (no authentication: it holds no data)."""
+    return JSONResponse(INDEX)
 
 
 async def healthz(request: Request) -> Response:

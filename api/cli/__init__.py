@@ -16,6 +16,8 @@ import logging
 import sys
 
 from api.cli import admin, analytics, local, server, store
+from api.cli.local import cmd_neo4j
+from api.cli.support import with_local_neo4j
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError
 
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    if args.run is not cmd_neo4j:  # that one manages the local server itself
+        settings = with_local_neo4j(settings)
     try:
         return int(args.run(args, settings))
     except ThreadlineError as error:
