@@ -12,6 +12,7 @@ $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings]'
+	-$(BIN)/python -m api.graphiql_assets  # GraphiQL served offline (npm registry, pinned)
 	touch $@
 
 install: $(BIN)/threadline

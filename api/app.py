@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import metrics
+from api import graphiql_assets, metrics
 from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
@@ -81,6 +82,12 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
                 raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from error
         return cast(UnsetType, UNSET)
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL, with its scripts from this server when they were fetched at install."""
+        html = super().graphql_ide_html
+        return graphiql_assets.offline_page(html) if graphiql_assets.available() else html
+
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
@@ -104,6 +111,10 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     app = Starlette(
         routes=[
             Route("/", index),
+            Mount(
+                graphiql_assets.MOUNT,
+                StaticFiles(directory=graphiql_assets.STATIC, check_dir=False),
+            ),
             Route("/healthz", healthz),
             Route("/readyz", Readiness(services.db).check),
             Route("/graphql", graphql, methods=["GET", "POST"]),
