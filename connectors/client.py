@@ -13,6 +13,8 @@ database restarts, `ENRICHMENT_FAILED`, `TIMEOUT`, `INTERNAL`) are safe: every e
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -43,6 +45,60 @@ query Context($userId: ID, $sessionId: ID, $channel: String, $externalUserId: St
   }
 }
 """
+
+
+RECALL = """
+query Recall($query: String!, $userId: ID, $sessionId: ID, $channel: String,
+             $externalUserId: String, $limit: Int, $channels: [String!], $since: DateTime,
+             $until: DateTime, $neighbors: Int, $maxChars: Int) {
+  recall(query: $query, userId: $userId, sessionId: $sessionId, channel: $channel,
+         externalUserId: $externalUserId, limit: $limit, channels: $channels, since: $since,
+         until: $until, neighbors: $neighbors) {
+    hits { score signals message { ...turn } neighbors { ...turn } }
+    text(maxChars: $maxChars)
+  }
+}
+fragment turn on Message { id sessionId seq channel role text at }
+"""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message as a recall returns it."""
+
+    id: str
+    session_id: str
+    seq: int
+    channel: str
+    role: str
+    text: str | None
+    at: datetime
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Turn:
+        return cls(
+            raw["id"],
+            raw["sessionId"],
+            raw["seq"],
+            raw["channel"],
+            raw["role"],
+            raw["text"],
+            datetime.fromisoformat(raw["at"]),
+        )
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    message: Turn
+    score: float
+    signals: list[str]  # why it matched: keyword, entity:ORDER_ID:A1001, date... (docs/recall.md)
+    neighbors: list[Turn]
+
+
+@dataclass(frozen=True)
+class Recalled:
+    hits: list[RecallHit]  # best first
+    text: str  # hits and neighbours, time order, one line per turn, ready for a prompt
 
 
 class ThreadlineAPIError(Exception):
@@ -167,3 +223,46 @@ class ThreadlineClient:
         }
         context: dict[str, Any] = self.execute(CONTEXT, variables)["context"]
         return context
+
+    def recall(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        limit: int = 10,
+        channels: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        neighbors: int = 0,
+        max_chars: int | None = None,
+    ) -> Recalled:
+        """What a person said, on any channel, that answers `query` (docs/recall.md)."""
+        variables = {
+            "query": query,
+            "userId": user_id,
+            "sessionId": session_id,
+            "channel": channel,
+            "externalUserId": external_user_id,
+            "limit": limit,
+            "channels": channels,
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "neighbors": neighbors,
+            "maxChars": max_chars,
+        }
+        raw = self.execute(RECALL, variables)["recall"]
+        return Recalled(
+            [
+                RecallHit(
+                    Turn.from_json(h["message"]),
+                    h["score"],
+                    list(h["signals"]),
+                    [Turn.from_json(n) for n in h["neighbors"]],
+                )
+                for h in raw["hits"]
+            ],
+            raw["text"],
+        )

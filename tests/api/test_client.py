@@ -54,6 +54,30 @@ def test_client_ingests_and_reads_context(live_server: str, uid: str) -> None:
         assert caught.value.code == "BAD_INPUT"
 
 
+def test_client_recalls_with_typed_results(live_server: str, uid: str) -> None:
+    phone = f"+1555{uid[:7]}"
+    with ThreadlineClient(live_server) as client:
+        client.ingest_events(
+            [
+                EventInput(f"{uid}-r1", "sms", phone, text=f"my kettle K-{uid[:4]} leaks"),
+                EventInput(f"{uid}-r2", "sms", phone, text="thanks, bye"),
+            ]
+        )
+        found = client.recall(
+            "what about the kettle?", channel="sms", external_user_id=phone, neighbors=1
+        )
+        top = found.hits[0]
+        assert top.message.text == f"my kettle K-{uid[:4]} leaks"
+        assert top.message.channel == "sms"
+        assert top.message.at.tzinfo is not None
+        assert "keyword" in top.signals
+        assert [n.text for n in top.neighbors] == ["thanks, bye"]
+        assert "sms USER: my kettle" in found.text
+        with pytest.raises(ThreadlineAPIError) as caught:
+            client.recall("", user_id="x")
+        assert caught.value.code == "BAD_INPUT"
+
+
 def test_retries_after_a_lost_reply_do_not_duplicate(live_server: str, uid: str) -> None:
     transport = FlakyTransport()
     with ThreadlineClient(live_server, transport=transport, backoff=0.01) as client:
