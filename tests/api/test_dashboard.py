@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from neo4j import Driver
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from enrichment.pipeline import Enricher
 from graph.analytics.named import run_analytic
@@ -25,6 +24,7 @@ from graph.compliance.auth import CallerRole
 from graph.config import Settings
 from graph.local.demo import load_demo
 from graph.store.database import Database
+from tests.helpers.browser import launched_browser
 from tests.helpers.server import make_key, serve
 
 pytestmark = pytest.mark.integration
@@ -33,21 +33,9 @@ T = TypeVar("T")
 ARTIFACTS = Path(os.environ.get("THREADLINE_TEST_ARTIFACTS", "test-artifacts"))
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("THREADLINE_SKIP_BROWSER"):
-            pytest.skip("no Chromium and THREADLINE_SKIP_BROWSER is set")
-        pytest.fail("Chromium is not installed: run `make browser` (apt-get install chromium)")
-    return found
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="module")

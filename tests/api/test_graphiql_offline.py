@@ -9,20 +9,17 @@ from urllib.parse import quote, urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Route, sync_playwright
+from playwright.sync_api import Browser, Route
 
 from api import graphiql_assets
-from tests.api.test_dashboard import chromium
+from tests.helpers.browser import launched_browser
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 def test_the_assets_were_fetched_at_install_and_match_their_pins() -> None:
