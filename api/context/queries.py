@@ -110,5 +110,4 @@ class ContextQueries:
         # the question is understood (enrichment thread) while the scope is read
         question = understand(query, now, info.context.enricher, info.context.embedder)
         record = await recall(info.context.db, selector, request, question, now=now)
-        principal = info.context.principal
-        return Recall.from_record(record, redact=principal is None or not principal.sees_pii)
+        return Recall.from_record(record)

@@ -103,7 +103,6 @@ class Recall:
         description="The question's entities found in the history, then those the hits mention."
     )
     _record: strawberry.Private[RecallRecord]
-    _redact: strawberry.Private[bool]
 
     @strawberry.field(
         description="The hits and their neighbours as prompt-ready text, oldest first: "
@@ -113,8 +112,8 @@ class Recall:
     def text(self, max_chars: int | None = None) -> str:
         if max_chars is not None and max_chars < 0:
             raise BadInputError("maxChars must be >= 0", field="maxChars")
-        return render(self._record.hits, max_chars, self._redact)
+        return render(self._record.hits, max_chars)  # masked for analysts by its Pii extension
 
     @classmethod
-    def from_record(cls, record: RecallRecord, *, redact: bool) -> Recall:
-        return convert_record(cls, record, _record=record, _redact=redact)
+    def from_record(cls, record: RecallRecord) -> Recall:
+        return convert_record(cls, record, _record=record)

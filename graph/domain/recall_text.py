@@ -13,13 +13,13 @@ from graph.domain.records import MessageRecord, RecallHitRecord
 ELLIPSIS = "…"
 
 
-def render_line(message: MessageRecord, redact: bool) -> str:
-    text = REDACTED if redact else " ".join((message.text or "").split())
+def render_line(message: MessageRecord) -> str:
+    text = " ".join((message.text or "").split())
     stamp = message.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"[{stamp}] {message.channel} {message.role}: {text}"
 
 
-def render(hits: list[RecallHitRecord], max_chars: int | None, redact: bool) -> str:
+def render(hits: list[RecallHitRecord], max_chars: int | None) -> str:
     """Every hit and its neighbours once, oldest first, a blank line between runs of turns that
     are not next to each other; cut at `max_chars` (on a line boundary when one fits)."""
     turns: dict[tuple[str, int], MessageRecord] = {}
@@ -37,7 +37,7 @@ def render(hits: list[RecallHitRecord], max_chars: int | None, redact: bool) -> 
         )
         if previous is not None and not adjacent:
             lines.append("")
-        lines.append(render_line(message, redact))
+        lines.append(render_line(message))
         previous = message
     text = "\n".join(lines)
     if max_chars is None or len(text) <= max_chars:
