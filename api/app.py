@@ -31,6 +31,7 @@ from api.request import RequestContext
 from api.schema import build_schema
 from api.services import Services
 from api.webhooks import WebhookEndpoint
+from enrichment.patterns import load_conversation_rules
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError, UnauthenticatedError
 from graph.store.database import Database
@@ -53,6 +54,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.max_context_messages = services.settings.max_context_messages
         self.analytics_limits = services.settings.analytics_limits()
         self.attribute_policies = services.settings.write_rules().attribute_policies
+        self.conversation_rules = load_conversation_rules(services.settings.enrichment_patterns)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
@@ -67,6 +69,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             websocket=isinstance(request, WebSocket),
             enricher=self.batcher.enricher,
             embedder=self.batcher.embedder,
+            conversation_rules=self.conversation_rules,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

@@ -98,7 +98,21 @@ def rendered_turns() -> list[FieldExtension]:
 NOT_PERSONAL: dict[str, frozenset[str]] = {
     # our own ids, times, counters, statuses, channels, roles, scores
     "Agent": frozenset({"id", "kind", "name", "createdAt"}),  # staff and bots, not customers
+    "AttributeChange": frozenset(  # keys are kept for analysts (what is known), values masked
+        {"key", "at", "recordedAt", "channel", "version", "ownerId", "writer", "eventId"}
+        | {"messageId"}
+    ),
+    "Brief": frozenset(
+        {"channelPath", "sentiment", "trend", "slope", "falling", "messages", "truncated"}
+    ),
+    "BriefEntity": frozenset({"type"}),
+    "BriefIntent": frozenset({"intent"}),
+    "BriefIssue": frozenset({"intent", "intents"}),
+    "BriefTurn": frozenset({"id", "seq", "channel", "role", "at"}),
     "Context": frozenset({"channels", "sentiment"}),
+    "Fact": frozenset({"key", "type", "at", "channel", "mentions"}),  # key: a type or attr key
+    "FactSource": frozenset({"kind", "id", "seq", "sessionId", "version", "writer", "eventId"}),
+    "FactValue": frozenset({"at", "channel", "type"}),
     "ContextIntent": frozenset({"name", "messages", "confidence", "lastSeenAt"}),
     "Entity": frozenset({"type", "firstSeenAt", "lastSeenAt", "mentions", "channels"}),
     "Handoff": frozenset({"fromAgentId", "agentId", "agentKind", "at"}),
@@ -117,14 +131,14 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "SentimentPoint": frozenset({"seq", "at", "channel", "sentiment"}),
     "Session": frozenset(
         {"id", "userId", "status", "createdAt", "lastActivityAt", "closedAt", "seq", "version"}
-        | {"channels", "continuesId", "handlerId", "lastChannel"}
+        | {"channels", "continuesId", "handlerId", "lastChannel", "asOf"}
     ),
     "SessionEvent": frozenset(
         {"kind", "at", "sessionId", "userId", "channel", "role", "messageId", "seq", "agentId"}
         | {"status", "otherUserId"}
     ),
     "Transition": frozenset({"from", "to", "at"}),
-    "User": frozenset({"id", "createdAt", "version", "mergedIntoId"}),
+    "User": frozenset({"id", "createdAt", "version", "mergedIntoId", "asOf"}),
     # analytics: names and shapes; `rows` is masked by the resolver (mask_rows) for analysts
     "AnalyticInfo": frozenset({"name", "title", "description", "columns"}),
     "AnalyticParameter": frozenset({"name", "type", "default"}),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.store.users import get_users
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class RequestContext:
     websocket: bool = False  # the request came over a WebSocket (subscriptions need one)
     enricher: Enricher | None = None  # understands recall questions like messages
     embedder: Embedder | None = None  # THREADLINE_EMBEDDINGS (None: off)
+    conversation_rules: ConversationRules = field(default_factory=load_conversation_rules)
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

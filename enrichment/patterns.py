@@ -101,3 +101,52 @@ def load_patterns(extra: Path | None = None) -> PatternSet:
         except (ValueError, KeyError, TypeError) as error:
             raise PatternError(f"{path}: {error}") from None
     return PatternSet(entities, intents, vetoes, digest.hexdigest()[:12])
+
+
+CONVERSATION_BUNDLED = Path(__file__).resolve().parent / "conversation_patterns.json"
+
+
+@dataclass(frozen=True)
+class FactRules:
+    """Which entity types are a person's facts, and how a mention's words say whose and when."""
+
+    single_valued: frozenset[str]  # one current value; a later statement supersedes
+    accumulating: frozenset[str]  # every value collects (order ids...)
+    not_own: tuple[re.Pattern[str], ...]  # said about someone else
+    past: tuple[re.Pattern[str], ...]  # a former value
+
+    @property
+    def types(self) -> frozenset[str]:
+        return self.single_valued | self.accumulating
+
+
+@dataclass(frozen=True)
+class ConversationRules:
+    """Rules over whole conversations (facts, the handoff brief's steps): not enrichment."""
+
+    facts: FactRules
+    steps: tuple[re.Pattern[str], ...]
+
+
+def load_conversation_rules(extra: Path | None = None) -> ConversationRules:
+    """The bundled `conversation_patterns.json`, then `extra`'s `facts`/`steps` added (the same
+    file a deployment gives as THREADLINE_ENRICHMENT_PATTERNS)."""
+    single: set[str] = set()
+    accumulating: set[str] = set()
+    not_own: list[re.Pattern[str]] = []
+    past: list[re.Pattern[str]] = []
+    steps: list[re.Pattern[str]] = []
+    for path in [CONVERSATION_BUNDLED, *([extra] if extra else [])]:
+        try:
+            data = json.loads(path.read_bytes())
+            facts = data.get("facts", {})
+            single.update(facts.get("single_valued", []))
+            accumulating.update(facts.get("accumulating", []))
+            not_own += [_compile(source) for source in facts.get("not_own", [])]
+            past += [_compile(source) for source in facts.get("past", [])]
+            steps += [_compile(source) for source in data.get("steps", [])]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise PatternError(f"{path}: {error}") from None
+    accumulating -= single  # a type named in both is single-valued
+    rules = FactRules(frozenset(single), frozenset(accumulating), tuple(not_own), tuple(past))
+    return ConversationRules(rules, tuple(steps))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from api.auth import allow
 from api.context.types import Context, Recall
 from api.request import Info
 from api.scalars import Role
 from graph.compliance.auth import CallerRole
+from graph.domain.as_of import check_as_of
 from graph.domain.errors import ForbiddenError
 from graph.pipeline.question import understand
 from graph.store.context import ContextSelector, get_context, identity_key_of
@@ -42,13 +45,30 @@ def _selector(
     )
 
 
+def asks_for(info: Info, name: str) -> bool:
+    """Whether the query selects `name` directly under this field (fragments included)."""
+
+    def within(selections: list[Any]) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            elif within(selection.selections):  # a fragment spread or inline fragment
+                return True
+        return False
+
+    return any(within(field.selections) for field in info.selected_fields)
+
+
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
         extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
         description="The cross-channel context of a user's current session, a given session, "
         "or the user behind a channel identity (exactly one of the three; by identity for "
-        "roles with PII access only).",
+        "roles with PII access only). With `asOf`, as it was at that instant (server time): "
+        "the session the user was in then, its messages stored by then, its status and "
+        "attributes then, the user's identities and merges then.",
     )
     async def context(
         self,
@@ -59,6 +79,7 @@ class ContextQueries:
         external_user_id: str | None = None,
         last_messages: int = 20,
         include_previous: int = 0,
+        as_of: datetime | None = None,
     ) -> Context:
         selector = _selector(info, "context", user_id, session_id, channel, external_user_id)
         record = await get_context(
@@ -67,6 +88,8 @@ class ContextQueries:
             last_messages,
             include_previous,
             info.context.max_context_messages,
+            as_of=check_as_of(as_of),
+            brief_steps=info.context.conversation_rules.steps if asks_for(info, "brief") else None,
         )
         return Context.from_record(record)
 

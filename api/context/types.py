@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -10,8 +11,10 @@ import strawberry
 from api import pii
 from api.convert import from_record as convert_record
 from api.scalars import JSON
-from api.sessions.types import Message, Session
+from api.sessions.types import Handoff, Message, Session
 from api.users.types import User
+from graph.domain.brief import BriefRecord, Turn
+from graph.domain.brief_text import redact_brief_text, render_brief
 from graph.domain.errors import BadInputError
 from graph.domain.recall_text import render
 from graph.domain.records import RecallRecord  # at run time: strawberry resolves Private
@@ -51,6 +54,108 @@ class SentimentPoint:
     sentiment: float
 
 
+@strawberry.type(description="A message the brief points at.")
+class BriefTurn:
+    id: strawberry.ID
+    seq: int
+    channel: str
+    role: str
+    at: datetime
+    text: str | None = strawberry.field(extensions=pii.free_text())
+
+    @classmethod
+    def from_record(cls, record: Turn) -> BriefTurn:
+        return convert_record(cls, record)
+
+
+@strawberry.type(description="What the customer wants: the latest substantive intent.")
+class BriefIssue:
+    intent: str
+    intents: list[str] = strawberry.field(description="Every substantive intent of that turn.")
+    message: BriefTurn = strawberry.field(description="The first user message that stated it.")
+
+
+@strawberry.type(description="An intent in the order it came up.")
+class BriefIntent:
+    intent: str
+    message: BriefTurn = strawberry.field(description="Where it first came up.")
+
+
+@strawberry.type(description="The latest value of one entity type.")
+class BriefEntity:
+    key: str = strawberry.field(extensions=pii.entity_key())
+    type: str
+    value: str = strawberry.field(extensions=pii.entity_value())
+    message: BriefTurn = strawberry.field(description="Its latest mention.")
+
+
+@strawberry.enum(description="Where the customer's sentiment is going.")
+class SentimentTrend(Enum):
+    RISING = "RISING"
+    FALLING = "FALLING"
+    STEADY = "STEADY"
+
+
+@strawberry.type(
+    description="The handoff card: the gist of the session for whoever picks it up — "
+    "deterministic and extractive (no LLM), every item pointing at its messages. Read over "
+    "the session's last 200 messages (docs/api.md#the-handoff-brief)."
+)
+class Brief:
+    issue: BriefIssue | None
+    intents: list[BriefIntent] = strawberry.field(description="What happened, in order.")
+    handoffs: list[Handoff]
+    channel_path: list[str] = strawberry.field(description="Channels in the order used.")
+    entities: list[BriefEntity] = strawberry.field(description="Latest mentioned first.")
+    open_questions: list[BriefTurn] = strawberry.field(
+        description="User questions with no agent/bot message after them."
+    )
+    steps_taken: list[BriefTurn] = strawberry.field(
+        description="Agent/bot messages that offered a solution or asked for an action."
+    )
+    sentiment: float | None = strawberry.field(description="Now, as `Context.sentiment`.")
+    trend: SentimentTrend
+    slope: float = strawberry.field(
+        description="Sentiment change per user message over the last 10 (least squares)."
+    )
+    falling: bool = strawberry.field(description="The trend is FALLING: flag it.")
+    key_turns: list[BriefTurn] = strawberry.field(
+        description="The 3 most informative turns, in conversation order."
+    )
+    messages: int = strawberry.field(description="How many messages the brief read.")
+    truncated: bool = strawberry.field(description="The session has more than it read.")
+    _record: strawberry.Private[BriefRecord]
+
+    @strawberry.field(
+        description="The brief as plain text, one line per part (most important first), "
+        "whole lines up to maxChars.",
+        extensions=[pii.Pii(lambda value, _source: redact_brief_text(value))],
+    )
+    def text(self, max_chars: int | None = None) -> str:
+        if max_chars is not None and max_chars < 0:
+            raise BadInputError("maxChars must be >= 0", field="maxChars")
+        return render_brief(self._record, max_chars)
+
+    @classmethod
+    def from_record(cls, record: BriefRecord) -> Brief:
+        return convert_record(
+            cls,
+            record,
+            handoffs=[
+                Handoff(
+                    from_agent_id=strawberry.ID(h.from_agent_id) if h.from_agent_id else None,
+                    agent_id=strawberry.ID(h.agent_id),
+                    agent_kind=h.agent_kind,
+                    reason=h.reason,
+                    at=h.at,
+                )
+                for h in record.handoffs
+            ],
+            trend=SentimentTrend(record.trend.value),
+            _record=record,
+        )
+
+
 @strawberry.type(description="What an agent needs to pick up a conversation on any channel.")
 class Context:
     user: User | None
@@ -71,10 +176,19 @@ class Context:
     previous: list[Context] = strawberry.field(
         description="With includePrevious: the sessions this one continues, nearest first."
     )
+    brief: Brief | None = strawberry.field(
+        description="The handoff brief of the session (as of `asOf` when set)."
+    )
 
     @classmethod
     def from_record(cls, record: ContextRecord) -> Context:
-        return convert_record(cls, record)
+        # a point-in-time read: the session and user objects answer as they were then
+        return convert_record(
+            cls,
+            record,
+            session=Session.from_record(record.session, record.session_then),
+            user=User.from_record(record.user, record.user_then),
+        )
 
 
 @strawberry.type(description="A message a recall found: why it matched and the turns around it.")

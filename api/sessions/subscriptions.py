@@ -9,12 +9,14 @@ import strawberry
 
 from api import metrics, pii
 from api.auth import allow
+from api.context.types import Brief
 from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON
 from graph.compliance.auth import CallerRole
 from graph.domain.errors import BadInputError
 from graph.live.bus import LiveEvent, LiveEventKind
+from graph.store.context import ContextSelector, get_context
 
 strawberry.enum(LiveEventKind, name="SessionEventKind", description="What changed.")
 
@@ -49,6 +51,21 @@ class SessionEvent:
     @classmethod
     def from_live(cls, event: LiveEvent) -> SessionEvent:
         return convert_record(cls, event)
+
+    @strawberry.field(
+        description="HANDOFF: the session's handoff brief, read when the handoff is delivered, "
+        "so the desktop taking over opens on the gist."
+    )
+    async def brief(self, info: Info) -> Brief | None:
+        if self.kind is not LiveEventKind.HANDOFF or self.session_id is None:
+            return None
+        record = await get_context(
+            info.context.db,
+            ContextSelector(session_id=str(self.session_id)),
+            0,
+            brief_steps=info.context.conversation_rules.steps,
+        )
+        return Brief.from_record(record.brief) if record.brief is not None else None
 
 
 @strawberry.type

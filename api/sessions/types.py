@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
@@ -13,16 +13,22 @@ from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.compliance.auth import CallerRole
+from graph.domain.as_of import SessionThen
 from graph.store.attributes import session_attributes
 from graph.store.context import check_message_count
 from graph.store.handoffs import session_handoffs
+from graph.store.history import attribute_history
 from graph.store.lifecycle import transitions
 from graph.store.sessions import get_session, session_messages
 
 if TYPE_CHECKING:
     from api.users.types import User
-    from graph.domain.records import MessageRecord, SessionRecord
+    from graph.domain.records import AttributeChangeRecord, MessageRecord, SessionRecord
     from graph.store.handoffs import AgentRecord
+
+
+def record_time(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
 @strawberry.type(description="An entity as one message mentions it, with where in the text.")
@@ -103,6 +109,36 @@ class Handoff:
     at: datetime
 
 
+@strawberry.type(
+    description="One recorded change of an attribute: the value it took, the event time of "
+    "that value (`at`), when the store recorded it, where, by whom, and its version."
+)
+class AttributeChange:
+    key: str
+    value: JSON = strawberry.field(
+        description="The attribute's value after the change.",
+        extensions=[pii.Pii(lambda _value, _source: "[redacted]")],
+    )
+    at: datetime = strawberry.field(description="The event time of the value (merge order).")
+    recorded_at: datetime = strawberry.field(description="When the store recorded the change.")
+    channel: str | None
+    version: int = strawberry.field(description="The attribute's version after the change.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        description="User attributes: the user it was written to (a user merged in, or this one)."
+    )
+    writer: str | None = strawberry.field(
+        description="The API key id or JWT subject of a set*Attributes call."
+    )
+    event_id: strawberry.ID | None = strawberry.field(description="The event that carried it.")
+    message_id: strawberry.ID | None = strawberry.field(
+        description="The message that carried it, when the event was a message."
+    )
+
+    @classmethod
+    def from_record(cls, record: AttributeChangeRecord) -> AttributeChange:
+        return convert_record(cls, record)
+
+
 @strawberry.type(description="A lifecycle change of a session: from, to, when and why.")
 class Transition:
     from_status: SessionStatus = strawberry.field(name="from")
@@ -134,10 +170,17 @@ class Session:
     last_channel: str | None = strawberry.field(
         description="The channel of the latest activity (whose timers apply)."
     )
+    as_of: datetime | None = strawberry.field(
+        default=None,
+        description="Set when this is the session as it was at that instant (`asOf`): its "
+        "status, attributes, messages, transitions and handoffs then.",
+    )
+    _then: strawberry.Private[SessionThen | None] = None
 
     @classmethod
-    def from_record(cls, record: SessionRecord) -> Session:
-        return convert_record(cls, record, continues_id=record.continues)
+    def from_record(cls, record: SessionRecord, then: SessionThen | None = None) -> Session:
+        as_of = record_time(then.at) if then is not None else None
+        return convert_record(cls, record, continues_id=record.continues, as_of=as_of, _then=then)
 
     @strawberry.field(
         description="The person this conversation is with.", extensions=[NotForConnectors()]
@@ -173,6 +216,7 @@ class Session:
                 cause=t.cause,
             )
             for t in await transitions(info.context.db, str(self.id))
+            if self.as_of is None or t.at <= self.as_of
         ]
 
     @strawberry.field(
@@ -188,6 +232,7 @@ class Session:
                 at=h.at,
             )
             for h in await session_handoffs(info.context.db, str(self.id))
+            if self.as_of is None or h.at <= self.as_of
         ]
 
     @strawberry.field(
@@ -195,7 +240,21 @@ class Session:
         extensions=[NotForConnectors(), *pii.attribute_values()],
     )
     async def attributes(self, info: Info) -> JSON:
+        if self._then is not None:
+            return cast(JSON, self._then.attributes)
         return cast(JSON, await session_attributes(info.context.db, str(self.id)))
+
+    @strawberry.field(
+        description="Every recorded change of the session's attributes, oldest first (up to "
+        "`asOf` when set).",
+        extensions=[NotForConnectors()],
+    )
+    async def attribute_history(self, info: Info) -> list[AttributeChange]:
+        if self._then is not None:
+            changes = self._then.changes
+        else:
+            changes = await attribute_history(info.context.db, [f"session:{self.id}"])
+        return [AttributeChange.from_record(c) for c in changes]
 
     @strawberry.field(
         description="The last `last` messages, oldest first, across channels (for a connector "
@@ -203,7 +262,12 @@ class Session:
     )
     async def messages(self, info: Info, last: int = 20) -> list[Message]:
         check_message_count(last, info.context.max_context_messages, "last")
-        records = await session_messages(info.context.db, str(self.id), last)
+        if self._then is not None:  # as it was: numbered up to its seq then, stored by then
+            records = await session_messages(
+                info.context.db, str(self.id), last, up_to=self.seq, as_of=self._then.at
+            )
+        else:
+            records = await session_messages(info.context.db, str(self.id), last)
         principal = info.context.principal
         if principal is not None and principal.role is CallerRole.CONNECTOR:
             records = [r for r in records if principal.may_use_channel(r.channel)]

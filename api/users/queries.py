@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from api.auth import allow
 from api.request import Info
 from api.users.types import User
 from graph.compliance.auth import CallerRole
+from graph.domain.as_of import check_as_of
+from graph.store.history import user_then
 from graph.store.users import resolve_identity
 
 
@@ -15,9 +19,20 @@ from graph.store.users import resolve_identity
 class UserQueries:
     @strawberry.field(
         extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
-        description="One user by id, or null.",
+        description="One user by id, or null; with `asOf`, as it was at that instant (server "
+        "time): identities, merges, attributes, facts and attribute history then — a merge made "
+        "later is not applied, one reverted later still is. NOT_FOUND when it did not exist yet.",
     )
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:  # noqa: A002
+    async def user(
+        self,
+        info: Info,
+        id: strawberry.ID,  # noqa: A002
+        as_of: datetime | None = None,
+    ) -> User | None:
+        at = check_as_of(as_of)
+        if at is not None:
+            then = await user_then(info.context.db, str(id), at)
+            return User.from_record(then.user, then) if then else None
         record = await info.context.users.load(str(id))
         return User.from_record(record) if record else None
 

@@ -10,6 +10,10 @@
 // mentioned in the session (most recently mentioned first, with where and how often); the intents
 // expressed; the sentiment of the last $sentimentWindow user messages.
 // Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
+// With $brief > 0: the last $brief messages (properties only, no expansion) and the handoffs,
+// for the handoff brief (graph/domain/brief.py).
+// With $asOf (epoch millis; a point-in-time read of the sessions in $sessionIds): only messages
+// stored by then, and the attribute values recorded by then (attributesThen, oldest first).
 CALL () {
   UNWIND $sessionIds AS sessionId
   MATCH (s:Session {id: sessionId})
@@ -29,6 +33,16 @@ ORDER BY rank, activity DESC
 LIMIT coalesce(size($sessionIds), 1)
 MATCH (s)<-[:HAS_SESSION]-(u:User)
 OPTIONAL MATCH (s)-[:CONTINUES]->(previous:Session)
+// upTo: the last seq to show — the session's now, or (point-in-time read, $asOf set) that of
+// the last message stored by then
+CALL (s) {
+  OPTIONAL MATCH (m:Message)
+  USING INDEX m:Message(sessionId, seq)
+  WHERE $asOf IS NOT NULL AND m.sessionId = s.id AND m.seq > 0
+    AND m.receivedAt <= datetime({epochMillis: coalesce($asOf, 0)})
+  WITH m ORDER BY m.seq DESC LIMIT 1
+  RETURN CASE WHEN $asOf IS NULL THEN s.seq ELSE coalesce(m.seq, 0) END AS upTo
+}
 RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivityAt.epochMillis, closedAt: s.closedAt.epochMillis} AS session, u.id AS userId, previous.id AS continues,
   u.createdAt.epochMillis AS userCreatedAt,
   COLLECT {
@@ -42,7 +56,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = s.id AND m.seq > s.seq - $last
+    WHERE m.sessionId = s.id AND m.seq > upTo - $last AND m.seq <= upTo
     RETURN m {
       .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
       .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
@@ -61,13 +75,20 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (a:Attribute)
     USING INDEX a:Attribute(owner, key)
-    WHERE a.owner = 'session:' + s.id AND a.key IS NOT NULL
+    WHERE $asOf IS NULL AND a.owner = 'session:' + s.id AND a.key IS NOT NULL
     RETURN [a.key, a.value] ORDER BY a.key
   } AS attributes,
   COLLECT {
+    MATCH (c:AttributeChange)
+    USING INDEX c:AttributeChange(owner, recordedAt)
+    WHERE $asOf IS NOT NULL AND c.owner = 'session:' + s.id
+      AND c.recordedAt <= datetime({epochMillis: coalesce($asOf, 0)})
+    RETURN [c.key, c.value] ORDER BY c.recordedAt, c.version
+  } AS attributesThen,
+  COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = s.id AND m.seq > 0
+    WHERE m.sessionId = s.id AND m.seq > 0 AND m.seq <= upTo
     MATCH (m)-[:MENTIONS]->(e:Entity)
     WITH e, m ORDER BY m.seq
     WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
@@ -80,7 +101,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = s.id AND m.seq > 0
+    WHERE m.sessionId = s.id AND m.seq > 0 AND m.seq <= upTo
     MATCH (m)-[x:EXPRESSES]->(i:Intent)
     WITH i, count(*) AS messages, max(x.confidence) AS confidence, max(m.at) AS lastSeenAt
     RETURN {name: i.name, messages: messages, confidence: confidence,
@@ -90,8 +111,23 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
   COLLECT {
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
-    WHERE m.sessionId = s.id AND m.seq > 0 AND m.role = 'USER' AND m.sentiment IS NOT NULL
+    WHERE m.sessionId = s.id AND m.seq > 0 AND m.seq <= upTo AND m.role = 'USER' AND m.sentiment IS NOT NULL
     RETURN {seq: m.seq, at: m.at.epochMillis, channel: m.channel, sentiment: m.sentiment}
     ORDER BY m.seq DESC
     LIMIT $sentimentWindow
-  } AS sentiments
+  } AS sentiments,
+  COLLECT {
+    MATCH (m:Message)
+    USING INDEX m:Message(sessionId, seq)
+    WHERE $brief > 0 AND m.sessionId = s.id AND m.seq > upTo - $brief AND m.seq <= upTo
+    RETURN m {.id, .seq, .channel, .role, .text, .sentiment, .intents, .entityKeys,
+              at: m.at.epochMillis}
+    ORDER BY m.seq
+  } AS briefTurns,
+  COLLECT {
+    MATCH (s)-[h:HANDLED_BY]->(a:Agent)
+    WHERE $brief > 0 AND ($asOf IS NULL OR h.at <= datetime({epochMillis: coalesce($asOf, 0)}))
+    RETURN {fromAgentId: h.from, agentId: a.id, agentKind: a.kind, reason: h.reason,
+            at: h.at.epochMillis}
+    ORDER BY h.at, a.id
+  } AS briefHandoffs, upTo

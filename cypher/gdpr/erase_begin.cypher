@@ -1,6 +1,6 @@
 // Start erasing a person: lock the user, take in the users merged into it (the same person),
 // and remove what identifies them first — identities, continuation tokens, merge records, user
-// attributes — so nothing new attaches while the rest is deleted in batches.
+// attributes and their history — so nothing new attaches while the rest is deleted in batches.
 MATCH (u:User {id: $userId})
 SET u._lock = true
 REMOVE u._lock
@@ -21,6 +21,13 @@ CALL (userIds) {
   WHERE a.owner = 'user:' + id AND a.key IS NOT NULL
   DETACH DELETE a
   RETURN count(*) AS userAttributes
+}
+CALL (userIds) {
+  UNWIND userIds AS id
+  MATCH (c:AttributeChange)
+  USING INDEX c:AttributeChange(owner, recordedAt)
+  WHERE c.owner = 'user:' + id AND c.recordedAt IS NOT NULL
+  DELETE c
 }
 CALL (people) {
   UNWIND people AS p

@@ -1,4 +1,5 @@
-// A session whose messages and events are gone: its threads, attributes, transitions, then it.
+// A session whose messages and events are gone: its threads, attributes (with their history),
+// transitions, then it.
 MATCH (s:Session {id: $sessionId})
 CALL (s) {
   // expanded from the session (a label scan of Thread then a join looked cheaper to the planner
@@ -12,6 +13,12 @@ CALL (s) {
   MATCH (s)-[:HAS]->(a:Attribute)
   DETACH DELETE a
   RETURN count(*) AS attributes
+}
+CALL (s) {
+  MATCH (c:AttributeChange)
+  USING INDEX c:AttributeChange(owner, recordedAt)
+  WHERE c.owner = 'session:' + s.id AND c.recordedAt IS NOT NULL
+  DELETE c
 }
 CALL (s) {
   MATCH (s)-[:TRANSITIONED]->(x:Transition)

@@ -1,10 +1,16 @@
 // Reserve `count` sequence numbers per session under its write lock (the SET locks before it reads),
 // and record activity: last activity time and channel (whose timers apply), channels used,
-// IDLE -> ACTIVE.
+// IDLE -> ACTIVE (recorded as a Transition caused by `activity`, so a point-in-time read knows
+// the status then).
 UNWIND $sessions AS row
 MATCH (s:Session {id: row.id})
 SET s.seq = s.seq + row.count,
     s.lastChannel = CASE WHEN s.lastActivityAt <= datetime({epochMillis: row.lastAt}) THEN row.lastChannel ELSE s.lastChannel END
+FOREACH (_ IN CASE WHEN s.status = 'IDLE' THEN [1] ELSE [] END |
+  CREATE (s)-[:TRANSITIONED]->(:Transition {
+    sessionId: s.id, from: 'IDLE', to: 'ACTIVE', at: datetime({epochMillis: $now}), cause: 'activity'
+  })
+)
 SET s.lastActivityAt = CASE WHEN s.lastActivityAt < datetime({epochMillis: row.lastAt}) THEN datetime({epochMillis: row.lastAt}) ELSE s.lastActivityAt END,
     s.status = CASE WHEN s.status = 'IDLE' THEN 'ACTIVE' ELSE s.status END,
     s.version = s.version + row.attributeChanges,

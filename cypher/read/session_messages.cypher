@@ -1,9 +1,12 @@
 // The last $last messages of a session, oldest first (index seek on Message(sessionId, seq)),
-// each with the entities it mentions and the intents it expresses.
+// each with the entities it mentions and the intents it expresses. With $upTo/$asOf (a
+// point-in-time read): the last $last of those numbered up to $upTo and stored by $asOf.
 MATCH (s:Session {id: $sessionId})
+WITH coalesce($upTo, s.seq) AS upTo
 MATCH (m:Message)
 USING INDEX m:Message(sessionId, seq)
-WHERE m.sessionId = $sessionId AND m.seq > s.seq - $last
+WHERE m.sessionId = $sessionId AND m.seq > upTo - $last AND m.seq <= upTo
+  AND ($asOf IS NULL OR m.receivedAt <= datetime({epochMillis: $asOf}))
 RETURN m {
   .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
   .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,

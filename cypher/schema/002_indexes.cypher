@@ -15,6 +15,8 @@ CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
 CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
 CREATE FULLTEXT INDEX message_search IF NOT EXISTS FOR (n:Message) ON EACH [n.text, n.sessionId]
   OPTIONS {indexConfig: {`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: true}};
+// The attribute history, read per owner up to an instant (asOf) or whole (attributeHistory).
+CREATE INDEX attribute_change_owner_recorded IF NOT EXISTS FOR (n:AttributeChange) ON (n.owner, n.recordedAt);
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);
 // Message embeddings (THREADLINE_EMBEDDINGS, 64 dimensions of wordllama), for semantic search

@@ -73,6 +73,8 @@ class Write:
     value: Any
     at: int  # epoch millis (the event time, or the server time for mutations without `at`)
     channel: str | None
+    event_id: str | None = None  # provenance, kept in the change history: the carrying event
+    message_id: str | None = None  # ...and its message, when it was one
 
 
 def is_number(value: Any) -> bool:
@@ -170,3 +172,29 @@ def _unique(values: list[Any]) -> list[Any]:
             seen.add(text)
             kept.append(value)
     return kept
+
+
+def stored_state(row: dict[str, Any]) -> Stored:
+    """A stored attribute row (`value` as JSON text, `at` millis, `channel`) as a state."""
+    value = None if row["value"] is None else json.loads(row["value"])
+    return Stored(value, int(row["at"] or 0), row["channel"])
+
+
+def combined(rows: Sequence[dict[str, Any]], rules: Sequence[PolicyRule]) -> dict[str, Any]:
+    """A user's attributes from its own stored states and those of the users merged into it
+    (rows oldest change first): a key set by one of them keeps its stored value; a key set by
+    several is folded in event-time order under its configured policy, as if each stored state
+    had been written to the survivor then (LAST_WRITE_WINS: the latest; APPEND: all, oldest
+    first; KEEP_FIRST: the earliest...). Unmerging undoes it: nothing is copied."""
+    states: dict[str, list[Stored]] = {}
+    for row in rows:
+        states.setdefault(row["key"], []).append(stored_state(row))
+    values = {}
+    for key in sorted(states):
+        first, *later = states[key]
+        state: Stored = first
+        rule = rule_for(rules, key)
+        for other in later:
+            state = merge(rule, state, Write(other.value, other.at, other.channel)) or state
+        values[key] = state.value
+    return values

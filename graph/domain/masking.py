@@ -71,8 +71,11 @@ def redact_text(value: str | None) -> str | None:
     return None if value is None else REDACTED
 
 
-# Causes the lifecycle itself writes (graph/store/lifecycle.py): not personal, kept for analysts.
-TIMER_CAUSE = re.compile(r"(idle|inactivity|archive) timeout( \([a-z0-9_-]{1,32} timers\))?")
+# Causes the lifecycle itself writes (graph/store/lifecycle.py; `activity`: IDLE -> ACTIVE on a
+# new message): not personal, kept for analysts.
+TIMER_CAUSE = re.compile(
+    r"(idle|inactivity|archive) timeout( \([a-z0-9_-]{1,32} timers\))?|activity"
+)
 
 
 def mask_cause(value: str | None) -> str | None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.domain.as_of import SessionThen, UserThen
+    from graph.domain.brief import BriefRecord
 
 
 def native_time(value: Any) -> datetime | None:
@@ -218,6 +222,10 @@ class ContextRecord:
     sentiment_trend: list[SentimentPoint] = field(default_factory=list)  # oldest first
     sentiment: float | None = None
     previous: list[ContextRecord] = field(default_factory=list)  # continued sessions, nearest first
+    # a point-in-time read (asOf): the session and the user as they were then
+    session_then: SessionThen | None = None
+    user_then: UserThen | None = None
+    brief: BriefRecord | None = None  # when asked for: the handoff brief
 
     @property
     def channels(self) -> list[str]:
@@ -271,3 +279,37 @@ class RecallRecord:
 
     hits: list[RecallHitRecord]
     entities: list[ContextEntityRecord]
+
+
+@dataclass(frozen=True)
+class AttributeChangeRecord:
+    """One recorded change of an attribute: its new value, the event time of that value
+    (`at`), when the store recorded it (`recorded_at`), where and by whom."""
+
+    key: str
+    value: Any
+    at: datetime
+    recorded_at: datetime
+    channel: str | None
+    version: int
+    owner_version: int | None = None  # the owner's attribute write count after it
+    owner_id: str | None = None  # the user whose attribute it is (users merged in included)
+    writer: str | None = None  # the API key id / JWT subject of a mutation
+    event_id: str | None = None  # the event that carried it
+    message_id: str | None = None  # ...when that event was a message
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> AttributeChangeRecord:
+        return cls(
+            key=row["key"],
+            value=json_value(row["value"]),
+            at=native_time(row["at"]),  # type: ignore[arg-type]
+            recorded_at=native_time(row["recordedAt"]),  # type: ignore[arg-type]
+            channel=row.get("channel"),
+            version=int(row.get("version") or 0),
+            owner_version=row.get("ownerVersion"),
+            owner_id=row.get("ownerId"),
+            writer=row.get("writer"),
+            event_id=row.get("eventId"),
+            message_id=row.get("messageId"),
+        )

@@ -185,7 +185,10 @@ async def _write(
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     sessions = await tx_rows(
-        tx, "ingest/advance_sessions", sessions=_session_rows(events, session_ids)
+        tx,
+        "ingest/advance_sessions",
+        sessions=_session_rows(events, session_ids),
+        now=to_millis(now),
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     messages: list[dict[str, Any]] = []
@@ -223,7 +226,9 @@ async def _write(
         else:
             others.append(row)
         for key, value in event.attributes.items():
-            write = Write(json_value(value), to_millis(event.at), source.channel)
+            write = Write(
+                json_value(value), to_millis(event.at), source.channel, source.event_id, message_id
+            )
             attribute_writes.append((session_id, key, write))
         user_id = users[source.identity_key]
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False, user_id))
@@ -232,7 +237,7 @@ async def _write(
     if others:
         await tx_rows(tx, "ingest/create_events", events=others)
     if attribute_writes:
-        await merge_event_attributes(tx, attribute_writes, rules)
+        await merge_event_attributes(tx, attribute_writes, rules, to_millis(now))
     return results
 
 

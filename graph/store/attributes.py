@@ -26,8 +26,10 @@ from graph.domain.attribute_policies import (
     Stored,
     Write,
     check,
+    combined,
     merge,
     rule_for,
+    stored_state,
 )
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.events import ATTRIBUTE_KEY
@@ -61,6 +63,7 @@ class AttributeWrite:
     at: datetime | None = None  # event time for LAST_WRITE_WINS; default: now
     policy: MergePolicy | None = None  # overrides the configured per-key policies
     channel_order: Sequence[str] = ()  # for a CHANNEL_PRECEDENCE override
+    writer: str | None = None  # who asks (the API key id or JWT subject): the history records it
 
 
 @dataclass(frozen=True)
@@ -127,27 +130,41 @@ def check_event_attributes(batch: Sequence[ValidEvent], rules: Sequence[PolicyRu
         check_values(values, rules, f"events[{event.index}].attributes")
 
 
+@dataclass(frozen=True)
+class Change:
+    """A key's new state and the write that produced it last (its provenance)."""
+
+    state: Stored
+    write: Write
+
+
 def merged_changes(
     rules: Sequence[PolicyRule], stored: dict[str, Stored], writes: list[tuple[str, Write]]
-) -> dict[str, Stored]:
+) -> dict[str, Change]:
     """Apply writes in order, key by key; returns the new state of every key that changed."""
     state = dict(stored)
-    changed: dict[str, Stored] = {}
+    changed: dict[str, Change] = {}
     for key, write in writes:
         result = merge(rule_for(rules, key), state.get(key), write)
         if result is not None:
-            state[key] = changed[key] = result
+            state[key] = result
+            changed[key] = Change(result, write)
     return changed
 
 
-def stored_state(row: dict[str, Any]) -> Stored:
-    return Stored(json_value(row["value"]), int(row["at"] or 0), row["channel"])
-
-
-def change_rows(changes: dict[str, Stored]) -> list[dict[str, Any]]:
+def change_rows(changes: dict[str, Change]) -> list[dict[str, Any]]:
+    """Rows of `attributes/write` and `ingest/merge_attributes`: the new state of each key, and
+    where it came from for its change history."""
     return [
-        {"key": key, "value": _json_text(s.value), "at": s.at, "channel": s.channel}
-        for key, s in sorted(changes.items())
+        {
+            "key": key,
+            "value": _json_text(c.state.value),
+            "at": c.state.at,
+            "channel": c.state.channel,
+            "eventId": c.write.event_id,
+            "messageId": c.write.message_id,
+        }
+        for key, c in sorted(changes.items())
     ]
 
 
@@ -158,26 +175,6 @@ async def _read_all(
         return combined(await tx_rows(tx, "read/user_attributes", userId=owner_id), rules)
     result = await tx.run(cypher.load("read/attributes"), owner=f"{kind.value}:{owner_id}")
     return {r["key"]: json_value(r["value"]) async for r in result}
-
-
-def combined(rows: Sequence[dict[str, Any]], rules: Sequence[PolicyRule]) -> dict[str, Any]:
-    """A user's attributes from its own stored states and those of the users merged into it
-    (rows oldest change first): a key set by one of them keeps its stored value; a key set by
-    several is folded in event-time order under its configured policy, as if each stored state
-    had been written to the survivor then (LAST_WRITE_WINS: the latest; APPEND: all, oldest
-    first; KEEP_FIRST: the earliest...). Unmerging undoes it: nothing is copied."""
-    states: dict[str, list[Stored]] = {}
-    for row in rows:
-        states.setdefault(row["key"], []).append(stored_state(row))
-    values = {}
-    for key in sorted(states):
-        first, *later = states[key]
-        state: Stored = first
-        rule = rule_for(rules, key)
-        for other in later:
-            state = merge(rule, state, Write(other.value, other.at, other.channel)) or state
-        values[key] = state.value
-    return values
 
 
 async def _set_tx(
@@ -214,13 +211,18 @@ async def _set_tx(
     writes = [(key, Write(value, at, request.channel)) for key, value in sorted(values.items())]
     changes = merged_changes(rules, stored, writes)
     await tx.run(
-        cypher.load("attributes/write"), node=row["node"], owner=owner, changes=change_rows(changes)
+        cypher.load("attributes/write"),
+        node=row["node"],
+        owner=owner,
+        changes=change_rows(changes),
+        recordedAt=to_millis(datetime.now(UTC)),
+        writer=request.writer,
     )
     session = None
     if kind is Owner.SESSION:
         result = await tx.run(cypher.load("read/session"), id=owner_id)
         session = SessionRecord.from_record(await result.single(strict=True))
-    changed = {key: state.value for key, state in changes.items()}
+    changed = {key: change.state.value for key, change in changes.items()}
     attributes = await _read_all(tx, kind, owner_id, configured)
     return AttributesResult(version + 1, attributes, session, changed)
 
@@ -277,6 +279,8 @@ async def merge_event_attributes(
     tx: AsyncManagedTransaction,
     writes: list[tuple[str, str, Write]],
     rules: list[PolicyRule],
+    recorded_at: int,
+    writer: str | None = None,
 ) -> None:
     """Merge event attributes by their keys' policies into what is stored (sessions are locked)."""
     pairs = sorted({(session_id, key) for session_id, key, _ in writes})
@@ -294,4 +298,9 @@ async def merge_event_attributes(
         for row in change_rows(merged_changes(rules, known, session_writes)):
             changed.append(row | {"sessionId": session_id, "owner": f"session:{session_id}"})
     if changed:
-        await tx.run(cypher.load("ingest/merge_attributes"), attributes=changed)
+        await tx.run(
+            cypher.load("ingest/merge_attributes"),
+            attributes=changed,
+            recordedAt=recorded_at,
+            writer=writer,
+        )

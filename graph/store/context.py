@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from graph.domain.brief import WINDOW as BRIEF_WINDOW
+from graph.domain.brief import BriefRecord, HandoffStep, Turn, build_brief
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 from graph.domain.records import (
     ContextEntityRecord,
@@ -19,6 +23,7 @@ from graph.domain.records import (
     native_time,
 )
 from graph.domain.sentiment_trend import WINDOW, recency_weighted
+from graph.store.history import context_session_then, session_then, user_then
 from graph.store.statements import read_records
 
 if TYPE_CHECKING:
@@ -82,15 +87,21 @@ async def get_context(
     last_messages: int,
     include_previous: int = 0,
     max_messages: int = 500,
+    as_of: int | None = None,
+    brief_steps: Sequence[re.Pattern[str]] | None = None,
 ) -> ContextRecord:
     """The session the selector points at (a user's current one), its last messages across
     channels (oldest first), the channels used and the session attributes; with
-    `include_previous`, the same for up to that many sessions it continues (nearest first)."""
+    `include_previous`, the same for up to that many sessions it continues (nearest first).
+    With `as_of` (epoch millis), all of it as it was at that instant (`graph.store.history`);
+    with `brief_steps` (the steps patterns), the handoff brief too (`graph.domain.brief`)."""
     check_message_count(last_messages, max_messages, "lastMessages")
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     identity_key = identity_key_of(selector)
     session_ids = [selector.session_id] if selector.session_id is not None else None
+    if as_of is not None and session_ids is None:
+        session_ids = [await context_session_then(db, selector.user_id, identity_key, as_of)]
     found = await _session_contexts(
         db,
         last_messages,
@@ -98,18 +109,37 @@ async def get_context(
         user_id=selector.user_id,
         identity_key=identity_key,
         previous=include_previous,
+        as_of=as_of,
+        brief_steps=brief_steps,
     )
     if not found:
         raise nothing_selected(selector, identity_key)
     context, previous_ids = found[0]
+    if as_of is not None:
+        context = await _as_it_was(db, context, as_of)
     if previous_ids:  # every previous session in one more round trip
         earlier = {
             record.session.id: record
-            for record, _ in await _session_contexts(db, last_messages, session_ids=previous_ids)
+            for record, _ in await _session_contexts(
+                db, last_messages, session_ids=previous_ids, as_of=as_of
+            )
         }
         # nearest first; a session erased since the chain was read is left out
         context.previous.extend(earlier[i] for i in previous_ids if i in earlier)
     return context
+
+
+async def _as_it_was(db: Database, context: ContextRecord, as_of: int) -> ContextRecord:
+    """The context's session and user records as they were at `as_of` (its messages, entities
+    and attributes were already read as of then)."""
+    then = await session_then(db, context.session.id, as_of)
+    if then is None:
+        raise NotFoundError(
+            f"session {context.session.id!r} did not exist yet at that time", field="asOf"
+        )
+    person = await user_then(db, then.session.user_id, as_of)
+    user = person.user if person is not None else context.user
+    return replace(context, session=then.session, user=user, session_then=then, user_then=person)
 
 
 async def _session_contexts(
@@ -120,6 +150,8 @@ async def _session_contexts(
     user_id: str | None = None,
     identity_key: str | None = None,
     previous: int = 0,
+    as_of: int | None = None,
+    brief_steps: Sequence[re.Pattern[str]] | None = None,
 ) -> list[tuple[ContextRecord, list[str]]]:
     """One round trip: the selected sessions (by ids, or a user's current one), each with its
     context and the ids of up to `previous` sessions it continues, nearest first."""
@@ -133,11 +165,41 @@ async def _session_contexts(
         entityLimit=ENTITY_LIMIT,
         sentimentWindow=WINDOW,
         previous=previous,
+        asOf=as_of,
+        brief=BRIEF_WINDOW if brief_steps is not None else 0,
     )
-    return [(_context(row), list(row["previousIds"])) for row in records]
+    return [(_context(row, brief_steps), list(row["previousIds"])) for row in records]
 
 
-def _context(row: Record) -> ContextRecord:
+def _brief(row: Record, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
+    turns = [
+        Turn(
+            id=m["id"],
+            seq=m["seq"],
+            channel=m["channel"],
+            role=m["role"],
+            at=native_time(m["at"]),  # type: ignore[arg-type]
+            text=m["text"],
+            sentiment=m["sentiment"],
+            intents=tuple(m["intents"] or ()),
+            entity_keys=tuple(m["entityKeys"] or ()),
+        )
+        for m in row["briefTurns"]
+    ]
+    handoffs = [
+        HandoffStep(
+            h["fromAgentId"],
+            h["agentId"],
+            h["agentKind"],
+            h["reason"],
+            native_time(h["at"]),  # type: ignore[arg-type]
+        )
+        for h in row["briefHandoffs"]
+    ]
+    return build_brief(turns, handoffs, steps, total_messages=row["upTo"])
+
+
+def _context(row: Record, brief_steps: Sequence[re.Pattern[str]] | None = None) -> ContextRecord:
     session = SessionRecord.from_record(row)
     user = UserRecord(
         row["userId"],
@@ -148,7 +210,11 @@ def _context(row: Record) -> ContextRecord:
         user=user,
         session=session,
         messages=[MessageRecord.from_map(m) for m in row["messages"]],
-        attributes={key: json_value(value) for key, value in row["attributes"]},
+        # now, or (asOf) the values recorded by then: the last change of each key wins
+        attributes={
+            key: json_value(value)
+            for key, value in sorted(dict(row["attributes"] + row["attributesThen"]).items())
+        },
         entities=[ContextEntityRecord.from_map(e) for e in row["entities"]],
         intents=[
             ContextIntentRecord(
@@ -164,4 +230,5 @@ def _context(row: Record) -> ContextRecord:
             for p in reversed(row["sentiments"])
         ],
         sentiment=recency_weighted([p["sentiment"] for p in row["sentiments"]]),
+        brief=_brief(row, brief_steps) if brief_steps is not None else None,
     )

@@ -17,7 +17,10 @@ LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
 # message_embedding (256 dimensions) became message_embedding_64.
 LEGACY_INDEXES = ("message_text", "message_embedding")
 # One-time data migrations (name, statement), each recorded by a (:Migration {name}) node.
-DATA_MIGRATIONS = (("message_entity_keys", "admin/backfill_entity_keys"),)
+DATA_MIGRATIONS = (
+    ("message_entity_keys", "admin/backfill_entity_keys"),
+    ("attribute_history", "admin/backfill_attribute_history"),
+)
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
 
 

@@ -39,9 +39,14 @@ async def user_sessions(db: Database, user_id: str, limit: int) -> list[SessionR
     return [SessionRecord.from_record(r) for r in records]
 
 
-async def session_messages(db: Database, session_id: str, last: int) -> list[MessageRecord]:
-    """The last `last` messages of a session, oldest first."""
-    records = await db.read("read/session_messages", sessionId=session_id, last=last)
+async def session_messages(
+    db: Database, session_id: str, last: int, up_to: int | None = None, as_of: int | None = None
+) -> list[MessageRecord]:
+    """The last `last` messages of a session, oldest first; for a point-in-time read, of those
+    numbered up to `up_to` and stored by `as_of` (epoch millis)."""
+    records = await db.read(
+        "read/session_messages", sessionId=session_id, last=last, upTo=up_to, asOf=as_of
+    )
     return [MessageRecord.from_map(r["message"]) for r in records]
 
 

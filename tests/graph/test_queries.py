@@ -29,6 +29,8 @@ async def test_a_read_sees_the_write_before_it(db: Database, uid: str) -> None:
         entityLimit=5,
         sentimentWindow=5,
         previous=1,
+        asOf=None,
+        brief=0,
     )
     assert [m["text"] for m in records[0]["messages"]] == ["hi"]
     assert records[0]["previousIds"] == []  # a first session continues nothing
@@ -59,6 +61,8 @@ async def test_retryable_failures_are_retried_and_others_are_not(
         "entityLimit": 5,
         "sentimentWindow": 5,
         "previous": 0,
+        "asOf": None,
+        "brief": 0,
     }
     records = await read_records(db, "context/session_context", **params)
     assert calls == 2
