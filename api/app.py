@@ -31,7 +31,6 @@ from api.request import RequestContext
 from api.schema import build_schema
 from api.services import Services
 from api.webhooks import WebhookEndpoint
-from enrichment.patterns import load_conversation_rules
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError, UnauthenticatedError
 from graph.store.database import Database
@@ -54,7 +53,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.max_context_messages = services.settings.max_context_messages
         self.analytics_limits = services.settings.analytics_limits()
         self.attribute_policies = services.settings.write_rules().attribute_policies
-        self.conversation_rules = load_conversation_rules(services.settings.enrichment_patterns)
+        self.conversation_rules = services.conversation_rules
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")

@@ -16,6 +16,7 @@ from api import metrics
 from connectors.base import Connector
 from connectors.registry import build_connectors
 from enrichment.embeddings import load_embedder
+from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.compliance.audit import AuditLog
 from graph.compliance.auth import Authenticator
 from graph.config import Settings
@@ -38,6 +39,7 @@ class Services:
     authenticator: Authenticator
     connectors: dict[str, Connector]
     dev: bool
+    conversation_rules: ConversationRules  # facts and the handoff brief's steps
 
     @classmethod
     def build(cls, settings: Settings, *, dev: bool) -> Services:
@@ -67,6 +69,7 @@ class Services:
             authenticator=Authenticator(db, settings),
             connectors=connectors,
             dev=dev,
+            conversation_rules=load_conversation_rules(settings.enrichment_patterns),
         )
 
     @contextlib.asynccontextmanager

@@ -10,6 +10,8 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
   ingest-batch     events/s through POST /graphql, batches of 100, rule-based enrichment on
   ingest-single    one event per request at 16 concurrent clients: req/s, p50/p95/p99
   context-read     context(lastMessages: 20) for random users at 1, 8 and 32 clients (closed loop)
+  context-brief    the same read with the handoff brief (`brief { … text }`) at 1 client, right
+                   after context-read at 1 client: the brief's cost is the ratio of the two p50s
   context-open     the same reads started at 100, 200 and 300 per second by up to 32 clients
                    (open loop: latency at a given load, measured from each scheduled start)
   baseline-driver  the same context reads issued in-process with the neo4j driver (no HTTP, no
@@ -61,6 +63,10 @@ CONTEXT = (
     "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e, lastMessages: 20) "
     "{ session { id seq channels } messages { seq channel role text at sentiment } "
     "entities { key mentions } sentiment } }"
+)
+CONTEXT_BRIEF = CONTEXT.removesuffix("} }") + (
+    "brief { issue { intent message { seq } } openQuestions { seq text } entities { key } "
+    "stepsTaken { seq } keyTurns { seq } channelPath trend slope text(maxChars: 1000) } } }"
 )
 
 
@@ -141,13 +147,17 @@ def single_event_poster(
 
 
 def context_reader(
-    http: aiohttp.ClientSession, identities: list[tuple[str, str]], rng: random.Random
+    http: aiohttp.ClientSession,
+    identities: list[tuple[str, str]],
+    rng: random.Random,
+    query: str = CONTEXT,
 ) -> Call:
-    """context(lastMessages: 20) of a random known user (the context-read scenario)."""
+    """context(lastMessages: 20) of a random known user (the context-read scenario); with
+    CONTEXT_BRIEF, with its brief."""
 
     async def read(n: int) -> None:
         channel, external = rng.choice(identities)
-        await post(http, CONTEXT, {"c": channel, "e": external})
+        await post(http, query, {"c": channel, "e": external})
 
     return read
 
@@ -164,6 +174,7 @@ async def warm_up(http: aiohttp.ClientSession, prefix: str, seconds: float) -> N
         identities = identities_of(150, 20, warm)
         await closed_loop(16, 3, single_event_poster(http, identities, warm, rng))
         await closed_loop(32, 3, context_reader(http, identities, rng))
+        await closed_loop(1, 2, context_reader(http, identities, rng, CONTEXT_BRIEF))
         round_ += 1
 
 
@@ -207,6 +218,18 @@ async def ingest_with_embeddings(
     return rows
 
 
+async def statistical_ingest(
+    http: aiohttp.ClientSession, args: argparse.Namespace, prefix: str
+) -> dict[str, Any]:
+    """ingest-batch with the server enriching by spaCy's statistical model, after a warm-up."""
+    deadline, round_ = time.perf_counter() + args.warmup, 0
+    while time.perf_counter() < deadline:
+        await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
+        round_ += 1
+    row = await ingest_batch(http, args.users // 3, args.messages, prefix)
+    return row | {"scenario": "ingest-batch-statistical"}
+
+
 async def run(
     args: argparse.Namespace, settings: Settings, target: Neo4jTarget, live_url: str | None
 ) -> list[dict[str, Any]]:
@@ -228,12 +251,7 @@ async def run(
             headers=headers,
         ) as http:
             if args.statistical:  # its own figure: batch ingest with spaCy's statistical NER
-                deadline, round_ = time.perf_counter() + args.warmup, 0
-                while time.perf_counter() < deadline:
-                    await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
-                    round_ += 1
-                row = await ingest_batch(http, args.users // 3, args.messages, prefix)
-                return [row | {"scenario": "ingest-batch-statistical"}]
+                return [await statistical_ingest(http, args, prefix)]
             if args.warmup:  # a freshly started JVM runs Cypher far slower until it has compiled it
                 await warm_up(http, prefix, args.warmup)
             meter = CpuMeter(psutil.Process(server.pid), listening_process(target.uri))
@@ -256,8 +274,11 @@ async def run(
             single = single_event_poster(http, identities, prefix, rng)
             await metered(closed(16, single, "ingest-single"))
             read = context_reader(http, identities, rng)
+            with_brief = context_reader(http, identities, rng, CONTEXT_BRIEF)
             for clients in (1, 8, 32):
                 await metered(closed(clients, read, "context-read"))
+                if clients == 1:
+                    await metered(closed(1, with_brief, "context-brief"))
             for rate in OPEN_LOOP_RATES:  # latency at a given load rather than at saturation
                 await metered(opened(rate, read))
         db = connect(target, settings)
@@ -313,6 +334,12 @@ def report(rows: list[dict[str, Any]]) -> None:
         print(
             f"API overhead (context p50 at 1 client / driver p50): "
             f"{api['p50_ms'] / base['p50_ms']:.2f}x"
+        )
+    brief = next((r for r in rows if r["scenario"] == "context-brief"), None)
+    if api and brief:
+        print(
+            f"Brief cost (context {{ brief }} p50 / context p50, 1 client): "
+            f"{brief['p50_ms'] / api['p50_ms']:.2f}x (target <= 1.5x)"
         )
 
 

@@ -21,6 +21,7 @@ API_SCENARIOS = {
     ("ingest-batch", 4),
     ("ingest-single", 16),
     ("context-read", 1),
+    ("context-brief", 1),
     ("context-read", 8),
     ("context-read", 32),
     ("context-open", 32),
@@ -88,6 +89,7 @@ def test_api_bench_measures_every_scenario(
     assert memory["processes"] == workers
     assert 50 < memory["rss_mb"] < 1000
     assert "API overhead" in printed
+    assert "Brief cost" in printed
 
 
 def test_redis_baseline_and_scale_benches_run(settings: Settings, tmp_path: Path) -> None:

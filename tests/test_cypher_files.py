@@ -122,3 +122,37 @@ async def test_migration_backfills_entity_keys_of_older_messages_once(
         database_=db.name,
     )
     assert marker[0]["n"] == 1
+
+
+@pytest.mark.anyio
+async def test_migration_gives_older_attributes_a_history_once(db: Database, uid: str) -> None:
+    owner = f"session:ses_{uid}"
+    await db.driver.execute_query(  # an attribute stored before changes were kept
+        "CREATE (:Attribute {owner: $owner, key: 'tier', value: '\"gold\"', channel: 'web', "
+        "version: 3, updatedAt: datetime('2026-01-02T03:04:05Z')}) WITH 1 AS one "
+        "MATCH (done:Migration {name: 'attribute_history'}) DELETE done",
+        owner=owner,
+        database_=db.name,
+    )
+    await migrate(db)
+    await migrate(db)  # marked done: not run twice
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (c:AttributeChange {owner: $owner}) RETURN c.key AS key, c.value AS value, "
+        "c.version AS version, c.recordedAt = c.at AS recordedThen, c.writer AS writer",
+        owner=owner,
+        database_=db.name,
+    )
+    assert [r.data() for r in records] == [
+        {
+            "key": "tier",
+            "value": '"gold"',
+            "version": 3,
+            "recordedThen": True,
+            "writer": "migration",
+        }
+    ]
+    await db.driver.execute_query(
+        "MATCH (n) WHERE (n:Attribute OR n:AttributeChange) AND n.owner = $owner DETACH DELETE n",
+        owner=owner,
+        database_=db.name,
+    )

@@ -27,8 +27,8 @@ def walkthrough() -> list[tuple[str, str]]:
     ]
 
 
-def test_readme_has_the_four_step_walkthrough() -> None:
-    assert len(walkthrough()) == 4
+def test_readme_has_the_five_step_walkthrough() -> None:
+    assert len(walkthrough()) == 5
 
 
 def test_readme_make_commands_are_the_two_documented_ones() -> None:

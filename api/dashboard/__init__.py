@@ -49,6 +49,7 @@ class Dashboard:
         self.audit = services.audit
         self.cache_seconds = services.settings.dashboard_cache_seconds
         self.max_messages = services.settings.max_context_messages
+        self.brief_steps = services.conversation_rules.steps
         self.overviews = OverviewCache(
             self.cache_seconds, limits=services.settings.analytics_limits()
         )
@@ -136,7 +137,9 @@ class Dashboard:
         if isinstance(principal, Response):
             return principal
         session_id = request.path_params["session_id"]
-        found = await timeline(self.db, session_id, principal.sees_pii, self.max_messages)
+        found = await timeline(
+            self.db, session_id, principal.sees_pii, self.max_messages, self.brief_steps
+        )
         self._audit(principal, "dashboard.session", {session_id}, "OK" if found else "NOT_FOUND")
         if found is None:
             return self.templates.TemplateResponse(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -12,12 +14,15 @@ from markupsafe import Markup, escape
 from api.dashboard import charts
 from graph.analytics.named import run_analytic
 from graph.config import DEFAULT_ANALYTICS_LIMITS, AnalyticsLimits
+from graph.domain.brief_text import redact_brief_text, render_brief
 from graph.domain.masking import PII_ENTITY_TYPES, mask_cause, mask_entity_value, redact_text
+from graph.store.context import ContextSelector, get_context
 from graph.store.handoffs import session_handoffs
 from graph.store.lifecycle import transitions
 from graph.store.sessions import continued_by, get_session, session_messages
 
 if TYPE_CHECKING:
+    from graph.domain.brief import BriefRecord
     from graph.domain.records import MessageRecord, SessionRecord
     from graph.store.database import Database
 
@@ -189,23 +194,37 @@ class Timeline:
     items: list[dict[str, Any]] = field(default_factory=list)
     continues: str | None = None
     continued_by: list[str] = field(default_factory=list)
+    brief: BriefRecord | None = None  # the handoff brief, shown above the timeline
+    brief_lines: list[str] = field(default_factory=list)  # its text (redacted without PII)
 
 
 def _sentiment_class(label: str | None) -> str:
     return {"NEGATIVE": "negative", "POSITIVE": "positive"}.get(label or "", "neutral")
 
 
+async def _brief(
+    db: Database, session_id: str, steps: Sequence[re.Pattern[str]]
+) -> BriefRecord | None:
+    record = await get_context(db, ContextSelector(session_id=session_id), 0, brief_steps=steps)
+    return record.brief
+
+
 async def timeline(
-    db: Database, session_id: str, sees_pii: bool, max_messages: int = 500
+    db: Database,
+    session_id: str,
+    sees_pii: bool,
+    max_messages: int = 500,
+    brief_steps: Sequence[re.Pattern[str]] = (),
 ) -> Timeline | None:
     session = await get_session(db, session_id)
     if session is None:
         return None
-    messages, handoffs, moves, successors = await asyncio.gather(
+    messages, handoffs, moves, successors, brief = await asyncio.gather(
         session_messages(db, session_id, max_messages),
         session_handoffs(db, session_id),
         transitions(db, session_id),
         continued_by(db, session_id),
+        _brief(db, session_id, brief_steps),
     )
     items: list[dict[str, Any]] = []
     for m in messages:
@@ -254,4 +273,6 @@ async def timeline(
         )
     order = {"message": 0, "handoff": 1, "transition": 2}
     items.sort(key=lambda i: (i["at"], order[i["kind"]], i.get("seq", 0)))
-    return Timeline(session, items, session.continues, successors)
+    text = render_brief(brief) if brief is not None else ""
+    lines = (text if sees_pii else redact_brief_text(text)).splitlines()
+    return Timeline(session, items, session.continues, successors, brief, lines)

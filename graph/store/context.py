@@ -100,14 +100,16 @@ async def get_context(
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
     identity_key = identity_key_of(selector)
     session_ids = [selector.session_id] if selector.session_id is not None else None
-    if as_of is not None and session_ids is None:
-        session_ids = [await context_session_then(db, selector.user_id, identity_key, as_of)]
+    user_id, by_identity = selector.user_id, identity_key
+    if as_of is not None and session_ids is None:  # the session that was current then
+        session_ids = [await context_session_then(db, user_id, identity_key, as_of)]
+        user_id = by_identity = None
     found = await _session_contexts(
         db,
         last_messages,
         session_ids=session_ids,
-        user_id=selector.user_id,
-        identity_key=identity_key,
+        user_id=user_id,
+        identity_key=by_identity,
         previous=include_previous,
         as_of=as_of,
         brief_steps=brief_steps,

@@ -23,6 +23,8 @@ SET_SESSION = (
 SET_USER = (
     "mutation($u: ID!, $a: JSON!) { setUserAttributes(userId: $u, attributes: $a) { version } }"
 )
+OWNER = "query($s: ID!) { session(id: $s) { userId } }"
+CLOSE = 'mutation($s: ID!) { closeSession(sessionId: $s, reason: "done") { status } }'
 SESSION = """
 query($s: ID!, $at: DateTime) {
   session(id: $s, asOf: $at) {
@@ -266,3 +268,20 @@ def test_erasure_leaves_no_attribute_history(gql: GraphQLClient, uid: str, drive
         ).single()
     assert left is not None
     assert left["n"] == 0
+
+
+def test_context_as_of_picks_the_session_that_was_current_then(
+    gql: GraphQLClient, uid: str
+) -> None:
+    first = say(gql, uid, 1, "first conversation")
+    user = data(gql(OWNER, s=first))["session"]["userId"]
+    data(gql(CLOSE, s=first))
+    between = instant()
+    second = say(gql, uid, 2, "a new conversation")
+    assert second != first
+    then = data(gql(CONTEXT, u=user, at=between))["context"]
+    assert then["session"]["id"] == first
+    assert then["session"]["status"] == "CLOSED"
+    by_identity = data(gql(CONTEXT, c="web", e=f"web-{uid}", at=between))["context"]
+    assert by_identity["session"]["id"] == first
+    assert data(gql(CONTEXT, u=user, at=None))["context"]["session"]["id"] == second

@@ -152,11 +152,18 @@ def test_session_timeline_tells_the_cross_channel_story(
         "BOT",
     }
     assert page.locator("li.message.negative, li.message.positive").count() >= 1
+    brief = [line.inner_text() for line in page.get_by_test_id("brief-line").all()]
+    path = next(line for line in brief if line.startswith("Path: "))
+    assert set(path.removeprefix("Path: ").split(" → ")) == {"web", "mobile"}
 
     escalated = demo_session(driver, demo, "EXISTS { (s)-[:HANDLED_BY]->() }")
     page.goto(f"{live_server}/dashboard/sessions/{escalated}")
     assert page.get_by_test_id("handoff").count() == 1
     assert "HUMAN" in page.get_by_test_id("handoff").inner_text()
+    happened = page.get_by_test_id("brief").inner_text()
+    assert "What happened:" in happened
+    assert "handoff to" in happened
+    shot(page, "dashboard-session-brief")
 
     returned = demo_session(driver, demo, "EXISTS { (s)-[:CONTINUES]->() }")
     page.goto(f"{live_server}/dashboard/sessions/{returned}")

@@ -3,11 +3,13 @@ superseded, and accumulating types."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from enrichment.patterns import load_conversation_rules
+from enrichment.patterns import PatternError, load_conversation_rules
 from graph.domain.errors import BadInputError
 from graph.domain.facts import ATTRIBUTE, Claim, Statement, check_types, claim_of, mention_facts
 from graph.domain.records import AttributeChangeRecord
@@ -130,3 +132,24 @@ def test_attribute_facts_name_the_change_that_set_the_value() -> None:
         2,
     )
     assert [(v.value, v.source.writer) for v in fact.superseded] == [("basic", "key_1")]
+
+
+def test_a_deployment_file_adds_fact_types_and_steps(tmp_path: Path) -> None:
+    extra = tmp_path / "patterns.json"
+    extra.write_text(
+        json.dumps(
+            {
+                "facts": {"single_valued": ["ACCOUNT_NUMBER"], "not_own": [r"\bfor my client\b"]},
+                "steps": [r"\bi(?:'ve| have) rebooked\b"],
+            }
+        )
+    )
+    rules = load_conversation_rules(extra)
+    assert "ACCOUNT_NUMBER" in rules.facts.single_valued
+    assert "ACCOUNT_NUMBER" not in rules.facts.accumulating
+    client = said("For my client: ac-4471", "ac-4471", fact_type="ACCOUNT_NUMBER")
+    assert claim_of(client, rules.facts) is Claim.OTHER
+    assert any(step.search("i've rebooked your flight") for step in rules.steps)
+    extra.write_text('{"steps": ["(unclosed"]}')
+    with pytest.raises(PatternError):
+        load_conversation_rules(extra)
