@@ -1,6 +1,7 @@
 // A user's own data for portability: the person (the user and every user merged into it, as
-// erasure sees them), identities with their link provenance, attributes, merges and sessions
-// (with attributes, handoffs, transitions and continuation tokens). Messages and text-less
+// erasure sees them), identities with their link provenance, attributes and their change
+// history, merges and sessions (with attributes and their history, handoffs, transitions and
+// continuation tokens). Messages and text-less
 // events are read per session in pages.
 MATCH (u:User {id: $userId})
 OPTIONAL MATCH (merged:User)-[:MERGED_INTO*1..10]->(u)
@@ -22,6 +23,15 @@ RETURN u {
     RETURN a {.key, .value, .channel, .version, user: p.id, updatedAt: a.updatedAt.epochMillis}
       ORDER BY a.key, a.updatedAt
   },
+  attributeHistory: COLLECT {
+    UNWIND people AS p
+    MATCH (c:AttributeChange)
+    USING INDEX c:AttributeChange(owner, recordedAt)
+    WHERE c.owner = 'user:' + p.id AND c.recordedAt IS NOT NULL
+    RETURN c {.key, .value, .channel, .version, .writer, .eventId, .messageId, user: p.id,
+              at: c.at.epochMillis, recordedAt: c.recordedAt.epochMillis}
+      ORDER BY c.recordedAt, c.version
+  },
   merges: COLLECT {
     UNWIND people AS p
     MATCH (m:Merge)-[:SOURCE|TARGET]->(p)
@@ -42,6 +52,14 @@ RETURN u {
         MATCH (s)-[:HAS]->(a:Attribute)
         RETURN a {.key, .value, .channel, .version, updatedAt: a.updatedAt.epochMillis}
           ORDER BY a.key
+      },
+      attributeHistory: COLLECT {
+        MATCH (c:AttributeChange)
+        USING INDEX c:AttributeChange(owner, recordedAt)
+        WHERE c.owner = 'session:' + s.id AND c.recordedAt IS NOT NULL
+        RETURN c {.key, .value, .channel, .version, .writer, .eventId, .messageId,
+                  at: c.at.epochMillis, recordedAt: c.recordedAt.epochMillis}
+          ORDER BY c.recordedAt, c.version
       },
       handoffs: COLLECT {
         MATCH (s)-[h:HANDLED_BY]->(a:Agent)

@@ -195,10 +195,16 @@ async def _session_events(db: Database, session_id: str, user_ids: list[str]) ->
             return events
 
 
+def _history(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attribute changes with their values as JSON (stored as JSON text), oldest first."""
+    return [dict(change) | {"value": json_value(change["value"])} for change in changes]
+
+
 async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     """The person's data as one document (times as epoch millis, values as JSON): the user and
-    the users merged into it, identities with how they were linked, attributes, merges, and
-    every session with its attributes, handoffs, transitions, continuation tokens (never the
+    the users merged into it, identities with how they were linked, attributes (and every
+    recorded change of them), merges, and every session with its attributes (and their
+    changes), handoffs, transitions, continuation tokens (never the
     token), the person's messages (with ids, channel, role and author) and text-less events.
     Another participant's messages in a shared thread are left out and counted."""
     found = await db.rows("gdpr/export_user", userId=user_id)
@@ -207,10 +213,12 @@ async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     user = dict(found[0]["user"])
     user_ids: list[str] = user["userIds"]
     user["attributes"] = _attributes(user["attributes"])
+    user["attributeHistory"] = _history(user["attributeHistory"])
     sessions = []
     for stored in user["sessions"]:
         session = dict(stored)
         session["attributes"] = _attributes(session["attributes"])
+        session["attributeHistory"] = _history(session["attributeHistory"])
         messages, omitted = await _session_messages(db, session["id"], user_ids)
         session["messages"] = messages
         session["otherParticipantsMessages"] = omitted

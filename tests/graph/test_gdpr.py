@@ -76,9 +76,14 @@ async def test_export_holds_the_whole_person(
     user = document["user"]
     assert {i["channel"] for i in user["identities"]} == {"web", "whatsapp"}
     assert user["attributes"]["vip"]["value"] == f"v-{uid}"
+    assert [(c["key"], c["value"]) for c in user["attributeHistory"]] == [("vip", f"v-{uid}")]
     assert {s["id"] for s in user["sessions"]} == set(person["sessions"])
     web = next(s for s in user["sessions"] if s["attributes"])
     assert web["attributes"]["plan"]["value"] == f"p-{uid}"
+    assert {(c["key"], c["value"]) for c in web["attributeHistory"]} == {
+        ("plan", f"p-{uid}"),
+        ("note", f"n-{uid}"),
+    }
     assert [m["seq"] for m in web["messages"]] == [1, 2]
     assert web["messages"][0]["text"] == f"secret words {uid}"
     assert any(e["type"] == "EMAIL" for e in web["messages"][1]["entities"])
