@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.domain.errors import NotFoundError
-from graph.domain.records import MessageRecord, SessionRecord
+from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.records import MessageRecord, SessionRecord, to_millis
 from graph.live.events import publish_status
 
 if TYPE_CHECKING:
@@ -64,3 +64,37 @@ async def continued_by(db: Database, session_id: str) -> list[str]:
     """The ids of the sessions that continue this one after it expired."""
     records = await db.read("read/continued_by", sessionId=session_id)
     return [str(r["id"]) for r in records]
+
+
+SEARCH_LIMIT = 100
+
+
+async def search_sessions(
+    db: Database,
+    *,
+    user_ids: list[str] | None = None,
+    entity_keys: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 20,
+) -> list[SessionRecord]:
+    """Sessions of a person (`user_ids`: the user and those merged into it), mentioning one of
+    `entity_keys`, active between `since` and `until` — any combination, at least one; by time
+    alone, `since` is needed. Most recently active first."""
+    if not 1 <= limit <= SEARCH_LIMIT:
+        raise BadInputError(f"limit must be 1..{SEARCH_LIMIT}", field="limit")
+    if user_ids is None and entity_keys is None and since is None:
+        raise BadInputError(
+            "searchSessions needs a person (userId or channel + externalUserId), an entity, "
+            "or since",
+            field="since",
+        )
+    records = await db.read(
+        "sessions/search",
+        userIds=user_ids,
+        entityKeys=entity_keys,
+        since=to_millis(since) if since else None,
+        until=to_millis(until) if until else None,
+        limit=limit,
+    )
+    return [SessionRecord.from_record(r) for r in records]
