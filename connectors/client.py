@@ -1,130 +1,111 @@
-"""A small typed client for Threadline's GraphQL API, for remote connectors and SDK users.
+"""A typed client for Threadline's GraphQL API, for remote connectors, agent tools and SDK users.
 
-    with ThreadlineClient("http://127.0.0.1:8000") as client:
-        result = client.ingest_events([EventInput("wamid.1", "whatsapp", "15550001111",
-                                                  text="hi")])
+    with ThreadlineClient("http://127.0.0.1:8000", token="tl_…") as client:
+        client.add_message("whatsapp", "15550001111", "hi", event_id="wamid.1")
         context = client.context(channel="whatsapp", external_user_id="15550001111")
+        brief = client.brief(channel="whatsapp", external_user_id="15550001111")
+        hits = client.recall("where should order A-1001 go?", channel="whatsapp",
+                             external_user_id="15550001111")
 
-Retries on connection errors, timeouts, 5xx and retryable error codes (`UNAVAILABLE` while the
-database restarts, `ENRICHMENT_FAILED`, `TIMEOUT`, `INTERNAL`) are safe: every event carries its
-`eventId`, so a batch that did land the first time comes back as duplicates, never twice.
+It needs only httpx (and websockets for `subscribe`): `pip install 'threadline[client]'` — no
+server package is imported. Retries on connection errors, timeouts, 5xx and retryable error
+codes (`UNAVAILABLE` while the database restarts, `ENRICHMENT_FAILED`, `TIMEOUT`, `INTERNAL`)
+are safe: every event carries its `eventId`, so a batch that did land the first time comes back
+as duplicates, never twice.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from graph.domain.errors import ErrorCode
-from graph.domain.events import EventInput, IngestedEvent, IngestResult
+from connectors.client_queries import (
+    BRIEF,
+    CLOSE,
+    CONTEXT,
+    FACTS,
+    HANDOFF,
+    INGEST,
+    RECALL,
+    SEARCH,
+    SESSION_MESSAGES,
+    SET_SESSION_ATTRIBUTES,
+    SET_USER_ATTRIBUTES,
+    SUBSCRIBE,
+    UPSERT_AGENT,
+)
+from connectors.client_types import (
+    RETRYABLE_CODES,
+    AttributesWritten,
+    Brief,
+    EventInput,
+    Fact,
+    IngestedEvent,
+    IngestResult,
+    LiveEvent,
+    Recalled,
+    RecallHit,
+    SessionInfo,
+    ThreadlineAPIError,
+    Turn,
+)
 
-RETRYABLE_CODES = frozenset(code.value for code in ErrorCode if code.retryable)
-
-INGEST = """
-mutation Ingest($events: [EventInput!]!) {
-  ingestEvents(events: $events) {
-    accepted duplicates results { eventId sessionId messageId seq duplicate }
-  }
-}
-"""
-CONTEXT = """
-query Context($userId: ID, $sessionId: ID, $channel: String, $externalUserId: String,
-              $last: Int) {
-  context(userId: $userId, sessionId: $sessionId, channel: $channel,
-          externalUserId: $externalUserId, lastMessages: $last) {
-    user { id identities { channel externalId } }
-    session { id status seq channels }
-    messages { id seq channel role text at sentiment entities { key } intents { name } }
-    entities { key type value mentions channels lastSeenAt }
-    intents { name messages confidence }
-    attributes channels sentiment
-  }
-}
-"""
-
-
-RECALL = """
-query Recall($query: String!, $userId: ID, $sessionId: ID, $channel: String,
-             $externalUserId: String, $limit: Int, $channels: [String!], $since: DateTime,
-             $until: DateTime, $neighbors: Int, $maxChars: Int) {
-  recall(query: $query, userId: $userId, sessionId: $sessionId, channel: $channel,
-         externalUserId: $externalUserId, limit: $limit, channels: $channels, since: $since,
-         until: $until, neighbors: $neighbors) {
-    hits { score signals message { ...turn } neighbors { ...turn } }
-    text(maxChars: $maxChars)
-  }
-}
-fragment turn on Message { id sessionId seq channel role text at }
-"""
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One message as a recall returns it."""
-
-    id: str
-    session_id: str
-    seq: int
-    channel: str
-    role: str
-    text: str | None
-    at: datetime
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Turn:
-        return cls(
-            raw["id"],
-            raw["sessionId"],
-            raw["seq"],
-            raw["channel"],
-            raw["role"],
-            raw["text"],
-            datetime.fromisoformat(raw["at"]),
-        )
+__all__ = [
+    "AttributesWritten",
+    "Brief",
+    "EventInput",
+    "Fact",
+    "IngestResult",
+    "IngestedEvent",
+    "LiveEvent",
+    "RecallHit",
+    "Recalled",
+    "SessionInfo",
+    "ThreadlineAPIError",
+    "ThreadlineClient",
+    "Turn",
+]
 
 
-@dataclass(frozen=True)
-class RecallHit:
-    message: Turn
-    score: float
-    signals: list[str]  # why it matched: keyword, entity:ORDER_ID:A1001, date... (docs/recall.md)
-    neighbors: list[Turn]
-
-
-@dataclass(frozen=True)
-class Recalled:
-    hits: list[RecallHit]  # best first
-    text: str  # hits and neighbours, time order, one line per turn, ready for a prompt
-
-
-class ThreadlineAPIError(Exception):
-    """The API answered with an error; `code` is its `extensions.code`."""
-
-    def __init__(self, message: str, code: str, extensions: dict[str, Any]) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.extensions = extensions
-
-
-def event_variables(event: EventInput) -> dict[str, Any]:
-    """An `EventInput` as GraphQL variables (camelCase, ISO times, nulls left out)."""
+def event_variables(event: Any) -> dict[str, Any]:
+    """An event (this module's `EventInput`, or any object with its fields — the server's own
+    `graph.domain.events.EventInput` included) as GraphQL variables: camelCase, ISO times,
+    nulls left out."""
     fields = {
         "eventId": event.event_id,
         "channel": event.channel,
         "externalUserId": event.external_user_id,
         "threadId": event.thread_id,
         "sessionId": event.session_id,
-        "role": event.role.value,
+        "role": getattr(event.role, "value", event.role),
         "text": event.text,
         "occurredAt": event.occurred_at.isoformat() if event.occurred_at else None,
         "attributes": event.attributes,
         "metadata": event.metadata,
+        "agentId": getattr(event, "agent_id", None),
     }
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _selector(
+    user_id: str | None, session_id: str | None, channel: str | None, external_user_id: str | None
+) -> dict[str, Any]:
+    return {
+        "userId": user_id,
+        "sessionId": session_id,
+        "channel": channel,
+        "externalUserId": external_user_id,
+    }
 
 
 def _retryable(response: httpx.Response) -> bool:
@@ -154,6 +135,8 @@ class ThreadlineClient:
         self.http = httpx.Client(
             base_url=base_url, timeout=timeout, headers=headers, transport=transport
         )
+        self.base_url = base_url
+        self.token = token
         self.retries = retries
         self.backoff = backoff
 
@@ -190,7 +173,9 @@ class ThreadlineClient:
         data: dict[str, Any] = body["data"]
         return data
 
-    def ingest_events(self, events: list[EventInput]) -> IngestResult:
+    def ingest_events(self, events: Sequence[Any]) -> IngestResult:
+        """Store events (`EventInput`s); each result says where it landed or that it was a
+        duplicate of an earlier delivery."""
         data = self.execute(INGEST, {"events": [event_variables(e) for e in events]})
         raw = data["ingestEvents"]
         return IngestResult(
@@ -212,14 +197,15 @@ class ThreadlineClient:
         channel: str | None = None,
         external_user_id: str | None = None,
         last_messages: int = 20,
+        include_previous: int = 0,
+        as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """The conversation context as the API returns it (see docs/api.md)."""
         variables = {
-            "userId": user_id,
-            "sessionId": session_id,
-            "channel": channel,
-            "externalUserId": external_user_id,
+            **_selector(user_id, session_id, channel, external_user_id),
             "last": last_messages,
+            "previous": include_previous,
+            "asOf": _iso(as_of),
         }
         context: dict[str, Any] = self.execute(CONTEXT, variables)["context"]
         return context
@@ -242,14 +228,11 @@ class ThreadlineClient:
         """What a person said, on any channel, that answers `query` (docs/recall.md)."""
         variables = {
             "query": query,
-            "userId": user_id,
-            "sessionId": session_id,
-            "channel": channel,
-            "externalUserId": external_user_id,
+            **_selector(user_id, session_id, channel, external_user_id),
             "limit": limit,
             "channels": channels,
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
+            "since": _iso(since),
+            "until": _iso(until),
             "neighbors": neighbors,
             "maxChars": max_chars,
         }
@@ -266,3 +249,186 @@ class ThreadlineClient:
             ],
             raw["text"],
         )
+
+    def add_message(
+        self,
+        channel: str,
+        external_user_id: str,
+        text: str | None,
+        *,
+        role: str = "USER",
+        event_id: str | None = None,
+        session_id: str | None = None,
+        thread_id: str | None = None,
+        agent_id: str | None = None,
+        occurred_at: datetime | None = None,
+        attributes: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> IngestedEvent:
+        """Store one event. Without `event_id` one is generated, so give yours (the platform's)
+        when a retry must be recognized as the same message."""
+        event = EventInput(
+            event_id=event_id or f"tl-{uuid.uuid4()}",
+            channel=channel,
+            external_user_id=external_user_id,
+            thread_id=thread_id,
+            session_id=session_id,
+            role=role,
+            text=text,
+            occurred_at=occurred_at,
+            attributes=attributes,
+            metadata=metadata,
+            agent_id=agent_id,
+        )
+        return self.ingest_events([event]).results[0]
+
+    def brief(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        max_chars: int | None = None,
+        as_of: datetime | None = None,
+    ) -> Brief:
+        """The handoff brief of the selected session (a user's current one)."""
+        variables = {
+            **_selector(user_id, session_id, channel, external_user_id),
+            "maxChars": max_chars,
+            "asOf": _iso(as_of),
+        }
+        raw = self.execute(BRIEF, variables)["context"]
+        return Brief.from_json(raw["session"]["id"], raw["brief"])
+
+    def facts(
+        self, user_id: str, *, types: list[str] | None = None, as_of: datetime | None = None
+    ) -> list[Fact]:
+        """What we know about the person: current values, provenance, superseded values."""
+        raw = self.execute(FACTS, {"userId": user_id, "types": types, "asOf": _iso(as_of)})
+        if raw["user"] is None:
+            raise ThreadlineAPIError(f"no user {user_id!r}", "NOT_FOUND", {"field": "userId"})
+        return [Fact.from_json(f) for f in raw["user"]["facts"]]
+
+    def set_session_attributes(
+        self,
+        session_id: str,
+        attributes: dict[str, Any],
+        *,
+        expected_version: int | None = None,
+        channel: str | None = None,
+    ) -> AttributesWritten:
+        """Merge attributes into a session; with `expected_version`, a compare-and-set
+        (`ThreadlineAPIError` CONFLICT carries the current version and values)."""
+        raw = self.execute(
+            SET_SESSION_ATTRIBUTES,
+            {
+                "id": session_id,
+                "attributes": attributes,
+                "expected": expected_version,
+                "channel": channel,
+            },
+        )["setSessionAttributes"]
+        return AttributesWritten(raw["version"], dict(raw["attributes"]))
+
+    def set_user_attributes(
+        self,
+        user_id: str,
+        attributes: dict[str, Any],
+        *,
+        expected_version: int | None = None,
+        channel: str | None = None,
+    ) -> AttributesWritten:
+        """The same for the person's attributes."""
+        raw = self.execute(
+            SET_USER_ATTRIBUTES,
+            {
+                "id": user_id,
+                "attributes": attributes,
+                "expected": expected_version,
+                "channel": channel,
+            },
+        )["setUserAttributes"]
+        return AttributesWritten(raw["version"], dict(raw["attributes"]))
+
+    def upsert_agent(self, agent_id: str, kind: str = "HUMAN", name: str | None = None) -> None:
+        """Register a BOT or HUMAN agent (needed before a handoff to it)."""
+        self.execute(UPSERT_AGENT, {"id": agent_id, "kind": kind, "name": name})
+
+    def handoff(self, session_id: str, agent_id: str, reason: str | None = None) -> SessionInfo:
+        """Hand the session to a registered agent; the HANDOFF live event carries the brief."""
+        raw = self.execute(
+            HANDOFF, {"sessionId": session_id, "agentId": agent_id, "reason": reason}
+        )
+        return SessionInfo.from_json(raw["handoff"])
+
+    def close_session(self, session_id: str, reason: str | None = None) -> SessionInfo:
+        raw = self.execute(CLOSE, {"sessionId": session_id, "reason": reason})
+        return SessionInfo.from_json(raw["closeSession"])
+
+    def search_sessions(
+        self,
+        *,
+        user_id: str | None = None,
+        channel: str | None = None,
+        external_user_id: str | None = None,
+        entity: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20,
+    ) -> list[SessionInfo]:
+        """Sessions by person, entity (`ORDER_ID:A1001` or `order A-1001`) and/or time."""
+        variables = {
+            "userId": user_id,
+            "channel": channel,
+            "externalUserId": external_user_id,
+            "entity": entity,
+            "since": _iso(since),
+            "until": _iso(until),
+            "limit": limit,
+        }
+        return [SessionInfo.from_json(s) for s in self.execute(SEARCH, variables)["searchSessions"]]
+
+    def session(self, session_id: str, last: int = 50) -> tuple[SessionInfo, list[Turn]]:
+        """A session and its last `last` messages (oldest first)."""
+        raw = self.execute(SESSION_MESSAGES, {"id": session_id, "last": last})["session"]
+        if raw is None:
+            raise ThreadlineAPIError(f"no session {session_id!r}", "NOT_FOUND", {"field": "id"})
+        return SessionInfo.from_json(raw), [Turn.from_json(m) for m in raw["messages"]]
+
+    def subscribe(
+        self, *, session_id: str | None = None, user_id: str | None = None
+    ) -> Iterator[LiveEvent]:
+        """Committed changes as they happen (`sessionEvents` over graphql-transport-ws), until
+        the caller stops iterating; needs `websockets` (`threadline[client]`)."""
+        from websockets.sync.client import connect
+        from websockets.typing import Subprotocol
+
+        url = self.base_url.replace("http://", "ws://").replace("https://", "wss://")
+        init: dict[str, Any] = {"type": "connection_init"}
+        if self.token:
+            init["payload"] = {"Authorization": f"Bearer {self.token}"}
+        with connect(
+            f"{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as socket:
+            socket.send(json.dumps(init))
+            json.loads(socket.recv())  # connection_ack
+            payload = {
+                "query": SUBSCRIBE,
+                "variables": {"sessionId": session_id, "userId": user_id},
+            }
+            socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            for message in socket:
+                frame = json.loads(message)
+                if frame["type"] == "ping":
+                    socket.send(json.dumps({"type": "pong"}))
+                elif frame["type"] == "error":
+                    first = frame["payload"][0]
+                    extensions = first.get("extensions") or {}
+                    raise ThreadlineAPIError(
+                        first.get("message", ""), extensions.get("code", ""), extensions
+                    )
+                elif frame["type"] == "next":
+                    yield LiveEvent.from_json(frame["payload"]["data"]["sessionEvents"])
+                elif frame["type"] == "complete":
+                    return
