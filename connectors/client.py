@@ -162,9 +162,14 @@ class ThreadlineClient:
                     raise
             if attempt < self.retries:
                 time.sleep(self.backoff * 2**attempt)
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        if body.get("errors"):
+        try:
+            body: dict[str, Any] = response.json()
+        except ValueError:
+            response.raise_for_status()
+            raise
+        if not isinstance(body, dict) or (response.is_error and not body.get("errors")):
+            response.raise_for_status()
+        if body.get("errors"):  # a typed error (401 UNAUTHENTICATED... included)
             first = body["errors"][0]
             extensions = first.get("extensions") or {}
             raise ThreadlineAPIError(

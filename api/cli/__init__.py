@@ -7,6 +7,7 @@ analytics, and a local Neo4j for development. One module per command group:
   export-analytics
 - `analytics`: threadline analytics list|run NAME, cypher "MATCH ..."
 - `local`: threadline neo4j start|stop|status, demo
+- `agents`: threadline mcp [--http] (the Model Context Protocol server, over the API)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import logging
 import sys
 
-from api.cli import admin, analytics, local, server, store
+from api.cli import admin, agents, analytics, local, server, store
 from api.cli.local import cmd_neo4j
 from api.cli.support import with_local_neo4j
 from graph.config import Settings
@@ -33,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
     analytics.register(commands)
     local.register_demo(commands)
     local.register(commands)
+    agents.register(commands)
     return root
 
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    if args.run is not cmd_neo4j:  # that one manages the local server itself
+    if args.run not in (cmd_neo4j, agents.cmd_mcp):  # neo4j manages it; mcp talks to the API
         settings = with_local_neo4j(settings)
     try:
         return int(args.run(args, settings))

@@ -13,10 +13,11 @@ from graph.compliance.auth import CallerRole
 @strawberry.type
 class EventMutations:
     @strawberry.mutation(
-        extensions=allow(CallerRole.CONNECTOR),
+        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT),
         description="Store a batch of events in one transaction; results in input order. "
         "A replayed eventId returns its original result with duplicate: true. A connector "
-        "restricted to channels may name a sessionId only of a session on one of them.",
+        "restricted to channels may name a sessionId only of a session on one of them. Agents "
+        "write too: their own replies (role AGENT/BOT) and what a customer told them.",
     )
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
         principal = info.context.principal

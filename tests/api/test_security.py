@@ -72,8 +72,9 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     "eraseUser": ('mutation { eraseUser(userId: "usr_missing") }', set()),
     "ingestEvents": (
         "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
-        {"connector"},
+        {"connector", "agent"},
     ),
+    "searchSessions": ('{ searchSessions(userId: "usr_missing") { id } }', {"agent"}),
     "closeSession": ('mutation { closeSession(sessionId: "ses_missing") { id } }', {"agent"}),
     "createContinuationToken": (
         'mutation { createContinuationToken(sessionId: "ses_missing") { token } }',
