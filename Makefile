@@ -11,7 +11,7 @@ PORT ?= 8000
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp,langchain]'
 	-$(BIN)/python -m api.graphiql_assets  # GraphiQL served offline (npm registry, pinned)
 	touch $@
 
@@ -53,7 +53,7 @@ test-fast: install
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install redis
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp,langchain,bench]'
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.api --workers 2 --warmup 60

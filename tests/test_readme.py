@@ -81,3 +81,31 @@ def test_every_setting_is_in_the_readme_configuration_table() -> None:
         not in readme
     ]
     assert missing == []
+
+
+def agent_section() -> str:
+    text = README.read_text()
+    start = text.index("## Use it from an agent")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_readme_mcp_configuration_names_the_mcp_command() -> None:
+    [config] = re.findall(r"```json\n(.*?)```", agent_section(), re.DOTALL)
+    server = json.loads(config)["mcpServers"]["threadline"]
+    assert server["command"].endswith("/.venv/bin/threadline")
+    assert server["args"][0] == "mcp"
+    assert "THREADLINE_TOKEN" in server["env"]
+
+
+def test_readme_langchain_lines_run_as_written(live_server: str) -> None:
+    [code] = re.findall(r"```python\n(.*?)```", agent_section(), re.DOTALL)
+    # dev mode: no key needed (a made-up one would be refused)
+    runnable = code.replace(DOCUMENTED_URL, live_server).replace('token="tlk_…"', "token=None")
+    namespace: dict[str, object] = {}
+    exec(runnable, namespace)
+    history = namespace["history"]
+    history.add_user_message("from the LangChain snippet")  # type: ignore[attr-defined]
+    assert history.messages[-1].text == "from the LangChain snippet"  # type: ignore[attr-defined]
+    found = namespace["retriever"].invoke("LangChain snippet")  # type: ignore[attr-defined]
+    assert found[0].page_content == "from the LangChain snippet"
+    namespace["client"].close()  # type: ignore[attr-defined]
