@@ -4,10 +4,12 @@ timeline and live events; and it imports nothing of the server."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import subprocess
-import sys
 import threading
 import time
+import venv
 from pathlib import Path
 
 import pytest
@@ -50,10 +52,30 @@ print("ok", type(client).__name__, event.role)
 """
 
 
-def test_the_client_imports_without_any_server_package() -> None:
+# what the client itself needs, copied into a bare venv: httpx and its own dependencies
+CLIENT_MODULES = ("httpx", "httpcore", "h11", "anyio", "idna", "sniffio", "certifi")
+
+
+def bare_venv_with_httpx(tmp_path: Path) -> tuple[Path, Path]:
+    """A venv with no packages (not even pip), and a folder holding only httpx and what httpx
+    needs: where an SDK user's `pip install 'threadline[client]'` leaves them."""
+    venv.EnvBuilder(with_pip=False).create(tmp_path / "venv")
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in (*CLIENT_MODULES, "typing_extensions"):
+        module = importlib.import_module(name)
+        source = Path(module.__file__ or "")
+        source = source.parent if source.name == "__init__.py" else source
+        (site / source.name).symlink_to(source)
+    return tmp_path / "venv" / "bin" / "python", site
+
+
+def test_the_client_imports_in_a_venv_without_the_server(tmp_path: Path) -> None:
+    python, site = bare_venv_with_httpx(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", IMPORT_ALONE],
-        cwd=ROOT,
+        [str(python), "-c", IMPORT_ALONE],
+        cwd=tmp_path,
+        env={"PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "PATH": os.environ.get("PATH", "")},
         capture_output=True,
         text=True,
         timeout=60,
