@@ -321,9 +321,9 @@ def build_server(url: str, token: str | None, *, forward_bearer: bool = False) -
         "across channels, one line per turn.",
         mime_type="text/plain",
     )
-    async def session_timeline(session_id: str) -> str:
+    async def session_timeline(session_id: str, ctx: Context) -> str:
         try:
-            info, turns = await tools.call(None, lambda c: c.session(session_id, last=200))
+            info, turns = await tools.call(ctx, lambda c: c.session(session_id, last=200))
         except ToolError as error:
             raise ResourceError(str(error)) from None
         head = (

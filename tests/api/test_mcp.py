@@ -86,105 +86,107 @@ def error_text(result: Any) -> str:
     return text.split(": ", 1)[1] if text.startswith("Error executing tool") else text
 
 
+async def exercise_every_tool(mcp: ClientSession, uid: str) -> None:
+    """List the tools, then call each one and read the resource, checking what comes back."""
+    digits = f"{int(uid[:6], 16) % 10**6:06d}"
+    listed = await mcp.list_tools()
+    tools = {tool.name: tool for tool in listed.tools}
+    assert set(tools) >= TOOLS
+    assert tools["recall"].input_schema["required"] == ["query"]
+    assert "channel" in tools["add_message"].input_schema["properties"]
+    assert all(tool.description for tool in tools.values())
+
+    first = result_data(
+        await mcp.call_tool(
+            "add_message",
+            {
+                "channel": "web",
+                "external_user_id": f"w-{uid}",
+                "text": f"Hi, where is my order A-{digits}? It is late.",
+                "event_id": f"{uid}-1",
+            },
+        )
+    )
+    session = first["session_id"]
+    again = result_data(
+        await mcp.call_tool(
+            "add_message",
+            {
+                "channel": "web",
+                "external_user_id": f"w-{uid}",
+                "text": "x",
+                "event_id": f"{uid}-1",
+            },
+        )
+    )
+    assert again["duplicate"] is True
+    result_data(
+        await mcp.call_tool(
+            "add_message",
+            {
+                "channel": "whatsapp",
+                "external_user_id": f"wa-{uid}",
+                "text": "Can you send it to my office instead?",
+                "session_id": session,
+            },
+        )
+    )
+    context = result_data(await mcp.call_tool("get_context", {"session_id": session}))
+    assert [m["channel"] for m in context["messages"]] == ["web", "whatsapp"]
+    found = result_data(
+        await mcp.call_tool(
+            "recall", {"query": f"where is order a{digits}?", "session_id": session}
+        )
+    )
+    assert found["hits"][0]["message"]["seq"] == 1
+    assert "web USER: Hi, where is my order" in found["text"]
+    brief = result_data(await mcp.call_tool("get_brief", {"session_id": session}))
+    assert brief["issue"] == "order_status"
+    assert brief["channel_path"] == ["web", "whatsapp"]
+    assert brief["text"].startswith("Issue: order_status")
+    written = result_data(
+        await mcp.call_tool(
+            "set_attributes", {"session_id": session, "attributes": {"step": "address"}}
+        )
+    )
+    assert written == {"version": 1, "attributes": {"step": "address"}}
+    conflict = await mcp.call_tool(
+        "set_attributes",
+        {"session_id": session, "attributes": {"step": "x"}, "expected_version": 0},
+    )
+    assert error_text(conflict).startswith("CONFLICT")
+    handed = result_data(
+        await mcp.call_tool(
+            "handoff",
+            {"session_id": session, "agent_id": f"ann-{uid}", "reason": "address change"},
+        )
+    )
+    assert handed["handler_id"] == f"ann-{uid}"
+    sessions = result_data(
+        await mcp.call_tool("search_sessions", {"entity": f"ORDER_ID:A{digits}"})
+    )
+    assert [s["id"] for s in sessions] == [session]
+
+    resource = await mcp.read_resource(f"threadline://session/{session}")
+    [content] = resource.contents
+    text = getattr(content, "text", "")
+    assert text.startswith(f"session {session}")
+    assert "whatsapp USER: Can you send it to my office instead?" in text
+
+    missing = await mcp.call_tool("get_context", {"session_id": f"ses_nope{uid}"})
+    assert error_text(missing).startswith("NOT_FOUND")
+    bad = await mcp.call_tool("recall", {"query": "x", "session_id": session, "limit": 1000})
+    assert bad.is_error  # the input schema refuses it, the server lives on
+    assert result_data(await mcp.call_tool("get_brief", {"session_id": session}))
+
+
 def test_every_tool_over_stdio(secure_server: str, keys: dict[str, str], uid: str) -> None:
     with ThreadlineClient(secure_server, token=keys["ADMIN"]) as admin:
         admin.upsert_agent(f"ann-{uid}", "HUMAN", "Ann")
 
-    digits = f"{int(uid[:6], 16) % 10**6:06d}"
-
     async def scenario() -> None:
         async with over_stdio(secure_server, keys["AGENT"]) as mcp:
-            listed = await mcp.list_tools()
-            tools = {tool.name: tool for tool in listed.tools}
-            assert set(tools) >= TOOLS
-            assert tools["recall"].input_schema["required"] == ["query"]
-            assert "channel" in tools["add_message"].input_schema["properties"]
-            assert all(tool.description for tool in tools.values())
-
-            first = result_data(
-                await mcp.call_tool(
-                    "add_message",
-                    {
-                        "channel": "web",
-                        "external_user_id": f"w-{uid}",
-                        "text": f"Hi, where is my order A-{digits}? It is late.",
-                        "event_id": f"{uid}-1",
-                    },
-                )
-            )
-            session = first["session_id"]
-            again = result_data(
-                await mcp.call_tool(
-                    "add_message",
-                    {
-                        "channel": "web",
-                        "external_user_id": f"w-{uid}",
-                        "text": "x",
-                        "event_id": f"{uid}-1",
-                    },
-                )
-            )
-            assert again["duplicate"] is True
-            result_data(
-                await mcp.call_tool(
-                    "add_message",
-                    {
-                        "channel": "whatsapp",
-                        "external_user_id": f"wa-{uid}",
-                        "text": "Can you send it to my office instead?",
-                        "session_id": session,
-                    },
-                )
-            )
-            context = result_data(await mcp.call_tool("get_context", {"session_id": session}))
-            assert [m["channel"] for m in context["messages"]] == ["web", "whatsapp"]
-            found = result_data(
-                await mcp.call_tool(
-                    "recall", {"query": f"where is order a{digits}?", "session_id": session}
-                )
-            )
-            assert found["hits"][0]["message"]["seq"] == 1
-            assert "web USER: Hi, where is my order" in found["text"]
-            brief = result_data(await mcp.call_tool("get_brief", {"session_id": session}))
-            assert brief["issue"] == "order_status"
-            assert brief["channel_path"] == ["web", "whatsapp"]
-            assert brief["text"].startswith("Issue: order_status")
-            written = result_data(
-                await mcp.call_tool(
-                    "set_attributes", {"session_id": session, "attributes": {"step": "address"}}
-                )
-            )
-            assert written == {"version": 1, "attributes": {"step": "address"}}
-            conflict = await mcp.call_tool(
-                "set_attributes",
-                {"session_id": session, "attributes": {"step": "x"}, "expected_version": 0},
-            )
-            assert error_text(conflict).startswith("CONFLICT")
-            handed = result_data(
-                await mcp.call_tool(
-                    "handoff",
-                    {"session_id": session, "agent_id": f"ann-{uid}", "reason": "address change"},
-                )
-            )
-            assert handed["handler_id"] == f"ann-{uid}"
-            sessions = result_data(
-                await mcp.call_tool("search_sessions", {"entity": f"ORDER_ID:A{digits}"})
-            )
-            assert [s["id"] for s in sessions] == [session]
-
-            resource = await mcp.read_resource(f"threadline://session/{session}")
-            [content] = resource.contents
-            text = getattr(content, "text", "")
-            assert text.startswith(f"session {session}")
-            assert "whatsapp USER: Can you send it to my office instead?" in text
-
-            missing = await mcp.call_tool("get_context", {"session_id": f"ses_nope{uid}"})
-            assert error_text(missing).startswith("NOT_FOUND")
-            bad = await mcp.call_tool(
-                "recall", {"query": "x", "session_id": session, "limit": 1000}
-            )
-            assert bad.is_error  # the input schema refuses it, the server lives on
-            assert result_data(await mcp.call_tool("get_brief", {"session_id": session}))
+            await exercise_every_tool(mcp, uid)
 
     anyio.run(scenario)
 
@@ -239,38 +241,33 @@ def mcp_http(secure_server: str) -> Iterator[str]:
         process.stderr.close()
 
 
-def test_over_http_with_the_callers_own_token(
-    mcp_http: str, keys: dict[str, str], uid: str
+@asynccontextmanager
+async def over_http(url: str, token: str) -> AsyncIterator[ClientSession]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session
+
+
+def test_every_tool_over_http_with_the_callers_own_token(
+    mcp_http: str, secure_server: str, keys: dict[str, str], uid: str
 ) -> None:
     assert httpx.post(mcp_http, json={}, timeout=5).status_code == 401  # no bearer, no entry
-
-    async def call(token: str, tool: str, arguments: dict[str, Any]) -> Any:
-        headers = {"Authorization": f"Bearer {token}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=30) as http,
-            streamable_http_client(mcp_http, http_client=http) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            return await session.call_tool(tool, arguments)
+    with ThreadlineClient(secure_server, token=keys["ADMIN"]) as admin:
+        admin.upsert_agent(f"ann-{uid}", "HUMAN", "Ann")
 
     async def scenario() -> None:
-        stored = result_data(
-            await call(
-                keys["AGENT"],
-                "add_message",
-                {
-                    "channel": "sms",
-                    "external_user_id": f"+1555{uid[:7]}",
-                    "text": "Is my refund for order A-778899 on its way?",
-                },
-            )
-        )
-        brief = result_data(
-            await call(keys["AGENT"], "get_brief", {"session_id": stored["session_id"]})
-        )
-        assert brief["open_questions"][0]["seq"] == 1
-        refused = await call("tl_wrong", "get_brief", {"session_id": stored["session_id"]})
-        assert error_text(refused).startswith("UNAUTHENTICATED")
+        async with over_http(mcp_http, keys["AGENT"]) as mcp:
+            await exercise_every_tool(mcp, uid)
+        async with over_http(mcp_http, "tl_wrong") as mcp:
+            refused = await mcp.call_tool("get_brief", {"user_id": f"usr_{uid}"})
+            assert error_text(refused).startswith("UNAUTHENTICATED")
+        async with over_http(mcp_http, keys["CONNECTOR"]) as mcp:
+            refused = await mcp.call_tool("get_context", {"user_id": f"usr_{uid}"})
+            assert error_text(refused).startswith("FORBIDDEN")
 
     anyio.run(scenario)
