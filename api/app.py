@@ -54,6 +54,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.analytics_limits = services.settings.analytics_limits()
         self.attribute_policies = services.settings.write_rules().attribute_policies
         self.conversation_rules = services.conversation_rules
+        self.outbox = services.outbox
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
@@ -69,6 +70,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             enricher=self.batcher.enricher,
             embedder=self.batcher.embedder,
             conversation_rules=self.conversation_rules,
+            outbox=self.outbox,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

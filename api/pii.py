@@ -110,6 +110,11 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "BriefIssue": frozenset({"intent", "intents"}),
     "BriefTurn": frozenset({"id", "seq", "channel", "role", "at"}),
     "Context": frozenset({"channels", "sentiment"}),
+    "Delivery": frozenset({"status", "at"}),
+    "OutboxItem": frozenset(
+        {"id", "messageId", "channel", "status", "attempts", "createdAt", "updatedAt"}
+        | {"nextAttemptAt", "platformMessageId"}
+    ),
     "Fact": frozenset({"key", "type", "at", "channel", "mentions"}),  # key: a type or attr key
     "FactSource": frozenset({"kind", "id", "seq", "sessionId", "version", "writer", "eventId"}),
     "FactValue": frozenset({"at", "channel", "type"}),

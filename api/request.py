@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from graph.domain.attribute_policies import PolicyRule
     from graph.domain.records import UserRecord
     from graph.pipeline.batcher import IngestBatcher
+    from graph.pipeline.outbox_worker import OutboxWorker
     from graph.store.database import Database
 
 
@@ -49,6 +50,7 @@ class RequestContext:
     enricher: Enricher | None = None  # understands recall questions like messages
     embedder: Embedder | None = None  # THREADLINE_EMBEDDINGS (None: off)
     conversation_rules: ConversationRules = field(default_factory=load_conversation_rules)
+    outbox: OutboxWorker | None = None  # woken when sendMessage queues a reply
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

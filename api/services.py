@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from api import metrics
 from connectors.base import Connector
+from connectors.outbound import IDEMPOTENT_CHANNELS, Senders
 from connectors.registry import build_connectors
 from enrichment.embeddings import load_embedder
 from enrichment.patterns import ConversationRules, load_conversation_rules
@@ -23,6 +24,7 @@ from graph.config import Settings
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for
+from graph.pipeline.outbox_worker import OutboxWorker
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate
@@ -40,6 +42,8 @@ class Services:
     connectors: dict[str, Connector]
     dev: bool
     conversation_rules: ConversationRules  # facts and the handoff brief's steps
+    senders: Senders  # each platform's API, for replies out
+    outbox: OutboxWorker  # sends stored replies (sendMessage) through their platforms
 
     @classmethod
     def build(cls, settings: Settings, *, dev: bool) -> Services:
@@ -53,6 +57,7 @@ class Services:
         if isinstance(db.live, RedisBus):
             db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
         connectors = build_connectors(settings)
+        senders = Senders(settings)
         _log_modes(settings, connectors, dev=dev)
         return cls(
             settings=settings,
@@ -70,6 +75,10 @@ class Services:
             connectors=connectors,
             dev=dev,
             conversation_rules=load_conversation_rules(settings.enrichment_patterns),
+            senders=senders,
+            outbox=OutboxWorker(
+                db, senders.send, IDEMPOTENT_CHANNELS, settings.outbox_interval_seconds
+            ),
         )
 
     @contextlib.asynccontextmanager
@@ -96,11 +105,14 @@ class Services:
         # (~45 ms pauses, the p99 of a loaded server). Refcounting still frees it as usual; only
         # reference cycles among these objects stay (e.g. the first enrichment pipeline once it
         # is rebuilt: ~7 MB for the rule-based one).
+        self.outbox.start()
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
+            await self.outbox.close()
+            await self.senders.close()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -23,6 +23,7 @@ from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
+from graph.store.outbox import apply_updates
 
 if TYPE_CHECKING:
     from api.services import Services
@@ -106,6 +107,9 @@ class WebhookEndpoint:
             else:
                 connector.verify(incoming)
             events = [fit_text(e, self.max_text_bytes) for e in _parse(connector, incoming)]
+            reports = getattr(connector, "delivery_updates", None)
+            if reports is not None and (updates := reports(incoming)):
+                await apply_updates(self.batcher.db, updates)  # replies we sent: delivered...
             stored: list[Stored] = []
             if events:
                 result = await self.batcher.ingest(events)

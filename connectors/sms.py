@@ -17,10 +17,24 @@ from connectors._common import need, secret, signing_secret
 from connectors._signatures import require_equal, twilio_signature
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput
+from graph.domain.outbox import DeliveryStatus, DeliveryUpdate
 
 EMPTY_TWIML = WebhookReply(
     200, b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml"
 )
+
+
+TWILIO_STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "undelivered": DeliveryStatus.FAILED,
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+def is_status_callback(params: dict[str, str]) -> bool:
+    return "MessageStatus" in params and "Body" not in params
 
 
 @dataclass
@@ -62,8 +76,27 @@ class TwilioSmsConnector:
         expected = twilio_signature(token, self.signed_url(request), self._params(request))
         require_equal(request.headers.get("x-twilio-signature"), expected, "signature")
 
+    def delivery_updates(self, request: WebhookRequest) -> list[DeliveryUpdate]:
+        """A status callback of a message we sent (`MessageStatus`, no `Body`)."""
+        params = self._params(request)
+        if not is_status_callback(params):
+            return []
+        status = TWILIO_STATUSES.get(params["MessageStatus"].lower())
+        if status is None:  # queued, sending...: nothing the outbox does not know
+            return []
+        error = params.get("ErrorCode")
+        return [
+            DeliveryUpdate(
+                need(params, "MessageSid", "form"),
+                status,
+                error=f"Twilio error {error}" if error else None,
+            )
+        ]
+
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         params = self._params(request)
+        if is_status_callback(params):
+            return []  # about our own message (delivery_updates), not a message
         sid = (
             need(params, "MessageSid", "form")
             if "MessageSid" in params

@@ -18,8 +18,15 @@ from connectors._meta import MetaWebhook
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors.base import WebhookError, WebhookRequest
 from graph.domain.events import EventInput
+from graph.domain.outbox import DeliveryStatus, DeliveryUpdate
 
 MEDIA = {"image", "video", "audio", "document", "sticker"}
+WHATSAPP_STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+}
 
 
 Extracted = tuple[str | None, dict[str, Any]]  # (text or None for a non-message, metadata)
@@ -139,6 +146,28 @@ class WhatsAppConnector(MetaWebhook):
                 events += self._change(change.value or Value())
         return events
 
+    def delivery_updates(self, request: WebhookRequest) -> list[DeliveryUpdate]:
+        """The `statuses` entries: sent, delivered, read or failed, of messages we sent."""
+        notification = validated(Notification, request.json_object())
+        updates = []
+        for entry in notification.entry:
+            for change in entry.changes:
+                for report in (change.value or Value()).statuses:
+                    status = WHATSAPP_STATUSES.get(str(report.get("status", "")).lower())
+                    if status is None or not report.get("id"):
+                        continue
+                    errors = report.get("errors") or []
+                    error = errors[0] if errors and isinstance(errors[0], dict) else {}
+                    updates.append(
+                        DeliveryUpdate(
+                            str(report["id"]),
+                            status,
+                            from_epoch(report.get("timestamp")),
+                            f"{error.get('code')}: {error.get('title')}" if error else None,
+                        )
+                    )
+        return updates
+
     def _change(self, value: Value) -> list[EventInput]:
         business = str((value.metadata or {}).get("phone_number_id") or "")
         names = {c.wa_id: (c.profile or {}).get("name") for c in value.contacts}
@@ -160,4 +189,4 @@ class WhatsAppConnector(MetaWebhook):
                     metadata=meta,
                 )
             )
-        return events  # `statuses` and `errors` are acknowledged, not stored
+        return events  # `statuses` are delivery reports (delivery_updates), not messages

@@ -113,6 +113,26 @@ class Settings(BaseSettings):
     public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
     webhook_max_bytes: int = 1024 * 1024
 
+    # replies out (sendMessage): each platform's API base (fake servers in the tests) and tokens;
+    # a channel without its credentials cannot send (FAILED: not configured)
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None  # the sender when the thread does not name it
+    messenger_api_base: str = "https://graph.facebook.com/v21.0"
+    messenger_page_token: SecretStr | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None  # the sender when the thread does not name it
+    slack_api_base: str = "https://slack.com/api"
+    slack_bot_token: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    outbox_interval_seconds: float = 1.0  # how often the outbox worker looks for due replies
+
     # authentication: API keys live in Neo4j; JWTs need a secret (HS256) or a public key (RS256)
     jwt_secret: SecretStr | None = None
     jwt_public_key_file: Path | None = None

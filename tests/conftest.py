@@ -35,8 +35,10 @@ def settings(neo4j_target: Neo4jTarget) -> Settings:
     auth = neo4j_target.auth or ("neo4j", "")
     configured = Settings().model_copy(
         update={
-            # no background sweeper in test servers: lifecycle tests drive the clock themselves
+            # no background sweeper in test servers: lifecycle tests drive the clock themselves;
+            # no outbox worker either: the outbox tests run their own (test_replies_out.py)
             "sweep_interval_seconds": 0,
+            "outbox_interval_seconds": 0,
             "neo4j_uri": neo4j_target.uri,
             "neo4j_user": auth[0],
             "neo4j_database": neo4j_target.database,

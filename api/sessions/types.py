@@ -19,10 +19,12 @@ from graph.store.context import check_message_count
 from graph.store.handoffs import session_handoffs
 from graph.store.history import attribute_history
 from graph.store.lifecycle import transitions
+from graph.store.outbox import session_outbox
 from graph.store.sessions import get_session, session_messages
 
 if TYPE_CHECKING:
     from api.users.types import User
+    from graph.domain.outbox import OutboxRecord
     from graph.domain.records import AttributeChangeRecord, MessageRecord, SessionRecord
     from graph.store.handoffs import AgentRecord
 
@@ -72,6 +74,39 @@ class ContinuationToken:
     expires_at: datetime
 
 
+@strawberry.type(description="How a reply sent through its platform (sendMessage) is doing.")
+class Delivery:
+    status: str = strawberry.field(
+        description="QUEUED, SENDING, SENT, DELIVERED, READ or FAILED (the platform's reports)."
+    )
+    at: datetime | None = strawberry.field(description="When it last changed.")
+    error: str | None = strawberry.field(
+        description="Why it failed (or was retried), in the platform's words.",
+        extensions=pii.free_text(),
+    )
+
+
+@strawberry.type(description="A reply in the outbox: where it goes and how its sending went.")
+class OutboxItem:
+    id: strawberry.ID
+    message_id: strawberry.ID
+    channel: str
+    recipient: str = strawberry.field(extensions=pii.identifier())
+    status: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime | None
+    next_attempt_at: datetime | None = strawberry.field(description="QUEUED: when it is tried.")
+    platform_message_id: str | None = strawberry.field(
+        description="The platform's id of the sent message (wamid…, SM…, Slack ts, Message-ID)."
+    )
+    error: str | None = strawberry.field(extensions=pii.free_text())
+
+    @classmethod
+    def from_record(cls, record: OutboxRecord) -> OutboxItem:
+        return convert_record(cls, record)
+
+
 @strawberry.type(description="One utterance, on one channel, at one place in its session.")
 class Message:
     id: strawberry.ID
@@ -93,6 +128,9 @@ class Message:
     intents: list[MessageIntent]
     agent_id: strawberry.ID | None = strawberry.field(
         description="The bot or human agent who said it (BOT/AGENT messages)."
+    )
+    delivery: Delivery | None = strawberry.field(
+        description="A reply sent through its platform (sendMessage): its delivery; else null."
     )
 
     @classmethod
@@ -243,6 +281,15 @@ class Session:
         if self._then is not None:
             return cast(JSON, self._then.attributes)
         return cast(JSON, await session_attributes(info.context.db, str(self.id)))
+
+    @strawberry.field(
+        description="The session's replies sent through their platforms (sendMessage), newest "
+        "first, with how their delivery went.",
+        extensions=[NotForConnectors()],
+    )
+    async def outbox(self, info: Info, limit: int = 50) -> list[OutboxItem]:
+        records = await session_outbox(info.context.db, str(self.id), max(1, min(limit, 200)))
+        return [OutboxItem.from_record(r) for r in records]
 
     @strawberry.field(
         description="Every recorded change of the session's attributes, oldest first (up to "

@@ -59,7 +59,8 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
     WHERE m.sessionId = s.id AND m.seq > upTo - $last AND m.seq <= upTo
     RETURN m {
       .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
-      .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+      .sentiment, .sentimentLabel, .enrichmentVersion, .agentId, .deliveryStatus, .deliveryError,
+      deliveryAt: m.deliveryAt.epochMillis,
       at: m.at.epochMillis,
       receivedAt: m.receivedAt.epochMillis,
       entities: COLLECT {

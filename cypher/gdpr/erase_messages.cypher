@@ -1,11 +1,15 @@
 // One batch of the person's messages in a session ($userIds: the person's users; another
 // participant's messages stay theirs; null: every message, for a session being deleted):
-// deleted with their MENTIONS/EXPRESSES/NEXT; returns the entities they mentioned (deleted later
-// if no one else mentions them).
+// deleted with their MENTIONS/EXPRESSES/NEXT and the outbox items of replies (who they went to);
+// returns the entities they mentioned (deleted later if no one else mentions them).
 MATCH (m:Message)
 USING INDEX m:Message(sessionId, seq)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND ($userIds IS NULL OR m.userId IN $userIds)
 WITH m LIMIT $limit
+CALL (m) {
+  MATCH (m)-[:DELIVERED_BY]->(o:Outbox)
+  DETACH DELETE o
+}
 OPTIONAL MATCH (m)-[:MENTIONS]->(e:Entity)
 WITH m, collect(e.key) AS keys
 DETACH DELETE m

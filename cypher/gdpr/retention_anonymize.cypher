@@ -1,6 +1,7 @@
 // Anonymize one batch of a session's messages: the text, its embedding, metadata and the surface
 // text of mentions go; mentions of personal entities (email, phone) go; sentiment, intents and
-// other entities stay for analytics. Returns the personal entities that may now be orphans.
+// other entities stay for analytics; a reply's outbox item (its recipient) goes. Returns the
+// personal entities that may now be orphans.
 MATCH (m:Message)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND m.textRemovedAt IS NULL
 WITH m LIMIT $limit
@@ -8,6 +9,10 @@ SET m.text = null, m.metadata = null, m.embedding = null, m.embeddingModel = nul
     m.entityKeys = [k IN m.entityKeys WHERE NOT (k STARTS WITH 'EMAIL:' OR k STARTS WITH 'PHONE:')],
     m.textRemovedAt = datetime({epochMillis: $now})
 WITH m
+CALL (m) {
+  MATCH (m)-[:DELIVERED_BY]->(o:Outbox)
+  DETACH DELETE o
+}
 CALL (m) {
   MATCH (m)-[r:MENTIONS]->(e:Entity)
   SET r.text = null

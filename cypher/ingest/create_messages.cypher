@@ -2,7 +2,8 @@
 // sequence number and message-level enrichment (sentiment, intent names, pipeline version), the
 // entities it mentions and the intents it expresses, its embedding and the model that made it
 // (null: embeddings off), and the NEXT link from the message before it (created earlier in this
-// statement or already stored).
+// statement or already stored). A reply to send (row.outbound, from sendMessage) gets its Outbox
+// item in the same statement, so it is never stored without being queued, nor queued unstored.
 UNWIND $messages AS row
 MATCH (s:Session {id: row.sessionId})
 CREATE (m:Message {
@@ -13,10 +14,21 @@ CREATE (m:Message {
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
   entityKeys: row.entityKeys,
   enrichmentVersion: row.enrichmentVersion, embedding: row.embedding,
-  embeddingModel: row.embeddingModel
+  embeddingModel: row.embeddingModel,
+  deliveryStatus: CASE WHEN row.outbound IS NULL THEN null ELSE 'QUEUED' END,
+  deliveryAt: CASE WHEN row.outbound IS NULL THEN null ELSE datetime({epochMillis: row.receivedAt}) END
 })
 CREATE (m)-[:IN]->(s)
 WITH m, row
+CALL (m, row) {
+  WITH m, row
+  WHERE row.outbound IS NOT NULL
+  CREATE (m)-[:DELIVERED_BY]->(:Outbox {
+    id: row.outbound.id, messageId: m.id, sessionId: m.sessionId, channel: m.channel,
+    recipient: row.outbound.recipient, destination: row.outbound.destination, status: 'QUEUED',
+    attempts: 0, createdAt: m.receivedAt, updatedAt: m.receivedAt, nextAttemptAt: m.receivedAt
+  })
+}
 CALL (m, row) {
   UNWIND row.mentions AS mention
   MERGE (e:Entity {key: mention.key})

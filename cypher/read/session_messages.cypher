@@ -9,7 +9,8 @@ WHERE m.sessionId = $sessionId AND m.seq > upTo - $last AND m.seq <= upTo
   AND ($asOf IS NULL OR m.receivedAt <= datetime({epochMillis: $asOf}))
 RETURN m {
   .id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
-  .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+  .sentiment, .sentimentLabel, .enrichmentVersion, .agentId, .deliveryStatus, .deliveryError,
+  deliveryAt: m.deliveryAt.epochMillis,
   at: m.at.epochMillis,
   receivedAt: m.receivedAt.epochMillis,
   entities: COLLECT {

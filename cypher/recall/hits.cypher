@@ -4,7 +4,8 @@ UNWIND range(0, size($ids) - 1) AS rank
 MATCH (m:Message {id: $ids[rank]})
 RETURN rank,
   m {.id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq, .metadata,
-     .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+     .sentiment, .sentimentLabel, .enrichmentVersion, .agentId, .deliveryStatus, .deliveryError,
+     deliveryAt: m.deliveryAt.epochMillis,
      at: m.at.epochMillis, receivedAt: m.receivedAt.epochMillis,
      entities: COLLECT {
        MATCH (m)-[r:MENTIONS]->(e:Entity)
@@ -21,6 +22,7 @@ RETURN rank,
       AND n.seq <> m.seq AND n.seq > 0
     RETURN n {.id, .eventId, .sessionId, .userId, .identityKey, .channel, .role, .text, .seq,
               .metadata, .sentiment, .sentimentLabel, .enrichmentVersion, .agentId,
+              .deliveryStatus, .deliveryError, deliveryAt: n.deliveryAt.epochMillis,
               at: n.at.epochMillis, receivedAt: n.receivedAt.epochMillis,
               entities: COLLECT {
                 MATCH (n)-[r:MENTIONS]->(e:Entity)

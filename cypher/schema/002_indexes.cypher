@@ -17,6 +17,11 @@ CREATE FULLTEXT INDEX message_search IF NOT EXISTS FOR (n:Message) ON EACH [n.te
   OPTIONS {indexConfig: {`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: true}};
 // The attribute history, read per owner up to an instant (asOf) or whole (attributeHistory).
 CREATE INDEX attribute_change_owner_recorded IF NOT EXISTS FOR (n:AttributeChange) ON (n.owner, n.recordedAt);
+// The outbox: due replies by status and time; status reports by the platform's message id;
+// a session's replies.
+CREATE INDEX outbox_status_next IF NOT EXISTS FOR (n:Outbox) ON (n.status, n.nextAttemptAt);
+CREATE INDEX outbox_platform_id IF NOT EXISTS FOR (n:Outbox) ON (n.platformMessageId);
+CREATE INDEX outbox_session IF NOT EXISTS FOR (n:Outbox) ON (n.sessionId);
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);
 // Message embeddings (THREADLINE_EMBEDDINGS, 64 dimensions of wordllama), for semantic search

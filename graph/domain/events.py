@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from graph.domain.errors import BadInputError, LimitExceededError
+from graph.domain.outbox import Destination
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
 # what an attribute key may be, wherever attributes are written (events, set*Attributes)
@@ -53,6 +54,7 @@ class EventInput:
     attributes: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
     agent_id: str | None = None  # the bot or human agent who said a BOT/AGENT message
+    outbound: Destination | None = None  # sendMessage: deliver this reply there (an Outbox item)
 
     @property
     def identity_key(self) -> str:

@@ -144,6 +144,7 @@ class MessageRecord:
     entities: list[MentionRecord] = field(default_factory=list)
     intents: list[IntentRecord] = field(default_factory=list)
     agent_id: str | None = None
+    delivery: DeliveryRecord | None = None  # a reply sent through its platform (sendMessage)
 
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> MessageRecord:
@@ -165,7 +166,23 @@ class MessageRecord:
             entities=[MentionRecord.from_map(e) for e in row.get("entities") or []],
             intents=[IntentRecord(i["name"], i["confidence"]) for i in row.get("expressed") or []],
             agent_id=row.get("agentId"),
+            delivery=DeliveryRecord(
+                row["deliveryStatus"],
+                native_time(row.get("deliveryAt")),
+                row.get("deliveryError"),
+            )
+            if row.get("deliveryStatus")
+            else None,
         )
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """How a reply's delivery stands: QUEUED, SENDING, SENT, DELIVERED, READ or FAILED."""
+
+    status: str
+    at: datetime | None
+    error: str | None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from graph.domain.events import (
     IngestResult,
     ValidEvent,
 )
+from graph.domain.outbox import Destination
 from graph.domain.records import json_value, native_time, to_millis
 from graph.domain.session_planning import (
     ClosedSession,
@@ -222,6 +223,7 @@ async def _write(
                 | message_fields(annotation)
                 | {"mentions": mentions, "expressed": expressed}
                 | _embedding_fields(embeddings.get(event.index))
+                | {"outbound": _outbound(source.outbound)}
             )
         else:
             others.append(row)
@@ -239,6 +241,13 @@ async def _write(
     if attribute_writes:
         await merge_event_attributes(tx, attribute_writes, rules, to_millis(now))
     return results
+
+
+def _outbound(target: Destination | None) -> dict[str, Any] | None:
+    """The Outbox item of a reply to send (`sendMessage`), written with its message."""
+    if target is None:
+        return None
+    return {"id": new_id("out"), "recipient": target.recipient, "destination": target.as_json()}
 
 
 def _embedding_fields(vector: Vector | None) -> dict[str, Any]:

@@ -50,6 +50,11 @@ async def session_messages(
     return [MessageRecord.from_map(r["message"]) for r in records]
 
 
+async def get_message(db: Database, message_id: str) -> MessageRecord | None:
+    records = await db.read("read/message", id=message_id)
+    return MessageRecord.from_map(records[0]["message"]) if records else None
+
+
 async def close_session(db: Database, session_id: str, reason: str | None) -> SessionRecord:
     """Close a session; the next event for it starts a new session that CONTINUES it."""
     records = await db.records(

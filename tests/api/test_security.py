@@ -75,6 +75,10 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
         {"connector", "agent"},
     ),
     "searchSessions": ('{ searchSessions(userId: "usr_missing") { id } }', {"agent"}),
+    "sendMessage": (
+        'mutation { sendMessage(sessionId: "ses_missing", text: "hi") { id } }',
+        {"agent", "connector"},
+    ),
     "closeSession": ('mutation { closeSession(sessionId: "ses_missing") { id } }', {"agent"}),
     "createContinuationToken": (
         'mutation { createContinuationToken(sessionId: "ses_missing") { token } }',

@@ -1,0 +1,123 @@
+"""The outbox in Neo4j: replies waiting to go out, claimed by workers, and their delivery.
+
+Each reply is an `Outbox` node written with its message (`ingest/create_messages`, from
+`sendMessage`); the worker (`graph.pipeline.outbox_worker`) claims due items under a lease, sends
+them, and records the outcome here; platforms' status reports move `delivery` forward.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.outbox import (
+    LEASE_SECONDS,
+    MAX_ATTEMPTS,
+    ORDER,
+    DeliveryUpdate,
+    Destination,
+    OutboxItem,
+    OutboxRecord,
+    SendError,
+    backoff_seconds,
+    destination,
+)
+from graph.domain.records import native_time, to_millis
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from graph.store.database import Database
+
+RANK = {status.value: rank for status, rank in ORDER.items()}
+
+
+def _now() -> int:
+    return to_millis(datetime.now(UTC))
+
+
+async def destination_for(db: Database, session_id: str, channel: str | None) -> Destination:
+    """Where a reply in the session goes on `channel` (default: the session's last channel):
+    NOT_FOUND for an unknown session, BAD_INPUT when no user wrote on that channel."""
+    rows = await db.rows("outbox/destination", sessionId=session_id, channel=channel)
+    if not rows:
+        raise NotFoundError(f"no session {session_id!r}", field="sessionId")
+    row = rows[0]
+    target = row["channel"]
+    if row["lastUser"] is None or target is None:
+        raise BadInputError(
+            f"no one to reply to on {target or 'any channel'} in session {session_id!r}: "
+            "the user has not written there",
+            field="channel",
+        )
+    return destination(
+        target, row["lastUser"]["identityKey"], row["lastUser"]["metadata"], row["threads"]
+    )
+
+
+async def claim_due(db: Database, limit: int = 20) -> list[OutboxItem]:
+    rows = await db.rows("outbox/claim", now=_now(), limit=limit, leaseMillis=LEASE_SECONDS * 1000)
+    return [OutboxItem.from_row(r["item"]) for r in rows]
+
+
+async def recover_interrupted(db: Database, idempotent: Collection[str], limit: int = 100) -> int:
+    """Items whose send was interrupted (lease over): queued again where the platform
+    deduplicates, FAILED elsewhere — never sent twice."""
+    rows = await db.rows(
+        "outbox/interrupted", now=_now(), idempotent=sorted(idempotent), limit=limit
+    )
+    return int(rows[0]["recovered"]) if rows else 0
+
+
+async def mark_sent(db: Database, item: OutboxItem, platform_message_id: str | None) -> None:
+    await db.rows("outbox/sent", id=item.id, platformMessageId=platform_message_id, now=_now())
+
+
+async def mark_failed(db: Database, item: OutboxItem, error: SendError) -> str:
+    """Queued again with backoff (retryable, attempts left) or FAILED; returns the status."""
+    retry_at = None
+    if error.retryable and item.attempts < MAX_ATTEMPTS:
+        retry_at = _now() + backoff_seconds(item.attempts) * 1000
+    rows = await db.rows(
+        "outbox/failed", id=item.id, error=str(error)[:500], retryAt=retry_at, now=_now()
+    )
+    return str(rows[0]["status"]) if rows else "FAILED"
+
+
+async def apply_updates(db: Database, updates: list[DeliveryUpdate]) -> list[tuple[str, str]]:
+    """Apply platform status reports; returns (message id, session id) of those that moved."""
+    moved = []
+    for update in updates:
+        at = to_millis(update.at) if update.at else _now()
+        rows = await db.rows(
+            "outbox/status_update",
+            platformMessageId=update.platform_message_id,
+            status=update.status.value,
+            error=update.error,
+            rank=RANK,
+            at=at,
+            now=_now(),
+        )
+        moved += [(r["messageId"], r["sessionId"]) for r in rows]
+    return moved
+
+
+async def session_outbox(db: Database, session_id: str, limit: int = 50) -> list[OutboxRecord]:
+    records = await db.read("outbox/session_outbox", sessionId=session_id, limit=limit)
+    return [
+        OutboxRecord(
+            id=r["item"]["id"],
+            message_id=r["item"]["messageId"],
+            channel=r["item"]["channel"],
+            recipient=r["item"]["recipient"],
+            status=r["item"]["status"],
+            attempts=int(r["item"]["attempts"]),
+            created_at=native_time(r["item"]["createdAt"]),  # type: ignore[arg-type]
+            updated_at=native_time(r["item"]["updatedAt"]),
+            next_attempt_at=native_time(r["item"]["nextAttemptAt"]),
+            platform_message_id=r["item"]["platformMessageId"],
+            error=r["item"]["error"],
+        )
+        for r in records
+    ]
