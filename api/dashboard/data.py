@@ -248,6 +248,7 @@ async def timeline(
                 "mood": _sentiment_class(m.sentiment_label),
                 "intents": [i.name for i in m.intents],
                 "entities": entities,
+                "delivery": m.delivery.status if m.delivery else None,  # a reply sent out
             }
         )
     for h in handoffs:

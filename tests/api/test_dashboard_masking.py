@@ -48,3 +48,39 @@ async def test_close_session_records_one_transition_with_its_reason(db: Database
     assert [(t.from_status, t.to_status, t.cause) for t in moves] == [
         ("ACTIVE", "CLOSED", "resolved")
     ]
+
+
+async def test_the_timeline_shows_a_replys_delivery(
+    live_server: str, db: Database, uid: str
+) -> None:
+    import httpx
+
+    from graph.domain.events import Speaker
+    from graph.store.outbox import destination_for
+
+    result = await ingest_events(
+        db, [EventInput(event_id=f"{uid}-1", channel="web", external_user_id=uid, text="hi")]
+    )
+    session = result.results[0].session_id
+    target = await destination_for(db, session, None)
+    await ingest_events(
+        db,
+        [
+            EventInput(
+                f"{uid}-2",
+                "web",
+                uid,
+                session_id=session,
+                role=Speaker.AGENT,
+                text="hello",
+                outbound=target,
+            )
+        ],
+    )
+    shown = await timeline(db, session, sees_pii=False)
+    assert shown is not None
+    assert [item.get("delivery") for item in shown.items] == [None, "QUEUED"]
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        page = (await http.get(f"/dashboard/sessions/{session}")).text
+    assert 'data-testid="delivery"' in page
+    assert ">QUEUED</span>" in page
