@@ -7,6 +7,8 @@
 - sms: `POST {base}/2010-04-01/Accounts/{sid}/Messages.json` (Twilio), basic auth, form
   `To`/`From`/`Body` (and `StatusCallback` when THREADLINE_PUBLIC_URL is set);
 - slack: `POST {base}/chat.postMessage`, `Authorization: Bearer <bot token>`, in the thread;
+- x: `POST {base}/2/dm_conversations/with/{user id}/messages` (X API v2 direct messages),
+  `Authorization: Bearer <OAuth 2.0 user token>`, `{"text": …}`;
 - email: SMTP (STARTTLS), `In-Reply-To`/`References` to the customer's last email, a `Re:`
   subject and a stable `Message-ID`;
 - web, mobile: nothing to call — the reply reaches the widget/app through the live
@@ -67,6 +69,7 @@ class Senders:
             "sms": self.sms,
             "slack": self.slack,
             "email": self.email,
+            "x": self.x,
         }
 
     async def close(self) -> None:
@@ -168,6 +171,16 @@ class Senders:
             error = str(data.get("error") or "unknown error")
             raise SendError(f"Slack refused: {error}", retryable=error == "ratelimited")
         sent: str | None = data.get("ts")
+        return sent
+
+    async def x(self, item: OutboxItem) -> str | None:
+        token = self._need(_secret(self.settings.x_access_token), "x_access_token")
+        data = await self._post_json(
+            f"{self.settings.x_api_base}/2/dm_conversations/with/{item.recipient}/messages",
+            token,
+            {"text": item.text},
+        )
+        sent: str | None = (data.get("data") or {}).get("dm_event_id")
         return sent
 
     async def email(self, item: OutboxItem) -> str | None:

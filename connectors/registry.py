@@ -11,6 +11,7 @@ from connectors.sms import TwilioSmsConnector
 from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.web import WidgetConnector
 from connectors.whatsapp import WhatsAppConnector
+from connectors.x import XConnector
 from graph.config import Settings
 
 
@@ -33,5 +34,6 @@ def build_connectors(settings: Settings) -> dict[str, Connector]:
             signatures=AlexaSignatureVerifier() if settings.alexa_verify_signatures else None,
         ),
         DialogflowConnector(settings.dialogflow_token, insecure),
+        XConnector(settings.x_consumer_secret, insecure),
     ]
     return {connector.channel: connector for connector in connectors}

@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     # check Amazon's signature and certificate chain on Alexa requests; false: offline tests only
     alexa_verify_signatures: bool = True
     dialogflow_token: SecretStr | None = None
+    x_consumer_secret: SecretStr | None = None  # X Account Activity API: CRC and signatures
     insecure_webhooks: bool = False
     public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
     webhook_max_bytes: int = 1024 * 1024
@@ -125,6 +126,8 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None  # the sender when the thread does not name it
     slack_api_base: str = "https://slack.com/api"
     slack_bot_token: SecretStr | None = None
+    x_api_base: str = "https://api.x.com"
+    x_access_token: SecretStr | None = None  # OAuth 2.0 user context, dm.write
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None

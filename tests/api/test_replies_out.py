@@ -73,6 +73,9 @@ def server(
             "twilio_auth_token": SecretStr("twilio-token"),
             "slack_api_base": f"{base}/slack",
             "slack_bot_token": SecretStr("xoxb-1"),
+            "x_api_base": f"{base}/x",
+            "x_access_token": SecretStr("x-user-token"),
+            "x_consumer_secret": SecretStr("x-secret"),
             "smtp_host": "127.0.0.1",
             "smtp_port": mailbox[0],
             "smtp_from": "support@shop.example",
@@ -320,3 +323,56 @@ def test_send_message_errors(server: str, uid: str) -> None:
     assert code(s=session, t="hi", c="whatsapp") == "BAD_INPUT"  # they never wrote there
     assert code(s=session, t="   ") == "BAD_INPUT"
     assert code(s=session, t="hi", a=f"nobody-{uid}") == "NOT_FOUND"
+
+
+def test_x_dm_in_through_the_webhook_and_reply_out(
+    server: str, platforms: FakePlatforms, uid: str
+) -> None:
+    from connectors.x import x_signature
+
+    ours, them = "1000000001", f"2{int(uid[:6], 16) % 10**9:09d}"
+    crc = httpx.get(f"{server}/webhooks/x", params={"crc_token": "abc"}, timeout=10)
+    assert crc.json() == {"response_token": x_signature("x-secret", b"abc")}
+    body = json.dumps(
+        {
+            "for_user_id": ours,
+            "direct_message_events": [
+                {
+                    "type": "message_create",
+                    "id": f"dm-{uid}",
+                    "created_timestamp": "1795593600000",
+                    "message_create": {
+                        "target": {"recipient_id": ours},
+                        "sender_id": them,
+                        "message_data": {"text": "Is my refund done?"},
+                    },
+                }
+            ],
+        }
+    ).encode()
+    answer = httpx.post(
+        f"{server}/webhooks/x",
+        content=body,
+        headers={"x-twitter-webhooks-signature": x_signature("x-secret", body)},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    context = data(
+        gql(
+            server,
+            'query($e: String!) { context(channel: "x", externalUserId: $e) '
+            "{ session { id } messages { text } } }",
+            e=them,
+        )
+    )["context"]
+    assert [m["text"] for m in context["messages"]] == ["Is my refund done?"]
+    path = f"/x/2/dm_conversations/with/{them}/messages"
+    platforms.scripts[path] = [
+        (201, {"data": {"dm_conversation_id": f"{ours}-{them}", "dm_event_id": f"dme-{uid}"}})
+    ]
+    data(gql(server, SEND, s=context["session"]["id"], t="Yes, refunded yesterday."))
+    [request] = platforms.wait_for(path)
+    assert request.headers["authorization"] == "Bearer x-user-token"
+    assert request.json() == {"text": "Yes, refunded yesterday."}
+    found = delivered(server, context["session"]["id"], "SENT")
+    assert found["outbox"][0]["platformMessageId"] == f"dme-{uid}"

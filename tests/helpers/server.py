@@ -31,6 +31,7 @@ WEBHOOK_SECRETS = {
     "slack_signing_secret": "slack-secret",
     "email_token": "mail-token",
     "dialogflow_token": "df-token",
+    "x_consumer_secret": "x-secret",
 }
 
 
