@@ -21,9 +21,10 @@ from starlette.responses import JSONResponse, Response
 from api import metrics
 from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.phone import TwilioVoiceConnector
 from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
-from graph.store.outbox import apply_updates
+from graph.store.outbox import apply_updates, take_pulled_replies
 
 if TYPE_CHECKING:
     from api.services import Services
@@ -86,6 +87,30 @@ class WebhookEndpoint:
         metrics.WEBHOOK_REQUESTS.labels(known, str(response.status_code)).inc()
         return response
 
+    async def _store(self, connector: Connector, incoming: WebhookRequest) -> list[Stored]:
+        """The request's events stored, and its status reports of our replies applied."""
+        events = [fit_text(e, self.max_text_bytes) for e in _parse(connector, incoming)]
+        reports = getattr(connector, "delivery_updates", None)
+        if reports is not None and (updates := reports(incoming)):
+            await apply_updates(self.batcher.db, updates)  # replies we sent: delivered...
+        if not events:
+            return []
+        result = await self.batcher.ingest(events)
+        return [Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results]
+
+    async def _answer(
+        self, connector: Connector, incoming: WebhookRequest, stored: list[Stored]
+    ) -> WebhookReply:
+        """The platform's answer; a call's says the replies waiting for it (TwiML)."""
+        if not isinstance(connector, TwilioVoiceConnector):
+            return connector.reply(incoming, stored)
+        session = connector.session_of(incoming, stored)
+        replies: list[str] = []
+        if session is not None:
+            call = connector.call_of(incoming)
+            replies = await take_pulled_replies(self.batcher.db, session, connector.channel, call)
+        return connector.voice_reply(incoming, session, replies)
+
     async def _handle(self, request: Request, channel: str) -> Response:
         connector = self.connectors.get(channel)
         if connector is None or not connector.enabled:
@@ -106,18 +131,9 @@ class WebhookEndpoint:
                 await asyncio.to_thread(connector.verify, incoming)
             else:
                 connector.verify(incoming)
-            events = [fit_text(e, self.max_text_bytes) for e in _parse(connector, incoming)]
-            reports = getattr(connector, "delivery_updates", None)
-            if reports is not None and (updates := reports(incoming)):
-                await apply_updates(self.batcher.db, updates)  # replies we sent: delivered...
-            stored: list[Stored] = []
-            if events:
-                result = await self.batcher.ingest(events)
-                stored = [
-                    Stored(r.event_id, r.session_id, r.seq, r.duplicate) for r in result.results
-                ]
+            stored = await self._store(connector, incoming)
             self._audit(channel, "OK", {s.session_id for s in stored})
-            return _response(connector.reply(incoming, stored))
+            return _response(await self._answer(connector, incoming, stored))
         except WebhookError as error:
             log.info("webhook %s refused: %s", channel, error.reason)
             self._audit(channel, WEBHOOK_OUTCOMES.get(error.status, "BAD_INPUT"), set())

@@ -36,6 +36,7 @@ from graph.domain.outbox import OutboxItem, SendError
 
 Send = Callable[[OutboxItem], Awaitable[str | None]]  # the platform's message id, if any
 LIVE_CHANNELS = frozenset({"web", "mobile"})
+# phone replies are not sent: Twilio asks for them at the call's next turn (api/webhooks.py)
 IDEMPOTENT_CHANNELS = frozenset({"email"}) | LIVE_CHANNELS
 TIMEOUT_SECONDS = 15.0
 

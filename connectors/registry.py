@@ -6,6 +6,7 @@ from connectors._alexa_signature import AlexaSignatureVerifier
 from connectors.base import Connector
 from connectors.email import EmailConnector
 from connectors.messenger import MessengerConnector
+from connectors.phone import TwilioVoiceConnector
 from connectors.slack import SlackConnector
 from connectors.sms import TwilioSmsConnector
 from connectors.voice import AlexaConnector, DialogflowConnector
@@ -26,6 +27,12 @@ def build_connectors(settings: Settings) -> dict[str, Connector]:
             settings.messenger_app_secret, settings.messenger_verify_token, insecure
         ),
         TwilioSmsConnector(settings.twilio_auth_token, settings.public_url, insecure),
+        TwilioVoiceConnector(
+            settings.twilio_auth_token,
+            settings.public_url,
+            insecure,
+            greeting=settings.phone_greeting,
+        ),
         SlackConnector(settings.slack_signing_secret, insecure),
         EmailConnector(settings.email_token, insecure),
         AlexaConnector(

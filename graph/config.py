@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     alexa_verify_signatures: bool = True
     dialogflow_token: SecretStr | None = None
     x_consumer_secret: SecretStr | None = None  # X Account Activity API: CRC and signatures
+    phone_greeting: str = "Hello, how can we help you?"  # said when a call starts (Twilio Voice)
     insecure_webhooks: bool = False
     public_url: str | None = None  # as platforms see us (Twilio signs the URL), e.g. behind a proxy
     webhook_max_bytes: int = 1024 * 1024

@@ -1,7 +1,8 @@
 // Everything session resolution needs, locked and read in one round trip (subqueries run in order):
 // 1. identities -> users, created when new (a new identity naming an existing session joins that
-//    session's owner); each identity and user write lock is taken, so one person's batches (and
-//    a merge moving their identities) resolve in turn;
+//    session's owner; a phone number already known on another phone channel joins its person);
+//    each identity and user write lock is taken, so one person's batches (and a merge moving
+//    their identities) resolve in turn;
 // 2. the batch's platform threads, locked, with the session each is mapped to;
 // 3. replayed events by (channel, sender, eventId) (read under those locks, so a concurrent retry
 //    sees the first copy);
@@ -18,10 +19,18 @@ CALL () {
   WITH i, row
   OPTIONAL MATCH (i)-[:IDENTIFIES]->(known:User)
   OPTIONAL MATCH (:Session {id: row.sessionId})<-[:HAS_SESSION]-(owner:User)
-  WITH i, row, coalesce(known, owner) AS existing
+  // a phone number first seen here that another channel knows (sms <-> phone): that person
+  CALL (row) {
+    OPTIONAL MATCH (:Identity {key: head(row.aliases)})-[:IDENTIFIES]->(byNumber:User)
+    RETURN byNumber
+  }
+  WITH i, row, coalesce(known, owner, byNumber) AS existing,
+       known IS NULL AND owner IS NULL AND byNumber IS NOT NULL AS sameNumber
   MERGE (u:User {id: coalesce(existing.id, row.newUserId)})
     ON CREATE SET u.createdAt = datetime({epochMillis: row.at})
-  MERGE (i)-[:IDENTIFIES]->(u)
+  MERGE (i)-[link:IDENTIFIES]->(u)
+    ON CREATE SET link.linkedBy = CASE WHEN sameNumber THEN 'same phone number' END,
+                  link.evidence = CASE WHEN sameNumber THEN head(row.aliases) END
   SET u._lock = true
   REMOVE u._lock
   RETURN collect({key: row.key, userId: u.id}) AS users

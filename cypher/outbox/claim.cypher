@@ -1,8 +1,10 @@
-// Claim up to $limit replies due for sending: QUEUED with nextAttemptAt passed. Each is locked
+// Claim up to $limit replies due for sending: QUEUED with nextAttemptAt passed, except on
+// channels whose platform pulls replies itself ($pulled: phone, spoken at Twilio's next request). Each is locked
 // (the SET takes its write lock) and re-checked, so of several workers (API instances) one wins;
 // the winner marks it SENDING with a lease and counts the attempt. Returns what to send.
 MATCH (o:Outbox)
 WHERE o.status = 'QUEUED' AND o.nextAttemptAt <= datetime({epochMillis: $now})
+  AND NOT o.channel IN $pulled
 WITH o ORDER BY o.nextAttemptAt LIMIT $limit
 SET o._lock = true
 REMOVE o._lock

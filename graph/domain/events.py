@@ -39,6 +39,18 @@ def dedup_key(channel: str, external_user_id: str, event_id: str) -> str:
     return f"{channel}:{len(external_user_id)}:{external_user_id}:{event_id}"
 
 
+# Channels that identify a person by their phone number in E.164 form: a number first seen on one
+# is the person already known by it on another (an SMS user who calls is one person).
+PHONE_NUMBER_CHANNELS = ("phone", "sms")
+
+
+def same_person_keys(channel: str, external_id: str) -> list[str]:
+    """Identity keys on other channels that are the same person as `channel:external_id`."""
+    if channel not in PHONE_NUMBER_CHANNELS or not external_id.startswith("+"):
+        return []
+    return [f"{other}:{external_id}" for other in PHONE_NUMBER_CHANNELS if other != channel]
+
+
 @dataclass
 class EventInput:
     """One thing that happened on a channel: usually an utterance, sometimes only state."""

@@ -32,6 +32,7 @@ from graph.domain.events import (
     IngestLimits,
     IngestResult,
     ValidEvent,
+    same_person_keys,
 )
 from graph.domain.outbox import Destination
 from graph.domain.records import json_value, native_time, to_millis
@@ -77,6 +78,7 @@ def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
                 "at": to_millis(event.at),
                 "sessionId": source.session_id,
                 "newUserId": new_id("usr"),
+                "aliases": same_person_keys(source.channel, source.external_user_id),
             },
         )
     return [rows[key] for key in sorted(rows)]

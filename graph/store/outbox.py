@@ -56,8 +56,17 @@ async def destination_for(db: Database, session_id: str, channel: str | None) ->
     )
 
 
+PULLED_CHANNELS = ("phone",)  # the platform asks for replies (TwiML at each turn of a call)
+
+
 async def claim_due(db: Database, limit: int = 20) -> list[OutboxItem]:
-    rows = await db.rows("outbox/claim", now=_now(), limit=limit, leaseMillis=LEASE_SECONDS * 1000)
+    rows = await db.rows(
+        "outbox/claim",
+        now=_now(),
+        limit=limit,
+        leaseMillis=LEASE_SECONDS * 1000,
+        pulled=list(PULLED_CHANNELS),
+    )
     return [OutboxItem.from_row(r["item"]) for r in rows]
 
 
@@ -68,6 +77,20 @@ async def recover_interrupted(db: Database, idempotent: Collection[str], limit: 
         "outbox/interrupted", now=_now(), idempotent=sorted(idempotent), limit=limit
     )
     return int(rows[0]["recovered"]) if rows else 0
+
+
+async def take_pulled_replies(
+    db: Database, session_id: str, channel: str, platform_id: str | None
+) -> list[str]:
+    """The replies waiting for a platform that pulls them (a call's next TwiML): marked SENT."""
+    rows = await db.rows(
+        "outbox/take_for_session",
+        sessionId=session_id,
+        channel=channel,
+        platformId=platform_id,
+        now=_now(),
+    )
+    return [str(r["text"] or "") for r in rows]
 
 
 async def mark_sent(db: Database, item: OutboxItem, platform_message_id: str | None) -> None:

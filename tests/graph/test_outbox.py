@@ -162,3 +162,17 @@ async def test_status_reports_move_delivery_forward_only(db: Database, uid: str)
     assert await delivery(db, message) == "READ"
     await report(DeliveryStatus.FAILED)  # read is final
     assert await delivery(db, message) == "READ"
+
+
+async def test_phone_replies_wait_for_the_call(db: Database, uid: str) -> None:
+    number = f"+1555{int(uid[:6], 16) % 10**7:07d}"
+    written = await ingest_events(
+        db,
+        [EventInput(f"{uid}-call", "phone", number, thread_id=f"+15005550006:{number}", text="hi")],
+    )
+    session = written.results[0].session_id
+    message = await reply(db, uid, session, "phone", "spoken later")
+    sender = Recorder()
+    await OutboxWorker(db, sender, frozenset()).run_once()
+    assert all(item.session_id != session for item in sender.sent)  # Twilio pulls it
+    assert await delivery(db, message) == "QUEUED"
