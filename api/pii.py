@@ -143,6 +143,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         | {"status", "otherUserId"}
     ),
     "Transition": frozenset({"from", "to", "at"}),
+    # a rule's name, what it did (webhook URLs and agent ids are configuration, not customers')
+    "TriggerFiring": frozenset({"id", "rule", "at", "actions", "outcomes", "webhooks"}),
     "User": frozenset({"id", "createdAt", "version", "mergedIntoId", "asOf"}),
     # analytics: names and shapes; `rows` is masked by the resolver (mask_rows) for analysts
     "AnalyticInfo": frozenset({"name", "title", "description", "columns"}),

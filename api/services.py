@@ -21,10 +21,12 @@ from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.compliance.audit import AuditLog
 from graph.compliance.auth import Authenticator
 from graph.config import Settings
+from graph.domain.triggers import load_rules
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for
 from graph.pipeline.outbox_worker import OutboxWorker
+from graph.pipeline.triggers import TriggerEngine
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate
@@ -44,6 +46,7 @@ class Services:
     conversation_rules: ConversationRules  # facts and the handoff brief's steps
     senders: Senders  # each platform's API, for replies out
     outbox: OutboxWorker  # sends stored replies (sendMessage) through their platforms
+    triggers: TriggerEngine  # THREADLINE_TRIGGERS: rules on session state → actions
 
     @classmethod
     def build(cls, settings: Settings, *, dev: bool) -> Services:
@@ -58,6 +61,7 @@ class Services:
             db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
         connectors = build_connectors(settings)
         senders = Senders(settings)
+        audit = AuditLog(db, settings.pseudonym_key)
         _log_modes(settings, connectors, dev=dev)
         return cls(
             settings=settings,
@@ -70,12 +74,18 @@ class Services:
                 settings.write_rules(),
                 embedder,
             ),
-            audit=AuditLog(db, settings.pseudonym_key),
+            audit=audit,
             authenticator=Authenticator(db, settings),
             connectors=connectors,
             dev=dev,
             conversation_rules=load_conversation_rules(settings.enrichment_patterns),
             senders=senders,
+            triggers=TriggerEngine(
+                db,
+                load_rules(settings.triggers),
+                audit=audit.record_system,
+                interval=settings.trigger_interval_seconds,
+            ),
             outbox=OutboxWorker(
                 db, senders.send, IDEMPOTENT_CHANNELS, settings.outbox_interval_seconds
             ),
@@ -106,12 +116,14 @@ class Services:
         # reference cycles among these objects stay (e.g. the first enrichment pipeline once it
         # is rebuilt: ~7 MB for the rule-based one).
         self.outbox.start()
+        self.triggers.start()
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
             await self.outbox.close()
+            await self.triggers.close()
             await self.senders.close()
             for task in tasks:
                 task.cancel()

@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_starttls: bool = True
     outbox_interval_seconds: float = 1.0  # how often the outbox worker looks for due replies
+    triggers: Path | None = None  # a JSON rule file (docs/triggers.md); unset: no triggers
+    trigger_interval_seconds: float = 30.0  # how often the rules are evaluated for open sessions
 
     # authentication: API keys live in Neo4j; JWTs need a secret (HS256) or a public key (RS256)
     jwt_secret: SecretStr | None = None

@@ -12,6 +12,7 @@ from api.request import Info
 from api.scalars import JSON
 from graph.compliance.audit import AuditFilter
 from graph.compliance.gdpr import export_user
+from graph.store.triggers import dead_webhooks
 
 
 @strawberry.type(description="One audited operation: who, what, when, outcome.")
@@ -82,3 +83,11 @@ class AdminQueries:
             )
             for e in entries
         ]
+
+    @strawberry.field(
+        extensions=allow(),
+        description="Trigger webhooks that failed for good (the dead-letter list), newest first.",
+    )
+    async def trigger_dead_letters(self, info: Info, limit: int = 100) -> JSON:
+        letters = await dead_webhooks(info.context.db, max(1, min(limit, 1000)))
+        return cast(JSON, letters)

@@ -21,12 +21,14 @@ from graph.store.history import attribute_history
 from graph.store.lifecycle import transitions
 from graph.store.outbox import session_outbox
 from graph.store.sessions import get_session, session_messages
+from graph.store.triggers import session_firings
 
 if TYPE_CHECKING:
     from api.users.types import User
     from graph.domain.outbox import OutboxRecord
     from graph.domain.records import AttributeChangeRecord, MessageRecord, SessionRecord
     from graph.store.handoffs import AgentRecord
+    from graph.store.triggers import FiringRecord
 
 
 def record_time(millis: int) -> datetime:
@@ -177,6 +179,25 @@ class AttributeChange:
         return convert_record(cls, record)
 
 
+@strawberry.type(
+    description="A trigger rule that started to hold for the session, and what it did."
+)
+class TriggerFiring:
+    id: strawberry.ID
+    rule: str
+    at: datetime
+    actions: list[str] = strawberry.field(description="`webhook <url>`, `handoff <agent>`...")
+    outcomes: list[str] = strawberry.field(description="What each action did.")
+    webhooks: JSON = strawberry.field(
+        description="Its webhook deliveries: url, status (QUEUED, SENDING, DELIVERED, DEAD), "
+        "attempts, error."
+    )
+
+    @classmethod
+    def from_record(cls, record: FiringRecord) -> TriggerFiring:
+        return convert_record(cls, record)
+
+
 @strawberry.type(description="A lifecycle change of a session: from, to, when and why.")
 class Transition:
     from_status: SessionStatus = strawberry.field(name="from")
@@ -281,6 +302,14 @@ class Session:
         if self._then is not None:
             return cast(JSON, self._then.attributes)
         return cast(JSON, await session_attributes(info.context.db, str(self.id)))
+
+    @strawberry.field(
+        description="Trigger firings of this session (THREADLINE_TRIGGERS), newest first.",
+        extensions=[NotForConnectors()],
+    )
+    async def triggers(self, info: Info, limit: int = 50) -> list[TriggerFiring]:
+        records = await session_firings(info.context.db, str(self.id), max(1, min(limit, 200)))
+        return [TriggerFiring.from_record(r) for r in records]
 
     @strawberry.field(
         description="The session's replies sent through their platforms (sendMessage), newest "

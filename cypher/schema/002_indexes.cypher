@@ -22,6 +22,10 @@ CREATE INDEX attribute_change_owner_recorded IF NOT EXISTS FOR (n:AttributeChang
 CREATE INDEX outbox_status_next IF NOT EXISTS FOR (n:Outbox) ON (n.status, n.nextAttemptAt);
 CREATE INDEX outbox_platform_id IF NOT EXISTS FOR (n:Outbox) ON (n.platformMessageId);
 CREATE INDEX outbox_session IF NOT EXISTS FOR (n:Outbox) ON (n.sessionId);
+// Triggers: a session's firings; webhook deliveries due (and dead) by status and time; by firing.
+CREATE INDEX trigger_firing_session IF NOT EXISTS FOR (n:TriggerFiring) ON (n.sessionId);
+CREATE INDEX trigger_delivery_status_next IF NOT EXISTS FOR (n:TriggerDelivery) ON (n.status, n.nextAttemptAt);
+CREATE INDEX trigger_delivery_firing IF NOT EXISTS FOR (n:TriggerDelivery) ON (n.firingId);
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);
 // Message embeddings (THREADLINE_EMBEDDINGS, 64 dimensions of wordllama), for semantic search

@@ -111,6 +111,10 @@ class AuditLog:
             }
         )
 
+    def record_system(self, operation: str, targets: set[str], outcome: str) -> None:
+        """What Threadline did on its own (a trigger firing): subject `system`."""
+        self.record("system", "system", operation, targets, outcome)
+
     async def pseudonymize(self, value: str) -> str:
         """The keyed hash standing in for an id in the trail."""
         if self._pseudonymize is None:

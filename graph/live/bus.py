@@ -79,6 +79,8 @@ class _Subscriber:
     lagged: bool = False
 
     def wants(self, event: LiveEvent) -> bool:
+        if self.session_id is None and self.user_id is None:
+            return True  # the process's own listeners (triggers): every event
         return (self.session_id is not None and event.session_id == self.session_id) or (
             self.user_id is not None and event.user_id == self.user_id
         )

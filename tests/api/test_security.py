@@ -68,6 +68,7 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     "analyticsCatalog": ("{ analyticsCatalog { name } }", {"analyst"}),
     "analytics": ('{ analytics(name: "identity_graph") { columns } }', {"analyst"}),
     "auditEvents": ("{ auditEvents(filter: {limit: 1}) { id } }", set()),
+    "triggerDeadLetters": ("{ triggerDeadLetters(limit: 1) }", set()),
     "exportUser": ('{ exportUser(userId: "usr_missing") }', set()),
     "eraseUser": ('mutation { eraseUser(userId: "usr_missing") }', set()),
     "ingestEvents": (
