@@ -132,7 +132,10 @@ def test_a_connector_replies_only_on_its_channels(
     secure_server: str, keys: dict[str, str], uid: str
 ) -> None:
     session = sms_session(secure_server, keys, f"{uid}r")
-    send = 'mutation($s: ID!, $c: String) { sendMessage(sessionId: $s, text: "hi", channel: $c) { role } }'
+    send = (
+        "mutation($s: ID!, $c: String) "
+        '{ sendMessage(sessionId: $s, text: "hi", channel: $c) { role } }'
+    )
     assert codes(call(secure_server, keys["web"], send, s=session)) == ["FORBIDDEN"]
     assert codes(call(secure_server, keys["web"], send, s=session, c="web")) == ["FORBIDDEN"]
     replied = call(secure_server, keys["sms"], send, s=session)
