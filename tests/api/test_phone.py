@@ -13,7 +13,8 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.helpers.server import WEBHOOK_SECRETS
+from tests.helpers.server import WEBHOOK_SECRETS, data_of
+from tests.helpers.server import post_graphql as graphql_post
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +58,7 @@ def verbs(response: httpx.Response) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def gql(server: str, query: str, **variables: Any) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.post(
-        f"{server}/graphql", json={"query": query, "variables": variables}, timeout=30
-    ).json()
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
+    return data_of(graphql_post(server, query, **variables))
 
 
 def test_a_texter_who_calls_is_one_person_and_hears_the_bots_reply(

@@ -22,6 +22,8 @@ from tests.helpers.fake_platforms import (
     fake_smtp,
     wait_until,
 )
+from tests.helpers.server import data_of as data
+from tests.helpers.server import post_graphql as gql
 from tests.helpers.server import serve
 
 pytestmark = pytest.mark.integration
@@ -85,19 +87,6 @@ def server(
     )
     with serve(configured) as url:
         yield url
-
-
-def gql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.post(
-        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
-    ).json()
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
 
 
 def inbound(url: str, uid: str, channel: str, who: str, thread: str | None, **extra: Any) -> str:

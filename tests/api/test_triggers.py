@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from graph.config import Settings
 from tests.helpers.fake_platforms import FakePlatforms, fake_platforms, wait_until
+from tests.helpers.server import data_of as data
+from tests.helpers.server import post_graphql as gql
 from tests.helpers.server import serve
 
 pytestmark = pytest.mark.integration
@@ -94,19 +95,6 @@ def server(
         data(gql(url, 'mutation { upsertAgent(id: "supervisors", kind: "HUMAN") { id } }'))
         yield url
     os.environ.pop(SECRET_ENV, None)
-
-
-def gql(url: str, query: str, **variables: Any) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.post(
-        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
-    ).json()
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
 
 
 def say(url: str, uid: str, n: int, text: str, channel: str = "web", **extra: Any) -> str:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -91,3 +92,18 @@ def make_key(
     # on a worker thread: a test may already run an event loop here (Playwright's sync API does)
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, create()).result()
+
+
+def post_graphql(url: str, query: str, **variables: object) -> dict[str, Any]:
+    """One GraphQL request to the server at `url`; the decoded body (data and/or errors)."""
+    body: dict[str, Any] = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=30
+    ).json()
+    return body
+
+
+def data_of(body: dict[str, Any]) -> dict[str, Any]:
+    """A response's `data`, after checking it has no errors."""
+    assert "errors" not in body, body
+    result: dict[str, Any] = body["data"]
+    return result
