@@ -24,7 +24,7 @@ from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from connectors.phone import TwilioVoiceConnector
 from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
-from graph.store.outbox import apply_updates, take_pulled_replies
+from graph.store.outbox import apply_updates, fail_pulled_replies, take_pulled_replies
 
 if TYPE_CHECKING:
     from api.services import Services
@@ -106,7 +106,11 @@ class WebhookEndpoint:
             return connector.reply(incoming, stored)
         session = connector.session_of(incoming, stored)
         replies: list[str] = []
-        if session is not None:
+        if session is not None and connector.call_ended(incoming):
+            await fail_pulled_replies(
+                self.batcher.db, session, connector.channel, "the call ended before it was said"
+            )
+        elif session is not None:
             call = connector.call_of(incoming)
             replies = await take_pulled_replies(self.batcher.db, session, connector.channel, call)
         return connector.voice_reply(incoming, session, replies)

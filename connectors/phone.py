@@ -87,6 +87,9 @@ class TwilioVoiceConnector(TwilioSmsConnector):
         }
         return [EventInput(event_id=f"{call}:start", metadata=_present(meta), **common)]
 
+    def call_ended(self, request: WebhookRequest) -> bool:
+        return self._params(request).get("CallStatus", "").lower() in ENDED
+
     def call_of(self, request: WebhookRequest) -> str | None:
         return self._params(request).get("CallSid")
 

@@ -93,6 +93,14 @@ async def take_pulled_replies(
     return [str(r["text"] or "") for r in rows]
 
 
+async def fail_pulled_replies(db: Database, session_id: str, channel: str, error: str) -> int:
+    """The platform will not ask again (the call ended): its waiting replies are FAILED."""
+    rows = await db.rows(
+        "outbox/fail_pulled", sessionId=session_id, channel=channel, error=error, now=_now()
+    )
+    return int(rows[0]["failed"]) if rows else 0
+
+
 async def mark_sent(db: Database, item: OutboxItem, platform_message_id: str | None) -> None:
     await db.rows("outbox/sent", id=item.id, platformMessageId=platform_message_id, now=_now())
 

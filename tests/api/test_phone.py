@@ -115,6 +115,7 @@ def test_a_texter_who_calls_is_one_person_and_hears_the_bots_reply(
     )
     assert [v[0] for v in again] == ["Pause", "Redirect"]  # said once; waits for more
 
+    gql(webhook_server, SEND, s=session, t="One more thing...")  # never said: the call ends
     ended = verbs(
         post(
             webhook_server,
@@ -135,8 +136,10 @@ def test_a_texter_who_calls_is_one_person_and_hears_the_bots_reply(
         ("sms", "USER", "Order A-5501?"),
         ("phone", "USER", "Where is my order?"),
         ("phone", "AGENT", "It ships today."),
+        ("phone", "AGENT", "One more thing..."),
     ]
-    assert final["messages"][-1]["delivery"]["status"] == "SENT"
+    assert final["messages"][-2]["delivery"]["status"] == "SENT"
+    assert final["messages"][-1]["delivery"]["status"] == "FAILED"  # the call ended first
 
 
 def test_a_call_with_a_bad_signature_is_refused(webhook_server: str, uid: str) -> None:
