@@ -1,7 +1,7 @@
 """`threadline`: serve the API, maintain the store, administer keys and personal data, run
 analytics, and a local Neo4j for development. One module per command group:
 
-- `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N]
+- `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N], schema
 - `store`: threadline migrate | reenrich | sweep | ingest-email FILE|-
 - `admin`: threadline keys create|list|revoke, erase-user, export-user, retention run,
   export-analytics
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    if args.run not in (cmd_neo4j, agents.cmd_mcp):  # neo4j manages it; mcp talks to the API
+    if args.run not in (cmd_neo4j, agents.cmd_mcp, server.cmd_schema):  # no store needed
         settings = with_local_neo4j(settings)
     try:
         return int(args.run(args, settings))

@@ -82,3 +82,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="... and this private key (PEM)")
     serve.set_defaults(run=cmd_serve)
+    schema = commands.add_parser(
+        "schema", help="print the GraphQL schema (SDL), e.g. for client code generation"
+    )
+    schema.set_defaults(run=cmd_schema)
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from strawberry.printer import print_schema
+
+    from api.schema import build_schema
+
+    print(print_schema(build_schema()))
+    return 0
