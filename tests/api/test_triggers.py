@@ -135,7 +135,7 @@ def test_fires_once_per_condition_change_with_a_signed_webhook(
     time.sleep(1.2)  # a sweep or two
     assert rules_fired(server, session).count("vip") == 1
     data(gql(server, SET, s=session, a={"vip": False}))
-    time.sleep(0.6)  # the change is evaluated after commit: the rule stops holding
+    time.sleep(2)  # evaluated after commit and by the next sweeps: the rule stops holding
     data(gql(server, SET, s=session, a={"vip": True}))
     wait_until(lambda: rules_fired(server, session).count("vip") == 2)
     wait_until(
@@ -201,11 +201,11 @@ def test_a_refusing_receiver_ends_in_the_dead_letter_list(server: str, uid: str)
 def test_replays_set_off_nothing(server: str, uid: str) -> None:
     session = say(server, uid, 1, "my order A-991234 is late")
     wait_until(lambda: "order" in rules_fired(server, session))
-    before = rules_fired(server, session)
     for _ in range(3):
         say(server, uid, 1, "my order A-991234 is late")  # the same event again
     time.sleep(1.2)
-    assert rules_fired(server, session) == before
+    # (the time-based no-reply rule may fire meanwhile: nobody answered — that is not a replay)
+    assert rules_fired(server, session).count("order") == 1
     audit = data(
         gql(
             server,
