@@ -107,11 +107,12 @@ async def mark_sent(db: Database, item: OutboxItem, platform_message_id: str | N
 
 async def mark_failed(db: Database, item: OutboxItem, error: SendError) -> str:
     """Queued again with backoff (retryable, attempts left) or FAILED; returns the status."""
+    now = _now()
     retry_at = None
     if error.retryable and item.attempts < MAX_ATTEMPTS:
-        retry_at = _now() + backoff_seconds(item.attempts) * 1000
+        retry_at = now + backoff_seconds(item.attempts) * 1000
     rows = await db.rows(
-        "outbox/failed", id=item.id, error=str(error)[:500], retryAt=retry_at, now=_now()
+        "outbox/failed", id=item.id, error=str(error)[:500], retryAt=retry_at, now=now
     )
     return str(rows[0]["status"]) if rows else "FAILED"
 
