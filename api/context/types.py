@@ -141,16 +141,6 @@ class Brief:
         return convert_record(
             cls,
             record,
-            handoffs=[
-                Handoff(
-                    from_agent_id=strawberry.ID(h.from_agent_id) if h.from_agent_id else None,
-                    agent_id=strawberry.ID(h.agent_id),
-                    agent_kind=h.agent_kind,
-                    reason=h.reason,
-                    at=h.at,
-                )
-                for h in record.handoffs
-            ],
             trend=SentimentTrend(record.trend.value),
             _record=record,
         )

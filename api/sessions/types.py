@@ -26,7 +26,12 @@ from graph.store.triggers import session_firings
 if TYPE_CHECKING:
     from api.users.types import User
     from graph.domain.outbox import OutboxRecord
-    from graph.domain.records import AttributeChangeRecord, MessageRecord, SessionRecord
+    from graph.domain.records import (
+        AttributeChangeRecord,
+        HandoffRecord,
+        MessageRecord,
+        SessionRecord,
+    )
     from graph.store.handoffs import AgentRecord
     from graph.store.triggers import FiringRecord
 
@@ -147,6 +152,10 @@ class Handoff:
     agent_kind: str
     reason: str | None = strawberry.field(extensions=pii.free_text())
     at: datetime
+
+    @classmethod
+    def from_record(cls, record: HandoffRecord) -> Handoff:
+        return convert_record(cls, record)
 
 
 @strawberry.type(
@@ -283,13 +292,7 @@ class Session:
     )
     async def handoffs(self, info: Info) -> list[Handoff]:
         return [
-            Handoff(
-                from_agent_id=strawberry.ID(h.from_agent_id) if h.from_agent_id else None,
-                agent_id=strawberry.ID(h.agent_id),
-                agent_kind=h.agent_kind,
-                reason=h.reason,
-                at=h.at,
-            )
+            Handoff.from_record(h)
             for h in await session_handoffs(info.context.db, str(self.id))
             if self.as_of is None or h.at <= self.as_of
         ]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from graph.domain.records import HandoffRecord
 from graph.domain.sentiment_trend import WINDOW as SENTIMENT_WINDOW
 from graph.domain.sentiment_trend import recency_weighted
 
@@ -63,15 +64,6 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class HandoffStep:
-    from_agent_id: str | None
-    agent_id: str
-    agent_kind: str
-    reason: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
 class BriefIssue:
     intent: str
     intents: list[str]  # every substantive intent of the message that set it
@@ -96,7 +88,7 @@ class BriefEntity:
 class BriefRecord:
     issue: BriefIssue | None
     intents: list[BriefIntent]
-    handoffs: list[HandoffStep]
+    handoffs: list[HandoffRecord]
     channel_path: list[str]
     entities: list[BriefEntity]
     open_questions: list[Turn]
@@ -214,7 +206,7 @@ def _key_turns(turns: Sequence[Turn], steps: Sequence[re.Pattern[str]]) -> list[
 
 def build_brief(
     turns: Sequence[Turn],
-    handoffs: Sequence[HandoffStep],
+    handoffs: Sequence[HandoffRecord],
     steps: Sequence[re.Pattern[str]],
     total_messages: int | None = None,
 ) -> BriefRecord:

@@ -330,3 +330,14 @@ class AttributeChangeRecord:
             event_id=row.get("eventId"),
             message_id=row.get("messageId"),
         )
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """A handoff of a session: from which agent to which, of what kind, why, when."""
+
+    from_agent_id: str | None
+    agent_id: str
+    agent_kind: str
+    reason: str | None
+    at: datetime

@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from graph.domain.brief import WINDOW as BRIEF_WINDOW
-from graph.domain.brief import BriefRecord, HandoffStep, Turn, build_brief
+from graph.domain.brief import BriefRecord, Turn, build_brief
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 from graph.domain.records import (
     ContextEntityRecord,
     ContextIntentRecord,
     ContextRecord,
+    HandoffRecord,
     IdentityRecord,
     MessageRecord,
     SentimentPoint,
@@ -189,7 +190,7 @@ def _brief(row: Record, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
         for m in row["briefTurns"]
     ]
     handoffs = [
-        HandoffStep(
+        HandoffRecord(
             h["fromAgentId"],
             h["agentId"],
             h["agentKind"],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.domain.errors import BadInputError, NotFoundError
 from graph.domain.events import MAX_ID_LENGTH
-from graph.domain.records import SessionRecord, native_time, to_millis
+from graph.domain.records import HandoffRecord, SessionRecord, native_time, to_millis
 from graph.live.events import publish_handoff
 from graph.store.sessions import only_row
 
@@ -54,15 +54,6 @@ async def upsert_agent(db: Database, agent_id: str, kind: str, name: str | None)
 async def get_agent(db: Database, agent_id: str) -> AgentRecord | None:
     records = await db.read("read/agent", id=agent_id)
     return AgentRecord.from_map(records[0]["agent"]) if records else None
-
-
-@dataclass(frozen=True)
-class HandoffRecord:
-    from_agent_id: str | None
-    agent_id: str
-    agent_kind: str
-    reason: str | None
-    at: datetime
 
 
 async def handoff(

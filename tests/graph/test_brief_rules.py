@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from enrichment.patterns import load_conversation_rules
-from graph.domain.brief import HandoffStep, Trend, Turn, build_brief, slope_of, trend_of
+from graph.domain.brief import Trend, Turn, build_brief, slope_of, trend_of
 from graph.domain.brief_text import redact_brief_text, render_brief
+from graph.domain.records import HandoffRecord
 
 STEPS = load_conversation_rules().steps
 T0 = datetime(2026, 5, 3, 14, 0, tzinfo=UTC)
@@ -73,7 +74,7 @@ CONVERSATION = [
         intents=("refund",),
     ),
 ]
-HANDOFF = HandoffStep(None, "agent_ann", "HUMAN", "bot could not help", T0 + timedelta(minutes=5))
+HANDOFF = HandoffRecord(None, "agent_ann", "HUMAN", "bot could not help", T0 + timedelta(minutes=5))
 
 
 def test_every_part_of_the_brief() -> None:
