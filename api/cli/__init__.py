@@ -1,7 +1,8 @@
 """`threadline`: serve the API, maintain the store, administer keys and personal data, run
 analytics, and a local Neo4j for development. One module per command group:
 
-- `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N], schema
+- `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N], schema,
+  triggers-check FILE
 - `store`: threadline migrate | reenrich | sweep | ingest-email FILE|-
 - `admin`: threadline keys create|list|revoke, erase-user, export-user, retention run,
   export-analytics
@@ -27,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="threadline", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
     server.register(commands)
+    server.register_triggers(commands)
     store.register(commands)
     admin.register(commands)
     admin.register_gdpr(commands)
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    if args.run not in (cmd_neo4j, agents.cmd_mcp, server.cmd_schema):  # no store needed
+    offline = (cmd_neo4j, agents.cmd_mcp, server.cmd_schema, server.cmd_triggers_check)
+    if args.run not in offline:  # neo4j manages the local server; the others need no store
         settings = with_local_neo4j(settings)
     try:
         return int(args.run(args, settings))

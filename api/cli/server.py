@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from api.cli.support import has_uri, with_database
@@ -95,3 +96,25 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 
     print(print_schema(build_schema()))
     return 0
+
+
+def cmd_triggers_check(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.domain.triggers import TriggerFileError, load_rules
+
+    try:
+        rules = load_rules(args.file)
+    except TriggerFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for rule in rules:
+        conditions = ", ".join(sorted(rule.when.model_dump(by_alias=True, exclude_none=True)))
+        print(f"{rule.name}: when {conditions} → {len(rule.then)} action(s)")
+    return 0
+
+
+def register_triggers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "triggers-check", help="validate a trigger rule file (THREADLINE_TRIGGERS) and list it"
+    )
+    check.add_argument("file", type=Path)
+    check.set_defaults(run=cmd_triggers_check)

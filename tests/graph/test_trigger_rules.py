@@ -91,3 +91,29 @@ def test_the_rule_file_is_checked(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(TriggerFileError):
         load_rules(path)
+
+
+def test_the_check_command_lists_a_valid_file_and_names_what_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.cli import main
+
+    path = tmp_path / "rules.json"
+    path.write_text(
+        json.dumps(
+            {
+                "triggers": [
+                    {
+                        "name": "vip-refund",
+                        "when": {"attributes": {"vip": True}, "intent": "refund"},
+                        "then": [{"handoff": {"agentId": "vip-desk"}}],
+                    }
+                ]
+            }
+        )
+    )
+    assert main(["triggers-check", str(path)]) == 0
+    assert capsys.readouterr().out == "vip-refund: when attributes, intent → 1 action(s)\n"
+    path.write_text(json.dumps({"triggers": [{"name": "x", "when": {}, "then": []}]}))
+    assert main(["triggers-check", str(path)]) == 1
+    assert "error:" in capsys.readouterr().err
