@@ -163,22 +163,24 @@ class User:
         "merges, attributes, facts and attribute history then.",
     )
     _then: strawberry.Private[UserThen | None] = None
+    _now: strawberry.Private[UserThen | None] = None  # read once per object when no asOf
 
     @classmethod
     def from_record(cls, record: UserRecord, then: UserThen | None = None) -> User:
         as_of = record_time(then.at) if then is not None else None
         return convert_record(
-            cls, record, merged_into_id=record.merged_into, as_of=as_of, _then=then
+            cls, record, merged_into_id=record.merged_into, as_of=as_of, _then=then, _now=None
         )
 
     async def now_or_then(self, info: Info) -> UserThen:
         """This user as of its `asOf`, or as it is now (members: it and the users merged in)."""
         if self._then is not None:
             return self._then
-        then = await user_then(info.context.db, str(self.id))
-        if then is None:
-            raise NotFoundError(f"no user {self.id!r}", field="userId")
-        return then
+        if self._now is None:  # facts and attributeHistory in one query share one read
+            self._now = await user_then(info.context.db, str(self.id))
+            if self._now is None:
+                raise NotFoundError(f"no user {self.id!r}", field="userId")
+        return self._now
 
     @strawberry.field(
         description="The merges this user took part in, newest first (made by `asOf`, with the "
