@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import graphiql_assets, metrics
@@ -42,7 +43,21 @@ log = logging.getLogger("threadline.api")
 SERVE_DEV_ENV = "THREADLINE_SERVE_DEV"
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages as text frames, as the protocol requires: the JSON encoder
+    gives bytes (orjson), which strawberry would send as binary frames — browsers then hand the
+    client a Blob and graphql-ws (the web SDK's and Apollo's) cannot read it."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class ThreadlineGraphQL(GraphQL[RequestContext, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(self, services: Services) -> None:
         dev = services.dev
         super().__init__(build_schema(dev=dev), graphql_ide="graphiql" if dev else None)
@@ -71,6 +86,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             embedder=self.batcher.embedder,
             conversation_rules=self.conversation_rules,
             outbox=self.outbox,
+            authenticator=self.authenticator,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
