@@ -158,4 +158,6 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "ContinuationToken": frozenset({"token", "sessionId", "expiresAt"}),
     "IngestResult": frozenset({"accepted", "duplicates"}),
     "IngestedEvent": frozenset({"eventId", "sessionId", "messageId", "seq", "duplicate"}),
+    # issueUserToken's answer to the connector that asked for it, about the identity it named
+    "UserToken": frozenset({"token", "channel", "externalUserId", "expiresAt"}),
 }

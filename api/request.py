@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.compliance.audit import AuditLog
-    from graph.compliance.auth import Principal
+    from graph.compliance.auth import Authenticator, Principal
     from graph.config import AnalyticsLimits
     from graph.domain.attribute_policies import PolicyRule
     from graph.domain.records import UserRecord
@@ -51,6 +51,7 @@ class RequestContext:
     embedder: Embedder | None = None  # THREADLINE_EMBEDDINGS (None: off)
     conversation_rules: ConversationRules = field(default_factory=load_conversation_rules)
     outbox: OutboxWorker | None = None  # woken when sendMessage queues a reply
+    authenticator: Authenticator | None = None  # issues user tokens (issueUserToken)
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

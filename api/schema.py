@@ -29,6 +29,7 @@ from api.events.mutations import EventMutations
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
 from api.sessions.subscriptions import SessionSubscriptions
+from api.user_scope import UserScope
 from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
@@ -84,6 +85,7 @@ def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         SubscriptionsNeedWebSocket,
+        UserScope,  # after validation: a user token's selection stays in its scope
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: GuardRules(introspection=dev),
     ]

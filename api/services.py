@@ -9,8 +9,11 @@ import asyncio
 import contextlib
 import gc
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+from pydantic import SecretStr
 
 from api import metrics
 from connectors.base import Connector
@@ -50,6 +53,13 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, *, dev: bool) -> Services:
+        if dev and settings.jwt_secret is None and settings.jwt_public_key_file is None:
+            # `serve --dev` issues user tokens (issueUserToken) without configuration: signed
+            # with a secret that lives as long as this process
+            settings = settings.model_copy(
+                update={"jwt_secret": SecretStr(secrets.token_urlsafe(32))}
+            )
+            log.info("dev: JWTs and user tokens signed with a per-process secret")
         db = Database.from_settings(settings)
         enricher = enricher_for(settings)
         if enricher is not None:

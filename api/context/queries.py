@@ -12,6 +12,7 @@ from api.auth import allow
 from api.context.types import Context, Recall
 from api.request import Info
 from api.scalars import Role
+from api.user_scope import is_end_user, require_own_identity, require_own_sessions
 from graph.compliance.auth import CallerRole
 from graph.domain.as_of import check_as_of
 from graph.domain.errors import ForbiddenError
@@ -29,6 +30,11 @@ def _selector(
     external_user_id: str | None,
 ) -> ContextSelector:
     principal = info.context.principal
+    if is_end_user(principal):  # its own identity, or a session checked by the caller
+        if user_id is not None:
+            raise ForbiddenError(f"{operation}: a user token selects its own identity or session")
+        if session_id is None:
+            require_own_identity(principal, channel, external_user_id, "externalUserId")
     if external_user_id is not None and (principal is None or not principal.sees_pii):
         # looking a person up by phone number or email is resolving an identity: it would
         # tell an analyst whether that person is a customer
@@ -42,6 +48,7 @@ def _selector(
         session_id=str(session_id) if session_id is not None else None,
         channel=channel,
         external_user_id=external_user_id,
+        owned_only=is_end_user(principal),
     )
 
 
@@ -63,12 +70,13 @@ def asks_for(info: Info, name: str) -> bool:
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
-        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
+        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST, CallerRole.USER),
         description="The cross-channel context of a user's current session, a given session, "
         "or the user behind a channel identity (exactly one of the three; by identity for "
-        "roles with PII access only). With `asOf`, as it was at that instant (server time): "
-        "the session the user was in then, its messages stored by then, its status and "
-        "attributes then, the user's identities and merges then.",
+        "roles with PII access only; a user token: its own identity or session). With `asOf`, "
+        "as it was at that instant (server time): the session the user was in then, its "
+        "messages stored by then, its status and attributes then, the user's identities and "
+        "merges then.",
     )
     async def context(
         self,
@@ -82,6 +90,9 @@ class ContextQueries:
         as_of: datetime | None = None,
     ) -> Context:
         selector = _selector(info, "context", user_id, session_id, channel, external_user_id)
+        principal, db = info.context.principal, info.context.db
+        if session_id is not None:
+            await require_own_sessions(principal, db, [str(session_id)])
         record = await get_context(
             info.context.db,
             selector,
@@ -91,10 +102,14 @@ class ContextQueries:
             as_of=check_as_of(as_of),
             brief_steps=info.context.conversation_rules.steps if asks_for(info, "brief") else None,
         )
+        if is_end_user(principal) and session_id is None:
+            # by identity: the current session may be a shared thread the person only takes
+            # part in, which is not theirs to read
+            await require_own_sessions(principal, db, [record.session.id])
         return Context.from_record(record)
 
     @strawberry.field(
-        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST),
+        extensions=allow(CallerRole.AGENT, CallerRole.ANALYST, CallerRole.USER),
         description="Memory recall: the messages of a person's whole cross-channel history (a "
         "user, merged users included, or the user behind a channel identity) or of one session "
         "that best answer `query` — by keywords (English stemming), the entities it names "
@@ -119,6 +134,8 @@ class ContextQueries:
     ) -> Recall:
         selector = _selector(info, "recall", user_id, session_id, channel, external_user_id)
         identity_key_of(selector)  # exactly one selector, before any work
+        if session_id is not None:
+            await require_own_sessions(info.context.principal, info.context.db, [str(session_id)])
         request = RecallRequest(
             query=query,
             limit=limit,

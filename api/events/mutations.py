@@ -10,9 +10,11 @@ import strawberry
 from api.auth import allow, require_channel, require_session_channels
 from api.events.types import EventInput, IngestResult
 from api.request import Info
+from api.scalars import Role
 from api.sessions.types import Message
-from graph.compliance.auth import CallerRole
-from graph.domain.errors import BadInputError, NotFoundError
+from api.user_scope import is_end_user, require_own_identity, require_own_sessions
+from graph.compliance.auth import CallerRole, Principal
+from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.domain.events import EventInput as GraphEvent
 from graph.domain.events import Speaker
 from graph.store.handoffs import get_agent
@@ -23,19 +25,23 @@ from graph.store.sessions import get_message
 @strawberry.type
 class EventMutations:
     @strawberry.mutation(
-        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT),
+        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT, CallerRole.USER),
         description="Store a batch of events in one transaction; results in input order. "
         "A replayed eventId returns its original result with duplicate: true. A connector "
         "restricted to channels may name a sessionId only of a session on one of them. Agents "
-        "write too: their own replies (role AGENT/BOT) and what a customer told them.",
+        "write too: their own replies (role AGENT/BOT) and what a customer told them. A user "
+        "token writes only its own identity's USER events, into its own sessions.",
     )
     async def ingest_events(self, info: Info, events: list[EventInput]) -> IngestResult:
         principal = info.context.principal
         for index, event in enumerate(events):
             require_channel(principal, event.channel, index)
+            if is_end_user(principal):
+                _check_end_user_event(principal, event, index)
         named = [str(event.session_id) for event in events if event.session_id is not None]
         if named:
             await require_session_channels(principal, info.context.db, named, "events.sessionId")
+            await require_own_sessions(principal, info.context.db, named, "events.sessionId")
         result = await info.context.ingest.ingest([event.to_graph() for event in events])
         return IngestResult.from_result(result)
 
@@ -90,3 +96,16 @@ class EventMutations:
         if message is None:  # erased meanwhile
             raise NotFoundError(f"no session {session_id!r}", field="sessionId")
         return Message.from_record(message)
+
+
+def _check_end_user_event(principal: Principal | None, event: EventInput, index: int) -> None:
+    """A user token's event: its own identity, said by the person (USER), outside any thread
+    (a thread id could put it in someone else's conversation)."""
+    where = f"events[{index}]"
+    require_own_identity(
+        principal, event.channel, event.external_user_id, f"{where}.externalUserId"
+    )
+    if event.role is not Role.USER or event.agent_id is not None:
+        raise ForbiddenError(f"{where}.role: a user token writes USER events only", field="role")
+    if event.thread_id is not None:
+        raise ForbiddenError(f"{where}.threadId: not for user tokens", field="threadId")

@@ -8,7 +8,9 @@ from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.sessions.types import Agent, ContinuationToken, Session
+from api.user_scope import is_end_user, require_own_identity, require_own_sessions
 from graph.compliance.auth import CallerRole
+from graph.domain.errors import ForbiddenError
 from graph.store.attributes import set_session_attributes
 from graph.store.continuation import create_token, resume_session
 from graph.store.handoffs import handoff, upsert_agent
@@ -28,15 +30,17 @@ class SessionMutations:
         return Session.from_record(await close_session(info.context.db, str(session_id), reason))
 
     @strawberry.mutation(
-        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT),
+        extensions=allow(CallerRole.CONNECTOR, CallerRole.AGENT, CallerRole.USER),
         description='A single-use token (for a "Continue in app" link) that resumeSession '
         "redeems from another channel within ttlSeconds (at most 3600). Only its hash is stored. "
-        "A connector restricted to channels may create one only for a session on one of them.",
+        "A connector restricted to channels may create one only for a session on one of them; "
+        "a user token only for its own session.",
     )
     async def create_continuation_token(
         self, info: Info, session_id: strawberry.ID, ttl_seconds: int = 900
     ) -> ContinuationToken:
         await require_session_channels(info.context.principal, info.context.db, [str(session_id)])
+        await require_own_sessions(info.context.principal, info.context.db, [str(session_id)])
         token = await create_token(info.context.db, str(session_id), ttl_seconds)
         return ContinuationToken(
             token=token.token,
@@ -45,17 +49,18 @@ class SessionMutations:
         )
 
     @strawberry.mutation(
-        extensions=allow(CallerRole.CONNECTOR),
+        extensions=allow(CallerRole.CONNECTOR, CallerRole.USER),
         description="Redeem a continuation token from a channel identity: the identity joins "
         "the session's user (an existing other user of that identity is merged in, reversibly) "
         "and the session is returned. INVALID_TOKEN (reason UNKNOWN, EXPIRED or USED) otherwise. "
         "A connector reads back the session's id, status and the messages on its channels, not "
-        "the user, attributes or other sessions.",
+        "the user, attributes or other sessions. A user token redeems for its own identity.",
     )
     async def resume_session(
         self, info: Info, token: str, channel: str, external_user_id: str
     ) -> Session:
         require_channel(info.context.principal, channel)
+        require_own_identity(info.context.principal, channel, external_user_id, "externalUserId")
         record = await resume_session(info.context.db, token, channel, external_user_id)
         return Session.from_record(record)
 
@@ -87,12 +92,12 @@ class SessionMutations:
         return Agent.from_record(await upsert_agent(info.context.db, str(id), kind, name))
 
     @strawberry.mutation(
-        extensions=allow(CallerRole.AGENT),
+        extensions=allow(CallerRole.AGENT, CallerRole.USER),
         description="Merge attributes (a JSON object) into a session, each key by its merge "
         "policy (configured per key pattern, or `options.policy` for every key of this call). "
         "With expectedVersion, a compare-and-set: CONFLICT (with the current version and "
         "values) if the session's attributes changed since. `options`: who writes, when, and "
-        "how (AttributeWriteOptions).",
+        "how (AttributeWriteOptions). A user token only on its own session.",
     )
     async def set_session_attributes(
         self,
@@ -102,6 +107,9 @@ class SessionMutations:
         expected_version: int | None = None,
         options: AttributeWriteOptions | None = None,
     ) -> Session:
+        await require_own_sessions(info.context.principal, info.context.db, [str(session_id)])
+        if options is not None and is_end_user(info.context.principal):
+            raise ForbiddenError("options: not for user tokens", field="options")
         request = attribute_write(attributes, expected_version, options)
         session, _ = await set_session_attributes(
             info.context.db, str(session_id), request, info.context.attribute_policies

@@ -13,8 +13,9 @@ from api.context.types import Brief
 from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON
+from api.user_scope import is_end_user, require_own_sessions
 from graph.compliance.auth import CallerRole
-from graph.domain.errors import BadInputError
+from graph.domain.errors import BadInputError, ForbiddenError
 from graph.live.bus import LiveEvent, LiveEventKind
 from graph.store.context import ContextSelector, get_context
 
@@ -71,10 +72,11 @@ class SessionEvent:
 @strawberry.type
 class SessionSubscriptions:
     @strawberry.subscription(
-        extensions=allow(CallerRole.AGENT),
+        extensions=allow(CallerRole.AGENT, CallerRole.USER),
         description="Changes as they commit — new messages on any channel, attribute changes, "
         "handoffs, status changes — for a session, a user (all their sessions and user "
-        "attributes), or both. Ends with LAGGED if the client falls 1000 events behind.",
+        "attributes), or both. Ends with LAGGED if the client falls 1000 events behind. A user "
+        "token follows one of its own sessions (sessionId).",
     )
     async def session_events(
         self,
@@ -85,6 +87,10 @@ class SessionSubscriptions:
         # checked here, not in the stream, so a bad subscription fails (and is audited) at once
         if session_id is None and user_id is None:
             raise BadInputError("sessionEvents needs sessionId, userId or both", field="sessionId")
+        if is_end_user(info.context.principal):
+            if user_id is not None or session_id is None:
+                raise ForbiddenError("a user token follows its own session: sessionId only")
+            await require_own_sessions(info.context.principal, info.context.db, [str(session_id)])
         session = str(session_id) if session_id is not None else None
         user = str(user_id) if user_id is not None else None
         return _stream(info, session, user)

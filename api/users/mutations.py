@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import allow
+from api.auth import allow, require_channel
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
-from api.users.types import Merge, User
+from api.users.types import Merge, User, UserToken
 from graph.compliance.auth import CallerRole
-from graph.domain.errors import NotFoundError
+from graph.domain.errors import BadInputError, NotFoundError
 from graph.store.attributes import Owner, set_attributes
 from graph.store.merges import merge_users, unmerge_user
 from graph.store.users import get_user, link_identity
@@ -17,6 +17,34 @@ from graph.store.users import get_user, link_identity
 
 @strawberry.type
 class UserMutations:
+    @strawberry.mutation(
+        extensions=allow(CallerRole.CONNECTOR),
+        description="A short-lived user token (a JWT, role `user`) for one channel identity: "
+        "what a web page or app holds (the SDK's `getToken`). It writes that identity's "
+        "messages and reads, subscribes to and continues only the sessions its person owns — "
+        "never an API key in a browser. Your backend calls this with its connector key after "
+        "signing the person in (a connector restricted to channels: only for those). "
+        "ttlSeconds 1..86400. Needs THREADLINE_JWT_SECRET (with RS256 keys, your identity "
+        "provider mints the same claims: docs/security.md).",
+    )
+    async def issue_user_token(
+        self, info: Info, channel: str, external_user_id: str, ttl_seconds: int = 3600
+    ) -> UserToken:
+        principal = info.context.principal
+        require_channel(principal, channel)
+        authenticator = info.context.authenticator
+        if authenticator is None:
+            raise BadInputError("user tokens are not available on this server")
+        issued = authenticator.issue_user_token(
+            channel, external_user_id, ttl_seconds, principal.subject if principal else "-"
+        )
+        return UserToken(
+            token=issued.token,
+            channel=issued.channel,
+            external_user_id=issued.external_user_id,
+            expires_at=issued.expires_at,
+        )
+
     @strawberry.mutation(
         extensions=allow(CallerRole.AGENT),
         description="Attach a channel identity to a user, so that channel continues the user's "

@@ -239,3 +239,11 @@ class User:
     ) -> list[Annotated[Session, strawberry.lazy("api.sessions.types")]]:
         records = await user_sessions(info.context.db, str(self.id), max(0, min(limit, 200)))
         return [Session.from_record(r) for r in records]
+
+
+@strawberry.type(description="A user token: what a web page or app holds for one channel identity.")
+class UserToken:
+    token: str
+    channel: str
+    external_user_id: str
+    expires_at: datetime

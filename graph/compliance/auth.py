@@ -4,6 +4,11 @@ An API key is `tlk_<id>_<secret>`; only the SHA-256 of the whole token is stored
 optional channel restriction, name and creation/revocation times. A JWT is verified for
 signature, expiry, issuer and audience; its `role` and optional `channels` claims become the
 principal's. Nothing here trusts a token it cannot verify: any failure is UNAUTHENTICATED.
+
+An end user (a browser or an app through the SDK) holds a short-lived JWT with `role: user` and
+the one channel identity it speaks for (`channel`, `externalUserId` claims): minted by
+`issue_user_token` (the `issueUserToken` mutation, for a backend holding a connector key) or by
+the deployment's own identity provider with the same claims. It is never an API key.
 """
 
 from __future__ import annotations
@@ -39,9 +44,26 @@ class CallerRole(StrEnum):
     AGENT = "agent"  # read context, handoff, attributes, identity
     ANALYST = "analyst"  # read and analytics, PII masked
     ADMIN = "admin"  # everything: erase/export, audit, keys
+    USER = "user"  # an end user's device: its own identity's sessions only (user tokens)
 
 
-PII_ROLES = frozenset({CallerRole.AGENT, CallerRole.ADMIN})
+# USER sees its own messages unmasked: what it may reach is limited to its own sessions
+# (api/user_scope.py), not masked
+PII_ROLES = frozenset({CallerRole.AGENT, CallerRole.ADMIN, CallerRole.USER})
+KEY_ROLES = frozenset(CallerRole) - {CallerRole.USER}  # an end user never holds an API key
+USER_TOKEN_MAX_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class EndUser:
+    """The one channel identity a user token speaks for."""
+
+    channel: str
+    external_user_id: str
+
+    @property
+    def identity_key(self) -> str:
+        return f"{self.channel}:{self.external_user_id}"
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,7 @@ class Principal:
     role: CallerRole
     channels: frozenset[str] = frozenset()  # empty: every channel
     method: str = "key"  # key | jwt | dev
+    end_user: EndUser | None = None  # role USER: whose sessions it may reach
 
     @property
     def sees_pii(self) -> bool:
@@ -85,11 +108,15 @@ def _hash(token: str) -> str:
 
 
 def parse_role(value: str) -> CallerRole:
+    """The role of a new API key (never `user`: end users get short-lived user tokens)."""
     try:
-        return CallerRole(value.lower())
+        role = CallerRole(value.lower())
     except ValueError:
-        roles = ", ".join(r.value for r in CallerRole)
-        raise BadInputError(f"role must be one of: {roles}", field="role") from None
+        role = None
+    if role not in KEY_ROLES:
+        roles = ", ".join(r.value for r in CallerRole if r in KEY_ROLES)
+        raise BadInputError(f"role must be one of: {roles}", field="role")
+    return role
 
 
 def check_channels(channels: list[str]) -> list[str]:
@@ -115,6 +142,8 @@ def _key_record(row: dict[str, Any]) -> ApiKeyRecord:
 async def create_key(
     db: Database, role: CallerRole, channels: list[str] | None = None, name: str | None = None
 ) -> NewApiKey:
+    if role not in KEY_ROLES:
+        raise BadInputError("end users get user tokens (issueUserToken), not API keys")
     key_id = secrets.token_hex(8)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     records = await db.records(
@@ -198,6 +227,11 @@ class Authenticator:
             raise UnauthenticatedError("unknown or revoked API key")
         return principal
 
+    def issue_user_token(
+        self, channel: str, external_user_id: str, ttl_seconds: int, issuer: str
+    ) -> UserToken:
+        return issue_user_token(self.settings, channel, external_user_id, ttl_seconds, issuer)
+
     def _jwt(self, token: str) -> Principal:
         key = self._jwt_key
         if key is None:
@@ -222,7 +256,62 @@ class Authenticator:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject.strip():
             raise UnauthenticatedError("token `sub` claim must name the caller")
+        if role is CallerRole.USER:
+            return _end_user(subject, claims)
         channels = claims.get("channels") or []
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise UnauthenticatedError("token `channels` claim must be a list of channels")
         return Principal(f"jwt:{subject}", role, frozenset(channels), "jwt")
+
+
+def _end_user(subject: str, claims: dict[str, Any]) -> Principal:
+    channel, external = claims.get("channel"), claims.get("externalUserId")
+    if not isinstance(channel, str) or not CHANNEL_PATTERN.fullmatch(channel):
+        raise UnauthenticatedError("a user token needs a `channel` claim")
+    if not isinstance(external, str) or not external.strip():
+        raise UnauthenticatedError("a user token needs an `externalUserId` claim")
+    return Principal(
+        f"jwt:{subject}", CallerRole.USER, frozenset({channel}), "jwt", EndUser(channel, external)
+    )
+
+
+@dataclass(frozen=True)
+class UserToken:
+    token: str
+    channel: str
+    external_user_id: str
+    expires_at: datetime
+
+
+def issue_user_token(
+    settings: Settings, channel: str, external_user_id: str, ttl_seconds: int, issuer: str
+) -> UserToken:
+    """A user token (HS256 with THREADLINE_JWT_SECRET) for one channel identity, valid
+    `ttl_seconds` (1 s to a day). `issuer` (the caller's subject) is recorded in the token."""
+    if settings.jwt_public_key_file is not None or settings.jwt_secret is None:
+        raise BadInputError(
+            "issuing user tokens needs THREADLINE_JWT_SECRET (HS256); with RS256 keys your "
+            "identity provider mints them (claims in docs/security.md)"
+        )
+    if not 1 <= ttl_seconds <= USER_TOKEN_MAX_SECONDS:
+        raise BadInputError(f"ttlSeconds must be 1..{USER_TOKEN_MAX_SECONDS}", field="ttlSeconds")
+    check_channels([channel])
+    if not external_user_id.strip() or len(external_user_id) > 256:
+        raise BadInputError("externalUserId must be 1..256 characters", field="externalUserId")
+    now = int(time.time())
+    expires = now + ttl_seconds
+    # the subject names the identity without spelling it out (it is what the audit records)
+    identity = hashlib.sha256(f"{channel}:{external_user_id}".encode()).hexdigest()[:20]
+    claims = {
+        "sub": f"user:{identity}",
+        "role": CallerRole.USER.value,
+        "channel": channel,
+        "externalUserId": external_user_id,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": expires,
+        "issuedBy": issuer,
+    }
+    token = jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+    return UserToken(token, channel, external_user_id, datetime.fromtimestamp(expires, UTC))

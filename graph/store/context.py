@@ -44,6 +44,8 @@ class ContextSelector:
     session_id: str | None = None
     channel: str | None = None
     external_user_id: str | None = None
+    # only sessions the person owns, not shared threads they take part in (a user token's reach)
+    owned_only: bool = False
 
 
 def identity_key_of(selector: ContextSelector) -> str | None:

@@ -113,6 +113,7 @@ async def _scope(db: Database, selector: ContextSelector) -> list[str]:
         sessionId=selector.session_id,
         userId=selector.user_id,
         identityKey=identity_key,
+        ownedOnly=selector.owned_only,
     )
     if not records:
         raise nothing_selected(selector, identity_key)

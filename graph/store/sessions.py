@@ -103,3 +103,9 @@ async def search_sessions(
         limit=limit,
     )
     return [SessionRecord.from_record(r) for r in records]
+
+
+async def owned_sessions(db: Database, identity_key: str, session_ids: list[str]) -> set[str]:
+    """Which of `session_ids` the person behind `identity_key` owns (merges followed)."""
+    records = await db.read("auth/owned_sessions", identityKey=identity_key, ids=session_ids)
+    return {r["id"] for r in records}

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.compliance.auth import CallerRole
+from graph.compliance.auth import KEY_ROLES
 from graph.config import Settings
 from tests.helpers.server import make_key
 
@@ -54,7 +54,7 @@ def code(url: str, token: str, query: str, **variables: Any) -> str:
 
 @pytest.fixture(scope="module")
 def tokens(settings: Settings) -> dict[str, str]:
-    return {role.name: make_key(settings, role)[1] for role in CallerRole}
+    return {role.name: make_key(settings, role)[1] for role in KEY_ROLES}
 
 
 @pytest.fixture(scope="module")

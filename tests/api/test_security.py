@@ -21,7 +21,7 @@ from websockets.typing import Subprotocol
 
 from api.auth import allowed_roles, root_fields
 from api.schema import build_schema
-from graph.compliance.auth import CallerRole, revoke_key
+from graph.compliance.auth import KEY_ROLES, CallerRole, issue_user_token, revoke_key
 from graph.config import Settings
 from graph.store.database import Database
 from tests.helpers.server import JWT_SECRET, make_key, serve
@@ -31,7 +31,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def tokens(secure_settings: Settings) -> dict[str, str]:
-    found = {role.value: make_key(secure_settings, role)[1] for role in CallerRole}
+    found = {role.value: make_key(secure_settings, role)[1] for role in KEY_ROLES}
+    # an end user holds a user token for one identity (the one the ingest call below writes)
+    found["user"] = issue_user_token(secure_settings, "web", "sec", 600, "test").token
     found["web-connector"] = make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1]
     return found
 
@@ -53,10 +55,13 @@ def codes(response: httpx.Response) -> list[str]:
 MISSING = "ses_missing"
 OPERATIONS: dict[str, tuple[str, set[str]]] = {
     # root field: (a call, the roles that may make it)
-    "context": ('{ context(sessionId: "ses_missing") { channels } }', {"agent", "analyst"}),
+    "context": (
+        '{ context(sessionId: "ses_missing") { channels } }',
+        {"agent", "analyst", "user"},
+    ),
     "recall": (
         '{ recall(sessionId: "ses_missing", query: "refund") { text } }',
-        {"agent", "analyst"},
+        {"agent", "analyst", "user"},
     ),
     "session": ('{ session(id: "ses_missing") { id } }', {"agent", "analyst"}),
     "agent": ('{ agent(id: "nobody") { id } }', {"agent", "analyst"}),
@@ -73,7 +78,7 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     "eraseUser": ('mutation { eraseUser(userId: "usr_missing") }', set()),
     "ingestEvents": (
         "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
-        {"connector", "agent"},
+        {"connector", "agent", "user"},
     ),
     "searchSessions": ('{ searchSessions(userId: "usr_missing") { id } }', {"agent"}),
     "sendMessage": (
@@ -83,17 +88,17 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     "closeSession": ('mutation { closeSession(sessionId: "ses_missing") { id } }', {"agent"}),
     "createContinuationToken": (
         'mutation { createContinuationToken(sessionId: "ses_missing") { token } }',
-        {"connector", "agent"},
+        {"connector", "agent", "user"},
     ),
     "resumeSession": (
-        'mutation { resumeSession(token: "tlc_x", channel: "web", externalUserId: "u") { id } }',
-        {"connector"},
+        'mutation { resumeSession(token: "tlc_x", channel: "web", externalUserId: "sec") { id } }',
+        {"connector", "user"},
     ),
     "handoff": ('mutation { handoff(sessionId: "ses_missing", agentId: "a") { id } }', {"agent"}),
     "upsertAgent": ('mutation { upsertAgent(id: "sec-bot", kind: "BOT") { id } }', set()),
     "setSessionAttributes": (
         'mutation { setSessionAttributes(sessionId: "ses_missing", attributes: {a: 1}) { id } }',
-        {"agent"},
+        {"agent", "user"},
     ),
     "setUserAttributes": (
         'mutation { setUserAttributes(userId: "usr_missing", attributes: {a: 1}) { id } }',
@@ -108,7 +113,11 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
         {"agent"},
     ),
     "unmergeUser": ('mutation { unmergeUser(mergeId: "mrg_missing") { id } }', {"agent"}),
-    "sessionEvents": ("", {"agent"}),  # a subscription: checked over WebSocket below
+    "sessionEvents": ("", {"agent", "user"}),
+    "issueUserToken": (
+        'mutation { issueUserToken(channel: "web", externalUserId: "u") { token } }',
+        {"connector"},
+    ),  # a subscription: checked over WebSocket below
 }
 
 
@@ -138,7 +147,11 @@ def test_operation_by_role(
         assert codes(response) == ["UNAUTHENTICATED"]
         return
     assert response.status_code == 200
-    if role in allowed or role == "admin":
+    if role == "user" and role in allowed:  # past the role check; then only its own sessions
+        errors = response.json().get("errors") or []
+        assert not {"UNAUTHENTICATED", "INTERNAL"} & set(codes(response)), response.json()
+        assert not any(e["message"].startswith("role ") for e in errors), errors
+    elif role in allowed or role == "admin":
         assert not {"FORBIDDEN", "UNAUTHENTICATED", "INTERNAL"} & set(codes(response)), (
             response.json()
         )
@@ -293,6 +306,7 @@ def test_subscriptions_need_credentials(secure_server: str, tokens: dict[str, st
     assert asyncio.run(attempt({})) == "closed 4403"
     assert asyncio.run(attempt({"Authorization": "Bearer nope"})) == "closed 4403"
     assert asyncio.run(attempt({"Authorization": f"Bearer {tokens['agent']}"})) == "subscribed"
-    for role in ("connector", "analyst"):  # live conversation content is for agents and admins
+    # live conversation content is for agents and admins; a user token follows its own sessions
+    for role in ("connector", "analyst", "user"):
         refused = asyncio.run(attempt({"Authorization": f"Bearer {tokens[role]}"}))
         assert refused == "error FORBIDDEN", role

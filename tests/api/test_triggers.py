@@ -154,7 +154,7 @@ def test_conditions_and_actions(server: str, uid: str) -> None:
     assert state["attributes"]["angry"] is True
     assert state["attributes"]["hasOrder"] is True
     # nobody answered: the sweep finds the time-based rule
-    wait_until(lambda: "no-reply" in rules_fired(server, session), timeout=10)
+    wait_until(lambda: "no-reply" in rules_fired(server, session), timeout=30)
     assert firings(server, session)["attributes"]["waiting"] == "yes"
     [refund] = [f for f in firings(server, session)["triggers"] if f["rule"] == "vip-refund"]
     assert refund["outcomes"] == ["handoff supervisors: done"]

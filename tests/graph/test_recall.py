@@ -338,6 +338,7 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "sessionId": None,
         "userId": "usr_x",
         "identityKey": None,
+        "ownedOnly": False,
         "maxMessages": 10,
         "embeddings": False,
         "channels": None,

@@ -1,0 +1,336 @@
+"""User tokens (role `user`): what a web page or app holds. Issued by a connector for one channel
+identity; they write that identity's messages and reach only the sessions its person owns, and
+only the fields a client shows. Over real HTTP and WebSocket, auth on, against the real Neo4j."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+from graph.compliance.auth import CallerRole, issue_user_token, parse_role
+from graph.config import Settings
+from graph.domain.errors import BadInputError
+from tests.helpers.server import JWT_SECRET, make_key, serve
+
+pytestmark = pytest.mark.integration
+
+ISSUE = """mutation($c: String!, $u: String!, $ttl: Int! = 600) {
+  issueUserToken(channel: $c, externalUserId: $u, ttlSeconds: $ttl) {
+    token channel externalUserId expiresAt
+  }
+}"""
+SEND = """mutation($e: [EventInput!]!) {
+  ingestEvents(events: $e) { accepted duplicates results { sessionId messageId seq duplicate } }
+}"""
+CONTEXT = """query($c: String, $u: String, $s: ID) {
+  context(channel: $c, externalUserId: $u, sessionId: $s) {
+    session { id seq version } messages { id channel role text seq } attributes
+  }
+}"""
+
+
+def gql(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors") or []]
+
+
+def ok(body: dict[str, Any]) -> dict[str, Any]:
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def event(channel: str, user: str, text: str, **extra: Any) -> dict[str, Any]:
+    return (
+        {"eventId": uuid.uuid4().hex, "channel": channel, "externalUserId": user}
+        | {"text": text}
+        | extra
+    )
+
+
+@pytest.fixture(scope="module")
+def keys(secure_settings: Settings) -> dict[str, str]:
+    return {
+        "web": make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1],
+        "mobile": make_key(secure_settings, CallerRole.CONNECTOR, ["mobile"])[1],
+        "agent": make_key(secure_settings, CallerRole.AGENT)[1],
+    }
+
+
+def user_token(url: str, connector_key: str, channel: str, user: str) -> str:
+    issued = ok(gql(url, connector_key, ISSUE, c=channel, u=user))["issueUserToken"]
+    assert (issued["channel"], issued["externalUserId"]) == (channel, user)
+    token: str = issued["token"]
+    return token
+
+
+@pytest.fixture
+def people(secure_server: str, keys: dict[str, str]) -> dict[str, Any]:
+    """Ann and Bob, each with a web conversation (Bob's mentions the same words as Ann's)."""
+    ann, bob = f"ann-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+    ann_token = user_token(secure_server, keys["web"], "web", ann)
+    bob_token = user_token(secure_server, keys["web"], "web", bob)
+    sent = ok(gql(secure_server, ann_token, SEND, e=[event("web", ann, "my parcel never came")]))
+    ann_session = sent["ingestEvents"]["results"][0]["sessionId"]
+    sent = ok(gql(secure_server, bob_token, SEND, e=[event("web", bob, "my parcel is late")]))
+    bob_session = sent["ingestEvents"]["results"][0]["sessionId"]
+    return {
+        "ann": ann,
+        "bob": bob,
+        "ann_token": ann_token,
+        "bob_token": bob_token,
+        "ann_session": ann_session,
+        "bob_session": bob_session,
+    }
+
+
+def test_issuing_is_for_connectors_on_their_channels(
+    secure_server: str, keys: dict[str, str], secure_settings: Settings
+) -> None:
+    body = gql(secure_server, keys["web"], ISSUE, c="whatsapp", u="+15550001")
+    assert codes(body) == ["FORBIDDEN"]
+    assert codes(gql(secure_server, keys["web"], ISSUE, c="web", u="x", ttl=0)) == ["BAD_INPUT"]
+    big = 86_401
+    assert codes(gql(secure_server, keys["web"], ISSUE, c="web", u="x", ttl=big)) == ["BAD_INPUT"]
+    assert codes(gql(secure_server, keys["web"], ISSUE, c="web", u=" ")) == ["BAD_INPUT"]
+    assert codes(gql(secure_server, keys["agent"], ISSUE, c="web", u="x")) == ["FORBIDDEN"]
+    issued = ok(gql(secure_server, keys["web"], ISSUE, c="web", u="someone"))["issueUserToken"]
+    claims = jwt.decode(issued["token"], JWT_SECRET, algorithms=["HS256"], audience="threadline")
+    assert claims["role"] == "user"
+    assert (claims["channel"], claims["externalUserId"]) == ("web", "someone")
+    assert "someone" not in claims["sub"]  # the audit records the subject: no identity in it
+    assert claims["exp"] - claims["iat"] == 600
+
+
+def test_user_tokens_need_a_signing_secret_and_are_never_api_keys(settings: Settings) -> None:
+    rs256 = settings.model_copy(update={"jwt_secret": None})
+    with pytest.raises(BadInputError, match="THREADLINE_JWT_SECRET"):
+        issue_user_token(rs256, "web", "x", 60, "test")
+    with pytest.raises(BadInputError, match="role must be one of"):
+        parse_role("user")
+
+
+def test_expired_or_incomplete_user_tokens_are_401(secure_server: str) -> None:
+    now = int(time.time())
+    base = {"sub": "u", "iss": "threadline", "aud": "threadline", "role": "user", "iat": now}
+    for claims in (
+        base | {"exp": now - 3600, "channel": "web", "externalUserId": "x"},  # expired
+        base | {"exp": now + 60, "externalUserId": "x"},  # no channel
+        base | {"exp": now + 60, "channel": "web"},  # no identity
+        base | {"exp": now + 60, "channel": "Not A Channel", "externalUserId": "x"},
+    ):
+        token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+        response = httpx.post(
+            f"{secure_server}/graphql",
+            json={"query": "{ __typename }"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 401, claims
+    # the same claims from the deployment's own identity provider are a user token too
+    token = jwt.encode(
+        base | {"exp": now + 60, "channel": "web", "externalUserId": "idp-user"},
+        JWT_SECRET,
+        algorithm="HS256",
+    )
+    sent = gql(secure_server, token, SEND, e=[event("web", "idp-user", "hello")])
+    assert ok(sent)["ingestEvents"]["accepted"] == 1
+
+
+def test_a_user_token_writes_only_its_own_identitys_user_messages(
+    secure_server: str, people: dict[str, Any], keys: dict[str, str]
+) -> None:
+    ann, token = people["ann"], people["ann_token"]
+    for bad, field in (
+        (event("web", people["bob"], "I am Bob, honest"), "externalUserId"),
+        (event("mobile", ann, "other channel"), "channel"),
+        (event("web", ann, "pretending", role="AGENT"), "role"),
+        (event("web", ann, "as a bot", agentId="bot-1"), "role"),
+        (event("web", ann, "into a thread", threadId="t-1"), "threadId"),
+        (event("web", ann, "into Bob's", sessionId=people["bob_session"]), "sessionId"),
+    ):
+        body = gql(secure_server, token, SEND, e=[event("web", ann, "fine"), bad])
+        assert codes(body) == ["FORBIDDEN"], (field, body)
+    # nothing of a refused batch was written, not even its good first event
+    messages = ok(gql(secure_server, keys["agent"], CONTEXT, s=people["ann_session"]))
+    assert [m["text"] for m in messages["context"]["messages"]] == ["my parcel never came"]
+    # into its own session by id, retried: stored once
+    again = event("web", ann, "any news?", sessionId=people["ann_session"])
+    first = ok(gql(secure_server, token, SEND, e=[again]))["ingestEvents"]
+    second = ok(gql(secure_server, token, SEND, e=[again]))["ingestEvents"]
+    assert first["results"][0]["sessionId"] == people["ann_session"]
+    assert second["duplicates"] == 1
+    assert second["results"][0]["messageId"] == first["results"][0]["messageId"]
+
+
+def test_context_and_recall_of_its_own_sessions_only(
+    secure_server: str, people: dict[str, Any], keys: dict[str, str]
+) -> None:
+    ann, token = people["ann"], people["ann_token"]
+    reply = {"role": "AGENT", "sessionId": people["ann_session"]}
+    ok(gql(secure_server, keys["agent"], SEND, e=[event("web", ann, "It ships today", **reply)]))
+    context = ok(gql(secure_server, token, CONTEXT, c="web", u=ann))["context"]
+    assert context["session"]["id"] == people["ann_session"]
+    assert [(m["role"], m["text"]) for m in context["messages"]] == [
+        ("USER", "my parcel never came"),
+        ("AGENT", "It ships today"),
+    ]
+    by_id = ok(gql(secure_server, token, CONTEXT, s=people["ann_session"]))["context"]
+    assert by_id["session"]["id"] == people["ann_session"]
+    assert codes(gql(secure_server, token, CONTEXT, c="web", u=people["bob"])) == ["FORBIDDEN"]
+    assert codes(gql(secure_server, token, CONTEXT, s=people["bob_session"])) == ["FORBIDDEN"]
+    assert codes(gql(secure_server, token, CONTEXT, s="ses_does_not_exist")) == ["FORBIDDEN"]
+    by_user = gql(secure_server, token, '{ context(userId: "usr_x") { attributes } }')
+    assert codes(by_user) == ["FORBIDDEN"]
+
+    recall = """query($c: String, $u: String, $s: ID) {
+      recall(channel: $c, externalUserId: $u, sessionId: $s, query: "parcel") {
+        hits { message { text sessionId } }
+      }
+    }"""
+    hits = ok(gql(secure_server, token, recall, c="web", u=ann))["recall"]["hits"]
+    assert {h["message"]["sessionId"] for h in hits} == {people["ann_session"]}
+    assert codes(gql(secure_server, token, recall, c="web", u=people["bob"])) == ["FORBIDDEN"]
+    assert codes(gql(secure_server, token, recall, s=people["bob_session"])) == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "context(channel: $c, externalUserId: $u) { user { id } }",
+        "context(channel: $c, externalUserId: $u) { messages { entities { value } } }",
+        "context(channel: $c, externalUserId: $u) { session { handoffs { reason } } }",
+        "context(channel: $c, externalUserId: $u) { brief { text } }",
+        "context(channel: $c, externalUserId: $u) { ...Sneaky }",
+        "context(channel: $c, externalUserId: $u) { session { ... on Session { user { id } } } }",
+        'user(id: "usr_x") { id }',
+        'searchSessions(userId: "usr_x") { id }',
+    ],
+)
+def test_fields_outside_a_user_tokens_scope_are_refused_before_running(
+    secure_server: str, people: dict[str, Any], selection: str
+) -> None:
+    fragment = "fragment Sneaky on Context { previous { messages { text } } }"
+    if "$c" in selection:
+        document = f"query($c: String, $u: String) {{ {selection} }}"
+        variables = {"c": "web", "u": people["ann"]}
+    else:  # root fields a user token may not call at all
+        document, variables = f"{{ {selection} }}", {}
+    if "Sneaky" in selection:
+        document += fragment
+    body = gql(secure_server, people["ann_token"], document, **variables)
+    assert codes(body) == ["FORBIDDEN"], body
+    assert body.get("data") is None
+
+
+def test_attributes_with_compare_and_set_on_its_own_session(
+    secure_server: str, people: dict[str, Any]
+) -> None:
+    token, session = people["ann_token"], people["ann_session"]
+    write = """mutation($s: ID!, $a: JSON!, $v: Int, $o: AttributeWriteOptions) {
+      setSessionAttributes(sessionId: $s, attributes: $a, expectedVersion: $v, options: $o) {
+        version attributes
+      }
+    }"""
+    version = ok(gql(secure_server, token, CONTEXT, s=session))["context"]["session"]["version"]
+    done = ok(gql(secure_server, token, write, s=session, a={"theme": "dark"}, v=version))
+    assert done["setSessionAttributes"]["attributes"]["theme"] == "dark"
+    stale = gql(secure_server, token, write, s=session, a={"theme": "light"}, v=version)
+    assert codes(stale) == ["CONFLICT"]
+    other = gql(secure_server, token, write, s=people["bob_session"], a={"x": 1})
+    assert codes(other) == ["FORBIDDEN"]
+    options = gql(secure_server, token, write, s=session, a={"x": 1}, o={"policy": "KEEP_FIRST"})
+    assert codes(options) == ["FORBIDDEN"]
+
+
+def test_continue_in_app_from_web_to_the_app(
+    secure_server: str, people: dict[str, Any], keys: dict[str, str]
+) -> None:
+    create = """mutation($s: ID!) { createContinuationToken(sessionId: $s) { token } }"""
+    resume = """mutation($t: String!, $c: String!, $u: String!) {
+      resumeSession(token: $t, channel: $c, externalUserId: $u) { id channels }
+    }"""
+    web = people["ann_token"]
+    assert codes(gql(secure_server, web, create, s=people["bob_session"])) == ["FORBIDDEN"]
+    handed = ok(gql(secure_server, web, create, s=people["ann_session"]))
+    continuation = handed["createContinuationToken"]["token"]
+    app_user = f"app-{uuid.uuid4().hex[:8]}"
+    app = user_token(secure_server, keys["mobile"], "mobile", app_user)
+    # the app's token speaks for the app's identity only
+    wrong = gql(secure_server, app, resume, t=continuation, c="mobile", u="someone-else")
+    assert codes(wrong) == ["FORBIDDEN"]
+    resumed = ok(gql(secure_server, app, resume, t=continuation, c="mobile", u=app_user))
+    assert resumed["resumeSession"]["id"] == people["ann_session"]
+    # the app now reads the conversation the person started on the web, and continues it
+    context = ok(gql(secure_server, app, CONTEXT, c="mobile", u=app_user))["context"]
+    assert context["session"]["id"] == people["ann_session"]
+    assert "my parcel never came" in [m["text"] for m in context["messages"]]
+    sent = ok(gql(secure_server, app, SEND, e=[event("mobile", app_user, "from the app")]))
+    assert sent["ingestEvents"]["results"][0]["sessionId"] == people["ann_session"]
+    # Bob's token still reaches nothing of Ann's
+    assert codes(gql(secure_server, people["bob_token"], CONTEXT, s=people["ann_session"])) == [
+        "FORBIDDEN"
+    ]
+
+
+def test_live_events_of_its_own_session(secure_server: str, people: dict[str, Any]) -> None:
+    async def follow(session_id: str, token: str) -> dict[str, Any]:
+        url = secure_server.replace("http://", "ws://") + "/graphql"
+        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            await socket.send(json.dumps(init))
+            ack = await socket.recv()
+            assert isinstance(ack, str)  # text frames, as graphql-transport-ws requires
+            assert json.loads(ack)["type"] == "connection_ack"
+            query = "subscription($s: ID!) { sessionEvents(sessionId: $s) { kind text seq } }"
+            payload = {"query": query, "variables": {"s": session_id}}
+            await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(
+                gql, secure_server, token, SEND, e=[event("web", people["ann"], "live one")]
+            )
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+                if message["type"] != "next" or message["payload"]["data"] is None:
+                    return dict(message)
+                if message["payload"]["data"]["sessionEvents"]["text"] == "live one":
+                    return dict(message["payload"]["data"]["sessionEvents"])
+
+    seen = asyncio.run(follow(people["ann_session"], people["ann_token"]))
+    assert seen["kind"] == "MESSAGE"
+    assert seen["seq"] >= 2
+    refused = asyncio.run(follow(people["bob_session"], people["ann_token"]))
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_serve_dev_issues_user_tokens_without_configuration(settings: Settings) -> None:
+    unconfigured = settings.model_copy(update={"jwt_secret": None, "jwt_public_key_file": None})
+    with serve(unconfigured, dev=True) as url:
+        issued = httpx.post(
+            f"{url}/graphql",
+            json={"query": ISSUE, "variables": {"c": "web", "u": "dev-user"}},
+        ).json()
+        token = issued["data"]["issueUserToken"]["token"]
+        sent = gql(url, token, SEND, e=[event("web", "dev-user", "hello from dev")])
+        assert ok(sent)["ingestEvents"]["accepted"] == 1
+        assert codes(gql(url, token, '{ user(id: "usr_x") { id } }')) == ["FORBIDDEN"]
