@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test test-fast lint browser redis bench neo4j-start neo4j-stop clean
+.PHONY: install serve test test-fast lint browser redis sdk bench neo4j-start neo4j-stop clean
 
 $(BIN)/threadline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,15 @@ redis:
 	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q redis-server )
 
+# The web SDK's npm packages, exactly as locked (Node 20 and npm; its tests run in the suite).
+SDK := connectors/web-sdk
+$(SDK)/node_modules/.package-lock.json: $(SDK)/package-lock.json
+	cd $(SDK) && npm ci --no-audit --no-fund --loglevel=error
+
+sdk: $(SDK)/node_modules/.package-lock.json
+
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
-test: lint browser redis
+test: lint browser redis sdk
 	$(BIN)/pytest
 
 # The tests that need no server (no Neo4j, no Redis): seconds, for the edit-test loop.

@@ -13,6 +13,7 @@ import orjson
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -60,7 +61,12 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
 
     def __init__(self, services: Services) -> None:
         dev = services.dev
-        super().__init__(build_schema(dev=dev), graphql_ide="graphiql" if dev else None)
+        super().__init__(
+            build_schema(dev=dev),
+            graphql_ide="graphiql" if dev else None,
+            # pages of THREADLINE_CORS_ORIGINS subscribe too (other origins' sockets are refused)
+            allowed_origins=services.settings.cors_origin_list(),
+        )
         self.db = services.db
         self.batcher = services.batcher
         self.authenticator = services.authenticator
@@ -145,10 +151,31 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
         ],
         lifespan=lifespan,
         exception_handlers={ThreadlineError: handle_error, Exception: handle_error},
-        middleware=[Middleware(Authentication, authenticator=services.authenticator, dev=dev)],
+        middleware=[
+            *_cors(settings),
+            Middleware(Authentication, authenticator=services.authenticator, dev=dev),
+        ],
     )
     app.state.db = services.db  # the app's one database handle (tests close it without lifespan)
     return app
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """THREADLINE_CORS_ORIGINS: the web pages that may call /graphql from a browser (the web
+    SDK with a user token). None by default. The same origins may open the live WebSocket
+    (`ThreadlineGraphQL`: a socket from any other page's origin is refused)."""
+    origins = settings.cors_origin_list()
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        )
+    ]
 
 
 INDEX = {

@@ -144,6 +144,8 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = "threadline"
     jwt_audience: str = "threadline"
+    # web pages on these origins may call /graphql from the browser (the web SDK); comma-separated
+    cors_origins: str = ""
     auth_cache_seconds: float = 5.0  # a revoked API key stops working within this time
     # /graphql guards: largest request body, longest request
     max_request_bytes: int = 10 * 1024 * 1024
@@ -186,6 +188,9 @@ class Settings(BaseSettings):
     def ingest_limits(self) -> IngestLimits:
         """What one ingest call may hold (its slice of the settings)."""
         return IngestLimits(self.max_batch, self.max_text_bytes, self.future_skew_seconds)
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     def jwt_verification_key(self) -> str | None:
         """The RS256 public key (PEM) if configured, else the HS256 secret, else None."""

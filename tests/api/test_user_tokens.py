@@ -334,3 +334,29 @@ def test_serve_dev_issues_user_tokens_without_configuration(settings: Settings) 
         sent = gql(url, token, SEND, e=[event("web", "dev-user", "hello from dev")])
         assert ok(sent)["ingestEvents"]["accepted"] == 1
         assert codes(gql(url, token, '{ user(id: "usr_x") { id } }')) == ["FORBIDDEN"]
+
+
+def test_cors_lets_the_configured_web_pages_call_graphql(settings: Settings) -> None:
+    shop = "https://shop.example.com"
+    with serve(settings.model_copy(update={"cors_origins": f"{shop}/, https://m.example"})) as url:
+        preflight = httpx.options(
+            f"{url}/graphql",
+            headers={
+                "origin": shop,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == shop
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        answer = httpx.post(
+            f"{url}/graphql", json={"query": "{ __typename }"}, headers={"origin": shop}
+        )
+        assert answer.headers["access-control-allow-origin"] == shop
+        elsewhere = httpx.post(
+            f"{url}/graphql",
+            json={"query": "{ __typename }"},
+            headers={"origin": "https://evil.example"},
+        )
+        assert "access-control-allow-origin" not in elsewhere.headers
