@@ -32,6 +32,7 @@ from connectors.client_queries import (
     FACTS,
     HANDOFF,
     INGEST,
+    ISSUE_USER_TOKEN,
     RECALL,
     SEARCH,
     SESSION_MESSAGES,
@@ -54,6 +55,7 @@ from connectors.client_types import (
     SessionInfo,
     ThreadlineAPIError,
     Turn,
+    UserToken,
 )
 
 __all__ = [
@@ -355,6 +357,22 @@ class ThreadlineClient:
             },
         )["setUserAttributes"]
         return AttributesWritten(raw["version"], dict(raw["attributes"]))
+
+    def issue_user_token(
+        self, channel: str, external_user_id: str, ttl_seconds: int = 3600
+    ) -> UserToken:
+        """A backend's token endpoint (with a connector key): a short-lived token that lets the
+        person's web page or app (the web SDK) read and write only their own conversation."""
+        raw = self.execute(
+            ISSUE_USER_TOKEN,
+            {"channel": channel, "externalUserId": external_user_id, "ttlSeconds": ttl_seconds},
+        )["issueUserToken"]
+        return UserToken(
+            raw["token"],
+            raw["channel"],
+            raw["externalUserId"],
+            datetime.fromisoformat(raw["expiresAt"]),
+        )
 
     def upsert_agent(self, agent_id: str, kind: str = "HUMAN", name: str | None = None) -> None:
         """Register a BOT or HUMAN agent (needed before a handoff to it)."""

@@ -97,6 +97,13 @@ mutation Handoff($sessionId: ID!, $agentId: ID!, $reason: String) {
 """
     + SESSION_FIELDS
 )
+ISSUE_USER_TOKEN = """
+mutation IssueUserToken($channel: String!, $externalUserId: String!, $ttlSeconds: Int!) {
+  issueUserToken(channel: $channel, externalUserId: $externalUserId, ttlSeconds: $ttlSeconds) {
+    token channel externalUserId expiresAt
+  }
+}
+"""  # noqa: S105 (a query, not a secret)
 UPSERT_AGENT = """
 mutation UpsertAgent($id: ID!, $kind: String!, $name: String) {
   upsertAgent(id: $id, kind: $kind, name: $name) { id kind name }

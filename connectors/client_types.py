@@ -237,6 +237,16 @@ class AttributesWritten:
 
 
 @dataclass(frozen=True)
+class UserToken:
+    """A user token for one channel identity: hand it to that person's web page or app."""
+
+    token: str
+    channel: str
+    external_user_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class LiveEvent:
     """One committed change pushed by `sessionEvents` (docs/lifecycle.md#live-updates)."""
 

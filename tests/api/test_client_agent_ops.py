@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import venv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,16 @@ def test_subscribe_yields_live_events_with_the_brief_on_handoff(live_server: str
     assert seen[1].agent_id == f"bob-{uid}"
     assert seen[1].brief_text is not None
     assert "Open questions:" in seen[1].brief_text
+
+
+def test_a_backend_issues_user_tokens_for_its_pages(live_server: str, uid: str) -> None:
+    with ThreadlineClient(live_server) as backend:  # dev mode: the local admin
+        issued = backend.issue_user_token("web", f"page-{uid}", ttl_seconds=120)
+    assert (issued.channel, issued.external_user_id) == ("web", f"page-{uid}")
+    assert 0 < (issued.expires_at - datetime.now(UTC)).total_seconds() <= 120
+    with ThreadlineClient(live_server, token=issued.token) as page:
+        sent = page.add_message("web", f"page-{uid}", "hello from the page")
+        assert sent.session_id.startswith("ses_")
+        with pytest.raises(ThreadlineAPIError) as refused:
+            page.add_message("web", f"someone-else-{uid}", "not me")
+    assert refused.value.code == "FORBIDDEN"
