@@ -156,8 +156,16 @@ export class ThreadlineClient {
 
   /** Send what waits in the outbox, oldest first, one at a time; stops at the first event the
    * server cannot take now (offline, unavailable) and tries again later. */
-  async flush(): Promise<{ sent: Sent[]; failed: { event: PendingEvent; error: ThreadlineError }[]; waiting?: string }> {
-    const outcome: { sent: Sent[]; failed: { event: PendingEvent; error: ThreadlineError }[]; waiting?: string } = { sent: [], failed: [] };
+  async flush(): Promise<{
+    sent: Sent[];
+    failed: { event: PendingEvent; error: ThreadlineError }[];
+    waiting?: string;
+  }> {
+    const outcome: {
+      sent: Sent[];
+      failed: { event: PendingEvent; error: ThreadlineError }[];
+      waiting?: string;
+    } = { sent: [], failed: [] };
     // one flush at a time; a call while one runs waits for it and then flushes what is left
     while (this.flushing !== null) await this.flushing;
     let release: () => void = () => undefined;
@@ -210,7 +218,9 @@ export class ThreadlineClient {
       if (!stale || sessionId === null) throw error;
       // the kept session is no longer this person's (erased, unmerged): start afresh
       await this.setSession(null);
-      data = await this.transport.request<SendData>(SendEvent, { event: { ...input, sessionId: null } });
+      data = await this.transport.request<SendData>(SendEvent, {
+        event: { ...input, sessionId: null },
+      });
     }
     const [result] = data.ingestEvents.results;
     if (result === undefined) throw new ThreadlineError("INTERNAL", "no result for the event");
@@ -292,10 +302,13 @@ export class ThreadlineClient {
     let expected = options.expectedVersion;
     for (let round = 0; ; round += 1) {
       try {
-        const data = await this.transport.request<{ setSessionAttributes: Session & { attributes: Attributes } }>(
-          SetSessionAttributes,
-          { sessionId, attributes: writing, expectedVersion: expected ?? null },
-        );
+        const data = await this.transport.request<{
+          setSessionAttributes: Session & { attributes: Attributes };
+        }>(SetSessionAttributes, {
+          sessionId,
+          attributes: writing,
+          expectedVersion: expected ?? null,
+        });
         const { version, attributes: stored } = data.setSessionAttributes;
         return { version, attributes: stored };
       } catch (error) {
@@ -316,7 +329,10 @@ export class ThreadlineClient {
   /** Live events of the person's session (messages from every channel, attributes, handoffs,
    * status), reconnecting by itself; after a reconnect the messages missed meanwhile come first,
    * in order, none twice. Follows the conversation to a new session. Returns `unsubscribe`. */
-  async subscribe(onEvent: (event: SessionEvent) => void, options: SubscribeOptions = {}): Promise<() => void> {
+  async subscribe(
+    onEvent: (event: SessionEvent) => void,
+    options: SubscribeOptions = {},
+  ): Promise<() => void> {
     let sessionId = await this.currentSessionId();
     let afterSeq = 0;
     const context = await this.context().catch(() => null);
@@ -408,4 +424,3 @@ interface SendData {
 export function createClient(options: ClientOptions): ThreadlineClient {
   return new ThreadlineClient(options);
 }
-

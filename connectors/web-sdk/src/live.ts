@@ -126,7 +126,9 @@ export class LiveFeed {
   }
 
   private failed(sessionId: string, error: unknown): void {
-    const first = Array.isArray(error) ? (error[0] as { message?: string; extensions?: Record<string, unknown> }) : undefined;
+    const first = Array.isArray(error)
+      ? (error[0] as { message?: string; extensions?: Record<string, unknown> })
+      : undefined;
     const code = typeof first?.extensions?.code === "string" ? first.extensions.code : "OFFLINE";
     if (code === "LAGGED" && !this.closed && sessionId === this.sessionId) {
       this.follow(); // fell behind: subscribe again and read back what was missed
@@ -175,7 +177,9 @@ export class LiveFeed {
           }
         }
       } catch (error) {
-        this.options.onError?.(error instanceof ThreadlineError ? error : new ThreadlineError("OFFLINE", String(error)));
+        this.options.onError?.(
+          error instanceof ThreadlineError ? error : new ThreadlineError("OFFLINE", String(error)),
+        );
       }
       const held = this.held ?? [];
       this.held = null;

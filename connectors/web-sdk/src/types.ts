@@ -80,13 +80,7 @@ export interface Queued {
 export type SendResult = Sent | Queued;
 
 export type SessionEventKind =
-  | "MESSAGE"
-  | "EVENT"
-  | "ATTRIBUTES"
-  | "HANDOFF"
-  | "STATUS"
-  | "MERGE"
-  | "UNMERGE";
+  "MESSAGE" | "EVENT" | "ATTRIBUTES" | "HANDOFF" | "STATUS" | "MERGE" | "UNMERGE";
 
 export interface SessionEvent {
   kind: SessionEventKind;

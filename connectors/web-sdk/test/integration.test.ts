@@ -7,7 +7,12 @@ import { test } from "node:test";
 
 import WebSocket from "ws";
 
-import { createClient, memoryStore, type SessionEvent, type ThreadlineClient } from "../src/index.js";
+import {
+  createClient,
+  memoryStore,
+  type SessionEvent,
+  type ThreadlineClient,
+} from "../src/index.js";
 
 const url = process.env.THREADLINE_URL ?? "";
 const keys = {
@@ -38,7 +43,11 @@ async function userToken(channel: "web" | "mobile", externalUserId: string): Pro
   return data.issueUserToken.token;
 }
 
-function client(channel: "web" | "mobile", externalUserId: string, extra: object = {}): ThreadlineClient {
+function client(
+  channel: "web" | "mobile",
+  externalUserId: string,
+  extra: object = {},
+): ThreadlineClient {
   return createClient({
     url,
     channel,
@@ -52,9 +61,22 @@ function client(channel: "web" | "mobile", externalUserId: string, extra: object
 }
 
 async function agentSays(sessionId: string, text: string): Promise<void> {
-  await graphql(keys.agent, "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }", {
-    e: [{ eventId: randomUUID(), channel: "web", externalUserId: "agent-desk", role: "AGENT", sessionId, text }],
-  });
+  await graphql(
+    keys.agent,
+    "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+    {
+      e: [
+        {
+          eventId: randomUUID(),
+          channel: "web",
+          externalUserId: "agent-desk",
+          role: "AGENT",
+          sessionId,
+          text,
+        },
+      ],
+    },
+  );
 }
 
 async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -65,67 +87,93 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
   }
 }
 
-test("send, and a retried send (a flush after a half-delivered batch) is stored once", { skip }, async () => {
-  const person = `sdk-${randomUUID()}`;
-  const store = memoryStore();
-  const web = client("web", person, { store });
-  const sent = await web.send("hello from the SDK", { attributes: { page: "/pricing" } });
-  assert.equal(sent.status, "sent");
-  assert.ok(sent.status === "sent" && sent.seq === 1 && !sent.duplicate);
-  // the answer was lost: the same event is still in the outbox of the reloaded page
-  await store.set(`threadline:web:${person}:outbox`, [
-    { eventId: sent.eventId, text: "hello from the SDK", occurredAt: new Date().toISOString() },
-  ]);
-  const reloaded = client("web", person, { store });
-  const outcome = await reloaded.flush();
-  assert.equal(outcome.sent.length, 1);
-  assert.ok(outcome.sent[0]?.duplicate);
-  const context = await reloaded.context();
-  assert.deepEqual(context?.messages.map((m) => m.text), ["hello from the SDK"]);
-  assert.equal(context?.attributes.page, "/pricing");
-  web.close();
-  reloaded.close();
-});
+test(
+  "send, and a retried send (a flush after a half-delivered batch) is stored once",
+  { skip },
+  async () => {
+    const person = `sdk-${randomUUID()}`;
+    const store = memoryStore();
+    const web = client("web", person, { store });
+    const sent = await web.send("hello from the SDK", { attributes: { page: "/pricing" } });
+    assert.equal(sent.status, "sent");
+    assert.ok(sent.status === "sent" && sent.seq === 1 && !sent.duplicate);
+    // the answer was lost: the same event is still in the outbox of the reloaded page
+    await store.set(`threadline:web:${person}:outbox`, [
+      { eventId: sent.eventId, text: "hello from the SDK", occurredAt: new Date().toISOString() },
+    ]);
+    const reloaded = client("web", person, { store });
+    const outcome = await reloaded.flush();
+    assert.equal(outcome.sent.length, 1);
+    assert.ok(outcome.sent[0]?.duplicate);
+    const context = await reloaded.context();
+    assert.deepEqual(
+      context?.messages.map((m) => m.text),
+      ["hello from the SDK"],
+    );
+    assert.equal(context?.attributes.page, "/pricing");
+    web.close();
+    reloaded.close();
+  },
+);
 
-test("context, and the kept copy marked stale while offline; recall; attributes", { skip }, async () => {
-  const person = `sdk-${randomUUID()}`;
-  const store = memoryStore();
-  const web = client("web", person, { store });
-  assert.equal(await web.context(), null); // no conversation yet
-  await web.send("My order A-1042 arrived damaged");
-  const sessionId = (await web.currentSessionId())!;
-  await agentSays(sessionId, "Sorry! A replacement is on its way.");
-  const context = await web.context();
-  assert.equal(context?.stale, false);
-  assert.deepEqual(context?.messages.map((m) => m.role), ["USER", "AGENT"]);
+test(
+  "context, and the kept copy marked stale while offline; recall; attributes",
+  { skip },
+  async () => {
+    const person = `sdk-${randomUUID()}`;
+    const store = memoryStore();
+    const web = client("web", person, { store });
+    assert.equal(await web.context(), null); // no conversation yet
+    await web.send("My order A-1042 arrived damaged");
+    const sessionId = (await web.currentSessionId())!;
+    await agentSays(sessionId, "Sorry! A replacement is on its way.");
+    const context = await web.context();
+    assert.equal(context?.stale, false);
+    assert.deepEqual(
+      context?.messages.map((m) => m.role),
+      ["USER", "AGENT"],
+    );
 
-  const offline = createClient({
-    url, channel: "web", externalUserId: person, token: "unused", store,
-    fetch: (async () => { throw new TypeError("fetch failed"); }) as unknown as typeof fetch,
-  });
-  const cached = await offline.context();
-  assert.equal(cached?.stale, true);
-  assert.deepEqual(cached?.messages.map((m) => m.text), context?.messages.map((m) => m.text));
+    const offline = createClient({
+      url,
+      channel: "web",
+      externalUserId: person,
+      token: "unused",
+      store,
+      fetch: (async () => {
+        throw new TypeError("fetch failed");
+      }) as unknown as typeof fetch,
+    });
+    const cached = await offline.context();
+    assert.equal(cached?.stale, true);
+    assert.deepEqual(
+      cached?.messages.map((m) => m.text),
+      context?.messages.map((m) => m.text),
+    );
 
-  const hits = await web.recall("which order was damaged?");
-  assert.equal(hits[0]?.message.text, "My order A-1042 arrived damaged");
+    const hits = await web.recall("which order was damaged?");
+    assert.equal(hits[0]?.message.text, "My order A-1042 arrived damaged");
 
-  const version = context!.session.version;
-  const first = await web.setAttributes({ tier: "gold" }, { expectedVersion: version });
-  let conflicts = 0;
-  const second = await web.setAttributes({ seen: true }, {
-    expectedVersion: version, // stale on purpose
-    onConflict: ({ attributes }) => {
-      conflicts += 1;
-      return { ...attributes, seen: true };
-    },
-  });
-  assert.equal(conflicts, 1);
-  assert.equal(second.attributes.tier, "gold");
-  assert.equal(second.attributes.seen, true);
-  assert.ok(second.version > first.version);
-  web.close();
-});
+    const version = context!.session.version;
+    const first = await web.setAttributes({ tier: "gold" }, { expectedVersion: version });
+    let conflicts = 0;
+    const second = await web.setAttributes(
+      { seen: true },
+      {
+        expectedVersion: version, // stale on purpose
+        onConflict: ({ attributes }) => {
+          conflicts += 1;
+          return { ...attributes, seen: true };
+        },
+      },
+    );
+    assert.equal(conflicts, 1);
+    assert.equal(second.attributes.tier, "gold");
+    assert.equal(second.attributes.seen, true);
+    assert.ok(second.version > first.version);
+    web.close();
+  },
+);
 
 /** A TCP relay to the server that can be cut and restored: a network outage for one client. */
 class Relay {
@@ -157,71 +205,102 @@ class Relay {
   }
 }
 
-test("subscribe: a reconnect after an outage loses nothing and doubles nothing", { skip }, async () => {
-  const person = `sdk-${randomUUID()}`;
-  const relay = new Relay(new URL(url));
-  await relay.open();
-  const web = client("web", person, { wsUrl: `ws://127.0.0.1:${relay.port}/graphql` });
-  await web.send("hi, anyone there?");
-  const sessionId = (await web.currentSessionId())!;
-  const seen: SessionEvent[] = [];
-  const statuses: string[] = [];
-  const unsubscribe = await web.subscribe((event) => seen.push(event), {
-    onStatus: (status) => statuses.push(status),
-  });
-  try {
-    await until(() => statuses.includes("connected"), "the first connection");
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the subscription is registered
-    await agentSays(sessionId, "one");
-    await until(() => seen.some((e) => e.text === "one"), "a live message");
-
-    await relay.cut(); // the network goes away; the conversation goes on
-    await agentSays(sessionId, "two");
-    await agentSays(sessionId, "three");
+test(
+  "subscribe: a reconnect after an outage loses nothing and doubles nothing",
+  { skip },
+  async () => {
+    const person = `sdk-${randomUUID()}`;
+    const relay = new Relay(new URL(url));
     await relay.open();
-    await until(() => seen.some((e) => e.text === "three"), "the missed messages after reconnecting");
-    await agentSays(sessionId, "four");
-    await until(() => seen.some((e) => e.text === "four"), "a live message after reconnecting");
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the second catch-up has run
+    const web = client("web", person, { wsUrl: `ws://127.0.0.1:${relay.port}/graphql` });
+    await web.send("hi, anyone there?");
+    const sessionId = (await web.currentSessionId())!;
+    const seen: SessionEvent[] = [];
+    const statuses: string[] = [];
+    const unsubscribe = await web.subscribe((event) => seen.push(event), {
+      onStatus: (status) => statuses.push(status),
+    });
+    try {
+      await until(() => statuses.includes("connected"), "the first connection");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the subscription is registered
+      await agentSays(sessionId, "one");
+      await until(() => seen.some((e) => e.text === "one"), "a live message");
 
-    const messages = seen.filter((e) => e.kind === "MESSAGE");
-    assert.deepEqual(messages.map((e) => e.text), ["one", "two", "three", "four"]);
-    assert.deepEqual(messages.map((e) => e.seq), [2, 3, 4, 5]);
-    assert.ok(statuses.filter((s) => s === "connected").length >= 2, statuses.join());
-  } finally {
-    unsubscribe();
+      await relay.cut(); // the network goes away; the conversation goes on
+      await agentSays(sessionId, "two");
+      await agentSays(sessionId, "three");
+      await relay.open();
+      await until(
+        () => seen.some((e) => e.text === "three"),
+        "the missed messages after reconnecting",
+      );
+      await agentSays(sessionId, "four");
+      await until(() => seen.some((e) => e.text === "four"), "a live message after reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the second catch-up has run
+
+      const messages = seen.filter((e) => e.kind === "MESSAGE");
+      assert.deepEqual(
+        messages.map((e) => e.text),
+        ["one", "two", "three", "four"],
+      );
+      assert.deepEqual(
+        messages.map((e) => e.seq),
+        [2, 3, 4, 5],
+      );
+      assert.ok(statuses.filter((s) => s === "connected").length >= 2, statuses.join());
+    } finally {
+      unsubscribe();
+      web.close();
+      await relay.cut();
+    }
+  },
+);
+
+test(
+  "continueInApp on the web, resume in the app with the conversation pre-loaded",
+  { skip },
+  async () => {
+    const visitor = `sdk-web-${randomUUID()}`;
+    const appUser = `sdk-app-${randomUUID()}`;
+    const web = client("web", visitor, {
+      continueUrl: "https://app.example.com/continue?t={token}",
+    });
+    await web.send("I want to change my delivery address");
+    const handed = await web.continueInApp({ ttlSeconds: 300 });
+    assert.equal(
+      handed.link,
+      `https://app.example.com/continue?t=${encodeURIComponent(handed.token)}`,
+    );
+    assert.equal(handed.qrPayload, handed.link);
+
+    const app = client("mobile", appUser);
+    const context = await app.resume(handed.token);
+    assert.equal(context.session.id, handed.sessionId);
+    assert.deepEqual(
+      context.messages.map((m) => m.text),
+      ["I want to change my delivery address"],
+    );
+    assert.equal(await app.currentSessionId(), handed.sessionId);
+    const sent = await app.send("New address: 5 Main St");
+    assert.ok(sent.status === "sent" && sent.sessionId === handed.sessionId);
+    const both = await web.context();
+    assert.deepEqual(
+      both?.messages.map((m) => m.channel),
+      ["web", "mobile"],
+    );
     web.close();
-    await relay.cut();
-  }
-});
-
-test("continueInApp on the web, resume in the app with the conversation pre-loaded", { skip }, async () => {
-  const visitor = `sdk-web-${randomUUID()}`;
-  const appUser = `sdk-app-${randomUUID()}`;
-  const web = client("web", visitor, { continueUrl: "https://app.example.com/continue?t={token}" });
-  await web.send("I want to change my delivery address");
-  const handed = await web.continueInApp({ ttlSeconds: 300 });
-  assert.equal(handed.link, `https://app.example.com/continue?t=${encodeURIComponent(handed.token)}`);
-  assert.equal(handed.qrPayload, handed.link);
-
-  const app = client("mobile", appUser);
-  const context = await app.resume(handed.token);
-  assert.equal(context.session.id, handed.sessionId);
-  assert.deepEqual(context.messages.map((m) => m.text), ["I want to change my delivery address"]);
-  assert.equal(await app.currentSessionId(), handed.sessionId);
-  const sent = await app.send("New address: 5 Main St");
-  assert.ok(sent.status === "sent" && sent.sessionId === handed.sessionId);
-  const both = await web.context();
-  assert.deepEqual(both?.messages.map((m) => m.channel), ["web", "mobile"]);
-  web.close();
-  app.close();
-});
+    app.close();
+  },
+);
 
 test("an expired token is refreshed through getToken on 401, once", { skip }, async () => {
   const person = `sdk-${randomUUID()}`;
   const asked: boolean[] = [];
   const web = createClient({
-    url, channel: "web", externalUserId: person, store: memoryStore(),
+    url,
+    channel: "web",
+    externalUserId: person,
+    store: memoryStore(),
     getToken: async ({ refresh }) => {
       asked.push(refresh);
       return refresh ? userToken("web", person) : "expired.jwt.token";

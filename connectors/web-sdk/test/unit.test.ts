@@ -21,7 +21,11 @@ function fakeServer(answer: (call: Call, index: number) => Response | Promise<Re
   const fetchImpl = (async (_url: string, init: RequestInit) => {
     const body = JSON.parse(String(init.body));
     const headers = init.headers as Record<string, string>;
-    const call = { query: body.query, variables: body.variables, authorization: headers.authorization };
+    const call = {
+      query: body.query,
+      variables: body.variables,
+      authorization: headers.authorization,
+    };
     calls.push(call);
     return answer(call, calls.length - 1);
   }) as unknown as typeof fetch;
@@ -38,7 +42,15 @@ function stored(call: Call, seq: number): Response {
       ingestEvents: {
         accepted: 1,
         duplicates: 0,
-        results: [{ eventId: event.eventId, sessionId: "ses_1", messageId: `msg_${seq}`, seq, duplicate: false }],
+        results: [
+          {
+            eventId: event.eventId,
+            sessionId: "ses_1",
+            messageId: `msg_${seq}`,
+            seq,
+            duplicate: false,
+          },
+        ],
       },
     },
   });
@@ -51,7 +63,15 @@ test("messages sent offline are kept, survive a reload, and flush in order with 
     if (!online) throw new TypeError("fetch failed");
     return stored(call, index);
   });
-  const options = { url: "http://x/graphql", channel: "web", externalUserId: "u1", token: "t", store, fetch: server.fetchImpl, retryMs: 0 };
+  const options = {
+    url: "http://x/graphql",
+    channel: "web",
+    externalUserId: "u1",
+    token: "t",
+    store,
+    fetch: server.fetchImpl,
+    retryMs: 0,
+  };
   const before = createClient(options);
   const pendingSeen: PendingEvent[][] = [];
   const first = await before.send("one");
@@ -59,17 +79,29 @@ test("messages sent offline are kept, survive a reload, and flush in order with 
   await before.send("two");
   await before.send("three");
   const kept = await before.pending();
-  assert.deepEqual(kept.map((e) => e.text), ["one", "two", "three"]);
+  assert.deepEqual(
+    kept.map((e) => e.text),
+    ["one", "two", "three"],
+  );
   before.close();
 
   online = true; // a reload: a new client on the same store
   const after = createClient({ ...options, onPending: (p) => pendingSeen.push(p) });
   const outcome = await after.flush();
-  assert.deepEqual(outcome.sent.map((s) => s.eventId), kept.map((e) => e.eventId));
+  assert.deepEqual(
+    outcome.sent.map((s) => s.eventId),
+    kept.map((e) => e.eventId),
+  );
   const sentEvents = server.calls.filter((c) => c.variables.event).map((c) => c.variables.event);
   const delivered = sentEvents.slice(-3);
-  assert.deepEqual(delivered.map((e) => e.text), ["one", "two", "three"]);
-  assert.deepEqual(delivered.map((e) => e.occurredAt), kept.map((e) => e.occurredAt));
+  assert.deepEqual(
+    delivered.map((e) => e.text),
+    ["one", "two", "three"],
+  );
+  assert.deepEqual(
+    delivered.map((e) => e.occurredAt),
+    kept.map((e) => e.occurredAt),
+  );
   assert.deepEqual(await after.pending(), []);
   assert.deepEqual(pendingSeen.at(-1), []);
   assert.equal(await after.currentSessionId(), "ses_1");
@@ -84,8 +116,13 @@ test("an event the server refuses for good leaves the outbox and is reported", a
   );
   const failed: string[] = [];
   const client = createClient({
-    url: "http://x/graphql", channel: "web", externalUserId: "u1", token: "t", store: memoryStore(),
-    fetch: server.fetchImpl, onFailed: (event, error) => failed.push(`${event.text}:${error.code}`),
+    url: "http://x/graphql",
+    channel: "web",
+    externalUserId: "u1",
+    token: "t",
+    store: memoryStore(),
+    fetch: server.fetchImpl,
+    onFailed: (event, error) => failed.push(`${event.text}:${error.code}`),
   });
   await assert.rejects(client.send("bad"), (e: ThreadlineError) => e.code === "LIMIT_EXCEEDED");
   assert.equal((await client.send("good")).status, "sent");
@@ -96,10 +133,16 @@ test("an event the server refuses for good leaves the outbox and is reported", a
 test("a 401 asks getToken for a fresh token once, then retries", async () => {
   const asked: boolean[] = [];
   const server = fakeServer((call, index) =>
-    call.authorization === "Bearer fresh" ? stored(call, index) : json({ errors: [{ message: "expired", extensions: { code: "UNAUTHENTICATED" } }] }, 401),
+    call.authorization === "Bearer fresh"
+      ? stored(call, index)
+      : json({ errors: [{ message: "expired", extensions: { code: "UNAUTHENTICATED" } }] }, 401),
   );
   const client = createClient({
-    url: "http://x/graphql", channel: "web", externalUserId: "u1", store: memoryStore(), fetch: server.fetchImpl,
+    url: "http://x/graphql",
+    channel: "web",
+    externalUserId: "u1",
+    store: memoryStore(),
+    fetch: server.fetchImpl,
     getToken: ({ refresh }) => {
       asked.push(refresh);
       return refresh ? "fresh" : "stale";
@@ -114,20 +157,41 @@ test("a 401 asks getToken for a fresh token once, then retries", async () => {
 test("a conflict goes to onConflict, which decides what to write over the current state", async () => {
   const server = fakeServer((call) => {
     if (call.variables.expectedVersion === 3) {
-      return json({ errors: [{ message: "at version 4", extensions: { code: "CONFLICT", version: 4, attributes: { cart: ["a"] } } }] });
+      return json({
+        errors: [
+          {
+            message: "at version 4",
+            extensions: { code: "CONFLICT", version: 4, attributes: { cart: ["a"] } },
+          },
+        ],
+      });
     }
-    return json({ data: { setSessionAttributes: { id: "ses_1", version: 5, attributes: call.variables.attributes } } });
+    return json({
+      data: {
+        setSessionAttributes: { id: "ses_1", version: 5, attributes: call.variables.attributes },
+      },
+    });
   });
   const store = memoryStore();
   await store.set("threadline:web:u1:session", "ses_1");
-  const client = createClient({ url: "http://x/graphql", channel: "web", externalUserId: "u1", token: "t", store, fetch: server.fetchImpl });
-  const result = await client.setAttributes({ cart: ["b"] }, {
-    expectedVersion: 3,
-    onConflict: ({ version, attributes }) => {
-      assert.equal(version, 4);
-      return { cart: [...(attributes.cart as string[]), "b"] };
-    },
+  const client = createClient({
+    url: "http://x/graphql",
+    channel: "web",
+    externalUserId: "u1",
+    token: "t",
+    store,
+    fetch: server.fetchImpl,
   });
+  const result = await client.setAttributes(
+    { cart: ["b"] },
+    {
+      expectedVersion: 3,
+      onConflict: ({ version, attributes }) => {
+        assert.equal(version, 4);
+        return { cart: [...(attributes.cart as string[]), "b"] };
+      },
+    },
+  );
   assert.deepEqual(result, { version: 5, attributes: { cart: ["a", "b"] } });
   assert.equal(server.calls.at(-1)?.variables.expectedVersion, 4);
   await assert.rejects(
