@@ -155,17 +155,9 @@ export class ThreadlineClient {
   }
 
   /** Send what waits in the outbox, oldest first, one at a time; stops at the first event the
-   * server cannot take now (offline, unavailable) and tries again later. */
-  async flush(): Promise<{
-    sent: Sent[];
-    failed: { event: PendingEvent; error: ThreadlineError }[];
-    waiting?: string;
-  }> {
-    const outcome: {
-      sent: Sent[];
-      failed: { event: PendingEvent; error: ThreadlineError }[];
-      waiting?: string;
-    } = { sent: [], failed: [] };
+   * server cannot take now (offline, unavailable, no valid token) and tries again later. */
+  async flush(): Promise<FlushOutcome> {
+    const outcome: FlushOutcome = { sent: [], failed: [] };
     // one flush at a time; a call while one runs waits for it and then flushes what is left
     while (this.flushing !== null) await this.flushing;
     let release: () => void = () => undefined;
@@ -181,7 +173,8 @@ export class ThreadlineClient {
           this.options.onSent?.(sent);
         } catch (error) {
           const failure = error instanceof ThreadlineError ? error : new OfflineError(error);
-          if (failure.retryable) {
+          // what the person typed is never dropped for want of a valid token: it waits
+          if (failure.retryable || failure.code === "UNAUTHENTICATED") {
             outcome.waiting = failure.code;
             this.retryLater();
             break;
@@ -404,6 +397,15 @@ export class ThreadlineClient {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     globalThis.removeEventListener?.("online", this.onOnline);
   }
+}
+
+export interface FlushOutcome {
+  /** Stored by the server now, in order. */
+  sent: Sent[];
+  /** Refused for good (BAD_INPUT, LIMIT_EXCEEDED, FORBIDDEN…): dropped from the outbox. */
+  failed: { event: PendingEvent; error: ThreadlineError }[];
+  /** Why the rest waits (OFFLINE, UNAVAILABLE, UNAUTHENTICATED…), when something does. */
+  waiting?: string;
 }
 
 interface SendData {

@@ -208,3 +208,33 @@ test("fileStore keeps state in a JSON file (Node)", async () => {
   await store.delete("a");
   assert.deepEqual(JSON.parse(await readFile(path, "utf8")), { b: { c: [2] } });
 });
+
+test("without a valid token what was typed waits in the outbox, it is never dropped", async () => {
+  let valid = false;
+  const server = fakeServer((call, index) =>
+    valid
+      ? stored(call, index)
+      : json({ errors: [{ message: "expired", extensions: { code: "UNAUTHENTICATED" } }] }, 401),
+  );
+  const client = createClient({
+    url: "http://x/graphql",
+    channel: "web",
+    externalUserId: "u1",
+    store: memoryStore(),
+    fetch: server.fetchImpl,
+    retryMs: 0,
+    getToken: () => "whatever",
+  });
+  const queued = await client.send("typed while signed out");
+  assert.deepEqual(queued, {
+    status: "pending",
+    eventId: queued.eventId,
+    reason: "UNAUTHENTICATED",
+  });
+  valid = true;
+  const outcome = await client.flush();
+  assert.deepEqual(
+    outcome.sent.map((s) => s.eventId),
+    [queued.eventId],
+  );
+});
