@@ -4,13 +4,13 @@ channels' sessions, and resumeSession gives a connector only what it needs."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import httpx
 import pytest
 
 from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from tests.helpers.server import error_codes as codes
+from tests.helpers.server import graphql_as as call
 from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration
@@ -32,22 +32,6 @@ def keys(secure_settings: Settings) -> dict[str, str]:
         "sms": make_key(secure_settings, CallerRole.CONNECTOR, ["sms"])[1],
         "agent": make_key(secure_settings, CallerRole.AGENT)[1],
     }
-
-
-def call(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors") or []]
 
 
 def sms_session(url: str, keys: dict[str, str], uid: str) -> str:

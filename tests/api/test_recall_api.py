@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from graph.compliance.auth import KEY_ROLES
 from graph.config import Settings
+from tests.helpers.server import graphql_as as call
 from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration
@@ -27,18 +27,6 @@ query($u: ID, $s: ID, $c: String, $e: String, $q: String!, $limit: Int, $n: Int,
 }
 """
 ID = 'query($e: String!) { context(channel: "web", externalUserId: $e) { user { id } } }'
-
-
-def call(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def data(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from graph.compliance.auth import CallerRole, issue_user_token, parse_role
 from graph.config import Settings
 from graph.domain.errors import BadInputError
 from tests.helpers.server import JWT_SECRET, make_key, serve
+from tests.helpers.server import error_codes as codes
+from tests.helpers.server import graphql_as as gql
 
 pytestmark = pytest.mark.integration
 
@@ -36,22 +38,6 @@ CONTEXT = """query($c: String, $u: String, $s: ID) {
     session { id seq version } messages { id channel role text seq } attributes
   }
 }"""
-
-
-def gql(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors") or []]
 
 
 def ok(body: dict[str, Any]) -> dict[str, Any]:

@@ -102,6 +102,24 @@ def post_graphql(url: str, query: str, **variables: object) -> dict[str, Any]:
     return body
 
 
+def graphql_as(url: str, token: str, query: str, **variables: object) -> dict[str, Any]:
+    """One GraphQL request with a bearer token; the decoded body (HTTP 200 checked)."""
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    """The `extensions.code` of each error of a response, in order."""
+    return [e["extensions"]["code"] for e in body.get("errors") or []]
+
+
 def data_of(body: dict[str, Any]) -> dict[str, Any]:
     """A response's `data`, after checking it has no errors."""
     assert "errors" not in body, body
