@@ -80,6 +80,8 @@ interface CachedContext {
   context: Omit<Context, "stale">;
 }
 
+const CATCH_UP_MESSAGES = 200; // read back after a reconnect (the server allows up to 500)
+
 function uuid(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -357,7 +359,9 @@ export class ThreadlineClient {
   }
 
   private async missedSince(sessionId: string, afterSeq: number): Promise<Message[]> {
-    const context = await this.context();
+    // the messages since the last one shown, up to CATCH_UP_MESSAGES of them (an outage longer
+    // than that shows its latest; context() has them all)
+    const context = await this.context({ lastMessages: CATCH_UP_MESSAGES });
     if (context === null || context.session.id !== sessionId) return [];
     return context.messages.filter((m) => m.seq > afterSeq).sort((a, b) => a.seq - b.seq);
   }
