@@ -82,8 +82,19 @@ interface CachedContext {
 
 const CATCH_UP_MESSAGES = 200; // read back after a reconnect (the server allows up to 500)
 
-function uuid(): string {
-  return globalThis.crypto.randomUUID();
+/** A v4 UUID: `crypto.randomUUID` where there is one (browsers, Node), else from
+ * `crypto.getRandomValues` (React Native with react-native-get-random-values). */
+export function uuid(): string {
+  const crypto = globalThis.crypto;
+  if (typeof crypto?.randomUUID === "function") return crypto.randomUUID();
+  if (typeof crypto?.getRandomValues !== "function") {
+    throw new ThreadlineError("BAD_INPUT", "no crypto.getRandomValues: pass your own eventId");
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function continueLink(template: string | undefined, token: string): string {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { createClient, memoryStore, ThreadlineError, type PendingEvent } from "../src/index.js";
+import { uuid } from "../src/client.js";
 import { fileStore } from "../src/node.js";
 
 interface Call {
@@ -237,4 +238,18 @@ test("without a valid token what was typed waits in the outbox, it is never drop
     outcome.sent.map((s) => s.eventId),
     [queued.eventId],
   );
+});
+
+test("event ids are v4 UUIDs, also where crypto.randomUUID is missing (React Native)", () => {
+  const pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  assert.match(uuid(), pattern);
+  const original = globalThis.crypto.randomUUID;
+  Object.defineProperty(globalThis.crypto, "randomUUID", { value: undefined, configurable: true });
+  try {
+    const ids = new Set(Array.from({ length: 1000 }, () => uuid()));
+    assert.equal(ids.size, 1000);
+    for (const id of ids) assert.match(id, pattern);
+  } finally {
+    Object.defineProperty(globalThis.crypto, "randomUUID", { value: original, configurable: true });
+  }
 });
