@@ -178,6 +178,46 @@ def readme_page() -> str:
     return f'<!doctype html><meta charset="utf-8">{snippet}'
 
 
+def test_two_tabs_sending_at_once_lose_and_double_nothing(
+    browser: Browser, sdk_built: Path, secure_server: str, secure_settings: Settings
+) -> None:
+    """Two tabs of one site share the outbox (IndexedDB): a Web Lock orders their changes, so a
+    message added in one is not overwritten by the other removing a sent one."""
+    person = f"tabs-{uuid.uuid4().hex[:10]}"
+    token = issue_user_token(secure_settings, "web", person, 600, "test").token
+    context = browser.new_context()
+    tabs = [context.new_page(), context.new_page()]
+    for tab in tabs:
+        serve_page(tab, sdk_built)
+        open_page(tab, f"{secure_server}/sdk-test/page.html?u={person}&t={token}")
+    start = """([tab, count]) => {
+      window.done = Promise.all(Array.from({ length: count }, (_, i) =>
+        window.client.send(`${tab}-${i}`)));
+    }"""
+    for index, tab in enumerate(tabs):
+        tab.evaluate(start, [f"tab{index}", 8])
+    results = [tab.evaluate("window.done") for tab in tabs]
+    assert all(r["status"] == "sent" for tab_results in results for r in tab_results), results
+    wait_until(lambda: all(tab.evaluate("window.client.pending()") == [] for tab in tabs))
+    agent = make_key(secure_settings, CallerRole.AGENT)[1]
+    body = httpx.post(
+        f"{secure_server}/graphql",
+        json={
+            "query": 'query($u: String!) { context(channel: "web", externalUserId: $u, '
+            "lastMessages: 50) { messages { text } } }",
+            "variables": {"u": person},
+        },
+        headers={"authorization": f"Bearer {agent}"},
+        timeout=30,
+    ).json()
+    texts = [m["text"] for m in body["data"]["context"]["messages"]]
+    assert sorted(texts) == sorted(f"tab{t}-{i}" for t in range(2) for i in range(8))
+    for t in range(2):  # each tab's messages in the order it sent them
+        mine = [x for x in texts if x.startswith(f"tab{t}-")]
+        assert mine == [f"tab{t}-{i}" for i in range(8)]
+    context.close()
+
+
 class QuietFiles(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         return

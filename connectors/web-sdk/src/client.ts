@@ -159,6 +159,15 @@ export class ThreadlineClient {
     if (sent !== undefined) return sent;
     const failed = outcome.failed.find((f) => f.event.eventId === event.eventId);
     if (failed !== undefined) throw failed.error;
+    const waiting = (await this.outbox.items()).some((e) => e.eventId === event.eventId);
+    if (!waiting) {
+      // another tab's flush sent it: ask again for its result (stored once: its eventId)
+      try {
+        return await this.deliver(event);
+      } catch {
+        // it is stored (the other tab saw it through); the result comes with onSent there
+      }
+    }
     return { status: "pending", eventId: event.eventId, reason: outcome.waiting ?? "QUEUED" };
   }
 

@@ -26,12 +26,19 @@ export class Outbox {
     return this.change((items) => items.filter((i) => i.eventId !== eventId));
   }
 
-  /** Changes of this client apply one after another (read, change, write). */
+  /** Changes apply one after another (read, change, write): those of this client in order,
+   * and across the tabs of a browser under a Web Lock, so a message added in one tab is not
+   * overwritten by another tab removing a sent one at the same moment. */
   private change(apply: (items: PendingEvent[]) => PendingEvent[]): Promise<void> {
-    const next = this.changes.then(async () => {
+    const write = async (): Promise<void> => {
       const items = apply((await this.store.get<PendingEvent[]>(this.key)) ?? []);
       await this.store.set(this.key, items);
       this.onChange(items);
+    };
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    const next = this.changes.then(async () => {
+      if (locks === undefined) await write();
+      else await locks.request(`threadline:${this.key}`, write);
     });
     this.changes = next.catch(() => undefined);
     return next;
