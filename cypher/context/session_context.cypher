@@ -2,7 +2,8 @@
 // selector points at: each of $sessionIds (a row per session found); else the current session of
 // $userId (following merges to the survivor) or of the user known by $identityKey — the most
 // recently active open one, else the most recent of any status, among the sessions the user owns
-// or takes part in (a shared channel or thread someone else started). Unset selectors are null
+// or takes part in (a shared channel or thread someone else started; with $ownedOnly — a user
+// token's read — only those it owns). Unset selectors are null
 // parameters and match nothing; no row means nothing matched. previousIds: up to $previous
 // sessions it continues (its CONTINUES chain), nearest first.
 // Returned: the session and its owner (with every identity); the last $last messages across
@@ -24,7 +25,8 @@ CALL () {
   RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
          s.lastActivityAt AS activity
   UNION
-  MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
+  MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[r:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
+  WHERE NOT $ownedOnly OR r:HAS_SESSION
   RETURN s, CASE WHEN s.status IN ['ACTIVE', 'IDLE'] THEN 0 ELSE 1 END AS rank,
          s.lastActivityAt AS activity
 }

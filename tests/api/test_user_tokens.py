@@ -346,3 +346,31 @@ def test_cors_lets_the_configured_web_pages_call_graphql(settings: Settings) -> 
             headers={"origin": "https://evil.example"},
         )
         assert "access-control-allow-origin" not in elsewhere.headers
+
+
+def test_shared_threads_the_person_only_takes_part_in_stay_out_of_reach(
+    secure_server: str, secure_settings: Settings, keys: dict[str, str]
+) -> None:
+    """Bob writes in Ann's email thread (he takes part in her session): his token reads his own
+    conversation, and neither his context nor his recall reaches her thread."""
+    uid = uuid.uuid4().hex[:8]
+    ann, bob = f"ann-{uid}@example.com", f"bob-{uid}@example.com"
+    agent, thread = keys["agent"], f"thread-{uid}"
+    own = gql(secure_server, agent, SEND, e=[event("email", bob, "my own question about invoices")])
+    bobs = ok(own)["ingestEvents"]["results"][0]["sessionId"]
+    started = event("email", ann, "our team invoice is wrong", threadId=thread)
+    anns = ok(gql(secure_server, agent, SEND, e=[started]))["ingestEvents"]["results"]
+    cc = event("email", bob, "agreed, the invoice total is off", threadId=thread)
+    shared = ok(gql(secure_server, agent, SEND, e=[cc]))["ingestEvents"]["results"]
+    assert shared[0]["sessionId"] == anns[0]["sessionId"] != bobs  # Bob's latest is Ann's thread
+    token = issue_user_token(secure_settings, "email", bob, 600, "test").token
+    context = ok(gql(secure_server, token, CONTEXT, c="email", u=bob))["context"]
+    assert context["session"]["id"] == bobs
+    assert [m["text"] for m in context["messages"]] == ["my own question about invoices"]
+    recall = """query($u: String!) {
+      recall(channel: "email", externalUserId: $u, query: "invoice") { hits { message { text } } }
+    }"""
+    hits = ok(gql(secure_server, token, recall, u=bob))["recall"]["hits"]
+    assert [h["message"]["text"] for h in hits] == ["my own question about invoices"]
+    shared_read = gql(secure_server, token, CONTEXT, s=anns[0]["sessionId"])
+    assert codes(shared_read) == ["FORBIDDEN"]
