@@ -18,7 +18,7 @@ from graph.domain.masking import (
     mask_identity_key,
     mask_phone,
 )
-from tests.helpers.server import make_key
+from tests.helpers.server import data_of, graphql_as, make_key
 
 pytestmark = pytest.mark.integration
 
@@ -34,15 +34,7 @@ def test_masks_keep_shape_but_not_identity() -> None:
 
 
 def post(url: str, token: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
+    return data_of(graphql_as(url, token, query, **variables))
 
 
 def test_analyst_sees_masked_pii_agent_sees_it_clear(

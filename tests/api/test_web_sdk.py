@@ -19,7 +19,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
@@ -27,7 +26,7 @@ from graph.compliance.auth import CallerRole, issue_user_token
 from graph.config import Settings
 from tests.helpers.browser import launched_browser
 from tests.helpers.fake_platforms import wait_until
-from tests.helpers.server import make_key, serve
+from tests.helpers.server import data_of, graphql_as, make_key, serve
 
 pytestmark = pytest.mark.integration
 
@@ -151,17 +150,9 @@ def test_offline_page_queues_reloads_and_flushes_once_in_order(
     wait_until(lambda: page.evaluate("window.client.pending()") == [], timeout=20)
 
     agent = make_key(secure_settings, CallerRole.AGENT)[1]
-    body = httpx.post(
-        f"{secure_server}/graphql",
-        json={
-            "query": 'query($u: String!) { context(channel: "web", externalUserId: $u) '
-            "{ messages { text at eventId } } }",
-            "variables": {"u": person},
-        },
-        headers={"authorization": f"Bearer {agent}"},
-        timeout=30,
-    ).json()
-    messages = body["data"]["context"]["messages"]
+    query = 'query($u: String!) { context(channel: "web", externalUserId: $u) '
+    query += "{ messages { text at eventId } } }"
+    messages = data_of(graphql_as(secure_server, agent, query, u=person))["context"]["messages"]
     assert [m["text"] for m in messages] == [q["text"] for q in queued]  # once each, in order
     assert [m["eventId"] for m in messages] == [q["eventId"] for q in queued]
     stored = [m["at"].replace("+00:00", "Z") for m in messages]
@@ -200,17 +191,10 @@ def test_two_tabs_sending_at_once_lose_and_double_nothing(
     assert all(r["status"] == "sent" for tab_results in results for r in tab_results), results
     wait_until(lambda: all(tab.evaluate("window.client.pending()") == [] for tab in tabs))
     agent = make_key(secure_settings, CallerRole.AGENT)[1]
-    body = httpx.post(
-        f"{secure_server}/graphql",
-        json={
-            "query": 'query($u: String!) { context(channel: "web", externalUserId: $u, '
-            "lastMessages: 50) { messages { text } } }",
-            "variables": {"u": person},
-        },
-        headers={"authorization": f"Bearer {agent}"},
-        timeout=30,
-    ).json()
-    texts = [m["text"] for m in body["data"]["context"]["messages"]]
+    query = 'query($u: String!) { context(channel: "web", externalUserId: $u, lastMessages: 50) '
+    query += "{ messages { text } } }"
+    stored = data_of(graphql_as(secure_server, agent, query, u=person))["context"]
+    texts = [m["text"] for m in stored["messages"]]
     assert sorted(texts) == sorted(f"tab{t}-{i}" for t in range(2) for i in range(8))
     for t in range(2):  # each tab's messages in the order it sent them
         mine = [x for x in texts if x.startswith(f"tab{t}-")]
@@ -265,12 +249,7 @@ def test_the_readme_snippet_runs_in_a_browser(
             tab.wait_for_function("window.subscribed === true", timeout=20_000)
 
             def graphql(query: str, **variables: Any) -> dict[str, Any]:
-                body: dict[str, Any] = httpx.post(
-                    f"{server}/graphql",
-                    json={"query": query, "variables": variables},
-                    headers={"authorization": f"Bearer {agent}"},
-                ).json()
-                return body
+                return graphql_as(server, agent, query, **variables)
 
             context = graphql(
                 'query($u: String!) { context(channel: "web", externalUserId: $u) '
