@@ -59,6 +59,9 @@ export interface ClientOptions {
   onFailed?: (event: PendingEvent, error: ThreadlineError) => void;
   /** Retry pending events this often while they wait (default 5 s; 0: only on `online`/calls). */
   retryMs?: number;
+  /** After the followed session is closed, look for the person's next one (which may start on
+   * another channel) this often while subscribed (default 15 s). */
+  followEveryMs?: number;
 }
 
 export interface AttributeOptions {
@@ -111,6 +114,7 @@ export class ThreadlineClient {
   private sessionId: string | null | undefined; // undefined: not read from the store yet
   private flushing: Promise<void> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private nextSessionTimer: ReturnType<typeof setInterval> | undefined;
   private readonly feeds = new Set<LiveFeed>();
   private readonly onOnline = () => void this.flush();
 
@@ -367,6 +371,7 @@ export class ThreadlineClient {
         onEvent,
         onError: options.onError,
         onStatus: options.onStatus,
+        onSessionClosed: (closed) => this.lookForNextSession(closed),
       },
       sessionId,
       afterSeq,
@@ -375,7 +380,28 @@ export class ThreadlineClient {
     return () => {
       this.feeds.delete(feed);
       feed.close();
+      if (this.feeds.size === 0) this.stopLooking();
     };
+  }
+
+  /** The followed session was closed: read the context now and then (it names the person's
+   * current session) until another one appears — live feeds then switch to it and deliver what
+   * it holds. The person's next message from this client switches at once. */
+  private lookForNextSession(closed: string): void {
+    this.stopLooking();
+    const every = this.options.followEveryMs ?? 15_000;
+    this.nextSessionTimer = setInterval(() => {
+      void this.context()
+        .then(async () => {
+          if ((await this.currentSessionId()) !== closed) this.stopLooking();
+        })
+        .catch(() => undefined); // offline: try at the next tick
+    }, every);
+  }
+
+  private stopLooking(): void {
+    if (this.nextSessionTimer !== undefined) clearInterval(this.nextSessionTimer);
+    this.nextSessionTimer = undefined;
   }
 
   private async missedSince(sessionId: string, afterSeq: number): Promise<Message[]> {
@@ -419,6 +445,7 @@ export class ThreadlineClient {
     for (const feed of this.feeds) feed.close();
     this.feeds.clear();
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.stopLooking();
     globalThis.removeEventListener?.("online", this.onOnline);
   }
 }

@@ -21,7 +21,11 @@ export interface LiveOptions {
   onEvent: (event: SessionEvent) => void;
   onError?: (error: ThreadlineError) => void;
   onStatus?: (status: LiveStatus) => void;
+  /** The followed session was closed: the person's next message starts another one. */
+  onSessionClosed?: (sessionId: string) => void;
 }
+
+const ENDED = new Set(["CLOSED", "ARCHIVED"]);
 
 const CLOSED_BY_AUTH = new Set([4401, 4403]);
 const CATCH_UP_AGAIN_MS = 1000; // events committed while the subscription was being set up
@@ -100,6 +104,7 @@ export class LiveFeed {
     this.sessionId = sessionId;
     this.lastSeq = afterSeq;
     this.follow();
+    this.catchUp(true); // what the new session already holds
   }
 
   close(): void {
@@ -144,6 +149,9 @@ export class LiveFeed {
     if (this.held !== null) {
       this.held.push(event);
       return;
+    }
+    if (event.kind === "STATUS" && event.status !== null && ENDED.has(event.status)) {
+      this.options.onSessionClosed?.(this.sessionId);
     }
     if (event.kind === "MESSAGE" && event.seq !== null) {
       if (event.seq <= this.lastSeq) return; // delivered already (read back after a reconnect)

@@ -311,3 +311,48 @@ test("an expired token is refreshed through getToken on 401, once", { skip }, as
   assert.deepEqual(asked, [false, true]);
   web.close();
 });
+
+test(
+  "after a close, the live feed follows the person into their next session",
+  { skip },
+  async () => {
+    const person = `sdk-${randomUUID()}`;
+    const web = client("web", person, { followEveryMs: 300 });
+    await web.send("first visit");
+    const first = (await web.currentSessionId())!;
+    const seen: SessionEvent[] = [];
+    const statuses: string[] = [];
+    const unsubscribe = await web.subscribe((event) => seen.push(event), {
+      onStatus: (status) => statuses.push(status),
+    });
+    try {
+      await until(() => statuses.includes("connected"), "the first connection");
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the connection's catch-ups ran
+      await graphql(keys.agent, "mutation($s: ID!) { closeSession(sessionId: $s) { id } }", {
+        s: first,
+      });
+      await until(() => seen.some((e) => e.kind === "STATUS" && e.status === "CLOSED"), "CLOSED");
+      // the person comes back (here through the agent desk, as their own identity)
+      const back = {
+        eventId: randomUUID(),
+        channel: "web",
+        externalUserId: person,
+        text: "back again",
+      };
+      await graphql(
+        keys.agent,
+        "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+        {
+          e: [back],
+        },
+      );
+      await until(() => seen.some((e) => e.text === "back again"), "the next session's message");
+      const next = seen.find((e) => e.text === "back again")!;
+      assert.notEqual(next.sessionId, first);
+      assert.equal(await web.currentSessionId(), next.sessionId);
+    } finally {
+      unsubscribe();
+      web.close();
+    }
+  },
+);
