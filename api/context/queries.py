@@ -102,9 +102,9 @@ class ContextQueries:
             as_of=check_as_of(as_of),
             brief_steps=info.context.conversation_rules.steps if asks_for(info, "brief") else None,
         )
-        if is_end_user(principal) and session_id is None:
-            # by identity: the current session may be a shared thread the person only takes
-            # part in, which is not theirs to read
+        if is_end_user(principal) and session_id is None and as_of is not None:
+            # by identity, as it was: the session current then is picked from the history,
+            # which knows shared threads too (the current read asks for owned ones only)
             await require_own_sessions(principal, db, [record.session.id])
         return Context.from_record(record)
 
