@@ -130,8 +130,13 @@ class RedisBus:
             yield events
 
     async def _listen(self) -> None:
-        """Start hearing the channel (once per process); returns when Redis confirmed it."""
-        if self._listening is None or (self._listener is not None and self._listener.done()):
+        """Hear the channel (one listener per process); returns when Redis confirmed it.
+
+        `_listening` is the live listener's handle: a listener clears it itself, before it ends
+        any subscriber, the moment its connection is lost. So a subscriber that arrives after a
+        loss always starts a new listener, however far the old task has got in closing.
+        """
+        if self._listening is None:
             self._listening = asyncio.get_running_loop().create_future()
             self._listener = asyncio.create_task(self._hear(self._listening))
         try:
@@ -156,18 +161,26 @@ class RedisBus:
                 elif message["type"] == "message" and self._local.has_subscribers:
                     self._deliver(message["data"])
         except (RedisError, OSError) as error:
+            self._retire(listening)
             if not listening.done():
                 listening.set_exception(error)
                 return
             log.warning("live events: lost Redis (%s); subscribers end with LAGGED", error)
             self._local.end_all()
         except Exception:  # never leave subscribers waiting on a dead listener
+            self._retire(listening)
             log.exception("live events: the Redis listener failed; subscribers end with LAGGED")
             self._local.end_all()
             raise
         finally:
+            self._retire(listening)
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+                await pubsub.aclose()
+
+    def _retire(self, listening: asyncio.Future[None]) -> None:
+        """This listener hears nothing more: the next subscriber starts a new one."""
+        if self._listening is listening:
+            self._listening = None
 
     def _deliver(self, payload: bytes) -> None:
         try:
@@ -183,6 +196,7 @@ class RedisBus:
         if self._publisher is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._publisher
+        self._listening = None
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
