@@ -1,21 +1,41 @@
 # The two commands of the README: `make serve` and `make test`. Both start from nothing:
-# they create .venv, install the project, and provision Neo4j (NEO4J_URI, Docker, or Maven + JDK 17).
+# they create .venv, install the project exactly as uv.lock pins it, and provision Neo4j
+# (NEO4J_URI, Docker, or Maven + JDK 17).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# uv (pinned, hash-checked in .ci/uv-requirements.txt) installs the environment from uv.lock
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
 
-.PHONY: install serve test test-fast lint browser redis sdk bench neo4j-start neo4j-stop clean
+.PHONY: install lock upgrade serve test test-fast lint browser redis sdk bench neo4j-start neo4j-stop clean
 
-$(BIN)/threadline: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp,langchain]'
+$(UV): .ci/uv-requirements.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+	  --require-hashes --no-deps --upgrade --target $(TOOLS) -r .ci/uv-requirements.txt
+	touch $@
+
+# Every package at the version and hash uv.lock records (runtime, dev and every extra); fails
+# when pyproject.toml and uv.lock disagree (`make lock` after changing a dependency).
+$(BIN)/threadline: pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --all-extras --python $(PYTHON) --quiet
 	-$(BIN)/python -m api.graphiql_assets  # GraphiQL served offline (npm registry, pinned)
 	touch $@
 
 install: $(BIN)/threadline
+
+# Re-resolve uv.lock after a change to pyproject.toml, keeping every other pin as it is.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+# Move every pin to the newest version pyproject.toml allows (then `make test`, then commit).
+upgrade: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
 
 # Serve on http://$(HOST):$(PORT)/graphql against NEO4J_URI, or a local Neo4j kept in .threadline/.
 serve: install
@@ -30,18 +50,20 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Headless Chromium for the dashboard's browser test (Debian package; Playwright drives it).
+# Headless Chromium for the dashboard's browser test (Debian package; Playwright drives it):
+# without recommended packages, 25 packages and ~124 MB instead of ~130 (systemd, cups...).
+APT_INSTALL = $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get
 browser:
 	@[ -n "$$THREADLINE_SKIP_BROWSER" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
-	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
-	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium )
+	  ( echo "make test: installing Debian's chromium (no recommends, ~124 MB) for the browser test" && \
+	    $(APT_INSTALL) update -q && $(APT_INSTALL) install -y -q --no-install-recommends chromium )
 
-# redis-server (Debian package) for the tests of live events across API processes; the suite
-# starts its own on a free loopback port.
+# redis-server (Debian package, ~2 MB) for the tests of live events across API processes; the
+# suite starts its own on a free loopback port.
 redis:
 	@command -v redis-server >/dev/null || \
-	  ( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
-	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q redis-server )
+	  ( echo "make test: installing Debian's redis-server (~2 MB) for the live-event tests" && \
+	    $(APT_INSTALL) update -q && $(APT_INSTALL) install -y -q --no-install-recommends redis-server )
 
 # The web SDK's npm packages, exactly as locked (Node 20 and npm; its tests run in the suite).
 SDK := connectors/web-sdk
@@ -60,7 +82,6 @@ test-fast: install
 
 # Benchmarks: printed tables, results in bench/results/*.json (see docs/PERFORMANCE.md).
 bench: install redis
-	$(BIN)/python -m pip install --quiet -e '.[dev,ner,embeddings,client,mcp,langchain,bench]'
 	$(BIN)/python -m bench.enrichment
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.api --workers 2 --warmup 60
@@ -77,4 +98,4 @@ neo4j-stop: install
 	@$(BIN)/threadline neo4j stop
 
 clean:
-	rm -rf $(VENV) .threadline .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) .threadline .mypy_cache .ruff_cache .pytest_cache *.egg-info

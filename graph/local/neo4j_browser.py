@@ -11,11 +11,15 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from graph.domain.errors import Neo4jUnavailableError
+from graph.local.jar_lock import LOCKS, verify_jars
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from graph.config import Settings
+
+# pinned like graph/local/pom.xml's: `dependency:copy` alone takes whatever Maven defaults to
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 
 def install_browser(settings: Settings) -> Path:
@@ -34,7 +38,8 @@ def install_browser(settings: Settings) -> Path:
             mvn,
             "-q",
             "-B",
-            "dependency:copy",
+            "-C",  # strict checksums
+            f"{DEPENDENCY_PLUGIN}:copy",
             f"-Dartifact=org.neo4j.client:neo4j-browser:{version}",
             f"-DoutputDirectory={folder}",
         ],
@@ -45,4 +50,9 @@ def install_browser(settings: Settings) -> Path:
     if result.returncode != 0 or not jar.exists():
         tail = (result.stdout + result.stderr)[-2000:]
         raise Neo4jUnavailableError(f"mvn could not fetch Neo4j Browser {version}:\n{tail}")
+    try:
+        verify_jars(folder, LOCKS / f"neo4j-browser-{version}.sha256")
+    except Neo4jUnavailableError:
+        jar.unlink()  # fetched again next time rather than trusted
+        raise
     return jar

@@ -29,6 +29,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.config import Settings
 from graph.domain.errors import Neo4jUnavailableError
+from graph.local.jar_lock import LOCKS, verify_jars
 from graph.local.neo4j_browser import install_browser
 
 POM = Path(__file__).resolve().parent / "pom.xml"
@@ -116,6 +117,7 @@ def install(settings: Settings) -> Path:
                 mvn,
                 "-q",
                 "-B",
+                "-C",  # strict checksums: a jar that does not match the repository's fails
                 "-f",
                 str(POM),
                 f"-Dneo4j.version={settings.neo4j_version}",
@@ -132,6 +134,7 @@ def install(settings: Settings) -> Path:
             raise Neo4jUnavailableError(
                 f"mvn could not resolve Neo4j {settings.neo4j_version}:\n{tail}"
             )
+        verify_jars(staging, LOCKS / f"neo4j-{settings.neo4j_version}.sha256")
         shutil.rmtree(lib, ignore_errors=True)
         staging.rename(lib)
         (home / ".complete").write_text(settings.neo4j_version)
