@@ -29,6 +29,7 @@ from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
 from api.http_errors import handle_error
+from api.index_page import index
 from api.request import RequestContext
 from api.schema import build_schema
 from api.services import Services
@@ -176,21 +177,6 @@ def _cors(settings: Settings) -> list[Middleware]:
             max_age=600,
         )
     ]
-
-
-INDEX = {
-    "service": "threadline",
-    "graphql": "/graphql",  # POST queries; in a browser (dev mode), GraphiQL
-    "dashboard": "/dashboard",
-    "health": "/healthz",
-    "ready": "/readyz",
-    "metrics": "/metrics",
-}
-
-
-async def index(request: Request) -> Response:
-    """What lives where, instead of a bare 404 (no authentication: it holds no data)."""
-    return JSONResponse(INDEX)
 
 
 async def healthz(request: Request) -> Response:

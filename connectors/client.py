@@ -1,6 +1,6 @@
 """A typed client for Threadline's GraphQL API, for remote connectors, agent tools and SDK users.
 
-    with ThreadlineClient("http://127.0.0.1:8000", token="tl_…") as client:
+    with ThreadlineClient("http://127.0.0.1:8000") as client:  # token="tlk_<id>_<secret>"
         client.add_message("whatsapp", "15550001111", "hi", event_id="wamid.1")
         context = client.context(channel="whatsapp", external_user_id="15550001111")
         brief = client.brief(channel="whatsapp", external_user_id="15550001111")
@@ -56,6 +56,7 @@ from connectors.client_types import (
     ThreadlineAPIError,
     Turn,
     UserToken,
+    bearer_headers,
 )
 
 __all__ = [
@@ -133,7 +134,7 @@ class ThreadlineClient:
         backoff: float = 0.2,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = bearer_headers(token)
         self.http = httpx.Client(
             base_url=base_url, timeout=timeout, headers=headers, transport=transport
         )
@@ -430,7 +431,7 @@ class ThreadlineClient:
         url = self.base_url.replace("http://", "ws://").replace("https://", "wss://")
         init: dict[str, Any] = {"type": "connection_init"}
         if self.token:
-            init["payload"] = {"Authorization": f"Bearer {self.token}"}
+            init["payload"] = bearer_headers(self.token)
         with connect(
             f"{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as socket:

@@ -3,6 +3,8 @@ API's JSON. Standard library only — an SDK user needs no server package."""
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,29 @@ class ThreadlineAPIError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.extensions = extensions
+
+
+# RFC 6750's b64token: what an `Authorization: Bearer` value may hold (API keys and JWTs do)
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-._~+/")
+
+
+def bearer_headers(token: str | None) -> dict[str, str]:
+    """The Authorization header for `token` (none without one). A malformed token — the docs'
+    `tlk_…` placeholder pasted as is, a stray space or newline — is refused here, before
+    anything is sent, rather than deep inside the HTTP library."""
+    if not token:
+        return {}
+    if not _BEARER_TOKEN.fullmatch(token):
+        body = token.rstrip("=")
+        position = next((i for i, char in enumerate(body) if char not in _TOKEN_CHARS), 0)
+        char = token[position]
+        raise ValueError(
+            f"token is not a bearer token: {char!r} (U+{ord(char):04X}) at position {position}. "
+            "Pass the whole API key (tlk_<id>_<secret>) or JWT, or no token to a server in dev "
+            "mode (make serve)."
+        )
+    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ audited exactly like the GraphQL call it makes, the server's PII masking applies
 process needs no database credentials (it can run on the agent's machine). It acts for one API
 key (`THREADLINE_TOKEN`); over HTTP (`--http`) each MCP request must carry its own `Authorization:
 Bearer <Threadline API key or JWT>`, which is forwarded, so the same auth as `/graphql` applies.
-Errors come back as MCP tool errors whose text starts with the Threadline error code
-(`NOT_FOUND: no session 'ses_…'`).
+Errors come back as MCP tool errors: the SDK's `Error executing tool <name>: `, then the
+Threadline error code and message (`NOT_FOUND: no session 'ses_…'`).
 """
 
 from __future__ import annotations

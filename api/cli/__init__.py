@@ -1,5 +1,7 @@
 """`threadline`: serve the API, maintain the store, administer keys and personal data, run
-analytics, and a local Neo4j for development. One module per command group:
+analytics, and run a local Neo4j for development.
+
+One module per command group:
 
 - `server`: threadline serve [--host 127.0.0.1] [--port 8000] [--dev] [--workers N], schema,
   triggers-check FILE
@@ -19,13 +21,14 @@ import sys
 
 from api.cli import admin, agents, analytics, local, server, store
 from api.cli.local import cmd_neo4j
-from api.cli.support import with_local_neo4j
+from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="threadline", description=__doc__.splitlines()[0])
+    summary = " ".join(__doc__.split("\n\n", 1)[0].split()).strip("`").replace("`: ", ": ", 1)
+    root = argparse.ArgumentParser(prog="threadline", description=summary)
     commands = root.add_subparsers(dest="command", required=True)
     server.register(commands)
     server.register_triggers(commands)
@@ -37,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
     local.register_demo(commands)
     local.register(commands)
     agents.register(commands)
+    show_defaults(root)
     return root
 
 

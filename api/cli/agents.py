@@ -7,12 +7,15 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from api.cli.support import EXIT_CANNOT_LISTEN, listening_socket, run_uvicorn
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from graph.config import Settings
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_HTTP_PORT = 8377  # not 8765, which many WebSocket examples and tools take
 
 
 class RequireBearer:
@@ -61,8 +64,12 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
 
     server = build_server(args.url, None, forward_bearer=True)
     app: Any = RequireBearer(server.streamable_http_app(host=args.host))
-    print(f"MCP over streamable HTTP at http://{args.host}:{args.port}/mcp", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    sock = listening_socket(args.host, args.port)
+    if sock is None:
+        return EXIT_CANNOT_LISTEN
+    port = sock.getsockname()[1]
+    print(f"MCP over streamable HTTP at http://{args.host}:{port}/mcp", file=sys.stderr)
+    run_uvicorn(uvicorn.Config(app, log_level="warning"), sock)
     return 0
 
 
@@ -74,9 +81,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "streamable HTTP, where every request brings its own bearer token. Talks to a running "
         "Threadline at --url (THREADLINE_URL).",
     )
-    mcp.add_argument("--url", default=os.environ.get("THREADLINE_URL", DEFAULT_URL))
+    mcp.add_argument(
+        "--url",
+        default=os.environ.get("THREADLINE_URL", DEFAULT_URL),
+        help="the Threadline API (THREADLINE_URL)",
+    )
     mcp.add_argument("--token", default=None, help="API key (default: THREADLINE_TOKEN)")
     mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
-    mcp.add_argument("--host", default="127.0.0.1")
-    mcp.add_argument("--port", type=int, default=8765)
+    mcp.add_argument("--host", default="127.0.0.1", help="--http: the address to listen on")
+    mcp.add_argument(
+        "--port", type=int, default=DEFAULT_HTTP_PORT, help="--http: the port (0: any free one)"
+    )
     mcp.set_defaults(run=cmd_mcp)

@@ -12,13 +12,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.cli.support import has_uri, with_database
+from api.cli.support import has_uri, local_neo4j_dir, with_database
 from graph.config import Settings
 
 if TYPE_CHECKING:
     from graph.store.database import Database
-
-DEFAULT_DATA_DIR = Path(".threadline/neo4j")
 
 
 def _print_uri(uri: str) -> None:
@@ -29,7 +27,8 @@ def _print_uri(uri: str) -> None:
 def cmd_neo4j(args: argparse.Namespace, settings: Settings) -> int:
     from graph.local.neo4j_server import LocalNeo4j
 
-    server = LocalNeo4j(args.data_dir.resolve(), settings, browser=args.browser)
+    data_dir = args.data_dir or local_neo4j_dir()
+    server = LocalNeo4j(data_dir.resolve(), settings, browser=args.browser)
     if args.action == "start":
         running = server.state()
         if running is None:
@@ -85,7 +84,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     neo4j = commands.add_parser("neo4j", help="a local Neo4j server for development")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
-    neo4j.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    neo4j.add_argument(
+        "--data-dir",
+        type=Path,
+        help="default: .threadline/neo4j in the nearest folder up from here that has one, "
+        "else here",
+    )
     neo4j.add_argument(
         "--browser", action="store_true", help="start: also serve Neo4j Browser (loopback HTTP)"
     )

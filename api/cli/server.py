@@ -9,7 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from api.cli.support import has_uri, with_database
+from api.cli.support import (
+    EXIT_CANNOT_LISTEN,
+    has_uri,
+    listening_socket,
+    run_uvicorn,
+    with_database,
+)
 from graph.config import Settings
 
 
@@ -22,18 +28,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not has_uri(settings):
         return 2
-    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        print("--ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
-        return 2
-    if args.workers < 1:
-        print("--workers must be at least 1", file=sys.stderr)
-        return 2
-    if args.workers > 1 and not settings.live_url:
-        print(
-            "--workers > 1 needs THREADLINE_LIVE_URL (redis://host:port/db): live subscriptions "
-            "must hear the writes of every worker (docs/lifecycle.md)",
-            file=sys.stderr,
-        )
+    if problem := _serve_usage_problem(args, settings):
+        print(problem, file=sys.stderr)
         return 2
     scheme = "https" if args.ssl_certfile else "http"
     if args.dev:
@@ -44,31 +40,50 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print("authentication on: send Authorization: Bearer <API key or JWT>", file=sys.stderr)
-    print(f"Threadline on {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
     options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
         "log_level": settings.log_level.lower(),
         "ssl_certfile": args.ssl_certfile,
         "ssl_keyfile": args.ssl_keyfile,
     }
+    sock = listening_socket(args.host, args.port)
+    if sock is None:
+        return EXIT_CANNOT_LISTEN
+    url = f"{scheme}://{args.host}:{sock.getsockname()[1]}/graphql"
     if args.workers == 1:
-        uvicorn.run(create_app(settings, dev=args.dev), **options)
+        print(f"Threadline on {url}", file=sys.stderr)
+        run_uvicorn(uvicorn.Config(create_app(settings, dev=args.dev), **options), sock)
         return 0
     applied = with_database(settings, migrate)  # once, before the workers start
     print(f"schema applied ({applied} statements); {args.workers} workers", file=sys.stderr)
+    print(f"Threadline on {url}", file=sys.stderr)
     os.environ[SERVE_DEV_ENV] = "1" if args.dev else "0"
     # each worker writes its metric samples here; /metrics on any worker adds them all up
     with tempfile.TemporaryDirectory(prefix="threadline-metrics-") as samples:
         os.environ[MULTIPROCESS_DIR_ENV] = samples
-        uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers, **options)
+        config = uvicorn.Config(
+            "api.app:app_from_environment", factory=True, workers=args.workers, **options
+        )
+        run_uvicorn(config, sock)
     return 0
+
+
+def _serve_usage_problem(args: argparse.Namespace, settings: Settings) -> str | None:
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        return "--ssl-certfile and --ssl-keyfile go together"
+    if args.workers < 1:
+        return "--workers must be at least 1"
+    if args.workers > 1 and not settings.live_url:
+        return (
+            "--workers > 1 needs THREADLINE_LIVE_URL (redis://host:port/db): live subscriptions "
+            "must hear the writes of every worker (docs/lifecycle.md)"
+        )
+    return None
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the GraphQL API under uvicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port (0: any free one)")
     serve.add_argument(
         "--dev",
         action="store_true",

@@ -6,31 +6,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from graph.config import Settings
+from tests.helpers.cli import run_threadline
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def threadline(cwd: Path, settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
     auth = settings.neo4j_auth() or ("neo4j", "")
-    env |= {"NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1], "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_threadline(
+        *args, cwd=cwd, env={"NEO4J_USER": auth[0], "NEO4J_PASSWORD": auth[1]}, timeout=120
     )
 
 

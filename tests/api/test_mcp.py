@@ -174,7 +174,9 @@ async def exercise_every_tool(mcp: ClientSession, uid: str) -> None:
     assert "whatsapp USER: Can you send it to my office instead?" in text
 
     missing = await mcp.call_tool("get_context", {"session_id": f"ses_nope{uid}"})
-    assert error_text(missing).startswith("NOT_FOUND")
+    # exactly the form docs/agents.md shows: the SDK's prefix, then the Threadline code
+    text = getattr(missing.content[0], "text", "")
+    assert text.startswith("Error executing tool get_context: NOT_FOUND: ")
     bad = await mcp.call_tool("recall", {"query": "x", "session_id": session, "limit": 1000})
     assert bad.is_error  # the input schema refuses it, the server lives on
     assert result_data(await mcp.call_tool("get_brief", {"session_id": session}))
