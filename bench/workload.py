@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 
 OPENERS = ["", "Hi, ", "Hello! ", "Hey there, ", "Good morning, ", "Sorry to bother you, "]
 BODIES = [
@@ -68,7 +69,7 @@ def conversation(user: int, length: int, prefix: str, start_ms: int) -> list[dic
         event: dict[str, object] = {
             "eventId": f"{prefix}-u{user}-m{n}",
             "channel": channel,
-            "externalUserId": f"{prefix}-{channel}-{user}",
+            "externalUserId": external_id(prefix, channel, user),
             "role": "USER" if n % 2 == 0 else "BOT",
             "text": message(rng),
             "occurredAt": _iso(start_ms + n * 1000),
@@ -77,6 +78,14 @@ def conversation(user: int, length: int, prefix: str, start_ms: int) -> list[dic
             event["sessionId"] = None
         events.append(event)
     return events
+
+
+def external_id(prefix: str, channel: str, user: int) -> str:
+    """The person's id on `channel`, unique per run: digits where the platform's ids are
+    (a Messenger PSID), readable elsewhere."""
+    if channel == "messenger":
+        return f"{zlib.crc32(prefix.encode())}{user:07d}"
+    return f"{prefix}-{channel}-{user}"
 
 
 def _iso(millis: int) -> str:

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -51,6 +52,26 @@ def _refusal(response: httpx.Response) -> SendError:
         f"{response.request.url.host} answered {response.status_code}: {response.text[:300]}",
         retryable=retryable,
     )
+
+
+def platform_url(base: str, *segments: str) -> str:
+    """`base` followed by `segments`, each percent-encoded as exactly one path segment (an id
+    holding `/`, `?`, `#`, `%` or `..` cannot leave its place), and checked to stay under `base`
+    — same scheme, host and port, below its path, no query or fragment — before anything is
+    sent with the deployment's credentials."""
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise SendError(f"refused to build a URL from the ids {segments!r}", retryable=False)
+    root = httpx.URL(base.rstrip("/") + "/")
+    url = root.join("/".join(quote(segment, safe="") for segment in segments))
+    inside = (
+        (url.scheme, url.host, url.port) == (root.scheme, root.host, root.port)
+        and url.raw_path.startswith(root.raw_path)
+        and not url.query
+        and not url.fragment
+    )
+    if not inside:
+        raise SendError(f"refused: {url} is not under {root}", retryable=False)
+    return str(url)
 
 
 def _thread_part(thread: str | None, index: int) -> str | None:
@@ -110,7 +131,7 @@ class Senders:
             number or self.settings.whatsapp_phone_number_id, "whatsapp_phone_number_id"
         )
         data = await self._post_json(
-            f"{self.settings.whatsapp_api_base}/{number}/messages",
+            platform_url(self.settings.whatsapp_api_base, number, "messages"),
             token,
             {
                 "messaging_product": "whatsapp",
@@ -127,7 +148,7 @@ class Senders:
     async def messenger(self, item: OutboxItem) -> str | None:
         token = self._need(_secret(self.settings.messenger_page_token), "messenger_page_token")
         data = await self._post_json(
-            f"{self.settings.messenger_api_base}/me/messages",
+            platform_url(self.settings.messenger_api_base, "me", "messages"),
             token,
             {
                 "recipient": {"id": item.recipient},
@@ -147,7 +168,9 @@ class Senders:
         if self.settings.public_url:
             form["StatusCallback"] = f"{self.settings.public_url.rstrip('/')}/webhooks/sms"
         response = await self.http.post(
-            f"{self.settings.twilio_api_base}/2010-04-01/Accounts/{sid}/Messages.json",
+            platform_url(
+                self.settings.twilio_api_base, "2010-04-01", "Accounts", sid, "Messages.json"
+            ),
             data=form,
             auth=(sid, token),
         )
@@ -166,7 +189,7 @@ class Senders:
         if len(parts) > 2 and parts[2]:
             body["thread_ts"] = ":".join(parts[2:])
         data = await self._post_json(
-            f"{self.settings.slack_api_base}/chat.postMessage", token, body
+            platform_url(self.settings.slack_api_base, "chat.postMessage"), token, body
         )
         if not data.get("ok"):
             error = str(data.get("error") or "unknown error")
@@ -177,7 +200,14 @@ class Senders:
     async def x(self, item: OutboxItem) -> str | None:
         token = self._need(_secret(self.settings.x_access_token), "x_access_token")
         data = await self._post_json(
-            f"{self.settings.x_api_base}/2/dm_conversations/with/{item.recipient}/messages",
+            platform_url(
+                self.settings.x_api_base,
+                "2",
+                "dm_conversations",
+                "with",
+                item.recipient,
+                "messages",
+            ),
             token,
             {"text": item.text},
         )

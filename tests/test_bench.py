@@ -69,7 +69,7 @@ def results(tmp_path: Path, name: str) -> list[dict[str, Any]]:
 def test_api_bench_measures_every_scenario(
     settings: Settings, tmp_path: Path, workers: int
 ) -> None:
-    small = ["--users", "6", "--messages", "4", "--duration", "0.4", "--warmup", "0"]
+    small = ["--users", "6", "--messages", "4", "--duration", "1.0", "--warmup", "0"]
     printed = bench(settings, tmp_path, "bench.api", *small, "--workers", str(workers))
     name = "api.json" if workers == 1 else "api-2-workers.json"
     rows = results(tmp_path, name)

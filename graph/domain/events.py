@@ -15,6 +15,7 @@ from typing import Any
 
 from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.outbox import Destination
+from graph.domain.platform_ids import id_problem
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
 # what an attribute key may be, wherever attributes are written (events, set*Attributes)
@@ -150,6 +151,13 @@ def _check_id(index: int, name: str, value: str | None, *, required: bool) -> No
         raise _fail(index, name, f"must be at most {MAX_ID_LENGTH} characters")
 
 
+def _check_platform_ids(index: int, event: EventInput) -> None:
+    """Ids that replies are addressed by follow their platform's grammar (they reach its URLs)."""
+    for name, value in (("externalUserId", event.external_user_id), ("threadId", event.thread_id)):
+        if value is not None and (problem := id_problem(event.channel, name, value)):
+            raise _fail(index, name, problem)
+
+
 def _json_text(index: int, name: str, value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -195,6 +203,7 @@ def validate_event(
         raise _fail(index, "channel", "must match [a-z0-9_-]{1,32} (lowercase)")
     _check_id(index, "externalUserId", event.external_user_id, required=True)
     _check_id(index, "threadId", event.thread_id, required=False)
+    _check_platform_ids(index, event)
     _check_id(index, "sessionId", event.session_id, required=False)
     _check_id(index, "agentId", event.agent_id, required=False)
     if event.agent_id is not None and event.role not in (Speaker.BOT, Speaker.AGENT):

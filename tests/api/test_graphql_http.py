@@ -258,7 +258,10 @@ def test_eight_concurrent_writers_on_one_session_get_seq_1_to_n(
                 event = {
                     "eventId": f"{uid}-{channel}-{n}",
                     "channel": channel,
-                    "externalUserId": f"{channel}-{uid}",
+                    # (Messenger PSIDs are digits)
+                    "externalUserId": str(int(uid, 16))
+                    if channel == "messenger"
+                    else f"{channel}-{uid}",
                     "sessionId": session_id,
                     "text": f"{channel} {n}",
                 }

@@ -116,8 +116,8 @@ def test_whatsapp_reply_status_reports_and_idempotency(
     server: str, platforms: FakePlatforms, uid: str
 ) -> None:
     phone = f"1555{int(uid[:6], 16) % 10**7:07d}"
-    session = inbound(server, uid, "whatsapp", phone, f"pn-{uid}:{phone}")
-    platforms.scripts[f"/wa/pn-{uid}/"] = [(200, {"messages": [{"id": f"wamid.{uid}"}]})]
+    session = inbound(server, uid, "whatsapp", phone, f"{int(uid, 16)}:{phone}")
+    platforms.scripts[f"/wa/{int(uid, 16)}/"] = [(200, {"messages": [{"id": f"wamid.{uid}"}]})]
     sent = data(gql(server, SEND, s=session, t="Your order ships today", e=f"{uid}-r1"))
     reply = sent["sendMessage"]
     assert (reply["role"], reply["channel"], reply["text"]) == (
@@ -126,7 +126,7 @@ def test_whatsapp_reply_status_reports_and_idempotency(
         "Your order ships today",
     )
     assert reply["delivery"]["status"] in {"QUEUED", "SENDING", "SENT"}
-    [request] = platforms.wait_for(f"/wa/pn-{uid}/messages")
+    [request] = platforms.wait_for(f"/wa/{int(uid, 16)}/messages")
     assert request.headers["authorization"] == "Bearer wa-token"
     assert request.json() == {
         "messaging_product": "whatsapp",
@@ -152,7 +152,7 @@ def test_whatsapp_reply_status_reports_and_idempotency(
                                 "field": "messages",
                                 "value": {
                                     "messaging_product": "whatsapp",
-                                    "metadata": {"phone_number_id": f"pn-{uid}"},
+                                    "metadata": {"phone_number_id": f"{int(uid, 16)}"},
                                     "statuses": [
                                         {
                                             "id": f"wamid.{uid}",
@@ -186,7 +186,7 @@ def test_whatsapp_reply_status_reports_and_idempotency(
     assert final["outbox"][0]["status"] == "READ"
     assert final["messages"][-1]["delivery"]["status"] == "READ"
     assert [m["role"] for m in final["messages"]] == ["USER", "AGENT"]  # statuses are no messages
-    assert len(platforms.to(f"/wa/pn-{uid}/messages")) == 1
+    assert len(platforms.to(f"/wa/{int(uid, 16)}/messages")) == 1
 
 
 def test_sms_reply_retried_after_a_platform_error_then_status_callback(
@@ -238,8 +238,8 @@ def test_sms_reply_retried_after_a_platform_error_then_status_callback(
 
 
 def test_messenger_slack_and_web_replies(server: str, platforms: FakePlatforms, uid: str) -> None:
-    psid = f"psid-{uid}"
-    messenger = inbound(server, uid, "messenger", psid, f"page-{uid}:{psid}")
+    psid = str(int(uid, 16))  # PSIDs and page ids are digits
+    messenger = inbound(server, uid, "messenger", psid, f"1{psid}:{psid}")
     platforms.scripts["/fb/me/messages"] = [(200, {"recipient_id": psid, "message_id": f"m_{uid}"})]
     data(gql(server, SEND, s=messenger, t="Hi from the shop"))
     [request] = [r for r in platforms.wait_for("/fb/me/messages") if psid in r.body.decode()]
@@ -293,8 +293,8 @@ def test_email_reply_is_threaded(server: str, mailbox: tuple[int, Mailbox], uid:
 def test_refusals_fail_the_delivery_and_keep_the_message(
     server: str, platforms: FakePlatforms, uid: str
 ) -> None:
-    psid = f"bad-{uid}"
-    session = inbound(server, uid, "messenger", psid, f"page-{uid}:{psid}")
+    psid = str(int(uid, 16) + 1)
+    session = inbound(server, uid, "messenger", psid, f"1{psid}:{psid}")
     platforms.scripts["/fb/me/messages"] = [(400, {"error": {"message": "no such person"}})]
     data(gql(server, SEND, s=session, t="Are you there?"))
     found = delivered(server, session, "FAILED")

@@ -79,7 +79,7 @@ async def expire_leases(db: Database, session_id: str) -> None:
 
 
 async def test_a_reply_is_stored_queued_with_its_outbox_item(db: Database, uid: str) -> None:
-    session = await conversation(db, uid, "whatsapp", thread_id=f"pn-{uid}:whatsapp-{uid}")
+    session = await conversation(db, uid, "whatsapp", thread_id=f"{int(uid, 16)}:whatsapp-{uid}")
     message = await reply(db, uid, session, "whatsapp", "on its way")
     assert await delivery(db, message) == "QUEUED"
     [item] = await session_outbox(db, session)
@@ -95,7 +95,7 @@ async def test_a_reply_is_stored_queued_with_its_outbox_item(db: Database, uid: 
 
 
 async def test_a_crash_before_sending_loses_nothing(db: Database, uid: str) -> None:
-    session = await conversation(db, uid, "whatsapp", thread_id=f"pn-{uid}:whatsapp-{uid}")
+    session = await conversation(db, uid, "whatsapp", thread_id=f"{int(uid, 16)}:whatsapp-{uid}")
     message = await reply(db, uid, session, "whatsapp", "queued then crash")
     sender = Recorder(f"wamid.{uid}")
     await OutboxWorker(db, sender, frozenset()).run_once()  # a new process picks it up
@@ -106,7 +106,7 @@ async def test_a_crash_before_sending_loses_nothing(db: Database, uid: str) -> N
 
 
 async def test_a_crash_during_a_send_never_sends_twice(db: Database, uid: str) -> None:
-    wa = await conversation(db, uid, "whatsapp", thread_id=f"pn-{uid}:whatsapp-{uid}")
+    wa = await conversation(db, uid, "whatsapp", thread_id=f"{int(uid, 16)}:whatsapp-{uid}")
     mail = await conversation(db, f"{uid}m", "email", thread_id=f"<root-{uid}@x>")
     on_whatsapp = await reply(db, uid, wa, "whatsapp", "interrupted")
     by_email = await reply(db, f"{uid}m", mail, "email", "interrupted")
@@ -147,7 +147,7 @@ async def test_retryable_failures_back_off_and_permanent_ones_fail(db: Database,
 
 
 async def test_status_reports_move_delivery_forward_only(db: Database, uid: str) -> None:
-    session = await conversation(db, uid, "whatsapp", thread_id=f"pn-{uid}:whatsapp-{uid}")
+    session = await conversation(db, uid, "whatsapp", thread_id=f"{int(uid, 16)}:whatsapp-{uid}")
     message = await reply(db, uid, session, "whatsapp", "track me")
     await OutboxWorker(db, Recorder(f"wamid.track.{uid}"), frozenset()).run_once()
     platform_id = f"wamid.track.{uid}"

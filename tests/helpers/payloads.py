@@ -58,7 +58,7 @@ def whatsapp_body(uid: str, wamid: str, text: str, phone: str) -> dict[str, Any]
                             "messaging_product": "whatsapp",
                             "metadata": {
                                 "display_phone_number": "15550001111",
-                                "phone_number_id": f"pn-{uid}",
+                                "phone_number_id": f"{int(uid, 16)}",
                             },
                             "contacts": [{"profile": {"name": "Jane"}, "wa_id": phone}],
                             "messages": [
