@@ -362,8 +362,9 @@ class ThreadlineClient:
     def issue_user_token(
         self, channel: str, external_user_id: str, ttl_seconds: int = 3600
     ) -> UserToken:
-        """A backend's token endpoint (with a connector key): a short-lived token that lets the
-        person's web page or app (the web SDK) read and write only their own conversation."""
+        """A backend's token endpoint (a connector key granted `--issue-user-tokens`, for its
+        channels): a short-lived token that lets the person's web page or app (the web SDK)
+        read and write only their own conversation."""
         raw = self.execute(
             ISSUE_USER_TOKEN,
             {"channel": channel, "externalUserId": external_user_id, "ttlSeconds": ttl_seconds},

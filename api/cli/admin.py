@@ -32,10 +32,14 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
         role = parse_role(args.role)
 
         async def create(db: Database) -> str:
-            new = await create_key(db, role, args.channel or [], args.name)
+            new = await create_key(
+                db, role, args.channel or [], args.name, issue_user_tokens=args.issue_user_tokens
+            )
             channels = ", ".join(new.record.channels) or "all channels"
+            grant = ", issues user tokens" if new.record.issues_user_tokens else ""
             print(
-                f"created API key {new.record.id} (role {role.value}, {channels})", file=sys.stderr
+                f"created API key {new.record.id} (role {role.value}, {channels}{grant})",
+                file=sys.stderr,
             )
             print("the token is shown once; store it now:", file=sys.stderr)
             return new.token
@@ -47,7 +51,11 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
             created = f"{key.created_at:%Y-%m-%d %H:%M}" if key.created_at else "-"
             channels = ",".join(key.channels) or "*"
             name = key.name or ""
-            print(f"{key.id}  {key.role.value:<9}  {channels:<20}  {created}  {state}  {name}")
+            grant = "issues-user-tokens" if key.issues_user_tokens else "-"
+            print(
+                f"{key.id}  {key.role.value:<9}  {channels:<20}  {grant:<18}  {created}  "
+                f"{state}  {name}"
+            )
     else:
 
         async def revoke(db: Database) -> None:
@@ -65,6 +73,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create.add_argument("--role", required=True, help="connector, agent, analyst or admin")
     create.add_argument("--channel", action="append", help="restrict a connector to a channel")
     create.add_argument("--name", help="what the key is for")
+    create.add_argument(
+        "--issue-user-tokens",
+        action="store_true",
+        help="a connector with --channel may call issueUserToken for those channels (its "
+        "holder can then read what those users can)",
+    )
     actions.add_parser("list", help="every key (never the token)")
     revoke = actions.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("key_id")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import allow, require_channel
+from api.auth import allow
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.users.types import Merge, User, UserToken
 from graph.compliance.auth import CallerRole
-from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.store.attributes import Owner, set_attributes
 from graph.store.merges import merge_users, unmerge_user
 from graph.store.users import get_user, link_identity
@@ -22,8 +22,10 @@ class UserMutations:
         description="A short-lived user token (a JWT, role `user`) for one channel identity: "
         "what a web page or app holds (the SDK's `getToken`). It writes that identity's "
         "messages and reads, subscribes to and continues only the sessions its person owns — "
-        "never an API key in a browser. Your backend calls this with its connector key after "
-        "signing the person in (a connector restricted to channels: only for those). "
+        "never an API key in a browser. Your backend calls this after signing the person in, "
+        "with a connector key granted it (`keys create --role connector --channel web "
+        "--issue-user-tokens`), for that key's channels only; whoever may issue may read what "
+        "its users can. "
         "ttlSeconds 1..86400. Needs THREADLINE_JWT_SECRET (with RS256 keys, your identity "
         "provider mints the same claims: docs/security.md).",
     )
@@ -31,7 +33,12 @@ class UserMutations:
         self, info: Info, channel: str, external_user_id: str, ttl_seconds: int = 3600
     ) -> UserToken:
         principal = info.context.principal
-        require_channel(principal, channel)
+        if principal is not None and not principal.may_issue_user_token(channel):
+            raise ForbiddenError(
+                f"this credential may not issue user tokens for channel {channel!r}: it needs "
+                "a connector key created with --issue-user-tokens for that channel",
+                field="channel",
+            )
         authenticator = info.context.authenticator
         if authenticator is None:
             raise BadInputError("user tokens are not available on this server")

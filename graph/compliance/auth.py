@@ -75,6 +75,8 @@ class Principal:
     channels: frozenset[str] = frozenset()  # empty: every channel
     method: str = "key"  # key | jwt | dev
     end_user: EndUser | None = None  # role USER: whose sessions it may reach
+    # a connector granted `issueUserToken` for its own channels (never implied by the role)
+    issues_user_tokens: bool = False
 
     @property
     def sees_pii(self) -> bool:
@@ -82,6 +84,17 @@ class Principal:
 
     def may_use_channel(self, channel: str) -> bool:
         return not self.channels or channel in self.channels
+
+    def may_issue_user_token(self, channel: str) -> bool:
+        """Admins may; a connector only with the grant, and only for one of its own channels
+        (a grant needs a channel list: an unrestricted connector never issues)."""
+        if self.role is CallerRole.ADMIN:
+            return True
+        return (
+            self.role is CallerRole.CONNECTOR
+            and self.issues_user_tokens
+            and channel in self.channels
+        )
 
 
 DEV_ADMIN = Principal("dev-admin", CallerRole.ADMIN, method="dev")
@@ -95,6 +108,7 @@ class ApiKeyRecord:
     name: str | None
     created_at: datetime | None
     revoked_at: datetime | None
+    issues_user_tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,14 +150,27 @@ def _key_record(row: dict[str, Any]) -> ApiKeyRecord:
         row.get("name"),
         native_time(row.get("createdAt")),
         native_time(row.get("revokedAt")),
+        bool(row.get("issuesUserTokens")),
     )
 
 
 async def create_key(
-    db: Database, role: CallerRole, channels: list[str] | None = None, name: str | None = None
+    db: Database,
+    role: CallerRole,
+    channels: list[str] | None = None,
+    name: str | None = None,
+    *,
+    issue_user_tokens: bool = False,
 ) -> NewApiKey:
+    """A new key; `issue_user_tokens` grants a connector `issueUserToken` for its channels."""
     if role not in KEY_ROLES:
         raise BadInputError("end users get user tokens (issueUserToken), not API keys")
+    if issue_user_tokens and (role is not CallerRole.CONNECTOR or not channels):
+        raise BadInputError(
+            "only a connector key restricted to channels (--channel) may issue user tokens, "
+            "and only for those channels",
+            field="issueUserTokens",
+        )
     key_id = secrets.token_hex(8)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     records = await db.records(
@@ -153,6 +180,7 @@ async def create_key(
         role=role.value,
         channels=check_channels(channels or []),
         name=name,
+        issuesUserTokens=issue_user_tokens,
         now=to_millis(datetime.now(UTC)),
     )
     return NewApiKey(_key_record(records[0]["key"]), token)
@@ -217,7 +245,11 @@ class Authenticator:
             if records:
                 row = records[0]["key"]
                 principal = Principal(
-                    row["id"], CallerRole(row["role"]), frozenset(row.get("channels") or []), "key"
+                    row["id"],
+                    CallerRole(row["role"]),
+                    frozenset(row.get("channels") or []),
+                    "key",
+                    issues_user_tokens=bool(row.get("issuesUserTokens")),
                 )
             if len(self._cache) > 10_000:
                 self._cache.clear()
@@ -261,7 +293,10 @@ class Authenticator:
         channels = claims.get("channels") or []
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise UnauthenticatedError("token `channels` claim must be a list of channels")
-        return Principal(f"jwt:{subject}", role, frozenset(channels), "jwt")
+        grant = claims.get("issueUserTokens") is True  # as the key grant: explicit, per token
+        return Principal(
+            f"jwt:{subject}", role, frozenset(channels), "jwt", issues_user_tokens=grant
+        )
 
 
 def _end_user(subject: str, claims: dict[str, Any]) -> Principal:

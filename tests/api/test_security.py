@@ -119,6 +119,9 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
         {"connector"},
     ),  # a subscription: checked over WebSocket below
 }
+# root fields the connector role reaches only with a grant on its key: a plain connector key
+# passes the role check and is then refused (FORBIDDEN); see test_user_token_issuing_is_a_grant
+GRANTED_TO_CONNECTORS = {"issueUserToken"}
 
 
 def test_every_root_field_is_in_the_table_and_guarded_as_documented() -> None:
@@ -151,6 +154,8 @@ def test_operation_by_role(
         errors = response.json().get("errors") or []
         assert not {"UNAUTHENTICATED", "INTERNAL"} & set(codes(response)), response.json()
         assert not any(e["message"].startswith("role ") for e in errors), errors
+    elif role == "connector" and operation in GRANTED_TO_CONNECTORS:
+        assert codes(response) == ["FORBIDDEN"], response.json()
     elif role in allowed or role == "admin":
         assert not {"FORBIDDEN", "UNAUTHENTICATED", "INTERNAL"} & set(codes(response)), (
             response.json()

@@ -57,8 +57,11 @@ def event(channel: str, user: str, text: str, **extra: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def keys(secure_settings: Settings) -> dict[str, str]:
     return {
-        "web": make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1],
-        "mobile": make_key(secure_settings, CallerRole.CONNECTOR, ["mobile"])[1],
+        # backends granted issueUserToken for their channels (keys create --issue-user-tokens)
+        "web": make_key(secure_settings, CallerRole.CONNECTOR, ["web"], issue_user_tokens=True)[1],
+        "mobile": make_key(
+            secure_settings, CallerRole.CONNECTOR, ["mobile"], issue_user_tokens=True
+        )[1],
         "agent": make_key(secure_settings, CallerRole.AGENT)[1],
     }
 
@@ -106,6 +109,62 @@ def test_issuing_is_for_connectors_on_their_channels(
     assert (claims["channel"], claims["externalUserId"]) == ("web", "someone")
     assert "someone" not in claims["sub"]  # the audit records the subject: no identity in it
     assert claims["exp"] - claims["iat"] == 600
+
+
+def test_user_token_issuing_is_a_grant_for_the_keys_own_channels(
+    secure_server: str, secure_settings: Settings
+) -> None:
+    """#28: the connector role alone never issues (a web-only connector would otherwise read
+    every channel unmasked through the token it mints); only a key granted it, for its own
+    channels; each issue audited under that key's id."""
+    plain_web = make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1]
+    unrestricted = make_key(secure_settings, CallerRole.CONNECTOR)[1]
+    for key in (plain_web, unrestricted):
+        refused = gql(secure_server, key, ISSUE, c="web", u="visitor")
+        assert codes(refused) == ["FORBIDDEN"], refused
+        assert "--issue-user-tokens" in refused["errors"][0]["message"]
+    key_id, granted = make_key(
+        secure_settings, CallerRole.CONNECTOR, ["web"], issue_user_tokens=True
+    )
+    assert codes(gql(secure_server, granted, ISSUE, c="mobile", u="visitor")) == ["FORBIDDEN"]
+    issued = ok(gql(secure_server, granted, ISSUE, c="web", u="visitor"))["issueUserToken"]
+    claims = jwt.decode(issued["token"], JWT_SECRET, algorithms=["HS256"], audience="threadline")
+    assert claims["issuedBy"] == key_id
+    admin = make_key(secure_settings, CallerRole.ADMIN)[1]
+    audit = ok(
+        gql(
+            secure_server,
+            admin,
+            "query($s: String) { auditEvents(filter: {subject: $s}) { operation outcome } }",
+            s=key_id,
+        )
+    )["auditEvents"]
+    assert {"operation": "issueUserToken", "outcome": "OK"} in audit
+    assert {"operation": "issueUserToken", "outcome": "FORBIDDEN"} in audit
+
+
+def test_the_grant_needs_a_connector_restricted_to_channels(secure_settings: Settings) -> None:
+    for role, channels in [
+        (CallerRole.CONNECTOR, []),
+        (CallerRole.AGENT, ["web"]),
+        (CallerRole.ANALYST, ["web"]),
+    ]:
+        with pytest.raises(BadInputError, match="may issue user tokens"):
+            make_key(secure_settings, role, channels, issue_user_tokens=True)
+
+
+def test_a_connector_jwt_issues_only_with_the_grant_claim(secure_server: str) -> None:
+    now = int(time.time())
+    base = {"iss": "threadline", "aud": "threadline", "iat": now, "exp": now + 300}
+    connector = base | {"sub": "backend", "role": "connector", "channels": ["web"]}
+    for claims, expected in [
+        (connector, ["FORBIDDEN"]),
+        (connector | {"issueUserTokens": True}, []),
+        (connector | {"issueUserTokens": "yes"}, ["FORBIDDEN"]),  # only a real true
+        (connector | {"issueUserTokens": True, "channels": []}, ["FORBIDDEN"]),
+    ]:
+        token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+        assert codes(gql(secure_server, token, ISSUE, c="web", u="visitor")) == expected, claims
 
 
 def test_user_tokens_need_a_signing_secret_and_are_never_api_keys(settings: Settings) -> None:

@@ -65,8 +65,13 @@ def test_npm_test_against_the_real_server(
 ) -> None:
     env = {
         "THREADLINE_URL": f"{secure_server}/graphql",
-        "THREADLINE_WEB_KEY": make_key(secure_settings, CallerRole.CONNECTOR, ["web"])[1],
-        "THREADLINE_MOBILE_KEY": make_key(secure_settings, CallerRole.CONNECTOR, ["mobile"])[1],
+        # the page's backend: a connector key granted issueUserToken for its channel
+        "THREADLINE_WEB_KEY": make_key(
+            secure_settings, CallerRole.CONNECTOR, ["web"], issue_user_tokens=True
+        )[1],
+        "THREADLINE_MOBILE_KEY": make_key(
+            secure_settings, CallerRole.CONNECTOR, ["mobile"], issue_user_tokens=True
+        )[1],
         "THREADLINE_AGENT_KEY": make_key(secure_settings, CallerRole.AGENT)[1],
     }
     result = npm("test", env=env)

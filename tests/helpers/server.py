@@ -79,12 +79,18 @@ class GraphQLClient:
 
 
 def make_key(
-    settings: Settings, role: CallerRole, channels: list[str] | None = None
+    settings: Settings,
+    role: CallerRole,
+    channels: list[str] | None = None,
+    *,
+    issue_user_tokens: bool = False,
 ) -> tuple[str, str]:
     async def create() -> tuple[str, str]:
         db = Database.from_settings(settings)
         try:
-            new = await create_key(db, role, channels, f"test {role.value}")
+            new = await create_key(
+                db, role, channels, f"test {role.value}", issue_user_tokens=issue_user_tokens
+            )
             return new.record.id, new.token
         finally:
             await db.close()
