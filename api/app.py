@@ -77,6 +77,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.attribute_policies = services.settings.write_rules().attribute_policies
         self.conversation_rules = services.conversation_rules
         self.outbox = services.outbox
+        self.user_attribute_names = services.settings.user_attribute_names()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal = request.scope.get("state", {}).get("principal")
@@ -94,6 +95,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             conversation_rules=self.conversation_rules,
             outbox=self.outbox,
             authenticator=self.authenticator,
+            user_attribute_names=self.user_attribute_names,
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:

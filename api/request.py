@@ -52,6 +52,8 @@ class RequestContext:
     conversation_rules: ConversationRules = field(default_factory=load_conversation_rules)
     outbox: OutboxWorker | None = None  # woken when sendMessage queues a reply
     authenticator: Authenticator | None = None  # issues user tokens (issueUserToken)
+    # THREADLINE_USER_ATTRIBUTE_KEYS: the `user.` names a user token may write (None: any)
+    user_attribute_names: frozenset[str] | None = None
     users: DataLoader[str, UserRecord | None] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -11,7 +11,7 @@ Two checks, both deny by default:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, TypeInfo, TypeInfoVisitor, Visitor, visit
@@ -155,6 +155,33 @@ async def require_own_sessions(
         raise ForbiddenError(
             f"{field}: session {foreign[0]!r} is not one of this user's sessions", field=field
         )
+
+
+USER_ATTRIBUTE_PREFIX = "user."
+
+
+def require_user_attribute_keys(
+    principal: Principal | None, keys: Iterable[str], allowed: frozenset[str] | None, field: str
+) -> None:
+    """What a person writes about themselves is kept apart from what the business decided: a
+    user token writes attributes under `user.` only (never `vip`, `tier`… that agents, triggers,
+    the brief and merge policies read), and of those only the names the deployment allows
+    (THREADLINE_USER_ATTRIBUTE_KEYS; None: any)."""
+    if principal is None or principal.role is not CallerRole.USER:
+        return
+    for key in keys:
+        name = key.removeprefix(USER_ATTRIBUTE_PREFIX)
+        if not key.startswith(USER_ATTRIBUTE_PREFIX) or not name:
+            raise ForbiddenError(
+                f"{field}: a user token writes attributes under '{USER_ATTRIBUTE_PREFIX}' only "
+                f"(e.g. '{USER_ATTRIBUTE_PREFIX}{key}'), not {key!r}",
+                field=field,
+            )
+        if allowed is not None and name not in allowed:
+            raise ForbiddenError(
+                f"{field}: {key!r} is not among the attributes a user token may write",
+                field=field,
+            )
 
 
 def is_end_user(principal: Principal | None) -> bool:

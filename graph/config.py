@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "threadline"
     # web pages on these origins may call /graphql from the browser (the web SDK); comma-separated
     cors_origins: str = ""
+    # what a user token may write: session attributes under `user.` only, and of those only
+    # these names (comma-separated; `*`: any name, empty: none)
+    user_attribute_keys: str = "*"
     auth_cache_seconds: float = 5.0  # a revoked API key stops working within this time
     # /graphql guards: largest request body, longest request
     max_request_bytes: int = 10 * 1024 * 1024
@@ -188,6 +191,12 @@ class Settings(BaseSettings):
     def ingest_limits(self) -> IngestLimits:
         """What one ingest call may hold (its slice of the settings)."""
         return IngestLimits(self.max_batch, self.max_text_bytes, self.future_skew_seconds)
+
+    def user_attribute_names(self) -> frozenset[str] | None:
+        """The names a user token may write under `user.` (None: any)."""
+        if self.user_attribute_keys.strip() == "*":
+            return None
+        return frozenset(k.strip() for k in self.user_attribute_keys.split(",") if k.strip())
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

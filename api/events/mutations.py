@@ -12,7 +12,12 @@ from api.events.types import EventInput, IngestResult
 from api.request import Info
 from api.scalars import Role
 from api.sessions.types import Message
-from api.user_scope import is_end_user, require_own_identity, require_own_sessions
+from api.user_scope import (
+    is_end_user,
+    require_own_identity,
+    require_own_sessions,
+    require_user_attribute_keys,
+)
 from graph.compliance.auth import CallerRole, Principal
 from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.domain.events import EventInput as GraphEvent
@@ -38,6 +43,12 @@ class EventMutations:
             require_channel(principal, event.channel, index)
             if is_end_user(principal):
                 _check_end_user_event(principal, event, index)
+                require_user_attribute_keys(
+                    principal,
+                    event.attributes if isinstance(event.attributes, dict) else {},
+                    info.context.user_attribute_names,
+                    f"events[{index}].attributes",
+                )
         named = [str(event.session_id) for event in events if event.session_id is not None]
         if named:
             await require_session_channels(principal, info.context.db, named, "events.sessionId")

@@ -8,7 +8,12 @@ from api.auth import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.sessions.types import Agent, ContinuationToken, Session
-from api.user_scope import is_end_user, require_own_identity, require_own_sessions
+from api.user_scope import (
+    is_end_user,
+    require_own_identity,
+    require_own_sessions,
+    require_user_attribute_keys,
+)
 from graph.compliance.auth import CallerRole
 from graph.domain.errors import ForbiddenError
 from graph.store.attributes import set_session_attributes
@@ -110,6 +115,12 @@ class SessionMutations:
         await require_own_sessions(info.context.principal, info.context.db, [str(session_id)])
         if options is not None and is_end_user(info.context.principal):
             raise ForbiddenError("options: not for user tokens", field="options")
+        require_user_attribute_keys(
+            info.context.principal,
+            attributes if isinstance(attributes, dict) else {},
+            info.context.user_attribute_names,
+            "attributes",
+        )
         request = attribute_write(attributes, expected_version, options)
         session, _ = await set_session_attributes(
             info.context.db, str(session_id), request, info.context.attribute_policies

@@ -297,14 +297,84 @@ def test_attributes_with_compare_and_set_on_its_own_session(
       }
     }"""
     version = ok(gql(secure_server, token, CONTEXT, s=session))["context"]["session"]["version"]
-    done = ok(gql(secure_server, token, write, s=session, a={"theme": "dark"}, v=version))
-    assert done["setSessionAttributes"]["attributes"]["theme"] == "dark"
-    stale = gql(secure_server, token, write, s=session, a={"theme": "light"}, v=version)
+    done = ok(gql(secure_server, token, write, s=session, a={"user.theme": "dark"}, v=version))
+    assert done["setSessionAttributes"]["attributes"]["user.theme"] == "dark"
+    stale = gql(secure_server, token, write, s=session, a={"user.theme": "light"}, v=version)
     assert codes(stale) == ["CONFLICT"]
-    other = gql(secure_server, token, write, s=people["bob_session"], a={"x": 1})
+    other = gql(secure_server, token, write, s=people["bob_session"], a={"user.x": 1})
     assert codes(other) == ["FORBIDDEN"]
-    options = gql(secure_server, token, write, s=session, a={"x": 1}, o={"policy": "KEEP_FIRST"})
+    options = gql(
+        secure_server, token, write, s=session, a={"user.x": 1}, o={"policy": "KEEP_FIRST"}
+    )
     assert codes(options) == ["FORBIDDEN"]
+
+
+SET_SESSION = """mutation($s: ID!, $a: JSON!) {
+  setSessionAttributes(sessionId: $s, attributes: $a) { attributes }
+}"""
+SET_USER = """mutation($u: ID!, $a: JSON!) {
+  setUserAttributes(userId: $u, attributes: $a) { attributes }
+}"""
+AGENT_VIEW = """query($s: ID!) {
+  context(sessionId: $s) { attributes session { attributes user { id attributes } } }
+}"""
+
+
+def test_a_user_never_writes_the_attributes_agents_and_triggers_trust(
+    secure_server: str, people: dict[str, Any], keys: dict[str, str]
+) -> None:
+    """#28: a person set `vip: true` over the agent's user-level `vip: false` and a trigger
+    rule fired. What a person writes goes under `user.`, apart from the business's keys."""
+    token, session, agent = people["bob_token"], people["bob_session"], keys["agent"]
+    seen = ok(gql(secure_server, agent, AGENT_VIEW, s=session))["context"]
+    user_id = seen["session"]["user"]["id"]
+    ok(gql(secure_server, agent, SET_USER, u=user_id, a={"vip": False}))
+    for attributes in ({"vip": True}, {"user.vip": True, "tier": "gold"}, {"user.": 1}):
+        refused = gql(secure_server, token, SET_SESSION, s=session, a=attributes)
+        assert codes(refused) == ["FORBIDDEN"], refused
+        assert "user." in refused["errors"][0]["message"]
+    by_event = gql(
+        secure_server,
+        token,
+        SEND,
+        e=[event("web", people["bob"], "I am a VIP", attributes={"vip": True})],
+    )
+    assert codes(by_event) == ["FORBIDDEN"]  # the whole batch: the message is not stored either
+    written = ok(gql(secure_server, token, SET_SESSION, s=session, a={"user.vip": True}))
+    assert written["setSessionAttributes"]["attributes"]["user.vip"] is True
+    ok(
+        gql(
+            secure_server,
+            token,
+            SEND,
+            e=[event("web", people["bob"], "hi", attributes={"user.page": "/vip"})],
+        )
+    )
+    after = ok(gql(secure_server, agent, AGENT_VIEW, s=session))["context"]
+    # triggers read the user's attributes with the session's on top: no session `vip` can now
+    # stand over the agent's user-level one; the person's claim is under its own name
+    assert after["session"]["user"]["attributes"] == {"vip": False}
+    assert after["attributes"] == {"user.vip": True, "user.page": "/vip"}
+    texts = [
+        m["text"] for m in ok(gql(secure_server, agent, CONTEXT, s=session))["context"]["messages"]
+    ]
+    assert "I am a VIP" not in texts
+
+
+def test_a_deployment_narrows_what_users_may_write(
+    secure_settings: Settings, keys: dict[str, str]
+) -> None:
+    narrowed = secure_settings.model_copy(update={"user_attribute_keys": "theme, page"})
+    with serve(narrowed, dev=False) as url:
+        person = f"narrow-{uuid.uuid4().hex[:8]}"
+        token = user_token(url, keys["web"], "web", person)
+        sent = ok(gql(url, token, SEND, e=[event("web", person, "hello")]))
+        session = sent["ingestEvents"]["results"][0]["sessionId"]
+        assert ok(gql(url, token, SET_SESSION, s=session, a={"user.theme": "dark"}))
+        assert codes(gql(url, token, SET_SESSION, s=session, a={"user.vip": True})) == ["FORBIDDEN"]
+    closed = secure_settings.model_copy(update={"user_attribute_keys": ""})
+    assert closed.user_attribute_names() == frozenset()
+    assert secure_settings.user_attribute_names() is None  # the default: any `user.` name
 
 
 def test_continue_in_app_from_web_to_the_app(

@@ -94,7 +94,7 @@ test(
     const person = `sdk-${randomUUID()}`;
     const store = memoryStore();
     const web = client("web", person, { store });
-    const sent = await web.send("hello from the SDK", { attributes: { page: "/pricing" } });
+    const sent = await web.send("hello from the SDK", { attributes: { "user.page": "/pricing" } });
     assert.equal(sent.status, "sent");
     assert.ok(sent.status === "sent" && sent.seq === 1 && !sent.duplicate);
     // the answer was lost: the same event is still in the outbox of the reloaded page
@@ -110,7 +110,7 @@ test(
       context?.messages.map((m) => m.text),
       ["hello from the SDK"],
     );
-    assert.equal(context?.attributes.page, "/pricing");
+    assert.equal(context?.attributes["user.page"], "/pricing");
     web.close();
     reloaded.close();
   },
@@ -155,21 +155,21 @@ test(
     assert.equal(hits[0]?.message.text, "My order A-1042 arrived damaged");
 
     const version = context!.session.version;
-    const first = await web.setAttributes({ tier: "gold" }, { expectedVersion: version });
+    const first = await web.setAttributes({ "user.plan": "gold" }, { expectedVersion: version });
     let conflicts = 0;
     const second = await web.setAttributes(
-      { seen: true },
+      { "user.seen": true },
       {
         expectedVersion: version, // stale on purpose
         onConflict: ({ attributes }) => {
           conflicts += 1;
-          return { ...attributes, seen: true };
+          return { ...attributes, "user.seen": true };
         },
       },
     );
     assert.equal(conflicts, 1);
-    assert.equal(second.attributes.tier, "gold");
-    assert.equal(second.attributes.seen, true);
+    assert.equal(second.attributes["user.plan"], "gold");
+    assert.equal(second.attributes["user.seen"], true);
     assert.ok(second.version > first.version);
     web.close();
   },
