@@ -24,6 +24,7 @@ from api.cli.local import cmd_neo4j
 from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
 from graph.domain.errors import ThreadlineError
+from graph.store.database import unavailable
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args, settings))
     except ThreadlineError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        print(f"error: {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        # the database unreachable or restarting mid-command: one coded line, not a traceback
+        if (outage := unavailable(error)) is None:
+            raise
+        print(f"error: {outage.code}: {outage.message} ({type(error).__name__})", file=sys.stderr)
         return 1
 
 

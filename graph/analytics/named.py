@@ -27,12 +27,18 @@ import neo4j
 import neo4j.graph
 import neo4j.time
 from neo4j import READ_ACCESS
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, Neo4jError
 
 import cypher
 from graph.analytics.cypher_guard import refusal
 from graph.config import DEFAULT_ANALYTICS_LIMITS, AnalyticsLimits
-from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.domain.errors import (
+    BadInputError,
+    LimitExceededError,
+    NotFoundError,
+    ThreadlineError,
+)
+from graph.store.database import unavailable
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -249,6 +255,22 @@ async def read_only(
                 f"query ran longer than {timeout_seconds:g} s", field="query"
             ) from None
         raise BadInputError(f"Cypher error: {error.message}", field="query") from None
+    except Neo4jError as error:  # transient and database errors: a coded answer, not a trace
+        raise _coded(error) from None
+
+
+def _coded(error: Neo4jError) -> ThreadlineError:
+    """A query the database could not finish, as the error a caller can act on."""
+    code = error.code or ""
+    if "MemoryPoolOutOfMemory" in code or "OutOfMemory" in code:
+        return LimitExceededError(
+            "the query needs more memory than the database allows one transaction "
+            "(server.memory.transaction.total.max): narrow it, aggregate earlier or add a LIMIT",
+            field="query",
+        )
+    if (outage := unavailable(error)) is not None:
+        return outage
+    return BadInputError(f"Cypher error: {code}: {error.message}", field="query")
 
 
 async def run_analytic(
