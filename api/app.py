@@ -28,14 +28,14 @@ from api import graphiql_assets, metrics
 from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
-from api.http_errors import handle_error
+from api.http_errors import handle_error, retry_headers
 from api.index_page import index
 from api.request import RequestContext
 from api.schema import build_schema
 from api.services import Services
 from api.webhooks import WebhookEndpoint
 from graph.config import Settings
-from graph.domain.errors import ThreadlineError, UnauthenticatedError
+from graph.domain.errors import ErrorCode, ThreadlineError, UnauthenticatedError
 from graph.store.database import Database
 from graph.store.schema import missing_schema
 
@@ -117,11 +117,28 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         html = super().graphql_ide_html
         return graphiql_assets.offline_page(html) if graphiql_assets.available() else html
 
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """An answer that met a database outage is HTTP 503 with `Retry-After`, as one before
+        authentication is (a warm key cache let the request in): one answer for one outage."""
+        response = super().create_response(response_data, sub_response)
+        if _met_an_outage(response_data):
+            response.status_code = ErrorCode.UNAVAILABLE.http_status
+            response.headers.update(retry_headers(ErrorCode.UNAVAILABLE))
+        return response
+
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _met_an_outage(response_data: Any) -> bool:
+    errors = response_data.get("errors") if isinstance(response_data, dict) else None
+    return any(
+        (error.get("extensions") or {}).get("code") == ErrorCode.UNAVAILABLE
+        for error in errors or []
+    )
 
 
 def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = True) -> Starlette:
