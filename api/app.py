@@ -117,6 +117,13 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         html = super().graphql_ide_html
         return graphiql_assets.offline_page(html) if graphiql_assets.available() else html
 
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        """The listed origins (any with THREADLINE_CORS_ALLOW_ANY_ORIGIN), never `null`: a
+        sandboxed frame or a local file could then act as any page."""
+        return origin.strip().lower() != "null" and super().is_websocket_origin_allowed(
+            request, origin
+        )
+
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """An answer that met a database outage is HTTP 503 with `Retry-After`, as one before
         authentication is (a warm key cache let the request in): one answer for one outage."""
@@ -191,6 +198,7 @@ def _cors(settings: Settings) -> list[Middleware]:
         Middleware(
             CORSMiddleware,
             allow_origins=origins,
+            allow_credentials=False,  # bearer tokens in a header; never cookies across sites
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type"],
             max_age=600,

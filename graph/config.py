@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "threadline"
     # web pages on these origins may call /graphql from the browser (the web SDK); comma-separated
     cors_origins: str = ""
+    # `THREADLINE_CORS_ORIGINS=*` (every web page may call the API) only when this says so
+    cors_allow_any_origin: bool = False
     # what a user token may write: session attributes under `user.` only, and of those only
     # these names (comma-separated; `*`: any name, empty: none)
     user_attribute_keys: str = "*"
@@ -198,8 +200,28 @@ class Settings(BaseSettings):
             return None
         return frozenset(k.strip() for k in self.user_attribute_keys.split(",") if k.strip())
 
+    def cors_problem(self) -> str | None:
+        """Why THREADLINE_CORS_ORIGINS cannot be used as it is, or None."""
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        if "null" in origins:
+            return (
+                "THREADLINE_CORS_ORIGINS: 'null' is not an origin a page can be trusted by "
+                "(sandboxed frames and local files all send it)"
+            )
+        if "*" in origins and not self.cors_allow_any_origin:
+            return (
+                "THREADLINE_CORS_ORIGINS='*' lets every web page call the API: list the pages' "
+                "origins, or set THREADLINE_CORS_ALLOW_ANY_ORIGIN=true to mean it"
+            )
+        return None
+
     def cors_origin_list(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        """The origins whose pages may call the API (`["*"]`: any, when explicitly allowed);
+        ValueError for a value `cors_problem` refuses."""
+        if (problem := self.cors_problem()) is not None:
+            raise ValueError(problem)
+        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return ["*"] if "*" in origins else origins
 
     def jwt_verification_key(self) -> str | None:
         """The RS256 public key (PEM) if configured, else the HS256 secret, else None."""

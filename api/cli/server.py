@@ -68,6 +68,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve_usage_problem(args: argparse.Namespace, settings: Settings) -> str | None:
+    if problem := settings.cors_problem():
+        return problem
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         return "--ssl-certfile and --ssl-keyfile go together"
     if args.workers < 1:

@@ -14,11 +14,13 @@ import httpx
 import jwt
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from graph.compliance.auth import CallerRole, issue_user_token, parse_role
 from graph.config import Settings
 from graph.domain.errors import BadInputError
+from tests.helpers.cli import run_threadline
 from tests.helpers.server import JWT_SECRET, make_key, serve
 from tests.helpers.server import error_codes as codes
 from tests.helpers.server import graphql_as as gql
@@ -503,3 +505,48 @@ def test_shared_threads_the_person_only_takes_part_in_stay_out_of_reach(
     assert [h["message"]["text"] for h in hits] == ["my own question about invoices"]
     shared_read = gql(secure_server, token, CONTEXT, s=anns[0]["sessionId"])
     assert codes(shared_read) == ["FORBIDDEN"]
+
+
+def test_any_origin_is_an_explicit_opt_in_never_with_credentials(settings: Settings) -> None:
+    """#28: THREADLINE_CORS_ORIGINS='*' silently allowed every origin, the WebSocket and the
+    `null` origin included."""
+    star = settings.model_copy(update={"cors_origins": "*"})
+    assert "THREADLINE_CORS_ALLOW_ANY_ORIGIN" in (star.cors_problem() or "")
+    with pytest.raises(ValueError, match="every web page"):
+        star.cors_origin_list()
+    for listed in ("null", "https://a.example, null"):
+        assert "null" in (settings.model_copy(update={"cors_origins": listed}).cors_problem() or "")
+    refused = run_threadline(
+        "serve",
+        "--dev",
+        "--port",
+        "0",
+        env={"THREADLINE_CORS_ORIGINS": "*", "NEO4J_URI": "bolt://x"},
+    )
+    assert refused.returncode == 2
+    assert "THREADLINE_CORS_ALLOW_ANY_ORIGIN" in refused.stderr
+
+    anyone = star.model_copy(update={"cors_allow_any_origin": True})
+    assert anyone.cors_origin_list() == ["*"]
+    with serve(anyone) as url:
+        preflight = httpx.options(
+            f"{url}/graphql",
+            headers={"origin": "https://any.example", "access-control-request-method": "POST"},
+        )
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in preflight.headers
+
+        async def handshake(origin: str) -> bool:
+            socket_url = url.replace("http://", "ws://") + "/graphql"
+            try:
+                async with connect(
+                    socket_url,
+                    subprotocols=[Subprotocol("graphql-transport-ws")],
+                    additional_headers={"origin": origin},
+                ):
+                    return True
+            except InvalidStatus:
+                return False
+
+        assert asyncio.run(handshake("https://any.example"))
+        assert not asyncio.run(handshake("null"))
