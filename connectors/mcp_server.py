@@ -332,4 +332,16 @@ def build_server(url: str, token: str | None, *, forward_bearer: bool = False) -
         )
         return head + "\n" + render_turns(turns)
 
+    close_input_schemas(server)
     return server
+
+
+def close_input_schemas(server: MCPServer) -> None:
+    """Every tool's input schema is closed: an argument it does not declare (`extra: "x"`) is
+    refused by the SDK's validation before any call, and the published schema says so
+    (`additionalProperties: false`), instead of being silently dropped."""
+    for tool in server._tool_manager.list_tools():
+        model = tool.fn_metadata.arg_model
+        model.model_config["extra"] = "forbid"
+        model.model_rebuild(force=True)
+        tool.parameters["additionalProperties"] = False

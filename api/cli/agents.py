@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from api.cli.support import EXIT_CANNOT_LISTEN, listening_socket, run_uvicorn
 
@@ -19,34 +24,64 @@ DEFAULT_HTTP_PORT = 8377  # not 8765, which many WebSocket examples and tools ta
 
 
 class RequireBearer:
-    """HTTP mode: an MCP request without `Authorization: Bearer …` is refused with 401 before it
-    reaches a tool (the token itself is checked by Threadline on every call it makes)."""
+    """HTTP mode: an MCP request is refused with 401 before it reaches the MCP server — no
+    `initialize` either — unless its `Authorization: Bearer …` is one Threadline accepts. The
+    token is checked by the API itself (an authenticated `{ __typename }`, the answer kept
+    `CHECK_SECONDS`, as the API keeps its own key lookups), and again on every call a tool makes."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    CHECK_SECONDS = 5.0
+
+    def __init__(self, app: ASGIApp, api_url: str) -> None:
         self.app = app
+        self.graphql = f"{api_url.rstrip('/')}/graphql"
+        self._checked: dict[str, tuple[float, int]] = {}  # token hash -> (until, HTTP status)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
             scheme, _, token = headers.get(b"authorization", b"").decode().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                await _unauthorized(send)
+                await _refuse(send, 401, "UNAUTHENTICATED: send Authorization: Bearer <key>")
+                return
+            status = await self._status_of(token.strip())
+            if status == 401:
+                await _refuse(send, 401, "UNAUTHENTICATED: Threadline refused this token")
+                return
+            if status >= 500:
+                await _refuse(send, 503, f"UNAVAILABLE: Threadline at {self.graphql} is down")
                 return
         await self.app(scope, receive, send)
 
+    async def _status_of(self, token: str) -> int:
+        """The API's HTTP status for an authenticated request with `token` (cached)."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        cached = self._checked.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                answer = await http.post(
+                    self.graphql,
+                    json={"query": "{ __typename }"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            status = answer.status_code
+        except (httpx.HTTPError, ValueError):
+            return 503  # not cached: the next request asks again
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[digest] = (time.monotonic() + self.CHECK_SECONDS, status)
+        return status
 
-async def _unauthorized(send: Send) -> None:
-    body = b'{"error": "UNAUTHENTICATED: send Authorization: Bearer <Threadline API key>"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b"Bearer"),
-            ],
-        }
-    )
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json")]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -63,7 +98,7 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     server = build_server(args.url, None, forward_bearer=True)
-    app: Any = RequireBearer(server.streamable_http_app(host=args.host))
+    app: Any = RequireBearer(server.streamable_http_app(host=args.host), args.url)
     sock = listening_socket(args.host, args.port)
     if sock is None:
         return EXIT_CANNOT_LISTEN

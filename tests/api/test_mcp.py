@@ -179,6 +179,12 @@ async def exercise_every_tool(mcp: ClientSession, uid: str) -> None:
     assert text.startswith("Error executing tool get_context: NOT_FOUND: ")
     bad = await mcp.call_tool("recall", {"query": "x", "session_id": session, "limit": 1000})
     assert bad.is_error  # the input schema refuses it, the server lives on
+    # closed input schemas: an argument a tool does not declare is refused, not dropped
+    extra = await mcp.call_tool("get_context", {"session_id": session, "extra": "x"})
+    assert extra.is_error
+    assert "extra" in getattr(extra.content[0], "text", "").lower()
+    listed = await mcp.list_tools()
+    assert all(tool.input_schema.get("additionalProperties") is False for tool in listed.tools)
     assert result_data(await mcp.call_tool("get_brief", {"session_id": session}))
 
 
@@ -259,15 +265,34 @@ def test_every_tool_over_http_with_the_callers_own_token(
     mcp_http: str, secure_server: str, keys: dict[str, str], uid: str
 ) -> None:
     assert httpx.post(mcp_http, json={}, timeout=5).status_code == 401  # no bearer, no entry
+    # a bearer Threadline refuses gets no further than one it never saw: not even `initialize`
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "probe", "version": "1"},
+        },
+    }
+    accept = {"accept": "application/json, text/event-stream"}
+    for wrong in ("tl_wrong", "tlk_0000_not-a-key", "eyJhbGciOiJub25lIn0.e30."):
+        refused = httpx.post(
+            mcp_http, json=initialize, headers=accept | {"authorization": f"Bearer {wrong}"}
+        )
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["www-authenticate"] == "Bearer"
+    admitted = httpx.post(
+        mcp_http, json=initialize, headers=accept | {"authorization": f"Bearer {keys['AGENT']}"}
+    )
+    assert admitted.status_code == 200, admitted.text
     with ThreadlineClient(secure_server, token=keys["ADMIN"]) as admin:
         admin.upsert_agent(f"ann-{uid}", "HUMAN", "Ann")
 
     async def scenario() -> None:
         async with over_http(mcp_http, keys["AGENT"]) as mcp:
             await exercise_every_tool(mcp, uid)
-        async with over_http(mcp_http, "tl_wrong") as mcp:
-            refused = await mcp.call_tool("get_brief", {"user_id": f"usr_{uid}"})
-            assert error_text(refused).startswith("UNAUTHENTICATED")
         async with over_http(mcp_http, keys["CONNECTOR"]) as mcp:
             refused = await mcp.call_tool("get_context", {"user_id": f"usr_{uid}"})
             assert error_text(refused).startswith("FORBIDDEN")
