@@ -29,6 +29,7 @@ from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
 from api.http_errors import handle_error, retry_headers
+from api.http_protocol import use_header_timeout
 from api.index_page import index
 from api.request import RequestContext
 from api.schema import build_schema
@@ -231,6 +232,7 @@ def app_from_environment() -> Starlette:
     """The app of each worker process of `threadline serve --workers N` (a uvicorn factory):
     settings from the environment, the schema already migrated by the parent process."""
     settings = Settings()
+    use_header_timeout(settings.header_timeout_seconds)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

@@ -155,6 +155,8 @@ class Settings(BaseSettings):
     # /graphql guards: largest request body, longest request
     max_request_bytes: int = 10 * 1024 * 1024
     request_timeout_seconds: float = 30.0
+    # a connection must send a request's complete headers within this time (slow-header sockets)
+    header_timeout_seconds: float = 10.0
     # keyed hashes standing in for ids in audit entries and anonymized exports (default: a
     # random key created once in the graph)
     pseudonym_key: SecretStr | None = None

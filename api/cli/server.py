@@ -23,6 +23,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import SERVE_DEV_ENV, create_app
+    from api.http_protocol import HeaderDeadlineProtocol, use_header_timeout
     from api.metrics import MULTIPROCESS_DIR_ENV
     from graph.store.schema import migrate
 
@@ -40,7 +41,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print("authentication on: send Authorization: Bearer <API key or JWT>", file=sys.stderr)
+    use_header_timeout(settings.header_timeout_seconds)
     options: dict[str, Any] = {
+        "http": HeaderDeadlineProtocol,
         "log_level": settings.log_level.lower(),
         "ssl_certfile": args.ssl_certfile,
         "ssl_keyfile": args.ssl_keyfile,

@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 
 from api.app import create_app
+from api.http_protocol import HeaderDeadlineProtocol, use_header_timeout
 from graph.compliance.auth import CallerRole, create_key
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
@@ -43,8 +44,10 @@ def serve(
     """The app under uvicorn; `dev` (no token = local admin) unless a test checks security;
     `tls` = (certificate, key) files to serve HTTPS."""
     port = free_port()
+    use_header_timeout(settings.header_timeout_seconds)
     config = uvicorn.Config(
         create_app(settings, dev=dev),
+        http=HeaderDeadlineProtocol,  # as `threadline serve` runs it
         host="127.0.0.1",
         port=port,
         log_level="warning",
