@@ -1,8 +1,9 @@
 """The one authentication step: an ASGI middleware in front of every endpoint that needs a
 caller — `/graphql` (HTTP and WebSocket), `/dashboard` and `/metrics`. It reads the bearer token
-(or, for the dashboard's pages, its sign-in cookie), verifies it once, and leaves the outcome in
-the request scope: `principal_of(scope)` or `refusal_of(scope)`. Each endpoint only decides what
-a missing principal means for it (a 401, the sign-in page, a WebSocket's connection_init).
+(or, for the dashboard's pages, the session its sign-in cookie names), verifies it once, and
+leaves the outcome in the request scope: `principal_of(scope)` or `refusal_of(scope)`. Each
+endpoint only decides what a missing principal means for it (a 401, the sign-in page, a
+WebSocket's connection_init).
 In dev mode a request without credentials is the local admin; credentials sent are verified.
 """
 
@@ -19,18 +20,24 @@ if TYPE_CHECKING:
     from graph.compliance.auth import Authenticator, Principal
 
 PROTECTED = ("/graphql", "/dashboard", "/metrics")
-DASHBOARD_COOKIE = "threadline_token"  # the dashboard's sign-in: the token itself, HttpOnly
+# the dashboard's sign-in: a session token (never the API key or JWT), HttpOnly
+DASHBOARD_COOKIE = "threadline_session"
 
 
-def _credentials(scope: Scope) -> str | None:
+def _credentials(scope: Scope) -> tuple[str | None, str | None]:
+    """(the Authorization header, the dashboard session cookie): a header wins."""
     headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
     authorization = headers.get("authorization")
     if authorization is None and scope["path"].startswith("/dashboard"):
-        cookies: SimpleCookie = SimpleCookie()
-        cookies.load(headers.get("cookie", ""))
-        if DASHBOARD_COOKIE in cookies and cookies[DASHBOARD_COOKIE].value:
-            authorization = f"Bearer {cookies[DASHBOARD_COOKIE].value}"
-    return authorization
+        return None, dashboard_cookie(headers.get("cookie", ""))
+    return authorization, None
+
+
+def dashboard_cookie(header: str) -> str | None:
+    cookies: SimpleCookie = SimpleCookie()
+    cookies.load(header)
+    value = cookies[DASHBOARD_COOKIE].value if DASHBOARD_COOKIE in cookies else ""
+    return value or None
 
 
 class Authentication:
@@ -45,10 +52,14 @@ class Authentication:
         if scope["type"] in ("http", "websocket") and scope["path"].startswith(PROTECTED):
             state: dict[str, Any] = scope.setdefault("state", {})
             state["principal"], state["refusal"] = None, None
+            authorization, session = _credentials(scope)
             try:
-                state["principal"] = await self.authenticator.principal(
-                    _credentials(scope), dev=self.dev
-                )
+                if session is not None:
+                    state["principal"] = await self.authenticator.dashboard_session(session)
+                else:
+                    state["principal"] = await self.authenticator.principal(
+                        authorization, dev=self.dev
+                    )
             except ThreadlineError as error:  # UNAUTHENTICATED, or UNAVAILABLE (key lookup)
                 state["refusal"] = error
         await self.app(scope, receive, send)

@@ -1,8 +1,9 @@
 """`/dashboard`: the overview of journey metrics and a session's cross-channel timeline.
 
 Server-rendered (Jinja2) with SVG charts drawn on the server and CSS served from the package —
-no JavaScript, no CDN. Analysts and admins sign in with their API key or JWT (kept in an
-HttpOnly cookie) or send it as a bearer header; in dev mode a visitor without one is the local
+no JavaScript, no CDN. Analysts and admins sign in with their API key or JWT — the HttpOnly
+cookie then holds a session token standing for it, never the key itself — or send it as a
+bearer header; in dev mode a visitor without one is the local
 admin. Analysts see personal data masked; every page view is audited.
 """
 
@@ -18,11 +19,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from api.authentication import DASHBOARD_COOKIE, principal_of, refusal_of
+from api.authentication import DASHBOARD_COOKIE, dashboard_cookie, principal_of, refusal_of
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
-from graph.compliance.auth import CallerRole, Principal
+from graph.compliance.auth import DASHBOARD_SESSION_SECONDS, CallerRole, Principal
 from graph.domain.errors import UnauthenticatedError
 from graph.store.sessions import user_sessions
 from graph.store.users import resolve_identity
@@ -54,6 +55,7 @@ class Dashboard:
             self.cache_seconds, limits=services.settings.analytics_limits()
         )
         self.authenticator = services.authenticator
+        self.public_https = (services.settings.public_url or "").lower().startswith("https://")
         self.dev = services.dev
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals["channel_color"] = channel_color
@@ -164,19 +166,24 @@ class Dashboard:
         if principal.role not in ROLES:
             context = {"next": target, "error": "the dashboard is for analysts and admins"}
             return self.templates.TemplateResponse(request, "login.html", context, status_code=403)
+        session = await self.authenticator.open_dashboard_session(token, principal)
         response = RedirectResponse(target, 303)
         response.set_cookie(
             COOKIE,
-            token,
+            session,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
-            max_age=8 * 3600,
+            # served over TLS here, or behind a TLS proxy (THREADLINE_PUBLIC_URL says https)
+            secure=request.url.scheme == "https" or self.public_https,
+            max_age=DASHBOARD_SESSION_SECONDS,
             path="/dashboard",
         )
         return response
 
     async def logout(self, request: Request) -> Response:
+        session = dashboard_cookie(request.headers.get("cookie", ""))
+        if session is not None:
+            await self.authenticator.close_dashboard_session(session)
         response = RedirectResponse("/dashboard/login", 303)
         response.delete_cookie(COOKIE, path="/dashboard")
         return response

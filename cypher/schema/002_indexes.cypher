@@ -32,3 +32,4 @@ CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) 
 // across the store; a recall compares the embeddings of one history directly (docs/recall.md).
 CREATE VECTOR INDEX message_embedding_64 IF NOT EXISTS FOR (n:Message) ON (n.embedding)
   OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}};
+CREATE INDEX dashboard_session_expires IF NOT EXISTS FOR (n:DashboardSession) ON (n.expiresAt);

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from graph.store.database import Database
 
 KEY_PREFIX = "tlk_"
+DASHBOARD_PREFIX = "tld_"  # a dashboard session token (the sign-in cookie), never an API key
+DASHBOARD_SESSION_SECONDS = 8 * 3600
 
 
 class CallerRole(StrEnum):
@@ -230,34 +233,67 @@ class Authenticator:
         return self._jwt(token)
 
     async def _api_key(self, token: str) -> Principal:
-        digest = _hash(token)
-        cached = self._cache.get(digest)
-        if cached is not None and cached[0] > time.monotonic():
-            principal = cached[1]
-        else:
-            try:
-                records = await self.db.read("auth/find_key", hash=digest)
-            except Exception as error:
-                if (outage := unavailable(error)) is not None:
-                    raise outage from error
-                raise
-            principal = None
-            if records:
-                row = records[0]["key"]
-                principal = Principal(
-                    row["id"],
-                    CallerRole(row["role"]),
-                    frozenset(row.get("channels") or []),
-                    "key",
-                    issues_user_tokens=bool(row.get("issuesUserTokens")),
-                )
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            expires = time.monotonic() + self.settings.auth_cache_seconds
-            self._cache[digest] = (expires, principal)
+        principal = await self._cached(_hash(token), "auth/find_key", _key_principal)
         if principal is None:
             raise UnauthenticatedError("unknown or revoked API key")
         return principal
+
+    async def _cached(
+        self, digest: str, statement: str, build: Callable[[dict[str, Any]], Principal]
+    ) -> Principal | None:
+        """The principal the one row of `statement` (looked up by token hash) stands for, or
+        None; answers are kept THREADLINE_AUTH_CACHE_SECONDS (a revocation takes that long)."""
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            records = await self.db.read(statement, hash=digest, now=int(time.time() * 1000))
+        except Exception as error:
+            if (outage := unavailable(error)) is not None:
+                raise outage from error
+            raise
+        principal = build(dict(records[0][records[0].keys()[0]])) if records else None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (time.monotonic() + self.settings.auth_cache_seconds, principal)
+        return principal
+
+    async def open_dashboard_session(self, token: str, principal: Principal) -> str:
+        """A dashboard sign-in for `principal` (just authenticated with `token`): a random
+        session token for the cookie, so the cookie never holds the API key or JWT itself. It
+        ends after DASHBOARD_SESSION_SECONDS, when a JWT would expire, at sign-out, or when
+        the API key it was opened with is revoked."""
+        now = time.time()
+        ends = now + DASHBOARD_SESSION_SECONDS
+        key_id = principal.subject if principal.method == "key" else None
+        if principal.method == "jwt":
+            expiry = jwt.decode(token, options={"verify_signature": False}).get("exp")
+            ends = min(ends, float(expiry)) if isinstance(expiry, int | float) else ends
+        session = f"{DASHBOARD_PREFIX}{secrets.token_urlsafe(32)}"
+        await self.db.records(
+            "auth/create_dashboard_session",
+            hash=_hash(session),
+            keyId=key_id,
+            subject=principal.subject,
+            role=principal.role.value,
+            channels=sorted(principal.channels),
+            now=int(now * 1000),
+            expires=int(ends * 1000),
+        )
+        return session
+
+    async def dashboard_session(self, session: str) -> Principal:
+        """The caller a dashboard session cookie stands for (cached like API keys)."""
+        principal = await self._cached(
+            _hash(session), "auth/find_dashboard_session", _session_principal
+        )
+        if principal is None:
+            raise UnauthenticatedError("the dashboard session ended: sign in again")
+        return principal
+
+    async def close_dashboard_session(self, session: str) -> None:
+        self._cache.pop(_hash(session), None)
+        await self.db.records("auth/delete_dashboard_session", hash=_hash(session))
 
     def issue_user_token(
         self, channel: str, external_user_id: str, ttl_seconds: int, issuer: str
@@ -297,6 +333,21 @@ class Authenticator:
         return Principal(
             f"jwt:{subject}", role, frozenset(channels), "jwt", issues_user_tokens=grant
         )
+
+
+def _key_principal(row: dict[str, Any]) -> Principal:
+    return Principal(
+        row["id"],
+        CallerRole(row["role"]),
+        frozenset(row.get("channels") or []),
+        "key",
+        issues_user_tokens=bool(row.get("issuesUserTokens")),
+    )
+
+
+def _session_principal(row: dict[str, Any]) -> Principal:
+    channels = frozenset(row.get("channels") or [])
+    return Principal(row["subject"], CallerRole(row["role"]), channels, "dashboard")
 
 
 def _end_user(subject: str, claims: dict[str, Any]) -> Principal:

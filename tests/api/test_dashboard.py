@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from enrichment.pipeline import Enricher
 from graph.analytics.named import run_analytic
-from graph.compliance.auth import CallerRole
+from graph.compliance.auth import CallerRole, revoke_key
 from graph.config import Settings
 from graph.local.demo import load_demo
 from graph.store.database import Database
@@ -192,3 +192,51 @@ def test_dashboard_needs_an_analyst_or_admin(settings: Settings, live_server: st
             # a window with nothing in it: this checks access, not analytics over a big store
             empty = "/dashboard?since=2001-01-01&until=2001-01-02"
             assert client.get(empty).status_code == 200
+
+
+def revoke(settings: Settings, key_id: str) -> None:
+    async def run() -> None:
+        db = Database.from_settings(settings)
+        try:
+            await revoke_key(db, key_id)
+        finally:
+            await db.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+EMPTY = "/dashboard?since=2001-01-01&until=2001-01-02"
+
+
+def test_the_sign_in_cookie_is_a_session_never_the_key(settings: Settings) -> None:
+    """#28: the cookie held the raw API key, without Secure. It now holds a session token that
+    ends at sign-out and when the key is revoked; Secure whenever the public URL is https."""
+    instant = settings.model_copy(update={"auth_cache_seconds": 0})
+    with serve(instant, dev=False) as url:
+        key_id, analyst = make_key(settings, CallerRole.ANALYST)
+        with httpx.Client(base_url=url) as client:
+            login = client.post("/dashboard/login", data={"token": analyst})
+            cookie = login.headers["set-cookie"]
+            session = client.cookies["threadline_session"]
+            assert session.startswith("tld_")
+            assert analyst not in cookie
+            assert key_id not in session
+            assert "secure" not in cookie.lower()  # plain http here, no https public URL
+            assert client.get(EMPTY).status_code == 200
+            client.post("/dashboard/logout")
+        reused = httpx.get(
+            f"{url}{EMPTY}", cookies={"threadline_session": session}, follow_redirects=False
+        )
+        assert reused.status_code == 303  # signed out: the old cookie opens nothing
+        with httpx.Client(base_url=url) as client:
+            client.post("/dashboard/login", data={"token": analyst})
+            assert client.get(EMPTY).status_code == 200
+            revoke(settings, key_id)
+            after = client.get(EMPTY, follow_redirects=False)
+            assert after.status_code == 303  # the key is revoked: so is its session
+    behind_tls = settings.model_copy(update={"public_url": "https://threadline.example.com"})
+    with serve(behind_tls, dev=False) as url:
+        _, analyst = make_key(settings, CallerRole.ANALYST)
+        login = httpx.post(f"{url}/dashboard/login", data={"token": analyst})
+        assert "secure" in login.headers["set-cookie"].lower()

@@ -1,0 +1,3 @@
+// Sign out: the session ends now, whoever still holds its cookie.
+MATCH (d:DashboardSession {hash: $hash})
+DETACH DELETE d
