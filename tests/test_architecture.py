@@ -37,6 +37,19 @@ def test_a_backwards_import_breaks_the_layer_contract(tmp_path: Path) -> None:
     assert "graph.domain is not allowed to import graph.store" in result.stdout
 
 
+def test_analytics_compliance_and_the_pipeline_are_independent_siblings(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    analytics = tmp_path / "graph" / "analytics" / "named.py"
+    analytics.write_text(
+        analytics.read_text() + "\nfrom graph.compliance import audit  # sideways\n"
+    )
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "graph.analytics is not allowed to import graph.compliance" in result.stdout
+
+
 def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
     """Tarjan: the groups of modules that import each other in a circle."""
     index: dict[str, int] = {}
