@@ -21,7 +21,6 @@ from starlette.responses import JSONResponse, Response
 from api import metrics
 from api.http_errors import as_threadline_error, error_response
 from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
-from connectors.phone import TwilioVoiceConnector
 from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
 from graph.store.outbox import apply_updates, fail_pulled_replies, take_pulled_replies
@@ -90,8 +89,7 @@ class WebhookEndpoint:
     async def _store(self, connector: Connector, incoming: WebhookRequest) -> list[Stored]:
         """The request's events stored, and its status reports of our replies applied."""
         events = [fit_text(e, self.max_text_bytes) for e in _parse(connector, incoming)]
-        reports = getattr(connector, "delivery_updates", None)
-        if reports is not None and (updates := reports(incoming)):
+        if updates := connector.delivery_updates(incoming):
             await apply_updates(self.batcher.db, updates)  # replies we sent: delivered...
         if not events:
             return []
@@ -101,19 +99,22 @@ class WebhookEndpoint:
     async def _answer(
         self, connector: Connector, incoming: WebhookRequest, stored: list[Stored]
     ) -> WebhookReply:
-        """The platform's answer; a call's says the replies waiting for it (TwiML)."""
-        if not isinstance(connector, TwilioVoiceConnector):
-            return connector.reply(incoming, stored)
-        session = connector.session_of(incoming, stored)
+        """The platform's answer, with the replies waiting for it when it pulls them (a call's
+        next TwiML says them)."""
+        pulled = connector.pulled_replies(incoming, stored)
         replies: list[str] = []
-        if session is not None and connector.call_ended(incoming):
+        if pulled is not None and pulled.ended:
             await fail_pulled_replies(
-                self.batcher.db, session, connector.channel, "the call ended before it was said"
+                self.batcher.db,
+                pulled.session_id,
+                connector.channel,
+                "the call ended before it was said",
             )
-        elif session is not None:
-            call = connector.call_of(incoming)
-            replies = await take_pulled_replies(self.batcher.db, session, connector.channel, call)
-        return connector.voice_reply(incoming, session, replies)
+        elif pulled is not None:
+            replies = await take_pulled_replies(
+                self.batcher.db, pulled.session_id, connector.channel, pulled.platform_id
+            )
+        return connector.reply(incoming, stored, replies)
 
     async def _handle(self, request: Request, channel: str) -> Response:
         connector = self.connectors.get(channel)
@@ -131,7 +132,7 @@ class WebhookEndpoint:
                 return _response(handshake)
             if request.method != "POST":
                 return JSONResponse({"error": "use POST"}, 405)
-            if getattr(connector, "verify_blocks", False):  # may fetch over the network
+            if connector.verify_blocks:  # may fetch over the network
                 await asyncio.to_thread(connector.verify, incoming)
             else:
                 connector.verify(incoming)

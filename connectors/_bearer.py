@@ -8,11 +8,11 @@ from pydantic import SecretStr
 
 from connectors._common import secret, signing_secret
 from connectors._signatures import require_equal
-from connectors.base import WebhookReply, WebhookRequest
+from connectors.base import ConnectorDefaults, WebhookReply, WebhookRequest
 
 
 @dataclass
-class BearerTokenWebhook:
+class BearerTokenWebhook(ConnectorDefaults):
     token: SecretStr | None
     insecure: bool = False
 

@@ -3,17 +3,25 @@ handshake and `X-Hub-Signature-256` over the raw body with the app secret."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from connectors._common import secret, signing_secret
 from connectors._signatures import check_hub_signature, require_equal
-from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import (
+    OK,
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 
 
 @dataclass
-class MetaWebhook:
+class MetaWebhook(ConnectorDefaults):
     app_secret: SecretStr | None
     verify_token: SecretStr | None
     insecure: bool = False
@@ -39,5 +47,7 @@ class MetaWebhook:
             return
         check_hub_signature(key, request.headers.get("x-hub-signature-256"), request.body)
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         return OK

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graph.domain.events import EventInput
+from graph.domain.outbox import DeliveryUpdate
 
 
 class WebhookError(Exception):
@@ -76,10 +77,25 @@ class Stored:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class PulledReplies:
+    """A request from a platform that asks for our replies itself (a phone call's next turn):
+    the session whose waiting replies it takes, the platform's id for them (the call), and
+    whether it will never ask again (the call ended: the replies still waiting fail)."""
+
+    session_id: str
+    platform_id: str | None
+    ended: bool = False
+
+
 class Connector(Protocol):
-    """One platform. `enabled` is False while its secret is not configured."""
+    """One platform, and everything the webhook endpoint may ask of it — every capability is
+    declared here (with `ConnectorDefaults` for the connectors that lack it), so the endpoint
+    has one path for all of them. `enabled` is False while its secret is not configured."""
 
     channel: str
+    # `verify` may block (fetch a certificate chain over the network): run it off the loop
+    verify_blocks: bool
 
     @property
     def enabled(self) -> bool: ...
@@ -93,5 +109,27 @@ class Connector(Protocol):
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         """The events in the request; [] for valid payloads that carry none (statuses...)."""
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
-        """The answer the platform expects once the events are stored."""
+    def delivery_updates(self, request: WebhookRequest) -> list[DeliveryUpdate]:
+        """The platform's status reports of replies we sent (delivered, read...) in it."""
+
+    def pulled_replies(self, request: WebhookRequest, stored: list[Stored]) -> PulledReplies | None:
+        """Whether this request asks for the replies waiting for it (a platform that pulls)."""
+
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
+        """The answer the platform expects once the events are stored (with the `replies` it
+        pulled, if it pulls them)."""
+
+
+class ConnectorDefaults:
+    """What a connector without a capability answers: a verification that does not block, no
+    status reports of our replies, no replies pulled (they go out through the outbox)."""
+
+    verify_blocks: bool = False
+
+    def delivery_updates(self, request: WebhookRequest) -> list[DeliveryUpdate]:
+        return []
+
+    def pulled_replies(self, request: WebhookRequest, stored: list[Stored]) -> PulledReplies | None:
+        return None

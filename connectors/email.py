@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -137,7 +138,9 @@ class EmailConnector(BearerTokenWebhook):
             raise WebhookError(415, "expected Content-Type: message/rfc822")
         return [parse_email(request.body, self.channel)]
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         return OK
 
 

@@ -19,15 +19,17 @@ The thread is `To:From`, as for SMS.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from connectors._common import need
-from connectors.base import Stored, WebhookReply, WebhookRequest
+from connectors.base import PulledReplies, Stored, WebhookReply, WebhookRequest
 from connectors.sms import TwilioSmsConnector
 from graph.domain.events import EventInput
+from graph.domain.outbox import DeliveryUpdate
 
 ENDED = {"completed", "busy", "failed", "no-answer", "canceled"}
 MAX_POLLS = 5
@@ -48,8 +50,16 @@ class TwilioVoiceConnector(TwilioSmsConnector):
     channel: str = "phone"
     greeting: str = DEFAULT_GREETING
 
-    def delivery_updates(self, request: WebhookRequest) -> list[Any]:
+    def delivery_updates(self, request: WebhookRequest) -> list[DeliveryUpdate]:
         return []  # a call's status is an event of the call, not a reply's delivery
+
+    def pulled_replies(self, request: WebhookRequest, stored: list[Stored]) -> PulledReplies | None:
+        """Twilio asks for our replies at each turn of the call: those waiting in its session
+        are said now (and fail once the call has ended)."""
+        session = self.session_of(request, stored)
+        if session is None:
+            return None
+        return PulledReplies(session, self.call_of(request), ended=self.call_ended(request))
 
     def parse(self, request: WebhookRequest) -> list[EventInput]:
         params = self._params(request)
@@ -121,8 +131,10 @@ class TwilioVoiceConnector(TwilioSmsConnector):
         again = f"{here}?{urlencode({'poll': polls + 1, 'session': session_id})}"
         return twiml('<Pause length="1"/>', f'<Redirect method="POST">{escape(again)}</Redirect>')
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
-        return self.voice_reply(request, self.session_of(request, stored), [])
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
+        return self.voice_reply(request, self.session_of(request, stored), list(replies))
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any] | None:

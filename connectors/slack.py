@@ -11,6 +11,7 @@ types are acknowledged without being stored.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -19,7 +20,14 @@ from pydantic import SecretStr
 from connectors._common import from_epoch, secret, signing_secret
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors._signatures import hmac_hex, require_equal
-from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import (
+    OK,
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 from graph.domain.events import EventInput, Speaker
 
 REPLAY_WINDOW_SECONDS = 300
@@ -55,7 +63,7 @@ class Envelope(Payload):
 
 
 @dataclass
-class SlackConnector:
+class SlackConnector(ConnectorDefaults):
     signing_secret: SecretStr | None
     insecure: bool = False
     channel: str = "slack"
@@ -119,5 +127,7 @@ class SlackConnector:
             )
         ]
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         return OK

@@ -7,6 +7,7 @@ empty TwiML document (Threadline stores; it does not answer on its own).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,7 +16,7 @@ from pydantic import SecretStr
 
 from connectors._common import need, secret, signing_secret
 from connectors._signatures import require_equal, twilio_signature
-from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput
 from graph.domain.outbox import DeliveryStatus, DeliveryUpdate
 
@@ -38,7 +39,7 @@ def is_status_callback(params: dict[str, str]) -> bool:
 
 
 @dataclass
-class TwilioSmsConnector:
+class TwilioSmsConnector(ConnectorDefaults):
     auth_token: SecretStr | None
     public_url: str | None = None  # the base URL Twilio calls, when behind a proxy
     insecure: bool = False
@@ -129,5 +130,7 @@ class TwilioSmsConnector:
             )
         ]
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         return EMPTY_TWIML

@@ -18,6 +18,7 @@ agent's webhook headers (THREADLINE_DIALOGFLOW_TOKEN).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from connectors._bearer import BearerTokenWebhook
 from connectors._common import from_iso
 from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import require_equal
-from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput
 
 ALEXA_MAX_AGE_SECONDS = 150
@@ -108,7 +109,7 @@ def _slots(intent: Intent) -> dict[str, Any]:
 
 
 @dataclass
-class AlexaConnector:
+class AlexaConnector(ConnectorDefaults):
     skill_id: str | None
     insecure: bool = False
     channel: str = "alexa"
@@ -169,7 +170,9 @@ class AlexaConnector:
             )
         ]
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         ended = validated(AlexaEnvelope, request.json_object()).request.type == (
             "SessionEndedRequest"
         )
@@ -280,7 +283,9 @@ class DialogflowConnector(BearerTokenWebhook):
             )
         ]
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         data = request.json_object()
         if "queryResult" in data:
             return WebhookReply.json({"fulfillmentText": ""})

@@ -15,6 +15,7 @@ The mobile app sends the same, with the `sessionId` it carried over from the web
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from pydantic import Field, SecretStr
 from connectors._common import from_iso, secret, signing_secret
 from connectors._payload import Payload, PlatformId, validated
 from connectors._signatures import check_hub_signature
-from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput, Speaker
 
 KINDS = {"message", "click", "page_view"}
@@ -43,7 +44,7 @@ class WidgetEvent(Payload):
 
 
 @dataclass
-class WidgetConnector:
+class WidgetConnector(ConnectorDefaults):
     channel: str
     signing_secret: SecretStr | None
     insecure: bool = False
@@ -101,7 +102,9 @@ class WidgetConnector:
             metadata=metadata or None,
         )
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         """The session ids, so the widget can hand the conversation to the app."""
         return WebhookReply.json(
             {

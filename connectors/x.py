@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,7 +26,14 @@ from pydantic import SecretStr
 from connectors._common import from_epoch, secret, signing_secret
 from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
 from connectors._signatures import require_equal
-from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.base import (
+    OK,
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 from graph.domain.events import EventInput
 
 
@@ -60,7 +68,7 @@ class Activity(Payload):
 
 
 @dataclass
-class XConnector:
+class XConnector(ConnectorDefaults):
     consumer_secret: SecretStr | None
     insecure: bool = False
     channel: str = "x"
@@ -121,5 +129,7 @@ class XConnector:
             )
         return events
 
-    def reply(self, request: WebhookRequest, stored: list[Stored]) -> WebhookReply:
+    def reply(
+        self, request: WebhookRequest, stored: list[Stored], replies: Sequence[str] = ()
+    ) -> WebhookReply:
         return OK
