@@ -552,3 +552,19 @@ def test_continue_in_app_then_merge_and_unmerge_over_graphql(gql: GraphQLClient,
         gql("mutation($a: ID!) { mergeUsers(sourceId: $a, targetId: $a) { id } }", a=sms_user)
     )
     assert itself["extensions"]["code"] == "BAD_INPUT"
+
+
+@pytest.mark.parametrize(("last", "code"), [(100_000, "LIMIT_EXCEEDED"), (-1, "BAD_INPUT")])
+def test_session_messages_refuses_what_context_refuses(
+    gql: GraphQLClient, uid: str, last: int, code: str
+) -> None:
+    ingest = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { results { sessionId } } }"
+    event = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": "hi"}
+    body: Any = gql(ingest, e=[event])
+    session = body["data"]["ingestEvents"]["results"][0]["sessionId"]
+    answer: Any = gql(
+        "query($s: ID!, $n: Int!) { session(id: $s) { messages(last: $n) { seq } } }",
+        s=session,
+        n=last,
+    )
+    assert [e["extensions"]["code"] for e in answer["errors"]] == [code]

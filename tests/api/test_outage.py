@@ -17,9 +17,10 @@ import pytest
 from neo4j import GraphDatabase
 from pydantic import SecretStr
 
+from api.app import create_app
 from connectors._signatures import hmac_hex
 from graph.config import Settings
-from graph.local.neo4j_server import LocalNeo4j
+from graph.local.neo4j_server import LocalNeo4j, free_port
 from graph.local.provision import Neo4jTarget
 from graph.store.database import Database
 from graph.store.schema import migrate
@@ -158,3 +159,20 @@ def test_neo4j_stopped_and_restarted_under_load(
             "UNWIND $ids AS id MATCH (m:Message {eventId: id}) RETURN count(m) AS n", ids=load.acked
         )
     assert records[0]["n"] == len(load.acked) > 0  # nothing acknowledged was lost
+
+
+@pytest.mark.anyio
+async def test_readiness_during_an_outage_does_not_name_the_database(settings: Settings) -> None:
+    port = free_port()
+    down = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{port}"})
+    app = create_app(down, apply_schema=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            ready = await client.get("/readyz")
+    finally:
+        await app.state.db.close()
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable"}
+    assert str(port) not in ready.text

@@ -315,3 +315,48 @@ def test_subscriptions_need_credentials(secure_server: str, tokens: dict[str, st
     for role in ("connector", "analyst", "user"):
         refused = asyncio.run(attempt({"Authorization": f"Bearer {tokens[role]}"}))
         assert refused == "error FORBIDDEN", role
+
+
+def agent_jwt(sub: object) -> dict[str, str]:
+    claims = {
+        "sub": sub,
+        "role": "agent",
+        "iss": "threadline",
+        "aud": "threadline",
+        "exp": int(time.time()) + 60,
+    }
+    return {"authorization": f"Bearer {jwt.encode(claims, JWT_SECRET, algorithm='HS256')}"}
+
+
+@pytest.mark.parametrize("sub", ["", "   "])
+def test_a_jwt_without_a_subject_is_refused(secure_server: str, sub: str) -> None:
+    response = httpx.post(
+        f"{secure_server}/graphql",
+        json={"query": '{ agent(id: "x") { id } }'},
+        headers=agent_jwt(sub),
+        timeout=30,
+    )
+    assert response.status_code == 401
+    assert "sub" in response.text
+
+
+def test_a_jwt_with_a_subject_still_works(secure_server: str) -> None:
+    response = httpx.post(
+        f"{secure_server}/graphql",
+        json={"query": '{ agent(id: "x") { id } }'},
+        headers=agent_jwt("desk-7"),
+        timeout=30,
+    )
+    assert response.json() == {"data": {"agent": None}}
+
+
+def test_a_subscription_over_plain_http_is_a_coded_error(secure_server: str) -> None:
+    response = httpx.post(
+        f"{secure_server}/graphql",
+        json={"query": 'subscription { sessionEvents(sessionId: "ses_x") { kind } }'},
+        headers=agent_jwt("desk-7"),
+        timeout=30,
+    )
+    body = response.json()
+    assert response.status_code < 500
+    assert codes(response) == ["BAD_INPUT"], body

@@ -6,7 +6,7 @@ import pytest
 
 from graph.config import Settings
 from graph.domain.errors import BadInputError, LimitExceededError
-from graph.domain.events import EventInput, Speaker, validate_batch
+from graph.domain.events import EventInput, Speaker, validate_batch, validate_event
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LIMITS = Settings().ingest_limits()
@@ -83,3 +83,16 @@ def test_times_are_normalised_to_utc() -> None:
     [valid] = validate_batch([event(occurred_at=local)], LIMITS, NOW)
     assert valid.at == datetime(2026, 11, 25, 11, 30, tzinfo=UTC)
     assert valid.at.tzinfo == UTC
+
+
+@pytest.mark.parametrize("key", ["bad\nkey", "tab\tkey", "nul\x00", "é", "", "x" * 65])
+def test_event_attribute_keys_follow_the_attribute_key_rule(key: str) -> None:
+    with pytest.raises(BadInputError, match="attributes"):
+        validate_event(0, event(attributes={key: 1}), LIMITS, NOW)
+
+
+def test_a_skew_limit_past_a_day_is_reported_in_full() -> None:
+    limits = Settings(future_skew_seconds=2 * 86400).ingest_limits()
+    late = event(occurred_at=NOW + timedelta(days=3))
+    with pytest.raises(BadInputError, match="172800s in the future"):
+        validate_event(0, late, limits, NOW)

@@ -3,8 +3,7 @@ limits, body size, no batching, request timeout — and a schemathesis fuzz of e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -17,7 +16,7 @@ from schemathesis.graphql import nodes
 from api.schema import build_schema
 from graph.compliance.auth import CallerRole
 from graph.config import Settings
-from tests.helpers.server import make_key, serve
+from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration
 
@@ -156,62 +155,3 @@ def test_fuzz_no_server_errors_and_nothing_unmasked(
         assert error["extensions"]["code"] != "INTERNAL", (case.body, error)
         assert "Traceback" not in error["message"]
         assert "neo4j" not in error["message"].lower(), error
-
-
-def test_https_with_a_certificate(settings: Settings, tmp_path: Path) -> None:
-    import ipaddress
-    import ssl
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    with serve(settings, dev=False, tls=(str(cert_file), str(key_file))) as url:
-        assert url.startswith("https://")
-        trusted = ssl.create_default_context(cafile=str(cert_file))
-        assert httpx.get(f"{url}/healthz", verify=trusted).json() == {"status": "ok"}
-        with pytest.raises(httpx.ConnectError):  # an untrusted certificate is refused
-            httpx.get(f"{url}/healthz")
-
-
-def test_encrypted_neo4j_uris_are_passed_to_the_driver(settings: Settings) -> None:
-    import asyncio
-
-    from graph.store.database import Database
-
-    async def check() -> None:
-        for uri in ("neo4j+s://db.example.com", "bolt+s://db.example.com:7687"):
-            db = Database.connect(uri, ("neo4j", "secret"), "neo4j", settings)
-            try:
-                assert db.driver.encrypted
-            finally:
-                await db.close()
-
-    asyncio.run(check())
