@@ -17,7 +17,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api import metrics
-from graph.compliance.auth import CallerRole, Principal
+from graph.compliance.auth import Principal
+from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError, ThreadlineError, UnauthenticatedError
 from graph.store.sessions import session_channels
 

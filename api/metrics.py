@@ -35,7 +35,7 @@ from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from starlette.responses import JSONResponse, Response
 
 from api.authentication import principal_of, refusal_of
-from graph.compliance.auth import CallerRole
+from graph.domain.callers import CallerRole
 from graph.domain.errors import UnauthenticatedError
 
 if TYPE_CHECKING:

@@ -40,8 +40,9 @@ from bench.recall_corpus import AGENT_FILLER, USER_FILLER, Person, generate
 from bench.server import connect, rss_mb, start_server, wait_ready
 from enrichment.embeddings import Embedder, load_embedder
 from enrichment.pipeline import EnrichmentConfig, build_enricher
-from graph.compliance.auth import CallerRole, create_key
+from graph.compliance.auth import create_key
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from graph.domain.events import EventInput, Speaker
 from graph.domain.recall import Weights
 from graph.local.neo4j_server import free_port

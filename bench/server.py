@@ -12,8 +12,9 @@ from pathlib import Path
 
 import aiohttp
 
-from graph.compliance.auth import CallerRole, create_key
+from graph.compliance.auth import create_key
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from graph.local.provision import Neo4jTarget
 from graph.store.database import Database
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -106,3 +107,16 @@ def test_only_the_store_gateway_touches_the_driver() -> None:
         and ".driver" in path.read_text()
     ]
     assert touching == []
+
+
+def test_records_live_in_the_domain() -> None:
+    """The shapes of what the store returns are domain records, not store or compliance types."""
+    outside = [
+        f"{path.relative_to(ROOT)}:{node.name}"
+        for package in ("graph", "api", "connectors")
+        for path in (ROOT / package).rglob("*.py")
+        if "domain" not in path.relative_to(ROOT).parts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Record")
+    ]
+    assert outside == []

@@ -10,7 +10,7 @@ from api.auth import allow
 from api.request import Info
 from api.scalars import JSON
 from graph.analytics.named import Table, catalog, run_analytic
-from graph.compliance.auth import CallerRole
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError
 from graph.domain.masking import PII_ENTITY_TYPES, mask_entity_key, mask_entity_value
 

@@ -13,8 +13,8 @@ from api.context.types import Context, Recall
 from api.request import Info
 from api.scalars import Role
 from api.user_scope import is_end_user, require_own_identity, require_own_sessions
-from graph.compliance.auth import CallerRole
 from graph.domain.as_of import check_as_of
+from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError
 from graph.pipeline.question import understand
 from graph.store.context import ContextSelector, get_context, identity_key_of

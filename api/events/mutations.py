@@ -18,7 +18,8 @@ from api.user_scope import (
     require_own_sessions,
     require_user_attribute_keys,
 )
-from graph.compliance.auth import CallerRole, Principal
+from graph.compliance.auth import Principal
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.domain.events import EventInput as GraphEvent
 from graph.domain.events import Speaker

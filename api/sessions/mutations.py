@@ -14,7 +14,7 @@ from api.user_scope import (
     require_own_sessions,
     require_user_attribute_keys,
 )
-from graph.compliance.auth import CallerRole
+from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError
 from graph.store.attributes import set_session_attributes
 from graph.store.continuation import create_token, resume_session

@@ -10,8 +10,8 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.sessions.types import Agent, Session
-from graph.compliance.auth import CallerRole
 from graph.domain.as_of import check_as_of
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, NotFoundError
 from graph.pipeline.enrich import annotate
 from graph.store.handoffs import get_agent

@@ -14,7 +14,7 @@ from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON
 from api.user_scope import is_end_user, require_own_sessions
-from graph.compliance.auth import CallerRole
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, ForbiddenError
 from graph.live.bus import LiveEvent, LiveEventKind
 from graph.store.context import ContextSelector, get_context

@@ -12,8 +12,8 @@ from api.auth import NotForConnectors
 from api.convert import from_record as convert_record
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
-from graph.compliance.auth import CallerRole
 from graph.domain.as_of import SessionThen
+from graph.domain.callers import CallerRole
 from graph.store.attributes import session_attributes
 from graph.store.context import check_message_count
 from graph.store.handoffs import session_handoffs
@@ -27,13 +27,13 @@ if TYPE_CHECKING:
     from api.users.types import User
     from graph.domain.outbox import OutboxRecord
     from graph.domain.records import (
+        AgentRecord,
         AttributeChangeRecord,
+        FiringRecord,
         HandoffRecord,
         MessageRecord,
         SessionRecord,
     )
-    from graph.store.handoffs import AgentRecord
-    from graph.store.triggers import FiringRecord
 
 
 def record_time(millis: int) -> datetime:

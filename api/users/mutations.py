@@ -8,7 +8,7 @@ from api.auth import allow
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.users.types import Merge, User, UserToken
-from graph.compliance.auth import CallerRole
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.store.attributes import Owner, set_attributes
 from graph.store.merges import merge_users, unmerge_user

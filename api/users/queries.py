@@ -9,8 +9,8 @@ import strawberry
 from api.auth import allow
 from api.request import Info
 from api.users.types import User
-from graph.compliance.auth import CallerRole
 from graph.domain.as_of import check_as_of
+from graph.domain.callers import CallerRole
 from graph.store.history import user_then
 from graph.store.users import resolve_identity
 

@@ -19,18 +19,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from graph.domain.callers import CallerRole
 from graph.domain.errors import (
     BadInputError,
     NotFoundError,
     UnauthenticatedError,
 )
 from graph.domain.events import CHANNEL_PATTERN
-from graph.domain.records import native_time, to_millis
+from graph.domain.records import ApiKeyRecord, native_time, to_millis
 from graph.store.database import unavailable
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ if TYPE_CHECKING:
 KEY_PREFIX = "tlk_"
 DASHBOARD_PREFIX = "tld_"  # a dashboard session token (the sign-in cookie), never an API key
 DASHBOARD_SESSION_SECONDS = 8 * 3600
-
-
-class CallerRole(StrEnum):
-    CONNECTOR = "connector"  # ingest only (optionally for some channels)
-    AGENT = "agent"  # read context, handoff, attributes, identity
-    ANALYST = "analyst"  # read and analytics, PII masked
-    ADMIN = "admin"  # everything: erase/export, audit, keys
-    USER = "user"  # an end user's device: its own identity's sessions only (user tokens)
 
 
 # USER sees its own messages unmasked: what it may reach is limited to its own sessions
@@ -101,17 +93,6 @@ class Principal:
 
 
 DEV_ADMIN = Principal("dev-admin", CallerRole.ADMIN, method="dev")
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    id: str
-    role: CallerRole
-    channels: list[str]
-    name: str | None
-    created_at: datetime | None
-    revoked_at: datetime | None
-    issues_user_tokens: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from graph.domain.callers import CallerRole
+
 if TYPE_CHECKING:
     from graph.domain.as_of import SessionThen, UserThen
     from graph.domain.brief import BriefRecord
@@ -341,3 +343,44 @@ class HandoffRecord:
     agent_kind: str
     reason: str | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    role: CallerRole
+    channels: list[str]
+    name: str | None
+    created_at: datetime | None
+    revoked_at: datetime | None
+    issues_user_tokens: bool = False
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: str
+    kind: str
+    name: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_map(cls, row: dict[str, Any]) -> AgentRecord:
+        return cls(row["id"], row["kind"], row.get("name"), native_time(row.get("createdAt")))
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    from_status: str
+    to_status: str
+    at: datetime
+    cause: str
+
+
+@dataclass(frozen=True)
+class FiringRecord:
+    id: str
+    rule: str
+    at: datetime
+    actions: list[str]
+    outcomes: list[str]
+    webhooks: list[dict[str, Any]]

@@ -3,13 +3,12 @@ to whom."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from graph.domain.errors import BadInputError, NotFoundError
 from graph.domain.events import MAX_ID_LENGTH
-from graph.domain.records import HandoffRecord, SessionRecord, native_time, to_millis
+from graph.domain.records import AgentRecord, HandoffRecord, SessionRecord, native_time, to_millis
 from graph.live.events import publish_handoff
 from graph.store.sessions import only_row
 
@@ -19,18 +18,6 @@ if TYPE_CHECKING:
 AGENT_KINDS = ("BOT", "HUMAN")
 MAX_REASON = 1000
 MAX_NAME = 200
-
-
-@dataclass(frozen=True)
-class AgentRecord:
-    id: str
-    kind: str
-    name: str | None
-    created_at: datetime | None
-
-    @classmethod
-    def from_map(cls, row: dict[str, Any]) -> AgentRecord:
-        return cls(row["id"], row["kind"], row.get("name"), native_time(row.get("createdAt")))
 
 
 def _check_agent_id(agent_id: str) -> None:

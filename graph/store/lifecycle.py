@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from graph.domain.records import native_time, to_millis
+from graph.domain.records import TransitionRecord, native_time, to_millis
 from graph.live.bus import LiveEvent, LiveEventKind
 
 if TYPE_CHECKING:
@@ -58,14 +58,6 @@ def channel_timers(settings: Settings) -> dict[str, Timers]:
         )
         for channel, o in settings.channel_timers.items()
     }
-
-
-@dataclass(frozen=True)
-class TransitionRecord:
-    from_status: str
-    to_status: str
-    at: datetime
-    cause: str
 
 
 async def sweep(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from graph.domain.brief import Trend, slope_of, trend_of
-from graph.domain.records import json_value, native_time, to_millis
+from graph.domain.records import FiringRecord, json_value, native_time, to_millis
 from graph.domain.sentiment_trend import recency_weighted
 from graph.domain.triggers import SessionState
 
@@ -153,16 +153,6 @@ async def webhook_outcome(
         now=_now(),
     )
     return status
-
-
-@dataclass(frozen=True)
-class FiringRecord:
-    id: str
-    rule: str
-    at: datetime
-    actions: list[str]
-    outcomes: list[str]
-    webhooks: list[dict[str, Any]]
 
 
 async def session_firings(db: Database, session_id: str, limit: int = 50) -> list[FiringRecord]:

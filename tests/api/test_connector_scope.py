@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from tests.helpers.server import error_codes as codes
 from tests.helpers.server import graphql_as as call
 from tests.helpers.server import make_key

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from tests.helpers.server import GraphQLClient, make_key
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
 from api.schema import build_schema
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from tests.helpers.server import make_key
 
 pytestmark = pytest.mark.integration

@@ -24,8 +24,8 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from connectors.client import ThreadlineClient
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from graph.local.neo4j_server import free_port
 from tests.helpers.server import make_key
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from tests.helpers.server import GraphQLClient, make_key, serve
 from tests.helpers.subscriptions import subscribe
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.compliance.auth import CallerRole
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from graph.domain.masking import (
     mask_attribute_values,
     mask_cause,

@@ -17,8 +17,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
-from graph.compliance.auth import CallerRole, issue_user_token, parse_role
+from graph.compliance.auth import issue_user_token, parse_role
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError
 from tests.helpers.cli import run_threadline
 from tests.helpers.server import JWT_SECRET, make_key, serve

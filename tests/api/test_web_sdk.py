@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from graph.compliance.auth import CallerRole, issue_user_token
+from graph.compliance.auth import issue_user_token
 from graph.config import Settings
+from graph.domain.callers import CallerRole
 from tests.helpers.browser import launched_browser
 from tests.helpers.fake_platforms import wait_until
 from tests.helpers.server import data_of, graphql_as, make_key, serve
