@@ -7,7 +7,7 @@ from typing import cast
 
 import strawberry
 
-from api.auth import allow
+from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON
 from graph.compliance.audit import AuditFilter

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import strawberry
 
-from api.auth import allow
+from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON
 from graph.analytics.named import Table, catalog, run_analytic

@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 from strawberry.types.nodes import SelectedField
 
-from api.auth import allow
 from api.context.types import Context, Recall
+from api.permissions import allow
 from api.request import Info
 from api.scalars import Role
 from api.user_scope import is_end_user, require_own_identity, require_own_sessions

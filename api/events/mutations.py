@@ -7,8 +7,8 @@ import uuid
 
 import strawberry
 
-from api.auth import allow, require_channel, require_session_channels
 from api.events.types import EventInput, IngestResult
+from api.permissions import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import Role
 from api.sessions.types import Message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import allow, require_channel, require_session_channels
+from api.permissions import allow, require_channel, require_session_channels
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.sessions.types import Agent, ContinuationToken, Session

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from api.auth import allow
+from api.permissions import allow
 from api.request import Info
 from api.sessions.types import Agent, Session
 from graph.domain.as_of import check_as_of

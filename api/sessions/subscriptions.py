@@ -8,9 +8,9 @@ from datetime import datetime
 import strawberry
 
 from api import metrics, pii
-from api.auth import allow
 from api.context.types import Brief
 from api.convert import from_record as convert_record
+from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON
 from api.user_scope import is_end_user, require_own_sessions

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 
 from api import pii
-from api.auth import NotForConnectors
 from api.convert import from_record as convert_record
+from api.permissions import NotForConnectors
 from api.request import Info
 from api.scalars import JSON, Role, SessionStatus
 from graph.domain.as_of import SessionThen

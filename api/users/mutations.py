@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import allow
+from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON, AttributeWriteOptions, attribute_write
 from api.users.types import Merge, User, UserToken

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.auth import allow
+from api.permissions import allow
 from api.request import Info
 from api.users.types import User
 from graph.domain.as_of import check_as_of

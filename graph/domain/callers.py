@@ -1,5 +1,5 @@
 """Who may call the API: the roles of API keys, JWTs and user tokens (what each may do is in
-`api/auth.py`'s permissions and docs/security.md's role table)."""
+`api/permissions.py` and docs/security.md's role table)."""
 
 from __future__ import annotations
 

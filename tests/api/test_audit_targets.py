@@ -1,8 +1,8 @@
-"""What the audit trail records as a call's targets (`api.auth._targets`)."""
+"""What the audit trail records as a call's targets (`api.audit_trail._targets`)."""
 
 from __future__ import annotations
 
-from api.auth import _targets
+from api.audit_trail import _targets
 
 
 def test_the_audit_names_channel_identity_targets() -> None:

@@ -19,7 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from api.auth import allowed_roles, root_fields
+from api.permissions import allowed_roles, root_fields
 from api.schema import build_schema
 from graph.compliance.auth import KEY_ROLES, issue_user_token, revoke_key
 from graph.config import Settings
