@@ -20,7 +20,8 @@ from graph.domain.recall_text import render
 from graph.domain.records import RecallRecord  # at run time: strawberry resolves Private
 
 if TYPE_CHECKING:
-    from graph.domain.records import ContextRecord, RecallHitRecord
+    from graph.domain.context import ContextRecord
+    from graph.domain.records import RecallHitRecord
 
 
 @strawberry.type(

@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graph.domain.callers import CallerRole
-
-if TYPE_CHECKING:
-    from graph.domain.as_of import SessionThen, UserThen
-    from graph.domain.brief import BriefRecord
 
 
 def native_time(value: Any) -> datetime | None:
@@ -226,29 +222,6 @@ class SentimentPoint:
     at: datetime
     channel: str
     sentiment: float
-
-
-@dataclass(frozen=True)
-class ContextRecord:
-    """The cross-channel picture of one conversation, as an agent picking it up needs it."""
-
-    user: UserRecord
-    session: SessionRecord
-    messages: list[MessageRecord]
-    attributes: dict[str, Any]
-    entities: list[ContextEntityRecord] = field(default_factory=list)
-    intents: list[ContextIntentRecord] = field(default_factory=list)
-    sentiment_trend: list[SentimentPoint] = field(default_factory=list)  # oldest first
-    sentiment: float | None = None
-    previous: list[ContextRecord] = field(default_factory=list)  # continued sessions, nearest first
-    # a point-in-time read (asOf): the session and the user as they were then
-    session_then: SessionThen | None = None
-    user_then: UserThen | None = None
-    brief: BriefRecord | None = None  # when asked for: the handoff brief
-
-    @property
-    def channels(self) -> list[str]:
-        return self.session.channels
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from graph.domain.brief import WINDOW as BRIEF_WINDOW
 from graph.domain.brief import BriefRecord, Turn, build_brief
+from graph.domain.context import ContextRecord
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 from graph.domain.records import (
     ContextEntityRecord,
     ContextIntentRecord,
-    ContextRecord,
     HandoffRecord,
     IdentityRecord,
     MessageRecord,
