@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -63,3 +67,29 @@ def test_make_install_syncs_exactly_the_lock_with_the_pinned_uv() -> None:
     uv_pin = re.search(r"^uv==([\d.]+)", (ROOT / ".ci/uv-requirements.txt").read_text(), re.M)
     assert uv_pin is not None
     assert PROJECT["tool"]["uv"]["required-version"] == f"=={uv_pin.group(1)}"
+
+
+def uv_lock_check(folder: Path) -> subprocess.CompletedProcess[str]:
+    uv = ROOT / ".tools" / "bin" / "uv"
+    assert uv.exists(), "make install puts the pinned uv in .tools/"
+    return subprocess.run(
+        [str(uv), "lock", "--check", "--offline", "--python", sys.executable],
+        cwd=folder,
+        env=os.environ | {"UV_PYTHON_DOWNLOADS": "never"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_lock_agrees_with_pyproject_and_a_changed_range_breaks_it(tmp_path: Path) -> None:
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    agreed = uv_lock_check(tmp_path)
+    assert agreed.returncode == 0, agreed.stderr
+    pyproject = tmp_path / "pyproject.toml"
+    text = pyproject.read_text()
+    assert '"redis>=5",' in text
+    pyproject.write_text(text.replace('"redis>=5",', '"redis>=5,<8",'))
+    assert uv_lock_check(tmp_path).returncode != 0  # what `make install` (and CI) then refuses
