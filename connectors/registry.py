@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from connectors._alexa_signature import AlexaSignatureVerifier
+from connectors.alexa import AlexaConnector
 from connectors.base import Connector
+from connectors.dialogflow import DialogflowConnector
 from connectors.email import EmailConnector
 from connectors.messenger import MessengerConnector
-from connectors.phone import TwilioVoiceConnector
 from connectors.slack import SlackConnector
 from connectors.sms import TwilioSmsConnector
-from connectors.voice import AlexaConnector, DialogflowConnector
-from connectors.web import WidgetConnector
+from connectors.twilio_voice import TwilioVoiceConnector
 from connectors.whatsapp import WhatsAppConnector
+from connectors.widget import WidgetConnector
 from connectors.x import XConnector
 from graph.config import Settings
 

@@ -16,9 +16,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from api.services import _log_modes
 from connectors._alexa_signature import AlexaSignatureVerifier, check_certificate_url
+from connectors.alexa import AlexaConnector
 from connectors.base import WebhookError, WebhookRequest
 from connectors.registry import build_connectors
-from connectors.voice import AlexaConnector
 from graph.config import Settings
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

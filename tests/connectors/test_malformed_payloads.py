@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from connectors.alexa import AlexaConnector
 from connectors.base import Connector, WebhookError
+from connectors.dialogflow import DialogflowConnector
 from connectors.messenger import MessengerConnector
 from connectors.slack import SlackConnector
-from connectors.voice import AlexaConnector, DialogflowConnector
-from connectors.web import WidgetConnector
 from connectors.whatsapp import WhatsAppConnector
+from connectors.widget import WidgetConnector
 from tests.helpers.payloads import request
 
 whatsapp = WhatsAppConnector(None, None, insecure=True)

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from connectors.alexa import AlexaConnector
 from connectors.base import Connector, WebhookError
+from connectors.dialogflow import DialogflowConnector
 from connectors.email import parse_email, split_messages
 from connectors.messenger import MessengerConnector
 from connectors.slack import SlackConnector
-from connectors.voice import AlexaConnector, DialogflowConnector
 from connectors.whatsapp import WhatsAppConnector
 from tests.helpers.payloads import FIXTURES, payload_files, request
 
