@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -36,7 +35,12 @@ from api.schema import build_schema
 from api.services import Services
 from api.webhooks import WebhookEndpoint
 from graph.config import Settings
-from graph.domain.errors import ErrorCode, ThreadlineError, UnauthenticatedError
+from graph.domain.errors import (
+    ErrorCode,
+    Neo4jUnavailableError,
+    ThreadlineError,
+    UnauthenticatedError,
+)
 from graph.store.database import Database
 from graph.store.schema import missing_schema
 
@@ -219,9 +223,9 @@ class Readiness:
         try:
             await self.db.ping()
             missing = await missing_schema(self.db)
-        except (DriverError, Neo4jError, OSError) as error:
+        except Neo4jUnavailableError as error:
             # the cause goes to the log, not to whoever asks: it names the database's address
-            log.warning("readyz: Neo4j unavailable: %s", error)
+            log.warning("readyz: Neo4j unavailable: %s", error.__cause__ or error)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         if missing:
             return JSONResponse({"status": "migrating", "missing": missing}, status_code=503)

@@ -129,3 +129,16 @@ def test_the_domain_has_no_import_circle_even_for_type_checking() -> None:
     domain = {m for m in graph.modules if m.startswith("graph.domain")}
     edges = {m: set(graph.find_modules_directly_imported_by(m)) & domain for m in domain}
     assert strongly_connected(edges) == []
+
+
+def test_the_api_and_the_connectors_never_import_the_driver() -> None:
+    """Driver exceptions are translated in the store gateway; above it, only Threadline errors."""
+    graph = grimp.build_graph(
+        *PACKAGES, include_external_packages=True, exclude_type_checking_imports=True
+    )
+    importers = {
+        module
+        for module in graph.find_modules_that_directly_import("neo4j")
+        if module.split(".")[0] in ("api", "connectors")
+    }
+    assert importers == set()

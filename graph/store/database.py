@@ -144,8 +144,13 @@ class Database:
         )
 
     async def ping(self) -> None:
-        """Raise unless the database answers (readiness)."""
-        await self.driver.verify_connectivity()
+        """Raise `Neo4jUnavailableError` unless the database answers (readiness): whatever the
+        driver met — unreachable, refused credentials, a server starting — the caller learns
+        only that it is unavailable (the cause is in the driver's exception, chained)."""
+        try:
+            await self.driver.verify_connectivity()
+        except (Neo4jError, DriverError, OSError) as error:
+            raise Neo4jUnavailableError("the database is unavailable: retry shortly") from error
 
 
 def live_bus(settings: Settings) -> EventBus:
