@@ -89,7 +89,7 @@ def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
 def test_no_module_imports_itself_in_a_circle() -> None:
     """Runtime imports count, those inside functions too (they used to hold circles together);
     imports under TYPE_CHECKING do not run."""
-    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True)
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
     modules = set(graph.modules)
     edges = {m: set(graph.find_modules_directly_imported_by(m)) & modules for m in modules}
     assert strongly_connected(edges) == []
@@ -125,7 +125,7 @@ def test_records_live_in_the_domain() -> None:
 def test_the_domain_has_no_import_circle_even_for_type_checking() -> None:
     """records.py used to type ContextRecord's fields with as_of.py's and brief.py's types
     while both import records.py; the record that composes them now sits above them."""
-    graph = grimp.build_graph("graph", exclude_type_checking_imports=False)
+    graph = grimp.build_graph("graph", exclude_type_checking_imports=False, cache_dir=None)
     domain = {m for m in graph.modules if m.startswith("graph.domain")}
     edges = {m: set(graph.find_modules_directly_imported_by(m)) & domain for m in domain}
     assert strongly_connected(edges) == []
@@ -134,7 +134,10 @@ def test_the_domain_has_no_import_circle_even_for_type_checking() -> None:
 def test_the_api_and_the_connectors_never_import_the_driver() -> None:
     """Driver exceptions are translated in the store gateway; above it, only Threadline errors."""
     graph = grimp.build_graph(
-        *PACKAGES, include_external_packages=True, exclude_type_checking_imports=True
+        *PACKAGES,
+        include_external_packages=True,
+        exclude_type_checking_imports=True,
+        cache_dir=None,  # the graph of the files as they are, never a cached one
     )
     importers = {
         module
