@@ -162,7 +162,7 @@ USER_ATTRIBUTE_PREFIX = "user."
 
 
 def require_user_attribute_keys(
-    principal: Principal | None, keys: Iterable[str], allowed: frozenset[str] | None, field: str
+    principal: Principal | None, attributes: object, allowed: frozenset[str] | None, field: str
 ) -> None:
     """What a person writes about themselves is kept apart from what the business decided: a
     user token writes attributes under `user.` only (never `vip`, `tier`… that agents, triggers,
@@ -170,6 +170,9 @@ def require_user_attribute_keys(
     (THREADLINE_USER_ATTRIBUTE_KEYS; None: any)."""
     if principal is None or principal.role is not CallerRole.USER:
         return
+    keys: Iterable[str] = (
+        attributes if isinstance(attributes, dict) else ()
+    )  # else: BAD_INPUT later
     for key in keys:
         name = key.removeprefix(USER_ATTRIBUTE_PREFIX)
         if not key.startswith(USER_ATTRIBUTE_PREFIX) or not name:

@@ -202,9 +202,12 @@ class Settings(BaseSettings):
             return None
         return frozenset(k.strip() for k in self.user_attribute_keys.split(",") if k.strip())
 
+    def _listed_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
     def cors_problem(self) -> str | None:
         """Why THREADLINE_CORS_ORIGINS cannot be used as it is, or None."""
-        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        origins = self._listed_origins()
         if "null" in origins:
             return (
                 "THREADLINE_CORS_ORIGINS: 'null' is not an origin a page can be trusted by "
@@ -222,7 +225,7 @@ class Settings(BaseSettings):
         ValueError for a value `cors_problem` refuses."""
         if (problem := self.cors_problem()) is not None:
             raise ValueError(problem)
-        origins = [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        origins = self._listed_origins()
         return ["*"] if "*" in origins else origins
 
     def jwt_verification_key(self) -> str | None:

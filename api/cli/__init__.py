@@ -26,10 +26,14 @@ from graph.config import Settings
 from graph.domain.errors import ThreadlineError
 from graph.store.database import unavailable
 
+DESCRIPTION = (
+    "threadline: serve the API, maintain the store, administer keys and personal data, run "
+    "analytics, and run a local Neo4j for development."
+)
+
 
 def parser() -> argparse.ArgumentParser:
-    summary = " ".join(__doc__.split("\n\n", 1)[0].split()).strip("`").replace("`: ", ": ", 1)
-    root = argparse.ArgumentParser(prog="threadline", description=summary)
+    root = argparse.ArgumentParser(prog="threadline", description=DESCRIPTION)
     commands = root.add_subparsers(dest="command", required=True)
     server.register(commands)
     server.register_triggers(commands)

@@ -46,7 +46,7 @@ class EventMutations:
                 _check_end_user_event(principal, event, index)
                 require_user_attribute_keys(
                     principal,
-                    event.attributes if isinstance(event.attributes, dict) else {},
+                    event.attributes,
                     info.context.user_attribute_names,
                     f"events[{index}].attributes",
                 )

@@ -117,7 +117,7 @@ class SessionMutations:
             raise ForbiddenError("options: not for user tokens", field="options")
         require_user_attribute_keys(
             info.context.principal,
-            attributes if isinstance(attributes, dict) else {},
+            attributes,
             info.context.user_attribute_names,
             "attributes",
         )

@@ -214,16 +214,21 @@ class Authenticator:
         return self._jwt(token)
 
     async def _api_key(self, token: str) -> Principal:
-        principal = await self._cached(_hash(token), "auth/find_key", _key_principal)
+        principal = await self._cached(_hash(token), "auth/find_key", "key", _key_principal)
         if principal is None:
             raise UnauthenticatedError("unknown or revoked API key")
         return principal
 
     async def _cached(
-        self, digest: str, statement: str, build: Callable[[dict[str, Any]], Principal]
+        self,
+        digest: str,
+        statement: str,
+        column: str,
+        build: Callable[[dict[str, Any]], Principal],
     ) -> Principal | None:
-        """The principal the one row of `statement` (looked up by token hash) stands for, or
-        None; answers are kept THREADLINE_AUTH_CACHE_SECONDS (a revocation takes that long)."""
+        """The principal the `column` of `statement`'s one row (looked up by token hash) stands
+        for, or None; answers are kept THREADLINE_AUTH_CACHE_SECONDS (a revocation takes that
+        long)."""
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
@@ -233,7 +238,7 @@ class Authenticator:
             if (outage := unavailable(error)) is not None:
                 raise outage from error
             raise
-        principal = build(dict(records[0][records[0].keys()[0]])) if records else None
+        principal = build(dict(records[0][column])) if records else None
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (time.monotonic() + self.settings.auth_cache_seconds, principal)
@@ -266,7 +271,7 @@ class Authenticator:
     async def dashboard_session(self, session: str) -> Principal:
         """The caller a dashboard session cookie stands for (cached like API keys)."""
         principal = await self._cached(
-            _hash(session), "auth/find_dashboard_session", _session_principal
+            _hash(session), "auth/find_dashboard_session", "session", _session_principal
         )
         if principal is None:
             raise UnauthenticatedError("the dashboard session ended: sign in again")

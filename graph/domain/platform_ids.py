@@ -19,13 +19,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NUMERIC_ID = re.compile(r"[0-9]{1,20}")  # X user ids, Meta phone-number ids, PSIDs, page ids
+
+@dataclass(frozen=True)
+class Shape:
+    """One kind of id: its pattern, and how an error message describes it."""
+
+    pattern: re.Pattern[str]
+    described: str
+
+    def fits(self, value: str) -> bool:
+        return self.pattern.fullmatch(value) is not None
+
+
+# X user ids, Meta phone-number ids, PSIDs, page ids
+NUMERIC_ID = Shape(re.compile(r"[0-9]{1,20}"), "digits")
 # an id that only travels in a request's body (a WhatsApp `wa_id`, a Slack user): no grammar of
 # its own is enforced, but nothing that could steer a URL or split a thread id — no `/ ? # % @ \`,
 # whitespace or `:`, and never a bare `.` or `..`
-BODY_ID = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9+_.-]{1,128}")
-SLACK_ID = re.compile(r"[A-Za-z0-9]{2,40}")  # Slack teams, channels: T…, C…, D…; `team` if none
-SLACK_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")  # a Slack message timestamp: its thread id
+BODY_ID = Shape(re.compile(r"(?!\.{1,2}$)[A-Za-z0-9+_.-]{1,128}"), "letters, digits, + _ . -")
+# Slack teams, channels: T…, C…, D…; `team` when an event names none
+SLACK_ID = Shape(re.compile(r"[A-Za-z0-9]{2,40}"), "an id such as T0123 or C0123ABC")
+# a Slack message timestamp: its thread id
+SLACK_TS = Shape(re.compile(r"[0-9]{1,12}\.[0-9]{1,9}"), "a message ts such as 1700000000.000100")
 
 
 @dataclass(frozen=True)
@@ -34,32 +49,23 @@ class IdGrammar:
     (`thread_forms`: the accepted part sequences, e.g. `wa_id` or `phone-number id:wa_id`)."""
 
     platform: str
-    user: re.Pattern[str]
-    thread_forms: tuple[tuple[re.Pattern[str], ...], ...]
+    user: Shape
+    thread_forms: tuple[tuple[Shape, ...], ...]
 
     def user_problem(self, value: str) -> str | None:
-        if self.user.fullmatch(value):
+        if self.user.fits(value):
             return None
-        return f"is not a {self.platform} user id ({_shape(self.user)})"
+        return f"is not a {self.platform} user id ({self.user.described})"
 
     def thread_problem(self, value: str) -> str | None:
         parts = value.split(":")
         for form in self.thread_forms:
             if len(form) == len(parts) and all(
-                p.fullmatch(x) for p, x in zip(form, parts, strict=True)
+                shape.fits(part) for shape, part in zip(form, parts, strict=True)
             ):
                 return None
-        shapes = " or ".join(":".join(_shape(p) for p in form) for form in self.thread_forms)
+        shapes = " or ".join(":".join(s.described for s in form) for form in self.thread_forms)
         return f"is not a {self.platform} thread id ({shapes})"
-
-
-def _shape(pattern: re.Pattern[str]) -> str:
-    return {
-        NUMERIC_ID: "digits",
-        BODY_ID: "letters, digits, + _ . -",
-        SLACK_ID: "an id such as T0123 or C0123ABC",
-        SLACK_TS: "a message ts such as 1700000000.000100",
-    }[pattern]
 
 
 GRAMMARS: dict[str, IdGrammar] = {

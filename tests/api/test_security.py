@@ -318,7 +318,7 @@ def test_subscriptions_need_credentials(secure_server: str, tokens: dict[str, st
         assert refused == "error FORBIDDEN", role
 
 
-def agent_jwt(sub: object) -> dict[str, str]:
+def agent_jwt(sub: object) -> str:
     claims = {
         "sub": sub,
         "role": "agent",
@@ -326,38 +326,24 @@ def agent_jwt(sub: object) -> dict[str, str]:
         "aud": "threadline",
         "exp": int(time.time()) + 60,
     }
-    return {"authorization": f"Bearer {jwt.encode(claims, JWT_SECRET, algorithm='HS256')}"}
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
 
 
 @pytest.mark.parametrize("sub", ["", "   "])
 def test_a_jwt_without_a_subject_is_refused(secure_server: str, sub: str) -> None:
-    response = httpx.post(
-        f"{secure_server}/graphql",
-        json={"query": '{ agent(id: "x") { id } }'},
-        headers=agent_jwt(sub),
-        timeout=30,
-    )
+    response = call(secure_server, agent_jwt(sub), '{ agent(id: "x") { id } }')
     assert response.status_code == 401
     assert "sub" in response.text
 
 
 def test_a_jwt_with_a_subject_still_works(secure_server: str) -> None:
-    response = httpx.post(
-        f"{secure_server}/graphql",
-        json={"query": '{ agent(id: "x") { id } }'},
-        headers=agent_jwt("desk-7"),
-        timeout=30,
-    )
+    response = call(secure_server, agent_jwt("desk-7"), '{ agent(id: "x") { id } }')
     assert response.json() == {"data": {"agent": None}}
 
 
 def test_a_subscription_over_plain_http_is_a_coded_error(secure_server: str) -> None:
-    response = httpx.post(
-        f"{secure_server}/graphql",
-        json={"query": 'subscription { sessionEvents(sessionId: "ses_x") { kind } }'},
-        headers=agent_jwt("desk-7"),
-        timeout=30,
-    )
+    query = 'subscription { sessionEvents(sessionId: "ses_x") { kind } }'
+    response = call(secure_server, agent_jwt("desk-7"), query)
     body = response.json()
     assert response.status_code < 500
     assert codes(response) == ["BAD_INPUT"], body
