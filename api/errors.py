@@ -13,7 +13,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graph.domain.errors import ThreadlineError
-from graph.store.database import unavailable
 
 log = logging.getLogger("threadline.api")
 
@@ -37,8 +36,6 @@ def coded(error: GraphQLError, request_id: str, *, suggestions: bool = True) -> 
     """The client-facing form of one error (without "Did you mean ...?" hints that map the
     schema, unless `suggestions`)."""
     original = error.original_error
-    if original is not None and not isinstance(original, ThreadlineError | GraphQLError):
-        original = unavailable(original) or original  # a database outage is UNAVAILABLE
     if isinstance(original, ThreadlineError):
         return _with_code(error, original.message, {"code": original.code, **original.details})
     if original is None or isinstance(original, GraphQLError) or error.path is None:

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from graph.domain.errors import ErrorCode, ThreadlineError
-from graph.store.database import unavailable
 
 log = logging.getLogger("threadline.api")
 
@@ -31,10 +30,9 @@ def error_response(error: ThreadlineError) -> JSONResponse:
 
 
 def as_threadline_error(error: Exception) -> ThreadlineError | None:
-    """An expected error as it is, a database outage as UNAVAILABLE, else None (a bug)."""
-    if isinstance(error, ThreadlineError):
-        return error
-    return unavailable(error)
+    """An expected error as it is (a database outage is one: the store gateway translated it
+    into UNAVAILABLE), else None (a bug)."""
+    return error if isinstance(error, ThreadlineError) else None
 
 
 async def handle_error(request: Request, error: Exception) -> Response:

@@ -95,18 +95,77 @@ def test_no_module_imports_itself_in_a_circle() -> None:
     assert strongly_connected(edges) == []
 
 
-def test_only_the_store_gateway_touches_the_driver() -> None:
-    """Routing, database name, retries and outage translation live in one place."""
-    allowed = {ROOT / "graph" / "store" / "database.py"}
-    touching = [
-        str(path.relative_to(ROOT))
-        for package in ("graph", "api", "connectors")
-        for path in (ROOT / package).rglob("*.py")
-        if path not in allowed
-        and "local" not in path.relative_to(ROOT).parts  # dev tooling runs its own servers
-        and ".driver" in path.read_text()
+GATEWAY = "graph.store.database"
+DRIVER_ATTRIBUTES = {"driver", "execute_query", "execute_read", "execute_write", "_session", "_tx"}
+
+
+def test_only_the_store_gateway_imports_the_driver() -> None:
+    """Routing, database name, retries and the translation of driver failures live in one
+    module: no other module of ours imports `neo4j`, not even for a type (dev tooling that
+    provisions a server, `graph.local`, is not part of the running service)."""
+    graph = grimp.build_graph(
+        *PACKAGES,
+        include_external_packages=True,
+        exclude_type_checking_imports=False,
+        cache_dir=None,  # the graph of the files as they are, never a cached one
+    )
+    importers = {
+        module
+        for module in graph.find_modules_that_directly_import("neo4j")
+        if not module.startswith("graph.local")
+    }
+    assert importers == {GATEWAY}
+
+
+def python_files(*packages: str) -> list[Path]:
+    return [path for package in packages for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def reaching_past_the_gateway(path: Path, where: str) -> list[str]:
+    """Where a module reaches for a driver, session or transaction (`.driver`, `.session`,
+    `execute_*`...), or loads a statement to run it itself (`cypher.load`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr in DRIVER_ATTRIBUTES:
+            found.append(f"{where}:{node.lineno} .{node.attr}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "load"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "cypher"
+        ):
+            found.append(f"{where}:{node.lineno} cypher.load")
+    return found
+
+
+def test_only_the_store_gateway_runs_statements() -> None:
+    """Outside the gateway nobody reaches for its driver or sessions, and no module loads a
+    statement to run it itself: callers name statements and the gateway's verbs run them (the
+    analytics catalog reads its files' headers, and hands their text to `read_untrusted`)."""
+    exempt = {"graph/store/database.py", "graph/analytics/named.py"}
+    found = [
+        finding
+        for path in python_files("graph", "api", "connectors")
+        if "local" not in path.relative_to(ROOT).parts  # dev tooling runs its own servers
+        and (where := str(path.relative_to(ROOT))) not in exempt
+        for finding in reaching_past_the_gateway(path, where)
     ]
-    assert touching == []
+    assert found == []
+
+
+def test_the_gateway_check_catches_a_module_running_its_own_statement(tmp_path: Path) -> None:
+    offender = tmp_path / "offender.py"
+    offender.write_text(
+        "import cypher\n"
+        "async def f(db):\n"
+        "    async with db.driver.session() as s:\n"
+        "        await s.run(cypher.load('read/session'))\n"
+    )
+    assert reaching_past_the_gateway(offender, "offender.py") == [
+        "offender.py:3 .driver",
+        "offender.py:4 cypher.load",
+    ]
 
 
 def test_records_live_in_the_domain() -> None:
@@ -129,19 +188,3 @@ def test_the_domain_has_no_import_circle_even_for_type_checking() -> None:
     domain = {m for m in graph.modules if m.startswith("graph.domain")}
     edges = {m: set(graph.find_modules_directly_imported_by(m)) & domain for m in domain}
     assert strongly_connected(edges) == []
-
-
-def test_the_api_and_the_connectors_never_import_the_driver() -> None:
-    """Driver exceptions are translated in the store gateway; above it, only Threadline errors."""
-    graph = grimp.build_graph(
-        *PACKAGES,
-        include_external_packages=True,
-        exclude_type_checking_imports=True,
-        cache_dir=None,  # the graph of the files as they are, never a cached one
-    )
-    importers = {
-        module
-        for module in graph.find_modules_that_directly_import("neo4j")
-        if module.split(".")[0] in ("api", "connectors")
-    }
-    assert importers == set()

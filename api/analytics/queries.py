@@ -9,10 +9,11 @@ import strawberry
 from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON
-from graph.analytics.named import Table, catalog, run_analytic
+from graph.analytics.named import catalog, run_analytic
 from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError
 from graph.domain.masking import PII_ENTITY_TYPES, mask_entity_key, mask_entity_value
+from graph.domain.records import Table
 
 
 @strawberry.type(description="One parameter of an analytic.")

@@ -23,8 +23,7 @@ from api.cli import admin, agents, analytics, local, server, store
 from api.cli.local import cmd_neo4j
 from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
-from graph.domain.errors import ThreadlineError
-from graph.store.database import unavailable
+from graph.domain.errors import ErrorCode, ThreadlineError
 
 DESCRIPTION = (
     "threadline: serve the API, maintain the store, administer keys and personal data, run "
@@ -60,14 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = with_local_neo4j(settings)
     try:
         return int(args.run(args, settings))
-    except ThreadlineError as error:
-        print(f"error: {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    except Exception as error:
-        # the database unreachable or restarting mid-command: one coded line, not a traceback
-        if (outage := unavailable(error)) is None:
-            raise
-        print(f"error: {outage.code}: {outage.message} ({type(error).__name__})", file=sys.stderr)
+    except ThreadlineError as error:  # the database unreachable too: one line, not a traceback
+        cause = error.__cause__ if error.code is ErrorCode.UNAVAILABLE else None
+        cause_name = f" ({type(cause).__name__})" if cause is not None else ""
+        print(f"error: {error.code}: {error.message}{cause_name}", file=sys.stderr)
         return 1
 
 

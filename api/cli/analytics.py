@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from api.cli.support import has_uri, with_database
 
 if TYPE_CHECKING:
-    from graph.analytics.named import Table
     from graph.config import Settings
+    from graph.domain.records import Table
     from graph.store.database import Database
 
 

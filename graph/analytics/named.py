@@ -18,16 +18,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import neo4j
-import neo4j.graph
-import neo4j.time
-from neo4j import READ_ACCESS
-from neo4j.exceptions import ClientError, Neo4jError
 
 import cypher
 from graph.analytics.cypher_guard import refusal
@@ -38,7 +32,8 @@ from graph.domain.errors import (
     NotFoundError,
     ThreadlineError,
 )
-from graph.store.database import unavailable
+from graph.domain.records import Table
+from graph.store.database import StatementError
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -181,37 +176,6 @@ def find(name: str) -> Analytic:
     raise NotFoundError(f"no analytic {name!r} (known: {known})", field="name")
 
 
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    truncated: bool = False
-
-    def as_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-
-def plain(value: Any) -> Any:
-    """A Neo4j value as JSON-ready Python."""
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    for kind, convert in PLAIN.items():
-        if isinstance(value, kind):
-            return convert(value)
-    return value
-
-
-PLAIN: dict[type | tuple[type, ...], Callable[[Any], Any]] = {
-    (neo4j.time.DateTime, neo4j.time.Date, neo4j.time.Time): lambda v: v.iso_format(),
-    neo4j.time.Duration: str,
-    (datetime, date): lambda v: v.isoformat(),
-    neo4j.graph.Node: lambda v: {"labels": sorted(v.labels), **plain(dict(v))},
-    neo4j.graph.Relationship: lambda v: {"type": v.type, **plain(dict(v))},
-}
-
-
 async def read_only(
     db: Database,
     query: str,
@@ -224,53 +188,43 @@ async def read_only(
     no writes, no LOAD CSV, no inner transactions, no administration commands, only allowed
     procedures (BAD_INPUT says which rule refused it). `auth`: the Neo4j user to run it as (a
     user with the `reader` role where the server has roles), instead of the service's own."""
-
-    async def work(tx: neo4j.AsyncManagedTransaction) -> Table:
-        result = await tx.run(query, parameters)
-        table = Table(list(result.keys()))
-        async for record in result:
-            if len(table.rows) >= max_rows:
-                table.truncated = True
-                break
-            table.rows.append([plain(v) for v in record.values()])
-        return table
-
-    transaction = neo4j.unit_of_work(timeout=timeout_seconds)(work)
     try:
-        async with db.session(READ_ACCESS, auth=auth) as session:
-            explained = await session.run(f"EXPLAIN {query}", parameters)
-            summary = await explained.consume()
-            reason = refusal(summary.query_type, summary.plan)
-            if reason is not None:
-                raise BadInputError(f"read-only: {reason}", field="query")
-            return await session.execute_read(transaction)
-    except ClientError as error:
-        code = error.code or ""
-        if "AccessMode" in code or "write" in (error.message or "").lower():
-            raise BadInputError(
-                "read-only: this query writes, and analytics may only read", field="query"
-            ) from None
-        if "TransactionTimedOut" in code or "Timeout" in code:
-            raise LimitExceededError(
-                f"query ran longer than {timeout_seconds:g} s", field="query"
-            ) from None
-        raise BadInputError(f"Cypher error: {error.message}", field="query") from None
-    except Neo4jError as error:  # transient and database errors: a coded answer, not a trace
-        raise _coded(error) from None
+        return await db.read_untrusted(
+            query,
+            parameters,
+            check_plan=_guard,
+            max_rows=max_rows,
+            timeout_seconds=timeout_seconds,
+            auth=auth,
+        )
+    except StatementError as error:
+        raise _coded(error, timeout_seconds) from None
 
 
-def _coded(error: Neo4jError) -> ThreadlineError:
-    """A query the database could not finish, as the error a caller can act on."""
-    code = error.code or ""
+def _guard(query_type: str | None, plan: Mapping[str, Any] | None) -> None:
+    reason = refusal(query_type, plan)
+    if reason is not None:
+        raise BadInputError(f"read-only: {reason}", field="query")
+
+
+def _coded(error: StatementError, timeout_seconds: float) -> ThreadlineError:
+    """A query the database refused or could not finish, as the error a caller can act on."""
+    code, message = error.code, error.message
+    if "AccessMode" in code or (code.startswith("Neo.ClientError") and "write" in message.lower()):
+        return BadInputError(
+            "read-only: this query writes, and analytics may only read", field="query"
+        )
+    if "TransactionTimedOut" in code or "Timeout" in code:
+        return LimitExceededError(f"query ran longer than {timeout_seconds:g} s", field="query")
     if "MemoryPoolOutOfMemory" in code or "OutOfMemory" in code:
         return LimitExceededError(
             "the query needs more memory than the database allows one transaction "
             "(server.memory.transaction.total.max): narrow it, aggregate earlier or add a LIMIT",
             field="query",
         )
-    if (outage := unavailable(error)) is not None:
-        return outage
-    return BadInputError(f"Cypher error: {code}: {error.message}", field="query")
+    if code.startswith("Neo.ClientError"):
+        return BadInputError(f"Cypher error: {message}", field="query")
+    return BadInputError(f"Cypher error: {code}: {message}", field="query")
 
 
 async def run_analytic(

@@ -136,7 +136,7 @@ class AuditLog:
                     | {"targets": sorted([await self.pseudonymize(t) for t in entry["targets"]])}
                     for entry in batch
                 ]
-                await self.db.records("audit/append", entries=hashed)
+                await self.db.write("audit/append", entries=hashed)
                 del self._pending[: len(batch)]
                 written += len(batch)
             return written

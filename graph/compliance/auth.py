@@ -31,7 +31,6 @@ from graph.domain.errors import (
 )
 from graph.domain.events import CHANNEL_PATTERN
 from graph.domain.records import ApiKeyRecord, native_time, to_millis
-from graph.store.database import unavailable
 
 if TYPE_CHECKING:
     from graph.config import Settings
@@ -157,7 +156,7 @@ async def create_key(
         )
     key_id = secrets.token_hex(8)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-    records = await db.records(
+    records = await db.write(
         "auth/create_key",
         id=key_id,
         hash=_hash(token),
@@ -176,7 +175,7 @@ async def list_keys(db: Database) -> list[ApiKeyRecord]:
 
 
 async def revoke_key(db: Database, key_id: str) -> ApiKeyRecord:
-    records = await db.records("auth/revoke_key", id=key_id, now=to_millis(datetime.now(UTC)))
+    records = await db.write("auth/revoke_key", id=key_id, now=to_millis(datetime.now(UTC)))
     if not records:
         raise NotFoundError(f"no API key {key_id!r}", field="id")
     return _key_record(records[0]["key"])
@@ -232,12 +231,7 @@ class Authenticator:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        try:
-            records = await self.db.read(statement, hash=digest, now=int(time.time() * 1000))
-        except Exception as error:
-            if (outage := unavailable(error)) is not None:
-                raise outage from error
-            raise
+        records = await self.db.read(statement, hash=digest, now=int(time.time() * 1000))
         principal = build(dict(records[0][column])) if records else None
         if len(self._cache) > 10_000:
             self._cache.clear()
@@ -256,7 +250,7 @@ class Authenticator:
             expiry = jwt.decode(token, options={"verify_signature": False}).get("exp")
             ends = min(ends, float(expiry)) if isinstance(expiry, int | float) else ends
         session = f"{DASHBOARD_PREFIX}{secrets.token_urlsafe(32)}"
-        await self.db.records(
+        await self.db.write(
             "auth/create_dashboard_session",
             hash=_hash(session),
             keyId=key_id,
@@ -279,7 +273,7 @@ class Authenticator:
 
     async def close_dashboard_session(self, session: str) -> None:
         self._cache.pop(_hash(session), None)
-        await self.db.records("auth/delete_dashboard_session", hash=_hash(session))
+        await self.db.write("auth/delete_dashboard_session", hash=_hash(session))
 
     def issue_user_token(
         self, channel: str, external_user_id: str, ttl_seconds: int, issuer: str

@@ -18,12 +18,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from neo4j.exceptions import ClientError
-
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.errors import ConflictError, NotFoundError
 from graph.domain.records import json_value, to_millis
-from graph.store.statements import in_batches
+from graph.store.database import StatementError
 from graph.store.users import get_user
 
 if TYPE_CHECKING:
@@ -53,7 +51,7 @@ async def erase_user(
             field="userId",
             mergedInto=user.merged_into,
         )
-    begun = await db.rows("gdpr/erase_begin", userId=user_id)
+    begun = await db.write_rows("gdpr/erase_begin", userId=user_id)
     if not begun:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     start = begun[0]
@@ -76,14 +74,14 @@ async def erase_user(
         entity_keys |= await _erase_messages_and_events(db, session_id, people, counts)
     for session_id in start["sessions"]:
         # other people's words in a shared thread are theirs: the session passes to them
-        handed = await db.rows("gdpr/hand_over_session", sessionId=session_id, userIds=people)
+        handed = await db.write_rows("gdpr/hand_over_session", sessionId=session_id, userIds=people)
         if handed:
             counts["sharedSessions"] += 1
             counts["sessionAttributes"] += int(handed[0]["attributes"])
             continue
         # no one else took part: whatever is left (older data had no participant links) goes
         entity_keys |= await _erase_messages_and_events(db, session_id, None, counts)
-        for row in await db.rows("gdpr/erase_session", sessionId=session_id):
+        for row in await db.write_rows("gdpr/erase_session", sessionId=session_id):
             counts["sessions"] += 1
             counts["threads"] += int(row["threads"])
             counts["sessionAttributes"] += int(row["attributes"])
@@ -91,10 +89,12 @@ async def erase_user(
     ordered = sorted(entity_keys)
     counts["entities"] = 0
     for offset in range(0, len(ordered), BATCH):
-        [row] = await db.rows("gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH])
+        [row] = await db.write_rows(
+            "gdpr/erase_orphan_entities", keys=ordered[offset : offset + BATCH]
+        )
         counts["entities"] += int(row["deleted"])
     pseudonymize = await Pseudonymizer.for_database(db, pseudonym_key)
-    [row] = await db.rows(
+    [row] = await db.write_rows(
         "gdpr/erase_finish",
         userIds=start["userIds"],
         erasureId=f"era_{uuid.uuid4().hex}",
@@ -113,8 +113,8 @@ async def _checkpoint(db: Database) -> None:
     (Enterprise). Community has no such procedure: its periodic checkpoint does it, within
     `db.checkpoint.interval.time` (docs/security.md gives the bound)."""
     try:
-        await db.rows("admin/checkpoint")
-    except ClientError as error:
+        await db.write_rows("admin/checkpoint")
+    except StatementError as error:
         if error.code != "Neo.ClientError.Procedure.ProcedureNotFound":
             raise
 
@@ -124,11 +124,11 @@ async def _erase_messages_and_events(
 ) -> set[str]:
     """Delete a session's messages and text-less events of `user_ids` (None: everyone's), in
     batches; counts them, and returns the keys of the entities they mentioned."""
-    messages, keys = await in_batches(
-        db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=user_ids
+    messages, keys = await db.write_in_batches(
+        "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=user_ids
     )
-    events, _ = await in_batches(
-        db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=user_ids
+    events, _ = await db.write_in_batches(
+        "gdpr/erase_events", BATCH, sessionId=session_id, userIds=user_ids
     )
     counts["messages"] += messages
     counts["events"] += events
@@ -154,7 +154,7 @@ async def _session_messages(
     messages: list[dict[str, Any]] = []
     omitted, after = 0, 0
     while True:
-        page = await db.rows(
+        page = await db.write_rows(
             "gdpr/export_messages",
             sessionId=session_id,
             userIds=user_ids,
@@ -178,7 +178,7 @@ async def _session_events(db: Database, session_id: str, user_ids: list[str]) ->
     events: list[dict[str, Any]] = []
     after_at, after_key = EARLIEST_MILLIS, ""
     while True:
-        page = await db.rows(
+        page = await db.write_rows(
             "gdpr/export_events",
             sessionId=session_id,
             userIds=user_ids,
@@ -207,7 +207,7 @@ async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     changes), handoffs, transitions, continuation tokens (never the
     token), the person's messages (with ids, channel, role and author) and text-less events.
     Another participant's messages in a shared thread are left out and counted."""
-    found = await db.rows("gdpr/export_user", userId=user_id)
+    found = await db.write_rows("gdpr/export_user", userId=user_id)
     if not found:
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     user = dict(found[0]["user"])

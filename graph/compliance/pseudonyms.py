@@ -31,5 +31,5 @@ class Pseudonymizer:
         once, on first use)."""
         if configured is not None:
             return cls(configured.get_secret_value().encode())
-        records = await db.records("audit/pseudonym_key", candidate=secrets.token_hex(32))
+        records = await db.write("audit/pseudonym_key", candidate=secrets.token_hex(32))
         return cls(str(records[0]["value"]).encode())

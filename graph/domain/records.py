@@ -357,3 +357,15 @@ class FiringRecord:
     actions: list[str]
     outcomes: list[str]
     webhooks: list[dict[str, Any]]
+
+
+@dataclass
+class Table:
+    """Rows of JSON-ready values under their column names (analytics, ad-hoc Cypher)."""
+
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    truncated: bool = False
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

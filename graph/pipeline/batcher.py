@@ -30,7 +30,6 @@ from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, IngestLimits,
 from graph.pipeline.embed_later import EmbeddingWorker
 from graph.pipeline.ingest import store_events
 from graph.pipeline.prepare import PreparedEvents, prepare_events
-from graph.store.database import unavailable
 
 if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
@@ -143,7 +142,7 @@ class IngestBatcher:
         return await pending.done
 
     async def _database_answers(self) -> bool:
-        probe = asyncio.ensure_future(self.db.records("admin/ping"))
+        probe = asyncio.ensure_future(self.db.write("admin/ping"))
         await asyncio.wait({probe}, timeout=PROBE_SECONDS)
         if not probe.done():
             probe.add_done_callback(_forget)
@@ -177,11 +176,7 @@ class IngestBatcher:
         try:
             result = await self._store(combined, len(group))
         except Exception as error:
-            if len(group) == 1:
-                raise
-            if (outage := unavailable(error)) is not None:
-                raise outage from error
-            if isinstance(error, Neo4jUnavailableError):
+            if len(group) == 1 or isinstance(error, Neo4jUnavailableError):
                 raise
             await self._one_by_one(group)
             return
@@ -190,12 +185,7 @@ class IngestBatcher:
 
     async def _store(self, events: PreparedEvents, requests: int) -> IngestResult:
         started = time.perf_counter()
-        try:
-            result = await store_events(self.db, events, self.rules)
-        except Exception as error:
-            if (outage := unavailable(error)) is not None:
-                raise outage from error
-            raise
+        result = await store_events(self.db, events, self.rules)
         if self.on_commit is not None:
             self.on_commit(Commit(events, result, requests, time.perf_counter() - started))
         if self.embeddings is not None:

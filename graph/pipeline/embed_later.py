@@ -60,7 +60,7 @@ class EmbeddingWorker:
                     {"id": message_id, "embedding": values}
                     for (message_id, _), (_, values) in zip(batch, vectors, strict=True)
                 ]
-                await self.db.records(
+                await self.db.write(
                     "enrichment/set_embeddings", rows=rows, model=self.embedder.name
                 )
             except Exception:  # the store is down or the model failed: the backfill redoes it

@@ -7,7 +7,6 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
 from graph.domain.errors import EnrichmentFailedError
 from graph.domain.records import to_millis
@@ -15,12 +14,11 @@ from graph.domain.records import to_millis
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from neo4j import AsyncManagedTransaction
-
     from enrichment.annotations import Annotation
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.config import Settings
+    from graph.store.database import Tx
 
 
 def enricher_for(settings: Settings) -> Enricher | None:
@@ -105,15 +103,15 @@ def relationship_rows(
 
 
 async def write_relationships(
-    tx: AsyncManagedTransaction, mentions: list[dict[str, Any]], intents: list[dict[str, Any]]
+    tx: Tx, mentions: list[dict[str, Any]], intents: list[dict[str, Any]]
 ) -> None:
     """MENTIONS and EXPRESSES, in key order so concurrent batches lock shared nodes alike."""
     if mentions:
         rows = sorted(mentions, key=lambda row: row["key"])
-        await (await tx.run(cypher.load("ingest/create_mentions"), mentions=rows)).consume()
+        await tx.execute("ingest/create_mentions", mentions=rows)
     if intents:
         rows = sorted(intents, key=lambda row: row["name"])
-        await (await tx.run(cypher.load("ingest/create_intents"), intents=rows)).consume()
+        await tx.execute("ingest/create_intents", intents=rows)
 
 
 # Embeddings run in a thread of their own: a question's embedding never waits for a batch's

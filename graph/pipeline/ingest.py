@@ -20,8 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from neo4j.exceptions import ConstraintError
-
 from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.attribute_policies import PolicyRule, Write
 from graph.domain.errors import NotFoundError
@@ -47,15 +45,13 @@ from graph.live.events import publish_ingested
 from graph.pipeline.enrich import Vector, message_fields, relationship_rows
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.attributes import merge_event_attributes
-from graph.store.statements import tx_rows
+from graph.store.database import ConstraintViolation
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
     from enrichment.annotations import Annotation
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
-    from graph.store.database import Database
+    from graph.store.database import Database, Tx
 
 CONSTRAINT_RACE_RETRIES = 3
 
@@ -107,11 +103,10 @@ class _Prepared:
     state: GraphState
 
 
-async def _prepare(tx: AsyncManagedTransaction, batch: list[ValidEvent]) -> _Prepared:
+async def _prepare(tx: Tx, batch: list[ValidEvent]) -> _Prepared:
     """Lock the senders' users and the threads, and read all that session planning needs."""
     explicit = sorted({e.source.session_id for e in batch if e.source.session_id is not None})
-    [row] = await tx_rows(
-        tx,
+    [row] = await tx.rows(
         "ingest/prepare",
         identities=_identity_rows(batch),
         threads=_thread_rows(batch),
@@ -178,7 +173,7 @@ def _session_rows(events: list[ValidEvent], session_ids: list[str]) -> list[dict
 
 
 async def _write(
-    tx: AsyncManagedTransaction,
+    tx: Tx,
     events: list[ValidEvent],
     users: dict[str, str],
     session_ids: list[str],
@@ -187,8 +182,7 @@ async def _write(
     embeddings: dict[int, Vector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
-    sessions = await tx_rows(
-        tx,
+    sessions = await tx.rows(
         "ingest/advance_sessions",
         sessions=_session_rows(events, session_ids),
         now=to_millis(now),
@@ -237,9 +231,9 @@ async def _write(
         user_id = users[source.identity_key]
         results.append(IngestedEvent(source.event_id, session_id, message_id, seq, False, user_id))
     if messages:
-        await tx_rows(tx, "ingest/create_messages", messages=messages)
+        await tx.rows("ingest/create_messages", messages=messages)
     if others:
-        await tx_rows(tx, "ingest/create_events", events=others)
+        await tx.rows("ingest/create_events", events=others)
     if attribute_writes:
         await merge_event_attributes(tx, attribute_writes, rules, to_millis(now))
     return results
@@ -258,7 +252,7 @@ def _embedding_fields(vector: Vector | None) -> dict[str, Any]:
 
 
 async def _ingest_tx(
-    tx: AsyncManagedTransaction,
+    tx: Tx,
     batch: list[ValidEvent],
     window: timedelta,
     annotations: dict[int, Annotation | None],
@@ -284,8 +278,7 @@ async def _ingest_tx(
         ]
         plan = plan_sessions(routable, state, lambda: new_id("ses"), now, window)
         if plan.new_sessions:
-            await tx_rows(
-                tx,
+            await tx.rows(
                 "ingest/create_sessions",
                 sessions=[
                     {
@@ -298,16 +291,14 @@ async def _ingest_tx(
                 ],
             )
         if plan.thread_moves:
-            await tx_rows(
-                tx,
+            await tx.rows(
                 "ingest/attach_threads",
                 threads=[
                     {"key": key, "sessionId": sid} for key, sid in sorted(plan.thread_moves.items())
                 ],
             )
         if plan.participants:
-            await tx_rows(
-                tx,
+            await tx.rows(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
@@ -356,11 +347,11 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write(
+            results = await db.write_tx(
                 _ingest_tx, batch, window, annotations, prepared.embeddings, policies
             )
             break
-        except ConstraintError:
+        except ConstraintViolation:
             # A concurrent batch stored the same event first; the next attempt sees it.
             if attempt == CONSTRAINT_RACE_RETRIES - 1:
                 raise

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import cypher
 from graph.domain.records import native_time
 from graph.pipeline.enrich import (
     annotate,
@@ -24,23 +23,20 @@ from graph.pipeline.enrich import (
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
     from enrichment.annotations import Annotation
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
-    from graph.store.database import Database
+    from graph.store.database import Database, Tx
 
 
 async def _rewrite(
-    tx: AsyncManagedTransaction, page: list[dict[str, Any]], annotations: list[Annotation | None]
+    tx: Tx, page: list[dict[str, Any]], annotations: list[Annotation | None]
 ) -> None:
     rows = [
         {"id": row["id"]} | message_fields(annotation)
         for row, annotation in zip(page, annotations, strict=True)
     ]
-    result = await tx.run(cypher.load("enrichment/replace_annotations"), messages=rows)
-    record = await result.single()
+    record = await tx.single("enrichment/replace_annotations", messages=rows)
     previous_keys = record["entityKeys"] if record else []
     mentions: list[dict[str, Any]] = []
     intents: list[dict[str, Any]] = []
@@ -50,8 +46,7 @@ async def _rewrite(
         intents += more_intents
     await write_relationships(tx, mentions, intents)
     if previous_keys:
-        orphans = await tx.run(cypher.load("enrichment/delete_orphan_entities"), keys=previous_keys)
-        await orphans.consume()
+        await tx.execute("enrichment/delete_orphan_entities", keys=previous_keys)
 
 
 async def reenrich(
@@ -84,7 +79,7 @@ async def reenrich(
             {"id": r["id"], "text": r["text"] or "", "at": native_time(r["at"])} for r in records
         ]
         annotations = await annotate(enricher, [p["text"] for p in page], [p["at"] for p in page])
-        await db.write(_rewrite, page, annotations)
+        await db.write_tx(_rewrite, page, annotations)
         done += len(page)
         after_at, after_id = page[-1]["at"], page[-1]["id"]
         if progress:
@@ -128,7 +123,7 @@ async def backfill_embeddings(
             {"id": r["id"], "embedding": values}
             for r, (_, values) in zip(records, vectors, strict=True)
         ]
-        await db.records("enrichment/set_embeddings", rows=rows, model=embedder.name)
+        await db.write("enrichment/set_embeddings", rows=rows, model=embedder.name)
         done += len(rows)
         after_at, after_id = native_time(records[-1]["at"]) or after_at, records[-1]["id"]
         if progress:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-import cypher
 from graph.domain.attribute_policies import (
     CHECKED,
     MergePolicy,
@@ -35,15 +34,12 @@ from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.events import ATTRIBUTE_KEY
 from graph.domain.records import SessionRecord, json_value, to_millis
 from graph.live.events import publish_attributes
-from graph.store.statements import tx_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from neo4j import AsyncManagedTransaction
-
     from graph.domain.events import ValidEvent
-    from graph.store.database import Database
+    from graph.store.database import Database, Tx
 
 MAX_VALUE_BYTES = 64 * 1024
 
@@ -169,16 +165,16 @@ def change_rows(changes: dict[str, Change]) -> list[dict[str, Any]]:
 
 
 async def _read_all(
-    tx: AsyncManagedTransaction, kind: Owner, owner_id: str, rules: Sequence[PolicyRule]
+    tx: Tx, kind: Owner, owner_id: str, rules: Sequence[PolicyRule]
 ) -> dict[str, Any]:
     if kind is Owner.USER:
-        return combined(await tx_rows(tx, "read/user_attributes", userId=owner_id), rules)
-    result = await tx.run(cypher.load("read/attributes"), owner=f"{kind.value}:{owner_id}")
-    return {r["key"]: json_value(r["value"]) async for r in result}
+        return combined(await tx.rows("read/user_attributes", userId=owner_id), rules)
+    rows = await tx.records("read/attributes", owner=f"{kind.value}:{owner_id}")
+    return {r["key"]: json_value(r["value"]) for r in rows}
 
 
 async def _set_tx(
-    tx: AsyncManagedTransaction,
+    tx: Tx,
     kind: Owner,
     owner_id: str,
     request: AttributeWrite,
@@ -189,13 +185,9 @@ async def _set_tx(
     """`rules` merge this write (a call's override, or the configured ones); `configured` combine
     a user's attributes with those of users merged into it for the result."""
     owner = f"{kind.value}:{owner_id}"
-    result = await tx.run(
-        cypher.load(f"attributes/lock_{kind.value}"),
-        ownerId=owner_id,
-        owner=owner,
-        keys=sorted(values),
+    row = await tx.single(
+        f"attributes/lock_{kind.value}", ownerId=owner_id, owner=owner, keys=sorted(values)
     )
-    row = await result.single()
     if row is None:
         raise NotFoundError(f"no {kind.value} {owner_id!r}", field=f"{kind.value}Id")
     version = int(row["version"])
@@ -210,8 +202,8 @@ async def _set_tx(
     stored = {r["key"]: stored_state(r) for r in row["stored"]}
     writes = [(key, Write(value, at, request.channel)) for key, value in sorted(values.items())]
     changes = merged_changes(rules, stored, writes)
-    await tx.run(
-        cypher.load("attributes/write"),
+    await tx.execute(
+        "attributes/write",
         node=row["node"],
         owner=owner,
         changes=change_rows(changes),
@@ -220,8 +212,7 @@ async def _set_tx(
     )
     session = None
     if kind is Owner.SESSION:
-        result = await tx.run(cypher.load("read/session"), id=owner_id)
-        session = SessionRecord.from_record(await result.single(strict=True))
+        session = SessionRecord.from_record(await tx.one("read/session", id=owner_id))
     changed = {key: change.state.value for key, change in changes.items()}
     attributes = await _read_all(tx, kind, owner_id, configured)
     return AttributesResult(version + 1, attributes, session, changed)
@@ -238,7 +229,7 @@ async def set_attributes(
     values = validated_values(request.attributes)
     rules = rules_for_write(request, list(policies))
     check_values(values, rules, "attributes")
-    result = await db.write(_set_tx, kind, owner_id, request, values, rules, list(policies))
+    result = await db.write_tx(_set_tx, kind, owner_id, request, values, rules, list(policies))
     if result.changed:
         if result.session is not None:
             session_id, user_id = result.session.id, result.session.user_id
@@ -276,7 +267,7 @@ async def session_attributes(db: Database, session_id: str) -> dict[str, Any]:
 
 
 async def merge_event_attributes(
-    tx: AsyncManagedTransaction,
+    tx: Tx,
     writes: list[tuple[str, str, Write]],
     rules: list[PolicyRule],
     recorded_at: int,
@@ -287,7 +278,7 @@ async def merge_event_attributes(
     rows = [{"owner": f"session:{sid}", "key": key} for sid, key in pairs]
     stored = {
         (r["owner"].removeprefix("session:"), r["key"]): stored_state(r)
-        for r in await tx_rows(tx, "ingest/read_attributes", rows=rows)
+        for r in await tx.rows("ingest/read_attributes", rows=rows)
     }
     changed: list[dict[str, Any]] = []
     by_session: dict[str, list[tuple[str, Write]]] = {}
@@ -298,8 +289,8 @@ async def merge_event_attributes(
         for row in change_rows(merged_changes(rules, known, session_writes)):
             changed.append(row | {"sessionId": session_id, "owner": f"session:{session_id}"})
     if changed:
-        await tx.run(
-            cypher.load("ingest/merge_attributes"),
+        await tx.execute(
+            "ingest/merge_attributes",
             attributes=changed,
             recordedAt=recorded_at,
             writer=writer,

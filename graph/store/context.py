@@ -25,12 +25,9 @@ from graph.domain.records import (
 )
 from graph.domain.sentiment_trend import WINDOW, recency_weighted
 from graph.store.history import context_session_then, session_then, user_then
-from graph.store.statements import read_records
 
 if TYPE_CHECKING:
-    from neo4j import Record
-
-    from graph.store.database import Database
+    from graph.store.database import Database, Row
 
 ENTITY_LIMIT = 50
 MAX_PREVIOUS = 10
@@ -162,8 +159,7 @@ async def _session_contexts(
 ) -> list[tuple[ContextRecord, list[str]]]:
     """One round trip: the selected sessions (by ids, or a user's current one), each with its
     context and the ids of up to `previous` sessions it continues, nearest first."""
-    records = await read_records(
-        db,
+    records = await db.read(
         "context/session_context",
         sessionIds=session_ids,
         userId=user_id,
@@ -179,7 +175,7 @@ async def _session_contexts(
     return [(_context(row, brief_steps), list(row["previousIds"])) for row in records]
 
 
-def _brief(row: Record, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
+def _brief(row: Row, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
     turns = [
         Turn(
             id=m["id"],
@@ -207,7 +203,7 @@ def _brief(row: Record, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
     return build_brief(turns, handoffs, steps, total_messages=row["upTo"])
 
 
-def _context(row: Record, brief_steps: Sequence[re.Pattern[str]] | None = None) -> ContextRecord:
+def _context(row: Row, brief_steps: Sequence[re.Pattern[str]] | None = None) -> ContextRecord:
     session = SessionRecord.from_record(row)
     user = UserRecord(
         row["userId"],

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import cypher
 from graph.domain.errors import BadInputError, InvalidTokenError
 from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH
 from graph.domain.records import MergeRecord, SessionRecord, native_time, to_millis
@@ -24,12 +23,9 @@ from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
 from graph.store.merges import merge_in_tx
 from graph.store.sessions import only_row
-from graph.store.statements import in_batches
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
-    from graph.store.database import Database
+    from graph.store.database import Database, Tx
 
 MAX_TTL_SECONDS = 3600
 TOKEN_PREFIX = "tlc_"  # noqa: S105 - a public prefix that marks the format, not a secret
@@ -67,7 +63,7 @@ async def create_token(
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock()
-    records = await db.records(
+    records = await db.write(
         "continuation/create",
         sessionId=session_id,
         hash=token_hash(token),
@@ -86,16 +82,16 @@ async def purge_expired_tokens(db: Database, now: datetime | None = None) -> int
     """Delete tokens that expired more than a day ago (a used or expired token is useless; the
     day keeps a replay answering EXPIRED/USED rather than UNKNOWN for a while)."""
     before = to_millis((now or datetime.now(UTC)) - timedelta(days=1))
-    deleted, _ = await in_batches(db, "lifecycle/purge_tokens", 5000, before=before)
+    deleted, _ = await db.write_in_batches("lifecycle/purge_tokens", 5000, before=before)
     return deleted
 
 
 async def _resume_tx(
-    tx: AsyncManagedTransaction, token: str, channel: str, external_id: str, now: datetime
+    tx: Tx, token: str, channel: str, external_id: str, now: datetime
 ) -> tuple[str, MergeRecord | None]:
     """Redeem the token; returns the session to continue and the merge it made, if any."""
     digest = token_hash(token)
-    claimed = await (await tx.run(cypher.load("continuation/claim"), hash=digest)).single()
+    claimed = await tx.single("continuation/claim", hash=digest)
     if claimed is None:
         raise InvalidTokenError("unknown continuation token", field="token", reason="UNKNOWN")
     if claimed["used"]:
@@ -105,8 +101,8 @@ async def _resume_tx(
     user_id = claimed["userId"]
     key = f"{channel}:{external_id}"
     evidence = f"continuation token for session {claimed['sessionId']}"
-    attached = await tx.run(
-        cypher.load("continuation/attach_identity"),
+    attached = await tx.one(
+        "continuation/attach_identity",
         userId=user_id,
         key=key,
         channel=channel,
@@ -115,13 +111,11 @@ async def _resume_tx(
         actor=ACTOR,
         evidence=evidence,
     )
-    owner = (await attached.single(strict=True))["ownerId"]
+    owner = attached["ownerId"]
     merge = None
     if owner != user_id:  # the same person, known on this channel as another user until now
         merge = await merge_in_tx(tx, owner, user_id, evidence, ACTOR, now)
-    await tx.run(
-        cypher.load("continuation/redeem"), hash=digest, now=to_millis(now), identityKey=key
-    )
+    await tx.execute("continuation/redeem", hash=digest, now=to_millis(now), identityKey=key)
     return str(claimed["sessionId"]), merge
 
 
@@ -135,8 +129,8 @@ async def resume_session(
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise InvalidTokenError("not a continuation token", field="token", reason="UNKNOWN")
-    session_id, merge = await db.write(_resume_tx, token, channel, external_id, clock())
+    session_id, merge = await db.write_tx(_resume_tx, token, channel, external_id, clock())
     if merge is not None:
         publish_merge(db.live, merge, LiveEventKind.MERGE)
-    records = await db.records("read/session", id=session_id)
+    records = await db.write("read/session", id=session_id)
     return SessionRecord.from_record(only_row(records, session_id))

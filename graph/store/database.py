@@ -1,15 +1,36 @@
-"""The store gateway: one async driver, the database name and the live-event bus (no settings:
-components get their slices of the settings from the composition root)."""
+"""The store gateway: the only module that talks to the Neo4j driver.
+
+Every statement reaches Neo4j through `Database`, by name (`cypher.load`), with a verb that says
+whether it reads or writes; routing (reads to readers), bookmarks (read your writes), retries
+and the translation of driver failures live here and nowhere else. What leaves this module is
+ours: rows (`Row`: read by key, `.data()` for a dict), `Tx` inside a transaction function,
+`Neo4jUnavailableError` for anything a retry can fix, `StatementError` (with Neo4j's status
+code) for a statement the database refused.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncSession, Record
+import neo4j.graph
+import neo4j.time
+from neo4j import (
+    READ_ACCESS,
+    WRITE_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    AsyncSession,
+    Record,
+    unit_of_work,
+)
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
+    ConstraintError,
     DatabaseUnavailable,
     DriverError,
     Neo4jError,
@@ -19,17 +40,20 @@ from neo4j.exceptions import (
 
 import cypher
 from graph.domain.errors import Neo4jUnavailableError
+from graph.domain.records import Table
 from graph.live.bus import EventBus, InProcessBus
 
 if TYPE_CHECKING:
     from graph.config import Settings
 
-
 T = TypeVar("T")
+P = ParamSpec("P")
+Row: TypeAlias = Record  # one result row: `row["column"]`, `row.data()` as a dict
 
 CONNECT_SECONDS = 2.0
 ACQUIRE_SECONDS = 3.0
 RETRY_SECONDS = 2.0
+READ_ATTEMPTS = 3
 OUTAGES = (
     ServiceUnavailable,
     SessionExpired,
@@ -38,26 +62,80 @@ OUTAGES = (
 )
 
 
-def unavailable(error: BaseException) -> Neo4jUnavailableError | None:
-    """A driver failure that a retry can fix (the server unreachable or restarting, a session
-    expired, a transient error) as UNAVAILABLE; None for anything else."""
-    outage = isinstance(error, OUTAGES) or (
-        isinstance(error, (Neo4jError, DriverError)) and error.is_retryable()
-    )
-    return Neo4jUnavailableError("the database is unavailable: retry shortly") if outage else None
+class StatementError(Exception):
+    """A statement the database refused (bad Cypher, a missing procedure, out of memory, a
+    timeout...): `code` is Neo4j's status code (`Neo.ClientError.…`), empty for a driver-side
+    failure."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if code else message)
+        self.code = code
+        self.message = message
+
+
+class ConstraintViolation(StatementError):
+    """A write broke a uniqueness constraint (a concurrent writer stored the same key first)."""
+
+
+def translated(error: Neo4jError | DriverError) -> Exception:
+    """A driver failure as ours: UNAVAILABLE when a retry can fix it (the server unreachable or
+    restarting, a session expired, a transient error), else a `StatementError` — running out of
+    transaction memory too, though Neo4j calls it transient: the same statement would again."""
+    out_of_memory = isinstance(error, Neo4jError) and "OutOfMemory" in (error.code or "")
+    if isinstance(error, OUTAGES) or (error.is_retryable() and not out_of_memory):
+        return Neo4jUnavailableError("the database is unavailable: retry shortly")
+    if isinstance(error, ConstraintError):
+        return ConstraintViolation(error.code or "", error.message or str(error))
+    if isinstance(error, Neo4jError):
+        return StatementError(error.code or "", error.message or str(error))
+    return StatementError("", str(error))
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """A managed transaction, as a transaction function of yours sees it: named statements
+    only. Raising inside the function rolls the whole transaction back."""
+
+    _tx: AsyncManagedTransaction
+
+    async def records(self, statement: str, /, **params: Any) -> list[Row]:
+        result = await self._tx.run(cypher.load(statement), params)
+        return [record async for record in result]
+
+    async def rows(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        result = await self._tx.run(cypher.load(statement), params)
+        return [record.data() async for record in result]
+
+    async def single(self, statement: str, /, **params: Any) -> Row | None:
+        """The statement's one row, or None when it returns none."""
+        result = await self._tx.run(cypher.load(statement), params)
+        return await result.single()
+
+    async def one(self, statement: str, /, **params: Any) -> Row:
+        """The statement's one row; a `StatementError` (from the transaction) when it returns
+        none or several."""
+        result = await self._tx.run(cypher.load(statement), params)
+        return await result.single(strict=True)
+
+    async def execute(self, statement: str, /, **params: Any) -> None:
+        """Run a statement for its effect (its rows, if any, are discarded)."""
+        await (await self._tx.run(cypher.load(statement), params)).consume()
 
 
 @dataclass
 class Database:
-    """The store gateway: every statement reaches Neo4j through it, by name (`cypher.load`), so
-    the database name, routing (reads to readers), bookmarks (read your writes), retries and
-    the translation of outages into UNAVAILABLE live in one place. Close it at the end.
+    """The store gateway. Close it at the end.
 
-    - `records(name, **params)` / `read(name, **params)`: one statement in its own managed,
-      retried transaction (on a writer / a reader); `rows` the same as plain dicts;
-    - `write(work, *args)` / `read_tx(work, *args)`: a managed transaction around a function of
-      yours (several statements, all or nothing; retried whole, so it must be side-effect free);
-    - `session()`: an explicit session, for auto-commit statements (`CALL ... IN TRANSACTIONS`).
+    - `read(name, **params)` / `read_rows`: one read-only statement on a reader (auto-commit,
+      retried); `write(name, **params)` / `write_rows`: one statement in its own retried write
+      transaction; `write_in_batches` repeats a batch statement until it is done;
+    - `read_tx(work, *args)` / `write_tx(work, *args)`: a managed transaction around a function
+      `work(tx: Tx, *args)` (several statements, all or nothing; retried whole, so it must be
+      side-effect free);
+    - `run_schema(text)` / `write_auto_commit(name)`: statements that must run outside a
+      transaction (schema commands, `CALL … IN TRANSACTIONS`);
+    - `read_untrusted(query, …)`: someone else's Cypher, read-only, planned and checked first;
+    - `ping()`: readiness.
     """
 
     driver: AsyncDriver
@@ -98,44 +176,140 @@ class Database:
         await self.live.close()
         await self.driver.close()
 
-    async def records(self, statement: str, /, **params: Any) -> list[Record]:
-        """A named statement in its own retried write transaction; its records."""
-        return await self._query(statement, params, "w")
+    async def read(self, statement: str, /, **params: Any) -> list[Row]:
+        """A named read-only statement as one auto-commit transaction on a reader.
 
-    async def read(self, statement: str, /, **params: Any) -> list[Record]:
-        """A named read-only statement in its own retried transaction, routed to a reader."""
-        return await self._query(statement, params, "r")
+        One round trip (RUN + PULL): a managed transaction adds BEGIN and COMMIT, about a third
+        more CPU and latency for a context read on loopback. Like managed transactions, it
+        follows the driver's bookmarks (reads see the caller's earlier writes in a cluster) and
+        retries failures the driver marks retryable, with a short backoff."""
+        query = cypher.load(statement)
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                async with self._session(READ_ACCESS) as session:
+                    result = await session.run(query, params)
+                    return [record async for record in result]
+            except (Neo4jError, DriverError) as error:
+                if attempt == READ_ATTEMPTS - 1 or not error.is_retryable():
+                    raise translated(error) from error
+            await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")  # the last attempt returned or raised
 
-    async def rows(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
-        """`records` as plain dicts."""
-        return [record.data() for record in await self.records(statement, **params)]
+    async def read_rows(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """`read` as plain dicts."""
+        return [record.data() for record in await self.read(statement, **params)]
 
-    async def _query(
-        self, name: str, params: dict[str, Any], routing: Literal["r", "w"]
-    ) -> list[Record]:
+    async def write(self, statement: str, /, **params: Any) -> list[Row]:
+        """A named statement in its own retried write transaction; its rows."""
         try:
             result = await self.driver.execute_query(
-                cypher.load(name), parameters_=params, database_=self.name, routing_=routing
+                cypher.load(statement), parameters_=params, database_=self.name, routing_="w"
             )
         except (Neo4jError, DriverError) as error:
-            if (outage := unavailable(error)) is not None:
-                raise outage from error
-            raise
+            raise translated(error) from error
         return list(result.records)
 
-    async def write(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    async def write_rows(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """`write` as plain dicts."""
+        return [record.data() for record in await self.write(statement, **params)]
+
+    async def write_in_batches(
+        self, statement: str, /, batch: int, **params: Any
+    ) -> tuple[int, set[str]]:
+        """Repeat a batch statement (one transaction each, `$limit` = `batch`) until it does
+        less than `batch` rows of work; the total of its `deleted` column and the union of its
+        `entityKeys` lists."""
+        total, keys = 0, set[str]()
+        while True:
+            [row] = await self.write_rows(statement, limit=batch, **params)
+            keys.update(row.get("entityKeys") or [])
+            total += int(row["deleted"])
+            if row["deleted"] < batch:
+                return total, keys
+
+    async def write_tx(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """`work(tx, *args)` in one managed write transaction (retried whole on transient
         failures), following the driver's bookmarks."""
-        async with self.session() as session:
-            return await session.execute_write(work, *args, **kwargs)
+        return await self._managed(WRITE_ACCESS, work, *args, **kwargs)
 
-    async def read_tx(self, work: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    async def read_tx(
+        self, work: Callable[Concatenate[Tx, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """`work(tx, *args)` in one managed read transaction on a reader."""
-        async with self.session(READ_ACCESS) as session:
-            return await session.execute_read(work, *args, **kwargs)
+        return await self._managed(READ_ACCESS, work, *args, **kwargs)
 
-    def session(self, access_mode: str = WRITE_ACCESS, **config: Any) -> AsyncSession:
-        """An explicit session on this database that follows the driver's bookmarks."""
+    async def _managed(
+        self,
+        mode: str,
+        work: Callable[Concatenate[Tx, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            return await work(Tx(tx), *args, **kwargs)
+
+        try:
+            async with self._session(mode) as session:
+                if mode == READ_ACCESS:
+                    return await session.execute_read(unit)
+                return await session.execute_write(unit)
+        except (Neo4jError, DriverError) as error:
+            raise translated(error) from error
+
+    async def write_auto_commit(self, statement: str, /, **params: Any) -> None:
+        """A named statement that manages its own transactions (`CALL … IN TRANSACTIONS`)."""
+        await self._auto_commit(cypher.load(statement), params)
+
+    async def run_schema(self, text: str) -> None:
+        """One statement of the `cypher/schema/` files (schema commands run outside a
+        transaction of ours)."""
+        await self._auto_commit(text, {})
+
+    async def _auto_commit(self, query: str, params: Mapping[str, Any]) -> None:
+        try:
+            async with self._session(WRITE_ACCESS) as session:
+                await (await session.run(query, params)).consume()  # type: ignore[arg-type]
+        except (Neo4jError, DriverError) as error:
+            raise translated(error) from error
+
+    async def read_untrusted(
+        self,
+        query: str,
+        params: dict[str, Any],
+        *,
+        check_plan: Callable[[str | None, Mapping[str, Any] | None], None],
+        max_rows: int,
+        timeout_seconds: float,
+        auth: tuple[str, str] | None = None,
+    ) -> Table:
+        """Cypher someone typed, read-only: Neo4j plans it (EXPLAIN) and `check_plan(query
+        type, plan)` raises to refuse it; then it runs in a READ
+        transaction with a timeout, at most `max_rows` rows kept, values as JSON-ready Python.
+        `auth`: the Neo4j user to run it as instead of the service's own."""
+
+        async def rows(tx: AsyncManagedTransaction) -> Table:
+            result = await tx.run(query, params)
+            table = Table(list(result.keys()))
+            async for record in result:
+                if len(table.rows) >= max_rows:
+                    table.truncated = True
+                    break
+                table.rows.append([plain(v) for v in record.values()])
+            return table
+
+        try:
+            async with self._session(READ_ACCESS, auth=auth) as session:
+                explained = await session.run(f"EXPLAIN {query}", params)
+                summary = await explained.consume()
+                check_plan(summary.query_type, summary.plan)
+                return await session.execute_read(unit_of_work(timeout=timeout_seconds)(rows))
+        except (Neo4jError, DriverError) as error:
+            raise translated(error) from error
+
+    def _session(self, access_mode: str, **config: Any) -> AsyncSession:
+        """A session on this database that follows the driver's bookmarks."""
         return self.driver.session(
             database=self.name,
             default_access_mode=access_mode,
@@ -151,6 +325,28 @@ class Database:
             await self.driver.verify_connectivity()
         except (Neo4jError, DriverError, OSError) as error:
             raise Neo4jUnavailableError("the database is unavailable: retry shortly") from error
+
+
+def plain(value: Any) -> Any:
+    """A value the driver returned as JSON-ready Python (temporal values as ISO text, nodes and
+    relationships as dicts of their properties)."""
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    for kind, convert in PLAIN.items():
+        if isinstance(value, kind):
+            return convert(value)
+    return value
+
+
+PLAIN: dict[type | tuple[type, ...], Callable[[Any], Any]] = {
+    (neo4j.time.DateTime, neo4j.time.Date, neo4j.time.Time): lambda v: v.iso_format(),
+    neo4j.time.Duration: str,
+    (datetime, date): lambda v: v.isoformat(),
+    neo4j.graph.Node: lambda v: {"labels": sorted(v.labels), **plain(dict(v))},
+    neo4j.graph.Relationship: lambda v: {"type": v.type, **plain(dict(v))},
+}
 
 
 def live_bus(settings: Settings) -> EventBus:

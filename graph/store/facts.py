@@ -13,7 +13,6 @@ from graph.domain.facts import (
     mention_facts,
 )
 from graph.domain.records import native_time
-from graph.store.statements import read_records
 
 if TYPE_CHECKING:
     from enrichment.patterns import FactRules
@@ -56,8 +55,7 @@ async def user_facts(
     entity_types = sorted(types & rules.types)
     keys = [identity.key for identity in then.user.identities]
     if entity_types and keys:
-        records = await read_records(
-            db,
+        records = await db.read(
             "read/user_statements",
             userIds=then.people,
             identityKeys=keys,

@@ -32,7 +32,7 @@ async def upsert_agent(db: Database, agent_id: str, kind: str, name: str | None)
         raise BadInputError(f"kind must be one of {AGENT_KINDS}", field="kind")
     if name is not None and len(name) > MAX_NAME:
         raise BadInputError(f"name must be at most {MAX_NAME} characters", field="name")
-    records = await db.records(
+    records = await db.write(
         "agents/upsert", id=agent_id, kind=kind, name=name, now=to_millis(datetime.now(UTC))
     )
     return AgentRecord.from_map(records[0]["agent"])
@@ -55,7 +55,7 @@ async def handoff(
     _check_agent_id(agent_id)
     if reason is not None and len(reason) > MAX_REASON:
         raise BadInputError(f"reason must be at most {MAX_REASON} characters", field="reason")
-    records = await db.records(
+    records = await db.write(
         "sessions/handoff",
         sessionId=session_id,
         agentId=agent_id,

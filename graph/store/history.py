@@ -30,7 +30,6 @@ from graph.domain.records import (
     native_time,
     to_millis,
 )
-from graph.store.statements import read_records
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -59,7 +58,7 @@ async def user_then(db: Database, user_id: str, at: int | None = None) -> UserTh
     """The user as it was at `at` (epoch millis; None: now). None when there is no such user;
     NOT_FOUND when it did not exist yet then."""
     t = now_millis() if at is None else at
-    records = await read_records(db, "read/user_history", userId=user_id, until=t)
+    records = await db.read("read/user_history", userId=user_id, until=t)
     if not records:
         return None
     row = records[0]
@@ -93,7 +92,7 @@ async def user_then(db: Database, user_id: str, at: int | None = None) -> UserTh
 
 async def session_then(db: Database, session_id: str, at: int) -> SessionThen | None:
     """The session as it was at `at` (epoch millis): None when it did not exist yet."""
-    records = await read_records(db, "read/session_as_of", id=session_id, asOf=at)
+    records = await db.read("read/session_as_of", id=session_id, asOf=at)
     if not records:
         return None
     row = records[0]
@@ -110,8 +109,8 @@ async def attribute_history(
 ) -> list[AttributeChangeRecord]:
     """Every recorded change of the owners' attributes ('session:<id>'/'user:<id>'), oldest
     first, up to `until` (epoch millis; None: now)."""
-    records = await read_records(
-        db, "read/attribute_history", owners=list(owners), until=until or now_millis()
+    records = await db.read(
+        "read/attribute_history", owners=list(owners), until=until or now_millis()
     )
     return [AttributeChangeRecord.from_map(r["change"]) for r in records]
 
@@ -126,7 +125,7 @@ async def context_session_then(
     at `at`: the person then (following the merges applying then to the survivor), its most
     recently active session open then, else its most recent. NOT_FOUND when there was none."""
     if identity_key is not None:
-        holders = await read_records(db, "read/identity_holder", key=identity_key)
+        holders = await db.read("read/identity_holder", key=identity_key)
         if not holders or (holders[0]["linkedAt"] or 0) > at:
             raise NotFoundError(f"no user known as {identity_key!r} then", field="externalUserId")
         start = str(holders[0]["id"])
@@ -140,7 +139,7 @@ async def context_session_then(
     if identity_key is not None:  # where the identity was then
         person = owner_at(origin(identity_key, start, merges), merges, at)
     person = survivor_at(person, merges, at)
-    rows = await read_records(db, "context/sessions_then", userIds=then.people, asOf=at)
+    rows = await db.read("context/sessions_then", userIds=then.people, asOf=at)
     candidates = []
     for row in rows:
         if row["owns"]:

@@ -112,7 +112,7 @@ async def _sweep_scope(
                 "channel": channel,
                 "overridden": overridden,
             }
-            records = await db.records("lifecycle/sweep", **params)
+            records = await db.write("lifecycle/sweep", **params)
             count = len(records)
             for row in records:
                 db.live.publish(

@@ -13,16 +13,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import cypher
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
 from graph.domain.records import MergeRecord, to_millis
 from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
 
 if TYPE_CHECKING:
-    from neo4j import AsyncManagedTransaction
-
-    from graph.store.database import Database
+    from graph.store.database import Database, Tx
 
 MAX_EVIDENCE = 1000
 MAX_ACTOR = 200
@@ -35,14 +32,15 @@ def check_provenance(evidence: str | None, actor: str | None) -> None:
         raise BadInputError(f"actor must be at most {MAX_ACTOR} characters", field="actor")
 
 
-async def _lock_users(tx: AsyncManagedTransaction, ids: list[str]) -> dict[str, str | None]:
+async def _lock_users(tx: Tx, ids: list[str]) -> dict[str, str | None]:
     """Lock the users (in id order: no deadlock between opposite merges); id → mergedInto."""
-    result = await tx.run(cypher.load("users/lock_pair"), ids=sorted(set(ids)))
-    return {r["id"]: r["mergedInto"] async for r in result}
+    return {
+        r["id"]: r["mergedInto"] for r in await tx.records("users/lock_pair", ids=sorted(set(ids)))
+    }
 
 
 async def merge_in_tx(
-    tx: AsyncManagedTransaction,
+    tx: Tx,
     source_id: str,
     target_id: str,
     evidence: str | None,
@@ -63,8 +61,8 @@ async def merge_in_tx(
                 mergedInto=users[user_id],
             )
     merge_id = f"mrg_{uuid.uuid4().hex}"
-    result = await tx.run(
-        cypher.load("users/merge"),
+    row = await tx.one(
+        "users/merge",
         sourceId=source_id,
         targetId=target_id,
         mergeId=merge_id,
@@ -72,7 +70,7 @@ async def merge_in_tx(
         actor=actor,
         now=to_millis(now),
     )
-    return MergeRecord.from_map((await result.single(strict=True))["merge"])
+    return MergeRecord.from_map(row["merge"])
 
 
 async def merge_users(
@@ -80,15 +78,13 @@ async def merge_users(
 ) -> MergeRecord:
     """Merge `source_id` into `target_id`; `target_id` survives."""
     check_provenance(evidence, actor)
-    merge = await db.write(merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC))
+    merge = await db.write_tx(merge_in_tx, source_id, target_id, evidence, actor, datetime.now(UTC))
     publish_merge(db.live, merge, LiveEventKind.MERGE)
     return merge
 
 
-async def _unmerge_tx(
-    tx: AsyncManagedTransaction, merge_id: str, actor: str | None, reason: str | None
-) -> MergeRecord:
-    found = await (await tx.run(cypher.load("users/find_merge"), mergeId=merge_id)).single()
+async def _unmerge_tx(tx: Tx, merge_id: str, actor: str | None, reason: str | None) -> MergeRecord:
+    found = await tx.single("users/find_merge", mergeId=merge_id)
     if found is None:
         raise NotFoundError(f"no merge {merge_id!r}", field="mergeId")
     if found["status"] != "ACTIVE":
@@ -102,14 +98,14 @@ async def _unmerge_tx(
             mergedInto=onward,
         )
     now = datetime.now(UTC)
-    result = await tx.run(
-        cypher.load("users/unmerge"),
+    row = await tx.one(
+        "users/unmerge",
         mergeId=merge_id,
         actor=actor,
         reason=reason,
         now=to_millis(now),
     )
-    return MergeRecord.from_map((await result.single(strict=True))["merge"])
+    return MergeRecord.from_map(row["merge"])
 
 
 async def unmerge_user(
@@ -117,7 +113,7 @@ async def unmerge_user(
 ) -> MergeRecord:
     """Undo a merge: the source's identities and sessions go back to it."""
     check_provenance(reason, actor)
-    merge = await db.write(_unmerge_tx, merge_id, actor, reason)
+    merge = await db.write_tx(_unmerge_tx, merge_id, actor, reason)
     publish_merge(db.live, merge, LiveEventKind.UNMERGE)
     return merge
 

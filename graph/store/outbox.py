@@ -40,7 +40,7 @@ def _now() -> int:
 async def destination_for(db: Database, session_id: str, channel: str | None) -> Destination:
     """Where a reply in the session goes on `channel` (default: the session's last channel):
     NOT_FOUND for an unknown session, BAD_INPUT when no user wrote on that channel."""
-    rows = await db.rows("outbox/destination", sessionId=session_id, channel=channel)
+    rows = await db.write_rows("outbox/destination", sessionId=session_id, channel=channel)
     if not rows:
         raise NotFoundError(f"no session {session_id!r}", field="sessionId")
     row = rows[0]
@@ -60,7 +60,7 @@ PULLED_CHANNELS = ("phone",)  # the platform asks for replies (TwiML at each tur
 
 
 async def claim_due(db: Database, limit: int = 20) -> list[OutboxItem]:
-    rows = await db.rows(
+    rows = await db.write_rows(
         "outbox/claim",
         now=_now(),
         limit=limit,
@@ -73,7 +73,7 @@ async def claim_due(db: Database, limit: int = 20) -> list[OutboxItem]:
 async def recover_interrupted(db: Database, idempotent: Collection[str], limit: int = 100) -> int:
     """Items whose send was interrupted (lease over): queued again where the platform
     deduplicates, FAILED elsewhere — never sent twice."""
-    rows = await db.rows(
+    rows = await db.write_rows(
         "outbox/interrupted", now=_now(), idempotent=sorted(idempotent), limit=limit
     )
     return int(rows[0]["recovered"]) if rows else 0
@@ -83,7 +83,7 @@ async def take_pulled_replies(
     db: Database, session_id: str, channel: str, platform_id: str | None
 ) -> list[str]:
     """The replies waiting for a platform that pulls them (a call's next TwiML): marked SENT."""
-    rows = await db.rows(
+    rows = await db.write_rows(
         "outbox/take_for_session",
         sessionId=session_id,
         channel=channel,
@@ -95,14 +95,16 @@ async def take_pulled_replies(
 
 async def fail_pulled_replies(db: Database, session_id: str, channel: str, error: str) -> int:
     """The platform will not ask again (the call ended): its waiting replies are FAILED."""
-    rows = await db.rows(
+    rows = await db.write_rows(
         "outbox/fail_pulled", sessionId=session_id, channel=channel, error=error, now=_now()
     )
     return int(rows[0]["failed"]) if rows else 0
 
 
 async def mark_sent(db: Database, item: OutboxItem, platform_message_id: str | None) -> None:
-    await db.rows("outbox/sent", id=item.id, platformMessageId=platform_message_id, now=_now())
+    await db.write_rows(
+        "outbox/sent", id=item.id, platformMessageId=platform_message_id, now=_now()
+    )
 
 
 async def mark_failed(db: Database, item: OutboxItem, error: SendError) -> str:
@@ -111,7 +113,7 @@ async def mark_failed(db: Database, item: OutboxItem, error: SendError) -> str:
     retry_at = None
     if error.retryable and item.attempts < MAX_ATTEMPTS:
         retry_at = now + backoff_seconds(item.attempts) * 1000
-    rows = await db.rows(
+    rows = await db.write_rows(
         "outbox/failed", id=item.id, error=str(error)[:500], retryAt=retry_at, now=now
     )
     return str(rows[0]["status"]) if rows else "FAILED"
@@ -122,7 +124,7 @@ async def apply_updates(db: Database, updates: list[DeliveryUpdate]) -> list[tup
     moved = []
     for update in updates:
         at = to_millis(update.at) if update.at else _now()
-        rows = await db.rows(
+        rows = await db.write_rows(
             "outbox/status_update",
             platformMessageId=update.platform_message_id,
             status=update.status.value,

@@ -32,7 +32,6 @@ from graph.domain.records import (
     RecallRecord,
 )
 from graph.store.context import ContextSelector, identity_key_of, nothing_selected
-from graph.store.statements import read_records
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -107,8 +106,7 @@ async def _ready(question: Question | Awaitable[Question]) -> Question:
 async def _scope(db: Database, selector: ContextSelector) -> list[str]:
     """The session ids in scope; NOT_FOUND when the selector names nothing."""
     identity_key = identity_key_of(selector)
-    records = await read_records(
-        db,
+    records = await db.read(
         "recall/scope",
         sessionId=selector.session_id,
         userId=selector.user_id,
@@ -125,8 +123,7 @@ async def _history(
 ) -> list[_Row]:
     if not session_ids:
         return []
-    [record] = await read_records(
-        db,
+    [record] = await db.read(
         "recall/history",
         sessionIds=session_ids,
         maxMessages=MAX_HISTORY,
@@ -157,8 +154,7 @@ async def _keyword_scores(
     queries = lucene_queries(list(question.terms), session_ids)
     if not queries:
         return {}
-    records = await read_records(
-        db,
+    records = await db.read(
         "recall/keyword",
         queries=queries,
         sessionIds=session_ids,
@@ -219,7 +215,7 @@ async def recall(
 async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[RecallHitRecord]:
     if not ranked:
         return []
-    records = await read_records(db, "recall/hits", ids=[r.id for r in ranked], neighbors=neighbors)
+    records = await db.read("recall/hits", ids=[r.id for r in ranked], neighbors=neighbors)
     found = {r["rank"]: r for r in records}  # a message erased since it was ranked is left out
     return [
         RecallHitRecord(

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from graph.domain.records import to_millis
-from graph.store.statements import in_batches
 
 if TYPE_CHECKING:
     from graph.store.database import Database
@@ -32,20 +31,19 @@ async def apply_retention(
     before = to_millis(moment - timedelta(days=days))
     counts = {"sessions": 0, "messages": 0, "events": 0, "entities": 0}
     while True:
-        page = await db.rows("gdpr/retention_sessions", before=before, limit=PAGE)
+        page = await db.write_rows("gdpr/retention_sessions", before=before, limit=PAGE)
         for row in page:
             session_id = row["id"]
             if mode == "purge":
-                messages, keys = await in_batches(
-                    db, "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=None
+                messages, keys = await db.write_in_batches(
+                    "gdpr/erase_messages", BATCH, sessionId=session_id, userIds=None
                 )
-                events, _ = await in_batches(
-                    db, "gdpr/erase_events", BATCH, sessionId=session_id, userIds=None
+                events, _ = await db.write_in_batches(
+                    "gdpr/erase_events", BATCH, sessionId=session_id, userIds=None
                 )
                 counts["events"] += events
             else:
-                messages, keys = await in_batches(
-                    db,
+                messages, keys = await db.write_in_batches(
                     "gdpr/retention_anonymize",
                     BATCH,
                     sessionId=session_id,
@@ -53,9 +51,9 @@ async def apply_retention(
                 )
             counts["messages"] += messages
             if keys:
-                [orphans] = await db.rows("gdpr/erase_orphan_entities", keys=sorted(keys))
+                [orphans] = await db.write_rows("gdpr/erase_orphan_entities", keys=sorted(keys))
                 counts["entities"] += int(orphans["deleted"])
-            await db.rows(
+            await db.write_rows(
                 "gdpr/retention_done", sessionId=session_id, now=to_millis(moment), mode=mode
             )
             counts["sessions"] += 1

@@ -42,40 +42,34 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
     """Apply every schema statement (no-ops when present); wait for indexes to be online."""
     statements = schema_statements()
     declared = expected_names()["INDEX"]
-    async with db.session() as session:
-        stale = await session.run(cypher.load("admin/synchronous_fulltext_indexes"))
-        for record in [r async for r in stale]:  # declared eventually consistent since
-            if record["name"] in declared:
-                await (
-                    await session.run(cypher.load("admin/drop_index"), name=record["name"])
-                ).consume()
-        present = await session.run(cypher.load("admin/show_constraints"))
-        legacy = [r["name"] async for r in present if r["name"] in LEGACY_CONSTRAINTS]
-        if legacy:
-            await (await session.run(cypher.load("admin/backfill_dedup_keys"))).consume()
-            for name in legacy:
-                drop = await session.run(cypher.load("admin/drop_constraint"), name=name)
-                await drop.consume()
-        for name, statement in DATA_MIGRATIONS:
-            found = await session.run(cypher.load("admin/migration_done"), name=name)
-            marker = await found.single()
-            if not (marker and marker["done"]):
-                await (await session.run(cypher.load(statement))).consume()
-                await (await session.run(cypher.load("admin/mark_migration"), name=name)).consume()
-        for name in LEGACY_INDEXES:
-            await (await session.run(cypher.load("admin/drop_index"), name=name)).consume()
-        for statement in statements:
-            await (await session.run(statement)).consume()
-        wait = await session.run(cypher.load("admin/await_indexes"), timeoutSeconds=timeout_seconds)
-        await wait.consume()
+    # schema commands and `CALL … IN TRANSACTIONS` run auto-commit; the SHOW reads on the writer
+    for record in await db.write("admin/synchronous_fulltext_indexes"):
+        if record["name"] in declared:  # declared eventually consistent since
+            await db.write_auto_commit("admin/drop_index", name=record["name"])
+    present = await db.write("admin/show_constraints")
+    legacy = [r["name"] for r in present if r["name"] in LEGACY_CONSTRAINTS]
+    if legacy:
+        await db.write_auto_commit("admin/backfill_dedup_keys")
+        for name in legacy:
+            await db.write_auto_commit("admin/drop_constraint", name=name)
+    for name, statement in DATA_MIGRATIONS:
+        [marker] = await db.write("admin/migration_done", name=name)
+        if not marker["done"]:
+            await db.write_auto_commit(statement)
+            await db.write_auto_commit("admin/mark_migration", name=name)
+    for name in LEGACY_INDEXES:
+        await db.write_auto_commit("admin/drop_index", name=name)
+    for statement in statements:
+        await db.run_schema(statement)
+    await db.write_auto_commit("admin/await_indexes", timeoutSeconds=timeout_seconds)
     return len(statements)
 
 
 async def missing_schema(db: Database) -> list[str]:
     """Constraints/indexes the schema files declare that are absent or not yet ONLINE."""
     expected = expected_names()
-    indexes = await db.records("admin/show_indexes")
+    indexes = await db.write("admin/show_indexes")
     online = {r["name"] for r in indexes if r["state"] == "ONLINE"}
-    constraints = await db.records("admin/show_constraints")
+    constraints = await db.write("admin/show_constraints")
     present = {r["name"] for r in constraints}
     return sorted(expected["CONSTRAINT"] - present) + sorted(expected["INDEX"] - online)

@@ -57,9 +57,7 @@ async def get_message(db: Database, message_id: str) -> MessageRecord | None:
 
 async def close_session(db: Database, session_id: str, reason: str | None) -> SessionRecord:
     """Close a session; the next event for it starts a new session that CONTINUES it."""
-    records = await db.records(
-        "sessions/close", id=session_id, reason=reason, now=datetime.now(UTC)
-    )
+    records = await db.write("sessions/close", id=session_id, reason=reason, now=datetime.now(UTC))
     session = SessionRecord.from_record(only_row(records, session_id))
     publish_status(db.live, session, reason or "closed")
     return session

@@ -61,7 +61,7 @@ async def transition(
     db: Database, session_id: str, rule: str, holds: bool, actions: list[str]
 ) -> str | None:
     """Record whether `rule` holds for the session; the new firing's id when it starts to."""
-    rows = await db.rows(
+    rows = await db.write_rows(
         "triggers/transition",
         sessionId=session_id,
         rule=rule,
@@ -74,7 +74,7 @@ async def transition(
 
 
 async def record_outcomes(db: Database, firing_id: str, outcomes: list[str]) -> None:
-    await db.rows("triggers/firing_outcome", id=firing_id, outcomes=outcomes)
+    await db.write_rows("triggers/firing_outcome", id=firing_id, outcomes=outcomes)
 
 
 async def enqueue_webhook(
@@ -86,7 +86,7 @@ async def enqueue_webhook(
     secret_env: str | None,
     payload: dict[str, Any],
 ) -> str:
-    rows = await db.rows(
+    rows = await db.write_rows(
         "triggers/enqueue_webhook",
         id=f"whd_{uuid.uuid4().hex}",
         firingId=firing_id,
@@ -113,7 +113,7 @@ class WebhookDelivery:
 
 
 async def claim_webhooks(db: Database, limit: int = 20) -> list[WebhookDelivery]:
-    rows = await db.rows(
+    rows = await db.write_rows(
         "triggers/claim_webhooks", now=_now(), limit=limit, leaseMillis=WEBHOOK_LEASE_SECONDS * 1000
     )
     return [
@@ -144,7 +144,7 @@ async def webhook_outcome(
         retry_at = _now() + WEBHOOK_BACKOFF_SECONDS[index] * 1000
     else:
         status = "DEAD"
-    await db.rows(
+    await db.write_rows(
         "triggers/webhook_done",
         id=delivery.id,
         status=status,

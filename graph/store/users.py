@@ -55,7 +55,7 @@ async def link_identity(
         raise BadInputError("channel must match [a-z0-9_-]{1,32}", field="channel")
     if not external_id.strip() or len(external_id) > MAX_ID_LENGTH:
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
-    records = await db.records(
+    records = await db.write(
         "users/link_identity",
         userId=user_id,
         key=f"{channel}:{external_id}",

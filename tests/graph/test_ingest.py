@@ -6,8 +6,6 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import graph.store.context
-import graph.store.statements
 from graph.domain.errors import BadInputError, NotFoundError
 from graph.domain.events import EventInput, Speaker
 from graph.pipeline.ingest import ingest_events
@@ -281,14 +279,14 @@ async def test_previous_sessions_come_nearest_first_in_two_round_trips(
         sessions.append(result.results[0].session_id)
         await close_session(db, sessions[-1], "resolved")
     reads = 0
-    original = graph.store.statements.read_records
+    original = Database.read
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
         nonlocal reads
         reads += 1
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(graph.store.context, "read_records", counted)
+    monkeypatch.setattr(Database, "read", counted)
     context = await get_context(db, ContextSelector(session_id=sessions[3]), 20, 2)
     assert [p.session.id for p in context.previous] == [sessions[2], sessions[1]]
     assert [[m.text for m in p.messages] for p in context.previous] == [["visit 3"], ["visit 2"]]

@@ -8,10 +8,10 @@ import pytest
 from neo4j import AsyncSession
 from neo4j.exceptions import ConfigurationError, ServiceUnavailable
 
+from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
-from graph.store.database import Database
-from graph.store.statements import read_records
+from graph.store.database import READ_ATTEMPTS, Database, StatementError
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -19,8 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 async def test_a_read_sees_the_write_before_it(db: Database, uid: str) -> None:
     written = await ingest_events(db, [EventInput(f"{uid}-1", "web", f"{uid}-u", text="hi")])
     session_id = written.results[0].session_id
-    records = await read_records(
-        db,
+    records = await db.read(
         "context/session_context",
         sessionIds=[session_id],
         userId=None,
@@ -66,12 +65,25 @@ async def test_retryable_failures_are_retried_and_others_are_not(
         "asOf": None,
         "brief": 0,
     }
-    records = await read_records(db, "context/session_context", **params)
+    records = await db.read("context/session_context", **params)
     assert calls == 2
     assert records[0]["session"]["id"] == session_id
 
     calls, failure = 0, ConfigurationError("not retryable")
     assert not failure.is_retryable()
-    with pytest.raises(ConfigurationError):
-        await read_records(db, "context/session_context", **params)
+    with pytest.raises(StatementError) as refused:  # translated, the driver's error chained
+        await db.read("context/session_context", **params)
     assert calls == 1
+    assert isinstance(refused.value.__cause__, ConfigurationError)
+
+    always = 0
+
+    async def down(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        nonlocal always
+        always += 1
+        raise ServiceUnavailable("reader gone")
+
+    monkeypatch.setattr(AsyncSession, "run", down)
+    with pytest.raises(Neo4jUnavailableError):  # retried, then UNAVAILABLE
+        await db.read("context/session_context", **params)
+    assert always == READ_ATTEMPTS

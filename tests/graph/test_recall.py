@@ -96,7 +96,7 @@ async def build_history(db: Database, enricher: Enricher, uid: str) -> History:
 
 
 async def _user_of(db: Database, session_id: str) -> str:
-    [row] = await db.rows("read/session", id=session_id)
+    [row] = await db.write_rows("read/session", id=session_id)
     return str(row["userId"])
 
 
@@ -351,7 +351,7 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "ids": ["msg_x"],
         "neighbors": 1,
     }
-    async with db.session() as session:
+    async with db.driver.session(database=db.name) as session:
         result = await session.run("EXPLAIN " + cypher.load(name), params)
         summary = await result.consume()
 
