@@ -66,7 +66,7 @@ redis:
 	    $(APT_INSTALL) update -q && $(APT_INSTALL) install -y -q --no-install-recommends redis-server )
 
 # The web SDK's npm packages, exactly as locked (Node 20 and npm; its tests run in the suite).
-SDK := connectors/web-sdk
+SDK := connectors/clients/web-sdk
 $(SDK)/node_modules/.package-lock.json: $(SDK)/package-lock.json
 	cd $(SDK) && npm ci --no-audit --no-fund --loglevel=error
 

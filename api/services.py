@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from api import metrics
-from connectors.base import Connector
-from connectors.outbound import IDEMPOTENT_CHANNELS, Senders
-from connectors.registry import build_connectors
+from connectors.platforms.base import Connector
+from connectors.platforms.outbound import IDEMPOTENT_CHANNELS, Senders
+from connectors.platforms.registry import build_connectors
 from enrichment.embeddings import load_embedder
 from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.compliance.audit import AuditLog

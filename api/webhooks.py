@@ -20,14 +20,14 @@ from starlette.responses import JSONResponse, Response
 
 from api import metrics
 from api.http_errors import as_threadline_error, error_response
-from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.errors import ThreadlineError
 from graph.domain.events import EventInput, fit_text
 from graph.store.outbox import apply_updates, fail_pulled_replies, take_pulled_replies
 
 if TYPE_CHECKING:
     from api.services import Services
-    from connectors.base import Connector
+    from connectors.platforms.base import Connector
 
 WEBHOOK_OUTCOMES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 413: "LIMIT_EXCEEDED"}
 

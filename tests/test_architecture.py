@@ -27,10 +27,16 @@ def test_the_layer_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout
 
 
-def test_a_backwards_import_breaks_the_layer_contract(tmp_path: Path) -> None:
+def copy_tree(target: Path) -> None:
+    """Our packages and their contracts, without the web SDK's npm packages and builds."""
+    skip = shutil.ignore_patterns("*.pyc", "__pycache__", "node_modules", "dist", "build-test")
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+        shutil.copytree(ROOT / package, target / package, ignore=skip)
+    shutil.copy(ROOT / "pyproject.toml", target)
+
+
+def test_a_backwards_import_breaks_the_layer_contract(tmp_path: Path) -> None:
+    copy_tree(tmp_path)
     domain = tmp_path / "graph" / "domain" / "masking.py"
     domain.write_text(domain.read_text() + "\nfrom graph.store import database  # backwards\n")
     result = lint_imports(tmp_path)
@@ -39,9 +45,7 @@ def test_a_backwards_import_breaks_the_layer_contract(tmp_path: Path) -> None:
 
 
 def test_analytics_compliance_and_the_pipeline_are_independent_siblings(tmp_path: Path) -> None:
-    for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    copy_tree(tmp_path)
     analytics = tmp_path / "graph" / "analytics" / "named.py"
     analytics.write_text(
         analytics.read_text() + "\nfrom graph.compliance import audit  # sideways\n"
@@ -49,6 +53,20 @@ def test_analytics_compliance_and_the_pipeline_are_independent_siblings(tmp_path
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert "graph.analytics is not allowed to import graph.compliance" in result.stdout
+
+
+def test_an_agent_side_client_importing_the_server_breaks_its_contract(tmp_path: Path) -> None:
+    """The clients (Python client, MCP server, LangChain) sit above the API and speak HTTP: a
+    client module importing a server package — or a platform adapter — breaks the contract."""
+    copy_tree(tmp_path)
+    mcp = tmp_path / "connectors" / "clients" / "mcp_server.py"
+    mcp.write_text(mcp.read_text() + "\nfrom graph.domain import errors  # server side\n")
+    langchain = tmp_path / "connectors" / "clients" / "langchain.py"
+    langchain.write_text(langchain.read_text() + "\nfrom connectors.platforms import base\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "connectors.clients.mcp_server -> graph.domain.errors" in result.stdout
+    assert "connectors.clients.langchain -> connectors.platforms" in result.stdout
 
 
 def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -1,4 +1,4 @@
-"""The operation documents app and web clients are generated from (connectors/web-sdk/
+"""The operation documents app and web clients are generated from (connectors/clients/web-sdk/
 operations/*.graphql, for Apollo iOS / Apollo Kotlin codegen: docs/sdk.md) validate against the
 schema the server serves, and `threadline schema` prints that schema."""
 
@@ -13,7 +13,9 @@ from strawberry.printer import print_schema
 from api.cli import main
 from api.schema import build_schema
 
-OPERATIONS = Path(__file__).resolve().parents[1] / "connectors" / "web-sdk" / "operations"
+OPERATIONS = (
+    Path(__file__).resolve().parents[1] / "connectors" / "clients" / "web-sdk" / "operations"
+)
 DOCUMENTS = sorted(OPERATIONS.glob("*.graphql"))
 
 

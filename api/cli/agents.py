@@ -1,4 +1,5 @@
-"""`threadline mcp`: the Model Context Protocol server for LLM agents (connectors/mcp_server.py)."""
+"""`threadline mcp`: the Model Context Protocol server for LLM agents
+(connectors/clients/mcp_server.py)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ async def _refuse(send: Send, status: int, message: str) -> None:
 
 def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        from connectors.mcp_server import build_server
+        from connectors.clients.mcp_server import build_server
     except ImportError as missing:  # the extra is not installed
         print(f"error: {missing}; install it with: pip install 'threadline[mcp]'", file=sys.stderr)
         return 1

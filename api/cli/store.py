@@ -109,8 +109,8 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors.base import WebhookError
-    from connectors.email import parse_email, split_messages
+    from connectors.platforms.base import WebhookError
+    from connectors.platforms.email import parse_email, split_messages
     from graph.domain.events import fit_text
     from graph.pipeline.enrich import enricher_for
     from graph.pipeline.ingest import ingest_events

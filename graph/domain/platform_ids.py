@@ -11,7 +11,7 @@ timestamps have theirs; ids that only travel in a request body (a WhatsApp `wa_i
 may hold letters, digits and `+ _ . -`, never a character that could steer a URL. Channels
 without a reply sender (web, mobile, email, voice…) are not constrained; SMS numbers go in a
 form body, which the HTTP library encodes. The outbox encodes every id as one path segment in
-any case (`connectors.outbound.platform_url`).
+any case (`connectors.platforms.outbound.platform_url`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.client import ThreadlineAPIError, ThreadlineClient
+from connectors.clients.client import ThreadlineAPIError, ThreadlineClient
 from graph.config import Settings
 from graph.domain.events import EventInput
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.client import ThreadlineAPIError, ThreadlineClient
-from connectors.client_types import RETRYABLE_CODES, LiveEvent
+from connectors.clients.client import ThreadlineAPIError, ThreadlineClient
+from connectors.clients.records import RETRYABLE_CODES, LiveEvent
 from graph.domain.errors import ErrorCode
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ class Refuse(importlib.abc.MetaPathFinder):
             raise ImportError("the client imported a server package: " + name)
         return None
 sys.meta_path.insert(0, Refuse())
-from connectors.client import ThreadlineClient, EventInput, Brief, Fact
+from connectors.clients.client import ThreadlineClient, EventInput, Brief, Fact
 client = ThreadlineClient("http://127.0.0.1:9")
 event = EventInput("e-1", "web", "cookie-1", text="hi")
 print("ok", type(client).__name__, event.role)

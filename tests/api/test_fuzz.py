@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import Driver
 
-from connectors._signatures import hmac_hex
+from connectors.platforms._signatures import hmac_hex
 from tests.helpers.server import WEBHOOK_SECRETS
 
 pytestmark = pytest.mark.integration

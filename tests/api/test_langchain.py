@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from connectors.client import ThreadlineClient
-from connectors.langchain import ThreadlineChatMessageHistory, ThreadlineRetriever
+from connectors.clients.client import ThreadlineClient
+from connectors.clients.langchain import ThreadlineChatMessageHistory, ThreadlineRetriever
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from connectors.client import ThreadlineClient
+from connectors.clients.client import ThreadlineClient
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.local.neo4j_server import free_port

@@ -18,7 +18,7 @@ from neo4j import GraphDatabase
 from pydantic import SecretStr
 
 from api.app import create_app
-from connectors._signatures import hmac_hex
+from connectors.platforms._signatures import hmac_hex
 from graph.config import Settings
 from graph.local.neo4j_server import LocalNeo4j, free_port
 from graph.local.provision import Neo4jTarget

@@ -16,7 +16,7 @@ import pytest
 from neo4j import Driver
 from pydantic import SecretStr
 
-from connectors.outbound import platform_url
+from connectors.platforms.outbound import platform_url
 from graph.config import Settings
 from graph.domain.errors import BadInputError
 from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, validate_batch

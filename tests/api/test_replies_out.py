@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors._signatures import hmac_hex, twilio_signature
+from connectors.platforms._signatures import hmac_hex, twilio_signature
 from graph.config import Settings
 from tests.helpers.fake_platforms import (
     FakePlatforms,
@@ -317,7 +317,7 @@ def test_send_message_errors(server: str, uid: str) -> None:
 def test_x_dm_in_through_the_webhook_and_reply_out(
     server: str, platforms: FakePlatforms, uid: str
 ) -> None:
-    from connectors.x import x_signature
+    from connectors.platforms.x import x_signature
 
     ours, them = "1000000001", f"2{int(uid[:6], 16) % 10**9:09d}"
     crc = httpx.get(f"{server}/webhooks/x", params={"crc_token": "abc"}, timeout=10)

@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from connectors._signatures import hmac_hex
+from connectors.platforms._signatures import hmac_hex
 from tests.helpers.payloads import whatsapp_body
 from tests.helpers.subscriptions import graphql, next_event, subscribe
 

@@ -1,6 +1,7 @@
-"""The TypeScript SDK (connectors/web-sdk): its own `npm test` (unit tests, then integration tests
-against this real server with auth on), and in headless Chromium a page that goes offline, queues
-three messages, reloads, comes back online and flushes them exactly once and in order."""
+"""The TypeScript SDK (connectors/clients/web-sdk): its own `npm test` (unit tests, then
+integration tests against this real server with auth on), and in headless Chromium a page that
+goes offline, queues three messages, reloads, comes back online and flushes them exactly once
+and in order."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from tests.helpers.server import data_of, graphql_as, make_key, serve
 
 pytestmark = pytest.mark.integration
 
-SDK = Path(__file__).resolve().parents[2] / "connectors" / "web-sdk"
+SDK = Path(__file__).resolve().parents[2] / "connectors" / "clients" / "web-sdk"
 
 
 def npm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ import pytest
 from neo4j import Driver
 from twilio.request_validator import RequestValidator
 
-from connectors._signatures import hmac_hex
+from connectors.platforms._signatures import hmac_hex
 from tests.helpers.payloads import whatsapp_body
 from tests.helpers.server import WEBHOOK_SECRETS, GraphQLClient
 

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from api.services import _log_modes
-from connectors._alexa_signature import AlexaSignatureVerifier, check_certificate_url
-from connectors.alexa import AlexaConnector
-from connectors.base import WebhookError, WebhookRequest
-from connectors.registry import build_connectors
+from connectors.platforms._alexa_signature import AlexaSignatureVerifier, check_certificate_url
+from connectors.platforms.alexa import AlexaConnector
+from connectors.platforms.base import WebhookError, WebhookRequest
+from connectors.platforms.registry import build_connectors
 from graph.config import Settings
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

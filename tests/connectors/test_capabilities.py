@@ -1,5 +1,5 @@
-"""Connectors declare what they can do (`connectors.base.Connector`), and the webhook endpoint
-has one path for all of them: it asks each connector, never probes it (#31, item 3)."""
+"""Connectors declare what they can do (`connectors.platforms.base.Connector`), and the webhook
+endpoint has one path for all of them: it asks each connector, never probes it (#31, item 3)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import inspect
 from pathlib import Path
 
 from api import webhooks
-from connectors.base import PulledReplies, Stored, WebhookRequest
-from connectors.registry import build_connectors
+from connectors.platforms.base import PulledReplies, Stored, WebhookRequest
+from connectors.platforms.registry import build_connectors
 from graph.config import Settings
 
 CAPABILITIES = ("verify_blocks", "delivery_updates", "pulled_replies", "reply")

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from connectors.alexa import AlexaConnector
-from connectors.base import WebhookError
-from connectors.dialogflow import DialogflowConnector
-from connectors.email import EmailConnector, parse_email, split_messages, strip_reply
-from connectors.widget import WidgetConnector
+from connectors.platforms.alexa import AlexaConnector
+from connectors.platforms.base import WebhookError
+from connectors.platforms.dialogflow import DialogflowConnector
+from connectors.platforms.email import EmailConnector, parse_email, split_messages, strip_reply
+from connectors.platforms.widget import WidgetConnector
 from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, hub_signed, request
 

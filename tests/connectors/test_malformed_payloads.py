@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors.alexa import AlexaConnector
-from connectors.base import Connector, WebhookError
-from connectors.dialogflow import DialogflowConnector
-from connectors.messenger import MessengerConnector
-from connectors.slack import SlackConnector
-from connectors.whatsapp import WhatsAppConnector
-from connectors.widget import WidgetConnector
+from connectors.platforms.alexa import AlexaConnector
+from connectors.platforms.base import Connector, WebhookError
+from connectors.platforms.dialogflow import DialogflowConnector
+from connectors.platforms.messenger import MessengerConnector
+from connectors.platforms.slack import SlackConnector
+from connectors.platforms.whatsapp import WhatsAppConnector
+from connectors.platforms.widget import WidgetConnector
 from tests.helpers.payloads import request
 
 whatsapp = WhatsAppConnector(None, None, insecure=True)

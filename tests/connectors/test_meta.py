@@ -8,9 +8,9 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from connectors.base import WebhookError
-from connectors.messenger import MessengerConnector
-from connectors.whatsapp import WhatsAppConnector
+from connectors.platforms.base import WebhookError
+from connectors.platforms.messenger import MessengerConnector
+from connectors.platforms.whatsapp import WhatsAppConnector
 from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, hub_signed, request
 

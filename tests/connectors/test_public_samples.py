@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from connectors.alexa import AlexaConnector
-from connectors.base import Connector, WebhookError
-from connectors.dialogflow import DialogflowConnector
-from connectors.email import parse_email, split_messages
-from connectors.messenger import MessengerConnector
-from connectors.slack import SlackConnector
-from connectors.whatsapp import WhatsAppConnector
+from connectors.platforms.alexa import AlexaConnector
+from connectors.platforms.base import Connector, WebhookError
+from connectors.platforms.dialogflow import DialogflowConnector
+from connectors.platforms.email import parse_email, split_messages
+from connectors.platforms.messenger import MessengerConnector
+from connectors.platforms.slack import SlackConnector
+from connectors.platforms.whatsapp import WhatsAppConnector
 from tests.helpers.payloads import FIXTURES, payload_files, request
 
 JSON_CONNECTORS: dict[str, Connector] = {

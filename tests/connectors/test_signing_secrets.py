@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from connectors._common import signing_secret
-from connectors.base import WebhookError
+from connectors.platforms._common import signing_secret
+from connectors.platforms.base import WebhookError
 
 
 def test_a_webhook_without_its_secret_refuses_unless_insecure() -> None:

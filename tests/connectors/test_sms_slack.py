@@ -9,10 +9,10 @@ import pytest
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
-from connectors._signatures import hmac_hex, twilio_signature
-from connectors.base import WebhookError, WebhookRequest
-from connectors.slack import SlackConnector
-from connectors.sms import TwilioSmsConnector
+from connectors.platforms._signatures import hmac_hex, twilio_signature
+from connectors.platforms.base import WebhookError, WebhookRequest
+from connectors.platforms.slack import SlackConnector
+from connectors.platforms.sms import TwilioSmsConnector
 from graph.domain.events import Speaker
 from tests.helpers.payloads import fixture, request
 

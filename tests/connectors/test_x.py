@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors.base import WebhookError
-from connectors.x import XConnector
+from connectors.platforms.base import WebhookError
+from connectors.platforms.x import XConnector
 from tests.helpers.payloads import request
 
 SECRET = "x-consumer-secret"

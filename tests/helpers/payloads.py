@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from connectors._signatures import hmac_hex
-from connectors.base import WebhookRequest
+from connectors.platforms._signatures import hmac_hex
+from connectors.platforms.base import WebhookRequest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # ours, in the repository
 PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"  # public, when present

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from connectors._common import from_epoch
-from connectors._meta import MetaWebhook
-from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
-from connectors.base import WebhookError, WebhookRequest
+from connectors.platforms._common import from_epoch
+from connectors.platforms._meta import MetaWebhook
+from connectors.platforms._payload import NullAsEmpty, Payload, PlatformId, validated
+from connectors.platforms.base import WebhookError, WebhookRequest
 from graph.domain.events import EventInput
 from graph.domain.outbox import DeliveryStatus, DeliveryUpdate
 

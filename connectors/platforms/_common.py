@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from connectors.base import WebhookError
+from connectors.platforms.base import WebhookError
 
 
 def secret(value: SecretStr | None) -> str | None:

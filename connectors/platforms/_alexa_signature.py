@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import DNSName
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from connectors.base import WebhookError
+from connectors.platforms.base import WebhookError
 
 CERT_HOST = "s3.amazonaws.com"
 CERT_PATH = "/echo.api/"

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from connectors.base import WebhookError
+from connectors.platforms.base import WebhookError
 
 
 def _platform_id(value: Any) -> str:

@@ -23,8 +23,8 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from pydantic import Field
 
-from connectors.client import ThreadlineClient
-from connectors.client_types import ThreadlineAPIError, Turn
+from connectors.clients.client import ThreadlineClient
+from connectors.clients.records import ThreadlineAPIError, Turn
 
 T = TypeVar("T")
 INSTRUCTIONS = (

@@ -21,10 +21,16 @@ from typing import Any
 
 from pydantic import Field, SecretStr
 
-from connectors._common import from_iso, secret, signing_secret
-from connectors._payload import Payload, PlatformId, validated
-from connectors._signatures import check_hub_signature
-from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms._common import from_iso, secret, signing_secret
+from connectors.platforms._payload import Payload, PlatformId, validated
+from connectors.platforms._signatures import check_hub_signature
+from connectors.platforms.base import (
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 from graph.domain.events import EventInput, Speaker
 
 KINDS = {"message", "click", "page_view"}

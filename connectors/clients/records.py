@@ -1,5 +1,5 @@
-"""Typed results of the Python client (`connectors.client`): plain dataclasses built from the
-API's JSON. Standard library only — an SDK user needs no server package."""
+"""Typed results of the Python client (`connectors.clients.client`): plain dataclasses built
+from the API's JSON. Standard library only — an SDK user needs no server package."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors._bearer import BearerTokenWebhook
-from connectors._payload import Payload, PlatformId, validated
-from connectors.base import Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms._bearer import BearerTokenWebhook
+from connectors.platforms._payload import Payload, PlatformId, validated
+from connectors.platforms.base import Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from connectors._common import secret, signing_secret
-from connectors._signatures import check_hub_signature, require_equal
-from connectors.base import (
+from connectors.platforms._common import secret, signing_secret
+from connectors.platforms._signatures import check_hub_signature, require_equal
+from connectors.platforms.base import (
     OK,
     ConnectorDefaults,
     Stored,

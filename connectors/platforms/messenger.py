@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from connectors._common import from_epoch
-from connectors._meta import MetaWebhook
-from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
-from connectors.base import WebhookError, WebhookRequest
+from connectors.platforms._common import from_epoch
+from connectors.platforms._meta import MetaWebhook
+from connectors.platforms._payload import NullAsEmpty, Payload, PlatformId, validated
+from connectors.platforms.base import WebhookError, WebhookRequest
 from graph.domain.events import EventInput, Speaker
 
 

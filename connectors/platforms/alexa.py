@@ -4,7 +4,7 @@
 thread; an IntentRequest becomes text (`intent name` and `slot=value` pairs, slots also kept as
 metadata); LaunchRequest and SessionEndedRequest are session metadata. Requests must name our
 skill (THREADLINE_ALEXA_SKILL_ID), be at most 150 s old, and carry Amazon's signature over the
-body, checked against the certificate chain it names (`connectors/_alexa_signature.py`). With
+body, checked against the certificate chain it names (`_alexa_signature.py`). With
 THREADLINE_ALEXA_VERIFY_SIGNATURES=false (offline tests only, logged loudly at start-up) only
 the skill id and the timestamp are checked.
 """
@@ -18,11 +18,17 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors._alexa_signature import AlexaSignatureVerifier
-from connectors._common import from_iso
-from connectors._payload import Payload, PlatformId, validated
-from connectors._signatures import require_equal
-from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms._alexa_signature import AlexaSignatureVerifier
+from connectors.platforms._common import from_iso
+from connectors.platforms._payload import Payload, PlatformId, validated
+from connectors.platforms._signatures import require_equal
+from connectors.platforms.base import (
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 from graph.domain.events import EventInput
 
 ALEXA_MAX_AGE_SECONDS = 150

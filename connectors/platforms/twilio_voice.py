@@ -25,9 +25,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from connectors._common import need
-from connectors.base import PulledReplies, Stored, WebhookReply, WebhookRequest
-from connectors.sms import TwilioSmsConnector
+from connectors.platforms._common import need
+from connectors.platforms.base import PulledReplies, Stored, WebhookReply, WebhookRequest
+from connectors.platforms.sms import TwilioSmsConnector
 from graph.domain.events import EventInput
 from graph.domain.outbox import DeliveryUpdate
 

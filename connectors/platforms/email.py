@@ -23,8 +23,8 @@ from typing import Any
 
 from mailparser_reply import EmailReplyParser
 
-from connectors._bearer import BearerTokenWebhook
-from connectors.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms._bearer import BearerTokenWebhook
+from connectors.platforms.base import OK, Stored, WebhookError, WebhookReply, WebhookRequest
 from graph.domain.events import EventInput
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")

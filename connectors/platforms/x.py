@@ -23,10 +23,10 @@ from typing import Annotated, Any
 
 from pydantic import SecretStr
 
-from connectors._common import from_epoch, secret, signing_secret
-from connectors._payload import NullAsEmpty, Payload, PlatformId, validated
-from connectors._signatures import require_equal
-from connectors.base import (
+from connectors.platforms._common import from_epoch, secret, signing_secret
+from connectors.platforms._payload import NullAsEmpty, Payload, PlatformId, validated
+from connectors.platforms._signatures import require_equal
+from connectors.platforms.base import (
     OK,
     ConnectorDefaults,
     Stored,

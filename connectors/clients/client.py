@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from connectors.client_queries import (
+from connectors.clients.queries import (
     BRIEF,
     CLOSE,
     CONTEXT,
@@ -41,7 +41,7 @@ from connectors.client_queries import (
     SUBSCRIBE,
     UPSERT_AGENT,
 )
-from connectors.client_types import (
+from connectors.clients.records import (
     RETRYABLE_CODES,
     AttributesWritten,
     Brief,

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 
-from connectors.base import WebhookError
+from connectors.platforms.base import WebhookError
 
 
 def hmac_hex(secret: str, payload: bytes, digest: str = "sha256") -> str:

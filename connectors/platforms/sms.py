@@ -14,9 +14,15 @@ from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 
-from connectors._common import need, secret, signing_secret
-from connectors._signatures import require_equal, twilio_signature
-from connectors.base import ConnectorDefaults, Stored, WebhookError, WebhookReply, WebhookRequest
+from connectors.platforms._common import need, secret, signing_secret
+from connectors.platforms._signatures import require_equal, twilio_signature
+from connectors.platforms.base import (
+    ConnectorDefaults,
+    Stored,
+    WebhookError,
+    WebhookReply,
+    WebhookRequest,
+)
 from graph.domain.events import EventInput
 from graph.domain.outbox import DeliveryStatus, DeliveryUpdate
 

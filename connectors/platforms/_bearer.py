@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from connectors._common import secret, signing_secret
-from connectors._signatures import require_equal
-from connectors.base import ConnectorDefaults, WebhookReply, WebhookRequest
+from connectors.platforms._common import secret, signing_secret
+from connectors.platforms._signatures import require_equal
+from connectors.platforms.base import ConnectorDefaults, WebhookReply, WebhookRequest
 
 
 @dataclass

@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from connectors.client import EventInput, ThreadlineAPIError, ThreadlineClient
+from connectors.clients.client import EventInput, ThreadlineAPIError, ThreadlineClient
 
 ROLE_OF = {"human": "USER", "ai": "BOT", "system": "SYSTEM"}
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from connectors._alexa_signature import AlexaSignatureVerifier
-from connectors.alexa import AlexaConnector
-from connectors.base import Connector
-from connectors.dialogflow import DialogflowConnector
-from connectors.email import EmailConnector
-from connectors.messenger import MessengerConnector
-from connectors.slack import SlackConnector
-from connectors.sms import TwilioSmsConnector
-from connectors.twilio_voice import TwilioVoiceConnector
-from connectors.whatsapp import WhatsAppConnector
-from connectors.widget import WidgetConnector
-from connectors.x import XConnector
+from connectors.platforms._alexa_signature import AlexaSignatureVerifier
+from connectors.platforms.alexa import AlexaConnector
+from connectors.platforms.base import Connector
+from connectors.platforms.dialogflow import DialogflowConnector
+from connectors.platforms.email import EmailConnector
+from connectors.platforms.messenger import MessengerConnector
+from connectors.platforms.slack import SlackConnector
+from connectors.platforms.sms import TwilioSmsConnector
+from connectors.platforms.twilio_voice import TwilioVoiceConnector
+from connectors.platforms.whatsapp import WhatsAppConnector
+from connectors.platforms.widget import WidgetConnector
+from connectors.platforms.x import XConnector
 from graph.config import Settings
 
 
