@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install lock upgrade serve test test-fast lint browser redis sdk bench neo4j-start neo4j-stop clean
+.PHONY: install lock upgrade serve test test-fast lint browser redis sdk client-records bench neo4j-start neo4j-stop clean
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
@@ -71,6 +71,14 @@ $(SDK)/node_modules/.package-lock.json: $(SDK)/package-lock.json
 	cd $(SDK) && npm ci --no-audit --no-fund --loglevel=error
 
 sdk: $(SDK)/node_modules/.package-lock.json
+
+# The Python client's result records, generated from the served schema and the client's
+# fragments (connectors/clients/fragments.graphql); a test fails while they are out of date.
+client-records: install
+	$(BIN)/threadline schema > .threadline-schema.graphql
+	$(BIN)/python connectors/clients/codegen.py .threadline-schema.graphql > .threadline-results.py
+	mv .threadline-results.py connectors/clients/results.py
+	rm -f .threadline-schema.graphql
 
 # Lint, type-check, then the whole suite; the suite provisions its own Neo4j.
 test: lint browser redis sdk

@@ -17,7 +17,7 @@ from graph.domain.errors import ThreadlineError
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-    from graph.compliance.auth import Authenticator, Principal
+    from graph.compliance.credentials import Authenticator, Principal
 
 PROTECTED = ("/graphql", "/dashboard", "/metrics")
 # the dashboard's sign-in: a session token (never the API key or JWT), HttpOnly

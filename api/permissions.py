@@ -17,7 +17,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.audit_trail import AuditTrail
-from graph.compliance.auth import Principal
+from graph.compliance.credentials import Principal
 from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError, UnauthenticatedError
 from graph.store.sessions import session_channels

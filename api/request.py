@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.compliance.audit import AuditLog
-    from graph.compliance.auth import Authenticator, Principal
+    from graph.compliance.credentials import Authenticator, Principal
     from graph.config import AnalyticsLimits
     from graph.domain.attribute_policies import PolicyRule
     from graph.domain.records import UserRecord
     from graph.pipeline.batcher import IngestBatcher
-    from graph.pipeline.outbox_worker import OutboxWorker
     from graph.store.database import Database
+    from graph.workers.outbox_sender import OutboxWorker
 
 
 def _user_loader(db: Database) -> DataLoader[str, UserRecord | None]:

@@ -13,8 +13,9 @@ from graph.domain.attribute_policies import MergePolicy
 from graph.domain.events import Speaker
 from graph.store.attributes import AttributeWrite
 
+# who said a message: `Speaker` in Python (never confused with a caller's `CallerRole`), `Role`
+# in the published schema
 strawberry.enum(Speaker, name="Role", description="Who said a message.")
-Role = Speaker  # the GraphQL enum keeps its published name, `Role`
 strawberry.enum(
     MergePolicy,
     name="MergePolicy",
@@ -30,7 +31,7 @@ class SessionStatus(Enum):
     ARCHIVED = "ARCHIVED"
 
 
-__all__ = ["JSON", "AttributeWriteOptions", "MergePolicy", "Role", "SessionStatus"]
+__all__ = ["JSON", "AttributeWriteOptions", "MergePolicy", "SessionStatus", "Speaker"]
 
 
 @strawberry.input(

@@ -22,9 +22,9 @@ from strawberry.types import ExecutionContext
 from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
 from api.analytics.queries import AnalyticsQueries
-from api.context.queries import ContextQueries
 from api.errors import ErrorCodes, SubscriptionsNeedWebSocket, coded, is_coded
 from api.events.mutations import EventMutations
+from api.memory.queries import ContextQueries
 from api.permissions import check_guarded
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries

@@ -22,17 +22,17 @@ from connectors.platforms.registry import build_connectors
 from enrichment.embeddings import load_embedder
 from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.compliance.audit import AuditLog
-from graph.compliance.auth import Authenticator
+from graph.compliance.credentials import Authenticator
 from graph.config import Settings
 from graph.domain.triggers import load_rules
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for
-from graph.pipeline.outbox_worker import OutboxWorker
-from graph.pipeline.triggers import TriggerEngine
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate
+from graph.workers.outbox_sender import OutboxWorker
+from graph.workers.trigger_runner import TriggerEngine
 
 log = logging.getLogger("threadline.api")
 

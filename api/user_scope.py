@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, TypeInfo, TypeInfoVisitor, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
-from graph.compliance.auth import Principal
+from graph.compliance.credentials import Principal
 from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError
 from graph.store.sessions import owned_sessions

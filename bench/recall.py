@@ -7,7 +7,7 @@ the same run, and `recall` latency through the API as the store grows.
 1. Quality. A generated corpus (bench/recall_corpus.py: ~600 turns per person in 30 sessions
    over five channels, eight question types with known evidence) is ingested through the write
    path (rule-based enrichment, identities linked across channels). Each question is answered by
-   - `recall` (graph.store.recall, the API's own code, in-process): the full fusion and, as
+   - `recall` (graph.recall.search, the API's own code, in-process): the full fusion and, as
      ablations, keywords only and keywords plus each signal;
    - BM25 (`bm25s`, Lucene-style BM25, English stop words, no stemming) over the same person's
      messages: the plain baseline;
@@ -40,7 +40,7 @@ from bench.recall_corpus import AGENT_FILLER, USER_FILLER, Person, generate
 from bench.server import connect, rss_mb, start_server, wait_ready
 from enrichment.embeddings import Embedder, load_embedder
 from enrichment.pipeline import EnrichmentConfig, build_enricher
-from graph.compliance.auth import create_key
+from graph.compliance.credentials import create_key
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.domain.events import EventInput, Speaker
@@ -48,10 +48,11 @@ from graph.domain.recall import Weights
 from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
 from graph.pipeline.ingest import ingest_events
-from graph.pipeline.question import understand
+from graph.recall.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.search import scope, search
 from graph.store.context import ContextSelector
 from graph.store.database import Database
-from graph.store.recall import RecallRequest, recall
 from graph.store.schema import migrate
 from graph.store.sessions import close_session
 from graph.store.users import link_identity
@@ -180,10 +181,9 @@ async def quality(
             evidence = [messages[e] for e in q.evidence]
             question = await understand(q.text, q.asked_at, enricher, embedder)
             request = RecallRequest(q.text, limit=max(KS))
-            for name, weights in variants.items():
-                found = await recall(
-                    db, selector, request, question, now=q.asked_at, weights=weights
-                )
+            session_ids = await scope(db, selector)
+            for name, weights in variants.items():  # one question, ranked by each variant
+                found = await search(db, session_ids, request, question, q.asked_at, weights)
                 scores.add(name, q.kind, [h.message.id for h in found.hits], evidence)
             scores.add("BM25 (bm25s)", q.kind, bm25[q.text], evidence)
             scores.add("last 10 messages", q.kind, last, evidence)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from graph.compliance.auth import create_key
+from graph.compliance.credentials import create_key
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.local.provision import Neo4jTarget

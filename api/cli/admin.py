@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.compliance.auth import create_key, list_keys, parse_role, revoke_key
+    from graph.compliance.credentials import create_key, list_keys, parse_role, revoke_key
 
     if not has_uri(settings):
         return 2

@@ -23,7 +23,7 @@ from api.authentication import DASHBOARD_COOKIE, dashboard_cookie, principal_of,
 from api.dashboard.cache import OverviewCache
 from api.dashboard.charts import channel_color
 from api.dashboard.data import timeline
-from graph.compliance.auth import DASHBOARD_SESSION_SECONDS, Principal
+from graph.compliance.credentials import DASHBOARD_SESSION_SECONDS, Principal
 from graph.domain.callers import CallerRole
 from graph.domain.errors import UnauthenticatedError
 from graph.store.sessions import user_sessions

@@ -10,7 +10,6 @@ import strawberry
 from api.events.types import EventInput, IngestResult
 from api.permissions import allow, require_channel, require_session_channels
 from api.request import Info
-from api.scalars import Role
 from api.sessions.types import Message
 from api.user_scope import (
     is_end_user,
@@ -18,7 +17,7 @@ from api.user_scope import (
     require_own_sessions,
     require_user_attribute_keys,
 )
-from graph.compliance.auth import Principal
+from graph.compliance.credentials import Principal
 from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, ForbiddenError, NotFoundError
 from graph.domain.events import EventInput as GraphEvent
@@ -117,7 +116,7 @@ def _check_end_user_event(principal: Principal | None, event: EventInput, index:
     require_own_identity(
         principal, event.channel, event.external_user_id, f"{where}.externalUserId"
     )
-    if event.role is not Role.USER or event.agent_id is not None:
+    if event.role is not Speaker.USER or event.agent_id is not None:
         raise ForbiddenError(f"{where}.role: a user token writes USER events only", field="role")
     if event.thread_id is not None:
         raise ForbiddenError(f"{where}.threadId: not for user tokens", field="threadId")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 
 from api.inputs import flat_input
-from api.scalars import JSON, Role
+from api.scalars import JSON, Speaker
 from graph.domain.events import EventInput as GraphEventInput
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class EventInput:
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="Attach to this session explicitly (continuation)."
     )
-    role: Role = Role.USER
+    role: Speaker = Speaker.USER
     text: str | None = None
     occurred_at: datetime | None = strawberry.field(default=None, description="Default: now.")
     attributes: JSON | None = strawberry.field(default=None, description="Session attributes.")

@@ -8,8 +8,8 @@ from datetime import datetime
 import strawberry
 
 from api import metrics, pii
-from api.context.types import Brief
 from api.convert import from_record as convert_record
+from api.memory.types import Brief
 from api.permissions import allow
 from api.request import Info
 from api.scalars import JSON

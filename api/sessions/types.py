@@ -11,7 +11,7 @@ from api import pii
 from api.convert import from_record as convert_record
 from api.permissions import NotForConnectors
 from api.request import Info
-from api.scalars import JSON, Role, SessionStatus
+from api.scalars import JSON, SessionStatus, Speaker
 from graph.domain.as_of import SessionThen
 from graph.domain.callers import CallerRole
 from graph.store.attributes import session_attributes
@@ -121,7 +121,7 @@ class Message:
     session_id: strawberry.ID
     user_id: strawberry.ID
     channel: str
-    role: Role
+    role: Speaker
     text: str | None = strawberry.field(
         description="Redacted for roles without PII access.", extensions=pii.free_text()
     )

@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from connectors.clients.errors import RETRYABLE_CODES, ThreadlineAPIError
+from connectors.clients.inputs import EventInput, bearer_headers
 from connectors.clients.queries import (
     BRIEF,
     CLOSE,
@@ -41,38 +43,53 @@ from connectors.clients.queries import (
     SUBSCRIBE,
     UPSERT_AGENT,
 )
-from connectors.clients.records import (
-    RETRYABLE_CODES,
-    AttributesWritten,
+from connectors.clients.results import (
     Brief,
-    EventInput,
+    BriefEntity,
+    BriefIntent,
+    BriefIssue,
+    BriefTurn,
     Fact,
+    FactSource,
+    FactValue,
+    Handoff,
     IngestedEvent,
     IngestResult,
     LiveEvent,
+    LiveEventBrief,
     Recalled,
     RecallHit,
+    SessionAttributes,
     SessionInfo,
-    ThreadlineAPIError,
     Turn,
+    UserAttributes,
     UserToken,
-    bearer_headers,
 )
 
 __all__ = [
-    "AttributesWritten",
     "Brief",
+    "BriefEntity",
+    "BriefIntent",
+    "BriefIssue",
+    "BriefTurn",
     "EventInput",
     "Fact",
+    "FactSource",
+    "FactValue",
+    "Handoff",
     "IngestResult",
     "IngestedEvent",
     "LiveEvent",
+    "LiveEventBrief",
     "RecallHit",
     "Recalled",
+    "SessionAttributes",
     "SessionInfo",
     "ThreadlineAPIError",
     "ThreadlineClient",
     "Turn",
+    "UserAttributes",
+    "UserToken",
 ]
 
 
@@ -185,17 +202,7 @@ class ThreadlineClient:
         """Store events (`EventInput`s); each result says where it landed or that it was a
         duplicate of an earlier delivery."""
         data = self.execute(INGEST, {"events": [event_variables(e) for e in events]})
-        raw = data["ingestEvents"]
-        return IngestResult(
-            accepted=raw["accepted"],
-            duplicates=raw["duplicates"],
-            results=[
-                IngestedEvent(
-                    r["eventId"], r["sessionId"], r["messageId"], r["seq"], r["duplicate"]
-                )
-                for r in raw["results"]
-            ],
-        )
+        return IngestResult.from_json(data["ingestEvents"])
 
     def context(
         self,
@@ -244,19 +251,7 @@ class ThreadlineClient:
             "neighbors": neighbors,
             "maxChars": max_chars,
         }
-        raw = self.execute(RECALL, variables)["recall"]
-        return Recalled(
-            [
-                RecallHit(
-                    Turn.from_json(h["message"]),
-                    h["score"],
-                    list(h["signals"]),
-                    [Turn.from_json(n) for n in h["neighbors"]],
-                )
-                for h in raw["hits"]
-            ],
-            raw["text"],
-        )
+        return Recalled.from_json(self.execute(RECALL, variables)["recall"])
 
     def add_message(
         self,
@@ -306,8 +301,7 @@ class ThreadlineClient:
             "maxChars": max_chars,
             "asOf": _iso(as_of),
         }
-        raw = self.execute(BRIEF, variables)["context"]
-        return Brief.from_json(raw["session"]["id"], raw["brief"])
+        return Brief.from_json(self.execute(BRIEF, variables)["context"]["brief"])
 
     def facts(
         self, user_id: str, *, types: list[str] | None = None, as_of: datetime | None = None
@@ -325,7 +319,7 @@ class ThreadlineClient:
         *,
         expected_version: int | None = None,
         channel: str | None = None,
-    ) -> AttributesWritten:
+    ) -> SessionAttributes:
         """Merge attributes into a session; with `expected_version`, a compare-and-set
         (`ThreadlineAPIError` CONFLICT carries the current version and values)."""
         raw = self.execute(
@@ -337,7 +331,7 @@ class ThreadlineClient:
                 "channel": channel,
             },
         )["setSessionAttributes"]
-        return AttributesWritten(raw["version"], dict(raw["attributes"]))
+        return SessionAttributes.from_json(raw)
 
     def set_user_attributes(
         self,
@@ -346,7 +340,7 @@ class ThreadlineClient:
         *,
         expected_version: int | None = None,
         channel: str | None = None,
-    ) -> AttributesWritten:
+    ) -> UserAttributes:
         """The same for the person's attributes."""
         raw = self.execute(
             SET_USER_ATTRIBUTES,
@@ -357,7 +351,7 @@ class ThreadlineClient:
                 "channel": channel,
             },
         )["setUserAttributes"]
-        return AttributesWritten(raw["version"], dict(raw["attributes"]))
+        return UserAttributes.from_json(raw)
 
     def issue_user_token(
         self, channel: str, external_user_id: str, ttl_seconds: int = 3600
@@ -369,12 +363,7 @@ class ThreadlineClient:
             ISSUE_USER_TOKEN,
             {"channel": channel, "externalUserId": external_user_id, "ttlSeconds": ttl_seconds},
         )["issueUserToken"]
-        return UserToken(
-            raw["token"],
-            raw["channel"],
-            raw["externalUserId"],
-            datetime.fromisoformat(raw["expiresAt"]),
-        )
+        return UserToken.from_json(raw)
 
     def upsert_agent(self, agent_id: str, kind: str = "HUMAN", name: str | None = None) -> None:
         """Register a BOT or HUMAN agent (needed before a handoff to it)."""

@@ -24,7 +24,8 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from pydantic import Field
 
 from connectors.clients.client import ThreadlineClient
-from connectors.clients.records import ThreadlineAPIError, Turn
+from connectors.clients.errors import ThreadlineAPIError
+from connectors.clients.results import SessionAttributes, Turn, UserAttributes
 
 T = TypeVar("T")
 INSTRUCTIONS = (
@@ -254,6 +255,7 @@ def build_server(url: str, token: str | None, *, forward_bearer: bool = False) -
     ) -> dict[str, Any]:
         if (session_id is None) == (user_id is None):
             raise ToolError("BAD_INPUT: give exactly one of session_id and user_id")
+        written: SessionAttributes | UserAttributes
         if session_id is not None:
             owner = session_id
             written = await later(

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-TURN = "fragment turn on Message { id sessionId seq channel role text at }"
-SESSION_FIELDS = (
-    "fragment session on Session { id userId status channels seq version createdAt "
-    "lastActivityAt handlerId }"
-)
+import re
+from pathlib import Path
 
-INGEST = """
-mutation Ingest($events: [EventInput!]!) {
-  ingestEvents(events: $events) {
-    accepted duplicates results { eventId sessionId messageId seq duplicate }
-  }
+# Every record the client returns is one of these fragments (`fragments.graphql`): `results.py`
+# is generated from them and the schema (`make client-records`), and each operation below
+# carries the fragments it spreads (`with_fragments`).
+FRAGMENTS = (Path(__file__).parent / "fragments.graphql").read_text()
+_DEFINITIONS = {
+    match.group(1): match.group(0)
+    for match in re.finditer(r"fragment (\w+) on \w+ \{(?:[^{}]|\{[^{}]*\})*\}", FRAGMENTS)
 }
-"""
+_SPREAD = re.compile(r"\.\.\.(\w+)")
+
+
+def with_fragments(operation: str) -> str:
+    """The operation followed by every fragment it spreads, directly or through another."""
+    needed: list[str] = []
+    pending = _SPREAD.findall(operation)
+    while pending:
+        name = pending.pop(0)
+        if name not in needed:
+            needed.append(name)
+            pending += _SPREAD.findall(_DEFINITIONS[name])
+    return "\n".join([operation.strip(), *(_DEFINITIONS[name] for name in needed)]) + "\n"
+
+
+INGEST = with_fragments("""
+mutation Ingest($events: [EventInput!]!) { ingestEvents(events: $events) { ...IngestResult } }
+""")
 CONTEXT = """
 query Context($userId: ID, $sessionId: ID, $channel: String, $externalUserId: String,
               $last: Int, $previous: Int, $asOf: DateTime) {
@@ -31,117 +47,77 @@ query Context($userId: ID, $sessionId: ID, $channel: String, $externalUserId: St
   }
 }
 """
-RECALL = (
-    """
+RECALL = with_fragments("""
 query Recall($query: String!, $userId: ID, $sessionId: ID, $channel: String,
              $externalUserId: String, $limit: Int, $channels: [String!], $since: DateTime,
              $until: DateTime, $neighbors: Int, $maxChars: Int) {
   recall(query: $query, userId: $userId, sessionId: $sessionId, channel: $channel,
          externalUserId: $externalUserId, limit: $limit, channels: $channels, since: $since,
-         until: $until, neighbors: $neighbors) {
-    hits { score signals message { ...turn } neighbors { ...turn } }
-    text(maxChars: $maxChars)
-  }
+         until: $until, neighbors: $neighbors) { ...Recalled }
 }
-"""
-    + TURN
-)
-BRIEF = """
+""")
+BRIEF = with_fragments("""
 query Brief($userId: ID, $sessionId: ID, $channel: String, $externalUserId: String,
             $asOf: DateTime, $maxChars: Int) {
   context(userId: $userId, sessionId: $sessionId, channel: $channel,
           externalUserId: $externalUserId, lastMessages: 0, asOf: $asOf) {
-    session { id }
-    brief {
-      issue { intent message { id seq channel role text at } }
-      intents { intent }
-      channelPath
-      entities { key type value message { seq } }
-      openQuestions { ...briefTurn }
-      stepsTaken { ...briefTurn }
-      keyTurns { ...briefTurn }
-      handoffs { fromAgentId agentId agentKind reason at }
-      sentiment trend slope falling
-      text(maxChars: $maxChars)
-    }
+    brief { ...Brief }
   }
 }
-fragment briefTurn on BriefTurn { id seq channel role text at }
-"""
-FACTS = """
+""")
+FACTS = with_fragments("""
 query Facts($userId: ID!, $types: [String!], $asOf: DateTime) {
-  user(id: $userId, asOf: $asOf) {
-    facts(types: $types) {
-      key type value at channel source { kind id seq } superseded { value at channel }
-    }
-  }
+  user(id: $userId, asOf: $asOf) { facts(types: $types) { ...Fact } }
 }
-"""
-SET_SESSION_ATTRIBUTES = """
+""")
+SET_SESSION_ATTRIBUTES = with_fragments("""
 mutation SetSessionAttributes($id: ID!, $attributes: JSON!, $expected: Int, $channel: String) {
   setSessionAttributes(sessionId: $id, attributes: $attributes, expectedVersion: $expected,
-                       options: {channel: $channel}) { version attributes }
+                       options: {channel: $channel}) { ...SessionAttributes }
 }
-"""
-SET_USER_ATTRIBUTES = """
+""")
+SET_USER_ATTRIBUTES = with_fragments("""
 mutation SetUserAttributes($id: ID!, $attributes: JSON!, $expected: Int, $channel: String) {
   setUserAttributes(userId: $id, attributes: $attributes, expectedVersion: $expected,
-                    options: {channel: $channel}) { version attributes }
+                    options: {channel: $channel}) { ...UserAttributes }
 }
-"""
-HANDOFF = (
-    """
+""")
+HANDOFF = with_fragments("""
 mutation Handoff($sessionId: ID!, $agentId: ID!, $reason: String) {
-  handoff(sessionId: $sessionId, agentId: $agentId, reason: $reason) { ...session attributes }
+  handoff(sessionId: $sessionId, agentId: $agentId, reason: $reason) { ...SessionInfo }
 }
-"""
-    + SESSION_FIELDS
-)
-ISSUE_USER_TOKEN = """
+""")
+ISSUE_USER_TOKEN = with_fragments("""
 mutation IssueUserToken($channel: String!, $externalUserId: String!, $ttlSeconds: Int!) {
   issueUserToken(channel: $channel, externalUserId: $externalUserId, ttlSeconds: $ttlSeconds) {
-    token channel externalUserId expiresAt
+    ...UserToken
   }
 }
-"""  # noqa: S105 (a query, not a secret)
+""")
 UPSERT_AGENT = """
 mutation UpsertAgent($id: ID!, $kind: String!, $name: String) {
   upsertAgent(id: $id, kind: $kind, name: $name) { id kind name }
 }
 """
-CLOSE = (
-    """
+CLOSE = with_fragments("""
 mutation Close($sessionId: ID!, $reason: String) {
-  closeSession(sessionId: $sessionId, reason: $reason) { ...session attributes }
+  closeSession(sessionId: $sessionId, reason: $reason) { ...SessionInfo }
 }
-"""
-    + SESSION_FIELDS
-)
-SEARCH = (
-    """
+""")
+SEARCH = with_fragments("""
 query Search($userId: ID, $channel: String, $externalUserId: String, $entity: String,
              $since: DateTime, $until: DateTime, $limit: Int) {
   searchSessions(userId: $userId, channel: $channel, externalUserId: $externalUserId,
-                 entity: $entity, since: $since, until: $until, limit: $limit) { ...session }
+                 entity: $entity, since: $since, until: $until, limit: $limit) { ...SessionInfo }
 }
-"""
-    + SESSION_FIELDS
-)
-SESSION_MESSAGES = (
-    """
+""")
+SESSION_MESSAGES = with_fragments("""
 query SessionMessages($id: ID!, $last: Int) {
-  session(id: $id) { ...session attributes messages(last: $last) { ...turn } }
+  session(id: $id) { ...SessionInfo messages(last: $last) { ...Turn } }
 }
-"""
-    + SESSION_FIELDS
-    + "\n"
-    + TURN
-)
-SUBSCRIBE = """
+""")
+SUBSCRIBE = with_fragments("""
 subscription Events($sessionId: ID, $userId: ID) {
-  sessionEvents(sessionId: $sessionId, userId: $userId) {
-    kind at sessionId userId channel role text seq attributes agentId status
-    brief { text(maxChars: 2000) }
-  }
+  sessionEvents(sessionId: $sessionId, userId: $userId) { ...LiveEvent }
 }
-"""
+""")

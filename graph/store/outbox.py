@@ -1,7 +1,7 @@
 """The outbox in Neo4j: replies waiting to go out, claimed by workers, and their delivery.
 
 Each reply is an `Outbox` node written with its message (`ingest/create_messages`, from
-`sendMessage`); the worker (`graph.pipeline.outbox_worker`) claims due items under a lease, sends
+`sendMessage`); the worker (`graph.workers.outbox_sender`) claims due items under a lease, sends
 them, and records the outcome here; platforms' status reports move `delivery` forward.
 """
 

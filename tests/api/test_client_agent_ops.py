@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from connectors.clients.client import ThreadlineAPIError, ThreadlineClient
-from connectors.clients.records import RETRYABLE_CODES, LiveEvent
+from connectors.clients.errors import RETRYABLE_CODES
+from connectors.clients.results import LiveEvent
 from graph.domain.errors import ErrorCode
 
 pytestmark = pytest.mark.integration
@@ -107,18 +108,17 @@ def test_agent_operations_round_trip(live_server: str, uid: str) -> None:
         client.add_message("web", f"w-{uid}", "Please check the tracking link.", role="BOT")
 
         brief = client.brief(session_id=session, max_chars=500)
-        assert brief.session_id == session
-        assert brief.issue == "order_status"
-        assert brief.issue_message is not None
-        assert brief.issue_message.seq == 1
+        assert brief.issue is not None
+        assert brief.issue.intent == "order_status"
+        assert brief.issue.message.seq == 1
         assert brief.channel_path == ["web", "sms", "web"]
         assert [t.seq for t in brief.steps_taken] == [3]
         assert brief.text.startswith("Issue: order_status")
 
         [email] = client.facts(user, types=["EMAIL"])
         assert email.value == f"jo.{uid}@example.com"
-        assert email.source_kind == "MESSAGE"
-        assert email.source_seq == 1
+        assert email.source.kind == "MESSAGE"
+        assert email.source.seq == 1
 
         written = client.set_session_attributes(session, {"step": "shipping"}, channel="web")
         assert written.attributes == {"step": "shipping"}
@@ -178,8 +178,8 @@ def test_subscribe_yields_live_events_with_the_brief_on_handoff(live_server: str
     assert (seen[0].text or "").startswith("hello?")
     seen = [seen[0], seen[-1]]
     assert seen[1].agent_id == f"bob-{uid}"
-    assert seen[1].brief_text is not None
-    assert "Open questions:" in seen[1].brief_text
+    assert seen[1].brief is not None
+    assert "Open questions:" in seen[1].brief.text
 
 
 def test_a_backend_issues_user_tokens_for_its_pages(live_server: str, uid: str) -> None:

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 
 from enrichment.pipeline import Enricher
 from graph.analytics.named import run_analytic
-from graph.compliance.auth import revoke_key
+from graph.compliance.credentials import revoke_key
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.local.demo import load_demo

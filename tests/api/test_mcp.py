@@ -141,7 +141,7 @@ async def exercise_every_tool(mcp: ClientSession, uid: str) -> None:
     assert found["hits"][0]["message"]["seq"] == 1
     assert "web USER: Hi, where is my order" in found["text"]
     brief = result_data(await mcp.call_tool("get_brief", {"session_id": session}))
-    assert brief["issue"] == "order_status"
+    assert brief["issue"]["intent"] == "order_status"
     assert brief["channel_path"] == ["web", "whatsapp"]
     assert brief["text"].startswith("Issue: order_status")
     written = result_data(

@@ -21,7 +21,7 @@ from api.cli import parser
 from api.cli.support import EXIT_CANNOT_LISTEN, local_neo4j_dir
 from api.index_page import INDEX, index
 from connectors.clients.client import ThreadlineClient
-from connectors.clients.records import bearer_headers
+from connectors.clients.inputs import bearer_headers
 from tests.helpers.cli import ROOT, run_threadline
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graph.compliance.auth import KEY_ROLES
+from graph.compliance.credentials import KEY_ROLES
 from graph.config import Settings
 from tests.helpers.server import graphql_as as call
 from tests.helpers.server import make_key

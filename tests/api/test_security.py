@@ -21,7 +21,7 @@ from websockets.typing import Subprotocol
 
 from api.permissions import allowed_roles, root_fields
 from api.schema import build_schema
-from graph.compliance.auth import KEY_ROLES, issue_user_token, revoke_key
+from graph.compliance.credentials import KEY_ROLES, issue_user_token, revoke_key
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.store.database import Database

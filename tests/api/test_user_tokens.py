@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
-from graph.compliance.auth import issue_user_token, parse_role
+from graph.compliance.credentials import issue_user_token, parse_role
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from graph.compliance.auth import issue_user_token
+from graph.compliance.credentials import issue_user_token
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from tests.helpers.browser import launched_browser
@@ -170,7 +170,7 @@ def test_offline_page_queues_reloads_and_flushes_once_in_order(
 
 def readme_page() -> str:
     """The README's "From a web page" snippet, as a page."""
-    readme = (SDK.parents[1] / "README.md").read_text()
+    readme = (SDK.parents[2] / "README.md").read_text()
     section = readme.split("## From a web page", 1)[1].split("\n## ", 1)[0]
     [snippet] = re.findall(r"```html\n(.*?)```", section, re.DOTALL)
     return f'<!doctype html><meta charset="utf-8">{snippet}'

@@ -20,11 +20,12 @@ from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
-from graph.pipeline.question import understand
 from graph.pipeline.reenrich import backfill_embeddings
+from graph.recall.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.service import recall
 from graph.store.context import ContextSelector
 from graph.store.database import Database
-from graph.store.recall import RecallRequest, recall
 
 
 def test_the_model_loads_from_its_package_and_gives_unit_vectors() -> None:
@@ -83,7 +84,8 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
         db,
         ContextSelector(session_id=session_id),
         RecallRequest(query),
-        question,
+        enricher=rules_enricher,
+        embedder=embedder,
         now=start + timedelta(days=1),
     )
     assert any("vector" in hit.signals for hit in found.hits)

@@ -13,10 +13,10 @@ import pytest
 from graph.domain.events import EventInput, Speaker
 from graph.domain.outbox import DeliveryStatus, DeliveryUpdate, OutboxItem, SendError
 from graph.pipeline.ingest import ingest_events
-from graph.pipeline.outbox_worker import OutboxWorker
 from graph.store.database import Database
 from graph.store.outbox import apply_updates, claim_due, destination_for, session_outbox
 from graph.store.sessions import get_message
+from graph.workers.outbox_sender import OutboxWorker
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -16,11 +16,11 @@ from graph.domain.events import EventInput, Speaker
 from graph.domain.recall import lucene_queries, lucene_terms
 from graph.domain.records import RecallRecord
 from graph.pipeline.ingest import ingest_events
-from graph.pipeline.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.service import recall
 from graph.store.context import ContextSelector
 from graph.store.database import Database
 from graph.store.merges import merge_users
-from graph.store.recall import RecallRequest, recall
 from graph.store.users import link_identity
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -111,8 +111,7 @@ async def ask(
         "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
     )
     request = RecallRequest(query=query, **options)  # type: ignore[arg-type]
-    question = await understand(query, NOW, enricher, None)
-    return await recall(db, selector, request, question, now=NOW)
+    return await recall(db, selector, request, enricher=enricher, embedder=None, now=NOW)
 
 
 def texts_of(found: RecallRecord) -> list[str]:

@@ -15,7 +15,7 @@ import uvicorn
 
 from api.app import create_app
 from api.http_protocol import HeaderDeadlineProtocol, use_header_timeout
-from graph.compliance.auth import create_key
+from graph.compliance.credentials import create_key
 from graph.config import Settings
 from graph.domain.callers import CallerRole
 from graph.local.neo4j_server import free_port

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.types.nodes import SelectedField
 
-from api.context.types import Context, Recall
+from api.memory.types import Context, Recall
 from api.permissions import allow
 from api.request import Info
-from api.scalars import Role
+from api.scalars import Speaker
 from api.user_scope import is_end_user, require_own_identity, require_own_sessions
 from graph.domain.as_of import check_as_of
 from graph.domain.callers import CallerRole
 from graph.domain.errors import ForbiddenError
-from graph.pipeline.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.service import recall
 from graph.store.context import ContextSelector, get_context, identity_key_of
-from graph.store.recall import RecallRequest, check_request, recall
 
 
 def _selector(
@@ -127,7 +127,7 @@ class ContextQueries:
         session_id: strawberry.ID | None = None,
         limit: int = 10,
         channels: list[str] | None = None,
-        roles: list[Role] | None = None,
+        roles: list[Speaker] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         neighbors: int = 0,
@@ -145,9 +145,11 @@ class ContextQueries:
             until=until,
             neighbors=neighbors,
         )
-        check_request(request)
-        now = datetime.now(UTC)
-        # the question is understood (enrichment thread) while the scope is read
-        question = understand(query, now, info.context.enricher, info.context.embedder)
-        record = await recall(info.context.db, selector, request, question, now=now)
+        record = await recall(
+            info.context.db,
+            selector,
+            request,
+            enricher=info.context.enricher,
+            embedder=info.context.embedder,
+        )
         return Recall.from_record(record)

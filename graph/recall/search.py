@@ -1,22 +1,20 @@
-"""Memory recall: the messages of a person's whole cross-channel history (or of one session)
-that answer a question, found by keywords, entities, time and (optionally) embeddings, fused
-(graph/domain/recall.py). Each read starts from an index seek: the sessions in scope; then, at
-once, the history and its fulltext matches; then the hits with their neighbouring turns."""
+"""Recall's reads and ranking: the messages of the sessions in scope that answer a question,
+found by keywords, entities, time and (optionally) embeddings, fused (graph/domain/recall.py).
+Each read starts from an index seek: the sessions in scope; then, at once, the history and its
+fulltext matches; then the hits with their neighbouring turns. `graph.recall.service` is the
+entry point."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.recall import (
-    MAX_QUERY_CHARS,
     Candidate,
     Evidence,
     Question,
@@ -31,30 +29,15 @@ from graph.domain.records import (
     RecallHitRecord,
     RecallRecord,
 )
+from graph.recall.request import RecallRequest
 from graph.store.context import ContextSelector, identity_key_of, nothing_selected
 
 if TYPE_CHECKING:
     from graph.store.database import Database
 
-MAX_LIMIT = 100
-MAX_NEIGHBORS = 5
-MAX_FILTER_VALUES = 50
 MAX_HISTORY = 20_000  # newest messages of one history a recall ranks
 KEYWORD_CANDIDATES = 100  # fulltext matches per question
 ENTITY_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class RecallRequest:
-    """A question and the filters of a recall."""
-
-    query: str
-    limit: int = 10
-    channels: list[str] | None = None
-    roles: list[str] | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    neighbors: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,32 +45,6 @@ class _Row:
     candidate: Candidate
     channel: str
     embedding: list[float] | None
-
-
-def check_request(request: RecallRequest) -> None:
-    if not request.query.strip():
-        raise BadInputError("query must not be empty", field="query")
-    if len(request.query) > MAX_QUERY_CHARS:
-        raise LimitExceededError(
-            f"query must be at most {MAX_QUERY_CHARS} characters",
-            field="query",
-            limit=MAX_QUERY_CHARS,
-        )
-    if request.limit < 1:
-        raise BadInputError("limit must be >= 1", field="limit")
-    if request.limit > MAX_LIMIT:
-        raise LimitExceededError(f"limit must be <= {MAX_LIMIT}", field="limit", limit=MAX_LIMIT)
-    if not 0 <= request.neighbors <= MAX_NEIGHBORS:
-        raise BadInputError(f"neighbors must be 0..{MAX_NEIGHBORS}", field="neighbors")
-    for name, values in (("channels", request.channels), ("roles", request.roles)):
-        if values is not None and len(values) > MAX_FILTER_VALUES:
-            raise LimitExceededError(
-                f"{name} must list at most {MAX_FILTER_VALUES} values",
-                field=name,
-                limit=MAX_FILTER_VALUES,
-            )
-    if request.since and request.until and request.since >= request.until:
-        raise BadInputError("since must be before until", field="since")
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -99,11 +56,7 @@ def _filters(request: RecallRequest) -> dict[str, Any]:
     }
 
 
-async def _ready(question: Question | Awaitable[Question]) -> Question:
-    return question if isinstance(question, Question) else await question
-
-
-async def _scope(db: Database, selector: ContextSelector) -> list[str]:
+async def scope(db: Database, selector: ContextSelector) -> list[str]:
     """The session ids in scope; NOT_FOUND when the selector names nothing."""
     identity_key = identity_key_of(selector)
     records = await db.read(
@@ -178,21 +131,15 @@ def _similarities(question: Question, rows: list[_Row]) -> dict[str, float]:
     return {i: float(s) for (i, _), s in zip(stored, scores, strict=True)}
 
 
-async def recall(
+async def search(
     db: Database,
-    selector: ContextSelector,
+    session_ids: list[str],
     request: RecallRequest,
-    asked: Question | Awaitable[Question],
-    *,
-    now: datetime | None = None,
+    question: Question,
+    now: datetime,
     weights: Weights | None = None,
 ) -> RecallRecord:
-    """The `request.limit` best messages for the question (understood by
-    graph.pipeline.question; still being understood while the scope is read, when given as an
-    awaitable) in the selector's history."""
-    check_request(request)
-    now = now or datetime.now(UTC)
-    session_ids, question = await asyncio.gather(_scope(db, selector), _ready(asked))
+    """The `request.limit` best messages for the question among the sessions in scope."""
     rows, keyword = await asyncio.gather(  # two reads at once: each is a few milliseconds
         _history(db, session_ids, request, question.vector is not None),
         _keyword_scores(db, question, session_ids, request),
