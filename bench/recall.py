@@ -264,7 +264,7 @@ async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget)
     """Latency at the first people's histories (~10k messages), quality over all of them, then
     latency again as other people's messages are bulk-loaded up to each size."""
     db = connect(target, settings)
-    embedder = load_embedder(args.embeddings)
+    embedder = load_embedder(args.embeddings, settings.model_folder())
     out: dict[str, Any] = {"latency": []}
     people = generate(args.people, seed=args.seed)
     first = people[: args.latency_people] if not args.quality_only else []

@@ -26,10 +26,13 @@ class Embedder(Protocol):
     dimensions: int
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        """One unit-length row per text."""
+        """One unit-length row per message (a passage)."""
+
+    def embed_queries(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One unit-length row per question (models trained with a query prefix add it)."""
 
 
-def _unit(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+def unit_rows(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     unit: npt.NDArray[np.float32] = (rows / norms).astype(np.float32)
@@ -67,17 +70,29 @@ class WordLlamaEmbedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         # Matryoshka: the first dimensions carry most of the meaning; renormalized after the cut
         full = np.asarray(self._model.embed(texts), dtype=np.float32)
-        return _unit(full[:, : self.dimensions])
+        return unit_rows(full[:, : self.dimensions])
+
+    def embed_queries(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        return self.embed(texts)  # symmetric: a question is embedded like a message
 
 
 STORED_DIMENSIONS = 64  # what the message_embedding vector index expects (cypher/schema)
 MODELS = {"wordllama": lambda: WordLlamaEmbedder(STORED_DIMENSIONS)}
 
 
-def load_embedder(name: str) -> Embedder | None:
-    """The model `THREADLINE_EMBEDDINGS` names; None for `off`."""
+def load_embedder(name: str, models_dir: Path | None = None, threads: int = 1) -> Embedder | None:
+    """The model `THREADLINE_EMBEDDINGS` names; None for `off`. The ONNX models load from
+    `models_dir` (where `threadline models install` unpacked them), with `threads` threads."""
+    from enrichment.onnx_embedder import MODELS as ONNX_MODELS
+    from enrichment.onnx_embedder import OnnxEmbedder
+
     if name == "off":
         return None
+    if name in ONNX_MODELS:
+        if models_dir is None:
+            raise EmbeddingError(f"the {name} model needs its folder (THREADLINE_MODELS_DIR)")
+        return OnnxEmbedder(ONNX_MODELS[name], models_dir, threads)
     if name not in MODELS:
-        raise EmbeddingError(f"unknown embedding model {name!r} (off, {', '.join(MODELS)})")
+        known = ", ".join(["off", *ONNX_MODELS, *MODELS])
+        raise EmbeddingError(f"unknown embedding model {name!r} ({known})")
     return MODELS[name]()

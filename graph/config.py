@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     embeddings: str = (
         "off"  # off | wordllama: message embeddings for recall (enrichment/embeddings.py)
     )
+    # where `threadline models install` (run by `make install`) unpacks the ONNX embedding
+    # models; None: <cache_dir>/models
+    models_dir: Path | None = None
     enrichment_patterns: Path | None = None
     phone_region: str = "US"
     date_dayfirst: bool = False
@@ -240,6 +243,10 @@ class Settings(BaseSettings):
             return None
         password = self.cypher_password.get_secret_value() if self.cypher_password else ""
         return (self.cypher_user, password)
+
+    def model_folder(self) -> Path:
+        """Where the ONNX embedding models are (THREADLINE_MODELS_DIR, or under the cache)."""
+        return self.models_dir or self.cache_dir / "models"
 
     def neo4j_auth(self) -> tuple[str, str] | None:
         """Basic auth for the driver, or None when the server runs without auth."""

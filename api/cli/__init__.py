@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     analytics.register(commands)
     local.register_demo(commands)
     local.register(commands)
+    local.register_models(commands)
     agents.register(commands)
     show_defaults(root)
     return root
@@ -54,7 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    offline = (cmd_neo4j, agents.cmd_mcp, server.cmd_schema, server.cmd_triggers_check)
+    offline = (
+        cmd_neo4j,
+        local.cmd_models,
+        agents.cmd_mcp,
+        server.cmd_schema,
+        server.cmd_triggers_check,
+    )
     if args.run not in offline:  # neo4j manages the local server; the others need no store
         settings = with_local_neo4j(settings)
     try:

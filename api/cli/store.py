@@ -53,7 +53,7 @@ def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
     from graph.pipeline.reenrich import backfill_embeddings, embeddings_due
 
     try:
-        embedder = load_embedder(args.embeddings)
+        embedder = load_embedder(args.embeddings, settings.model_folder())
     except EmbeddingError as error:
         print(str(error), file=sys.stderr)
         return 2

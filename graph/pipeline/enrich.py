@@ -122,13 +122,17 @@ _EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thread
 Vector = tuple[str, list[float]]  # (model name, unit-length values) as stored on a message
 
 
-async def embed(embedder: Embedder | None, texts: list[str]) -> list[Vector]:
-    """One unit-length embedding per text ([] without an embedder), off the event loop."""
+async def embed(
+    embedder: Embedder | None, texts: list[str], *, questions: bool = False
+) -> list[Vector]:
+    """One unit-length embedding per text — messages, or `questions` — ([] without an
+    embedder), off the event loop."""
     if embedder is None or not texts:
         return []
     loop = asyncio.get_running_loop()
+    work = embedder.embed_queries if questions else embedder.embed
     try:
-        rows = await loop.run_in_executor(_EMBEDDING_THREAD, embedder.embed, texts)
+        rows = await loop.run_in_executor(_EMBEDDING_THREAD, work, texts)
     except Exception as error:
         raise EnrichmentFailedError(f"embedding failed: {error}") from error
     return [(embedder.name, row) for row in rows.astype(float).round(6).tolist()]

@@ -26,7 +26,7 @@ async def understand(
     text: str, now: datetime, enricher: Enricher | None, embedder: Embedder | None
 ) -> Question:
     (annotation,), vectors = await asyncio.gather(
-        annotate(enricher, [text], [now]), embed(embedder, [text])
+        annotate(enricher, [text], [now]), embed(embedder, [text], questions=True)
     )
     phrase = time_phrase(text, now)
     words = text.casefold()
