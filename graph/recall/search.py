@@ -131,6 +131,47 @@ def _similarities(question: Question, rows: list[_Row]) -> dict[str, float]:
     return {i: float(s) for (i, _), s in zip(stored, scores, strict=True)}
 
 
+@dataclass(frozen=True)
+class Gathered:
+    """What the ranking reads for one question: the history in scope and its keyword scores."""
+
+    rows: list[_Row]
+    keyword: dict[str, float]
+
+
+async def gather(
+    db: Database, session_ids: list[str], request: RecallRequest, question: Question
+) -> Gathered:
+    """The history in scope and its fulltext matches, read at once (a few milliseconds each)."""
+    rows, keyword = await asyncio.gather(
+        _history(db, session_ids, request, question.vector is not None),
+        _keyword_scores(db, question, session_ids, request),
+    )
+    return Gathered(rows, keyword)
+
+
+def evidence_for(gathered: Gathered, question: Question) -> Evidence:
+    """Every signal the fusion weighs, for this question over this history."""
+    return Evidence(
+        gathered.keyword,
+        question.entities,
+        _similarities(question, gathered.rows),
+        question.time,
+        question.speaker,
+        question.entity_types,
+        question.latest,
+        question.intents,
+    )
+
+
+def rank(
+    gathered: Gathered, question: Question, now: datetime, weights: Weights | None = None
+) -> list[Ranked]:
+    """Every matching message of the history, best first (graph/domain/recall.py: fuse)."""
+    candidates = [r.candidate for r in gathered.rows]
+    return fuse(candidates, evidence_for(gathered, question), now, weights)
+
+
 async def search(
     db: Database,
     session_ids: list[str],
@@ -140,23 +181,10 @@ async def search(
     weights: Weights | None = None,
 ) -> RecallRecord:
     """The `request.limit` best messages for the question among the sessions in scope."""
-    rows, keyword = await asyncio.gather(  # two reads at once: each is a few milliseconds
-        _history(db, session_ids, request, question.vector is not None),
-        _keyword_scores(db, question, session_ids, request),
-    )
-    evidence = Evidence(
-        keyword,
-        question.entities,
-        _similarities(question, rows),
-        question.time,
-        question.speaker,
-        question.entity_types,
-        question.latest,
-        question.intents,
-    )
-    ranked = fuse([r.candidate for r in rows], evidence, now, weights)[: request.limit]
+    gathered = await gather(db, session_ids, request, question)
+    ranked = rank(gathered, question, now, weights)[: request.limit]
     hits = await _hits(db, ranked, request.neighbors)
-    return RecallRecord(hits, _entities(rows, question.entities, hits))
+    return RecallRecord(hits, _entities(gathered.rows, question.entities, hits))
 
 
 async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[RecallHitRecord]:

@@ -1,0 +1,370 @@
+"""Recall on real long conversations: LoCoMo (snap-research/LoCoMo, CC BY-NC 4.0), dev half.
+
+    THREADLINE_LOCOMO=/path/to/locomo10.json .venv/bin/python -m bench.locomo \\
+        [--embeddings off|e5-small-v2|bge-small-en-v1.5] [--ablations] [--twice]
+
+LoCoMo holds ten long conversations between two people (300-700 turns over months) with
+questions whose evidence turns are annotated. We develop and tune on five of them only
+(`DEV`); the other five are the held-out check and this module never loads them: conversations
+are filtered by id before anything else reads them. The data is not in the repository (its
+licence is non-commercial): get it with
+
+    git clone https://github.com/snap-research/LoCoMo
+    export THREADLINE_LOCOMO=$PWD/LoCoMo/data/locomo10.json
+
+Each conversation is one person. Each of its sessions is a visit on a rotating channel (web,
+whatsapp, email, sms, mobile) at the session's date; each turn an event ("Speaker: text"), USER
+for the first speaker, AGENT for the other; the channels are linked to one user. Questions of
+categories 1-4 (5 has no evidence) are asked through `recall` (graph.recall.service, in
+process, asked the day after the last session) and through BM25 (`bm25s`) over the same turns;
+recall@k = the share of a question's evidence turns among the first k, averaged per category.
+`--twice` ingests the dev half again under other ids first and reports how far each person's
+R@10 moved (isolation: other people's messages must not change one person's ranking).
+Writes bench/results/locomo.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import bm25s  # type: ignore[import-untyped]
+
+from bench.output import write_results
+from bench.server import connect
+from enrichment.embeddings import Embedder, load_embedder
+from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
+from graph.config import Settings
+from graph.domain.events import EventInput, Speaker
+from graph.domain.recall import Candidate, Evidence, Weights, fuse
+from graph.local.provision import Neo4jTarget, provision
+from graph.pipeline.ingest import ingest_events
+from graph.recall.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.search import evidence_for, gather, scope
+from graph.store.context import ContextSelector
+from graph.store.database import Database
+from graph.store.schema import migrate
+from graph.store.sessions import close_session
+from graph.store.users import link_identity
+
+DEV = ("conv-26", "conv-30", "conv-41", "conv-42", "conv-43")  # never add the held-out five
+ENV = "THREADLINE_LOCOMO"
+CHANNELS = ("web", "whatsapp", "email", "sms", "mobile")
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+KS = (5, 10, 20)
+
+
+@dataclass(frozen=True)
+class Turn:
+    dia_id: str
+    speaker: str
+    text: str
+    at: datetime
+    channel: str
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    category: str
+    evidence: tuple[str, ...]  # dia ids
+
+
+@dataclass(frozen=True)
+class Conversation:
+    sample_id: str
+    first_speaker: str
+    sessions: list[list[Turn]]
+    questions: list[Question]
+
+    @property
+    def asked_at(self) -> datetime:
+        return self.sessions[-1][-1].at + timedelta(days=1)
+
+
+def load_dev(path: Path) -> list[Conversation]:
+    """The dev conversations of locomo10.json; the held-out ones are dropped unread."""
+    raw = json.loads(path.read_text())
+    found = [c for c in raw if c["sample_id"] in DEV]
+    if sorted(c["sample_id"] for c in found) != sorted(DEV):
+        raise SystemExit(f"{path}: the dev conversations {', '.join(DEV)} are not all there")
+    return [_conversation(c) for c in sorted(found, key=lambda c: DEV.index(c["sample_id"]))]
+
+
+def _conversation(raw: dict[str, Any]) -> Conversation:
+    body = raw["conversation"]
+    sessions: list[list[Turn]] = []
+    n = 1
+    while f"session_{n}" in body:
+        began = datetime.strptime(body[f"session_{n}_date_time"], "%I:%M %p on %d %B, %Y")
+        channel = CHANNELS[(n - 1) % len(CHANNELS)]
+        turns = [
+            Turn(
+                t["dia_id"],
+                t["speaker"],
+                f"{t['speaker']}: {t['text']}",
+                began.replace(tzinfo=UTC) + timedelta(seconds=30 * i),
+                channel,
+            )
+            for i, t in enumerate(body[f"session_{n}"])
+        ]
+        if turns:
+            sessions.append(turns)
+        n += 1
+    questions = [
+        Question(
+            q["question"],
+            CATEGORIES[q["category"]],
+            tuple(e.strip() for item in q["evidence"] for e in item.replace(",", ";").split(";")),
+        )
+        for q in raw["qa"]
+        if q["category"] in CATEGORIES and q.get("evidence")
+    ]
+    return Conversation(raw["sample_id"], body["speaker_a"], sessions, questions)
+
+
+async def ingest(
+    db: Database,
+    conversation: Conversation,
+    tag: str,
+    enricher: Enricher,
+    embedder: Embedder | None,
+) -> tuple[str, dict[str, str]]:
+    """Every session through the write path; the user id and message id per dia id."""
+    person = f"{tag}-{conversation.sample_id}"
+    messages: dict[str, str] = {}
+    user_id = ""
+    for n, session in enumerate(conversation.sessions):
+        events = [
+            EventInput(
+                f"{person}-{t.dia_id}",
+                t.channel,
+                f"{person}-{t.channel}",
+                role=Speaker.USER if t.speaker == conversation.first_speaker else Speaker.AGENT,
+                text=t.text,
+                occurred_at=t.at,
+            )
+            for t in session
+        ]
+        if n == 0:
+            first = await ingest_events(db, events[:1], enricher, embedder=embedder)
+            user_id = str(first.results[0].user_id)
+            for channel in set(CHANNELS) - {events[0].channel}:
+                await link_identity(db, user_id, channel, f"{person}-{channel}")
+        written = await ingest_events(db, events, enricher, embedder=embedder)
+        for turn, result in zip(session, written.results, strict=True):
+            if result.message_id:
+                messages[turn.dia_id] = result.message_id
+        await close_session(db, written.results[0].session_id, None)
+    return user_id, messages
+
+
+class Scores:
+    """recall@k per method, category and person."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[str, str, dict[int, float]]]] = defaultdict(list)
+
+    def add(
+        self, method: str, person: str, category: str, found: list[str], wanted: set[str]
+    ) -> None:
+        hit = {k: len(set(found[:k]) & wanted) / len(wanted) for k in KS}
+        self.rows[method].append((person, category, hit))
+
+    def table(self) -> list[dict[str, Any]]:
+        out = []
+        for method, rows in self.rows.items():
+            row: dict[str, Any] = {"method": method, "questions": len(rows)}
+            for k in KS:
+                row[f"R@{k}"] = round(sum(r[2][k] for r in rows) / len(rows), 3)
+            for category in CATEGORIES.values():
+                some = [r[2][10] for r in rows if r[1] == category]
+                row[f"{category}@10"] = round(sum(some) / len(some), 3) if some else None
+            out.append(row)
+        return out
+
+    def per_person(self, method: str) -> dict[str, float]:
+        by: dict[str, list[float]] = defaultdict(list)
+        for person, _, hit in self.rows[method]:
+            by[person].append(hit[10])
+        return {p: sum(v) / len(v) for p, v in by.items()}
+
+
+def bm25_rankings(conversation: Conversation, messages: dict[str, str]) -> list[list[str]]:
+    turns = [t for s in conversation.sessions for t in s if t.dia_id in messages]
+    index = bm25s.BM25()
+    index.index(
+        bm25s.tokenize([t.text for t in turns], stopwords="en", show_progress=False),
+        show_progress=False,
+    )
+    ranked = []
+    for q in conversation.questions:
+        tokens = bm25s.tokenize([q.text], stopwords="en", show_progress=False)
+        ids, _ = index.retrieve(tokens, k=min(max(KS), len(turns)), show_progress=False)
+        ranked.append([messages[turns[i].dia_id] for i in ids[0]])
+    return ranked
+
+
+ABLATIONS: dict[str, Weights] = {
+    "no dense": replace(Weights(), vector=0.0),
+    "no neighbours": replace(Weights(), neighbour=0.0),
+    "keywords only": Weights(
+        entity=0,
+        entity_hop=0,
+        vector=0,
+        entity_type=0,
+        intent=0,
+        date=0,
+        other_time=1,
+        speaker=0,
+        latest=0,
+        neighbour=0,
+        session=0,
+        recency=0,
+    ),
+}
+
+
+@dataclass
+class Asked:
+    """One question, its signals gathered once: re-ranked under any weights without the store."""
+
+    person: str
+    category: str
+    candidates: list[Candidate]
+    evidence: Evidence
+    now: datetime
+    wanted: set[str]
+    bm25: list[str]
+
+    def ranked(self, weights: Weights | None) -> list[str]:
+        return [r.id for r in fuse(self.candidates, self.evidence, self.now, weights)[: max(KS)]]
+
+
+async def gather_all(
+    db: Database,
+    conversations: list[Conversation],
+    tag: str,
+    enricher: Enricher,
+    embedder: Embedder | None,
+) -> list[Asked]:
+    """Ingest each conversation, then gather every question's signals from the store."""
+    asked: list[Asked] = []
+    for conversation in conversations:
+        user_id, messages = await ingest(db, conversation, tag, enricher, embedder)
+        await refresh_fulltext(db)
+        session_ids = await scope(db, ContextSelector(user_id=user_id))
+        rankings = bm25_rankings(conversation, messages)
+        for q, bm25 in zip(conversation.questions, rankings, strict=True):
+            wanted = {messages[e] for e in q.evidence if e in messages}
+            if not wanted:
+                continue
+            now = conversation.asked_at
+            question = await understand(q.text, now, enricher, embedder)
+            request = RecallRequest(q.text, limit=max(KS))
+            gathered = await gather(db, session_ids, request, question)
+            candidates = [r.candidate for r in gathered.rows]
+            evidence = evidence_for(gathered, question)
+            asked.append(
+                Asked(conversation.sample_id, q.category, candidates, evidence, now, wanted, bm25)
+            )
+    return asked
+
+
+def score(asked: list[Asked], variants: dict[str, Weights | None]) -> Scores:
+    scores = Scores()
+    for a in asked:
+        for name, weights in variants.items():
+            scores.add(name, a.person, a.category, a.ranked(weights), a.wanted)
+        scores.add("BM25 (bm25s)", a.person, a.category, a.bm25, a.wanted)
+    return scores
+
+
+def tag() -> str:
+    return f"lo{uuid.uuid4().hex[:6]}"
+
+
+async def refresh_fulltext(db: Database) -> None:
+    await db.driver.execute_query(
+        "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
+    )
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    names = [f"{c}@10" for c in CATEGORIES.values()]
+    print(
+        f"{'method':<16}{'R@5':>7}{'R@10':>7}{'R@20':>7}" + "".join(f"{n[:-3]:>13}" for n in names)
+    )
+    for row in rows:
+        cells = "".join(f"{row[n] if row[n] is not None else float('nan'):>13}" for n in names)
+        print(f"{row['method']:<16}{row['R@5']:>7}{row['R@10']:>7}{row['R@20']:>7}{cells}")
+    print(f"({rows[0]['questions']} questions of {', '.join(DEV)}; per category: R@10)")
+
+
+async def run(
+    args: argparse.Namespace, settings: Settings, target: Neo4jTarget, path: Path
+) -> dict[str, Any]:
+    conversations = load_dev(path)
+    db = connect(target, settings)
+    enricher = build_enricher(EnrichmentConfig(model="rules"))
+    embedder = load_embedder(args.embeddings, settings.model_folder())
+    out: dict[str, Any] = {"embeddings": args.embeddings}
+    try:
+        await migrate(db)
+        began = time.perf_counter()
+        variants: dict[str, Weights | None] = {"recall": None}
+        if args.ablations:
+            variants |= ABLATIONS
+        if args.twice:  # other people first: the measured ones must not notice them
+            before = score(await gather_all(db, conversations, tag(), enricher, embedder), variants)
+        asked = await gather_all(db, conversations, tag(), enricher, embedder)
+        scores = score(asked, variants)
+        out["seconds"] = round(time.perf_counter() - began, 1)
+        out["quality"] = scores.table()
+        out["per_person_R@10"] = scores.per_person("recall")
+        print_table(out["quality"])
+        if args.twice:
+            moved = {
+                p: round(r - before.per_person("recall")[p], 4)
+                for p, r in scores.per_person("recall").items()
+            }
+            out["per_person_R@10_moved"] = moved
+            print("R@10 moved per person, measured second vs first:", moved)
+    finally:
+        await db.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embeddings", default="off", help="off | e5-small-v2 | bge-small-en-v1.5")
+    parser.add_argument("--ablations", action="store_true", help="recall without each signal")
+    parser.add_argument("--twice", action="store_true", help="ingest the dev half once before")
+    args = parser.parse_args()
+    location = os.environ.get(ENV)
+    if not location or not Path(location).is_file():
+        print(
+            f"{ENV} must name LoCoMo's data/locomo10.json; see `python -m bench.locomo --help`:\n"
+            + __doc__.split("get it with")[1].split("Each conversation")[0],
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    settings = Settings()
+    with provision(settings) as target:
+        out = asyncio.run(run(args, settings, target, Path(location)))
+    write_results("locomo.json", [out], **vars(args))
+
+
+if __name__ == "__main__":
+    main()
