@@ -291,6 +291,28 @@ def score(asked: list[Asked], variants: dict[str, Weights | None]) -> Scores:
     return scores
 
 
+def tune(asked: list[Asked], grid: dict[str, list[float]]) -> list[tuple[float, float, str]]:
+    """Every combination of `grid`'s weights (the rest as Weights() has them): R@10, R@5."""
+    names = list(grid)
+    combos: list[dict[str, float]] = [{}]
+    for name in names:
+        combos = [c | {name: v} for c in combos for v in grid[name]]
+    results = []
+    for combo in combos:
+        weights = replace(Weights(), **combo)  # type: ignore[arg-type]
+        table = score(asked, {"x": weights}).table()[0]
+        results.append((table["R@10"], table["R@5"], json.dumps(combo)))
+    return sorted(results, reverse=True)
+
+
+GRID: dict[str, list[float]] = {
+    "dense": [0.0, 0.5, 1.0, 1.5],
+    "dense_candidates": [50, 100],
+    "session": [0.1, 0.3, 0.5],
+    "reply": [1.0, 1.3],
+}
+
+
 def tag() -> str:
     return f"lo{uuid.uuid4().hex[:6]}"
 
@@ -330,6 +352,10 @@ async def run(
             before = score(await gather_all(db, conversations, tag(), enricher, embedder), variants)
         asked = await gather_all(db, conversations, tag(), enricher, embedder)
         scores = score(asked, variants)
+        if args.tune:
+            out["tuning"] = tune(asked, GRID)
+            for row in out["tuning"][:15]:
+                print(*row)
         out["seconds"] = round(time.perf_counter() - began, 1)
         out["quality"] = scores.table()
         out["per_person_R@10"] = scores.per_person("recall")
@@ -351,6 +377,7 @@ def main() -> None:
     parser.add_argument("--embeddings", default="off", help="off | e5-small-v2 | bge-small-en-v1.5")
     parser.add_argument("--ablations", action="store_true", help="recall without each signal")
     parser.add_argument("--twice", action="store_true", help="ingest the dev half once before")
+    parser.add_argument("--tune", action="store_true", help="R@10 over a grid of weights")
     args = parser.parse_args()
     location = os.environ.get(ENV)
     if not location or not Path(location).is_file():

@@ -24,6 +24,9 @@ class EmbeddingError(RuntimeError):
 class Embedder(Protocol):
     name: str
     dimensions: int
+    # its nearest turns are matches of their own (a sentence model); a word-vector model's
+    # similarity only reorders what matched otherwise (on long chats it matches too much)
+    retrieves: bool
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One unit-length row per message (a passage)."""
@@ -64,6 +67,7 @@ class WordLlamaEmbedder:
             ) from error
         self.name = f"wordllama-{dimensions}"
         self.dimensions = dimensions
+        self.retrieves = False
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         if not texts:

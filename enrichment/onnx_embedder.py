@@ -90,6 +90,7 @@ class OnnxEmbedder:
         self.model = model
         self.name = model.name
         self.dimensions = model.dimensions
+        self.retrieves = True
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """Messages (passages): one unit-length row each."""

@@ -78,15 +78,18 @@ class Weights:
     keyword: float = 1.0
     entity: float = 1.0
     entity_hop: float = 0.3
-    vector: float = 0.2
+    vector: float = 0.2  # similarity reordering what matched for another reason
+    dense: float = 1.0  # similarity as a match of its own: the nearest `dense_candidates` turns
+    dense_candidates: int = 100
     entity_type: float = 0.3
     intent: float = 0.3
     date: float = 0.5
     other_time: float = 0.7  # factor for a message outside the time the question names
     speaker: float = 0.1
     latest: float = 0.3
-    neighbour: float = 0.3
-    session: float = 0.1
+    neighbour: float = 0.3  # what a turn borrows from a matching turn next to it
+    reply: float = 1.0  # factor for the turn after a match (an answer to a matched question)
+    session: float = 0.3
     recency: float = 0.05
     recency_half_life_days: float = 60.0
 
@@ -121,6 +124,7 @@ class Question:
     entity_types: frozenset[str] = frozenset()  # "my phone number": PHONE
     latest: bool = False  # "current", "now", "latest": the newest statement wins
     intents: frozenset[str] = frozenset()  # its intents ("what went wrong with my delivery")
+    dense: bool = False  # its model's nearest turns are matches of their own (a sentence model)
 
 
 @dataclass
@@ -142,6 +146,7 @@ class Evidence:
     entity_types: frozenset[str] = frozenset()  # the kinds of entity the question asks for
     latest: bool = False  # the question asks for the current value
     intents: frozenset[str] = frozenset()  # the intents the question expresses
+    dense: bool = False  # the similarities come from a model whose nearest turns are matches
 
 
 def lucene_terms(question: str) -> list[str]:
@@ -237,6 +242,19 @@ def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
     return {i: (s - floor) / (top - floor) for i, s in similarities.items() if s > floor}
 
 
+def _dense_scores(similarities: dict[str, float], candidates: int) -> dict[str, float]:
+    """The `candidates` most similar turns, scaled to (0, 1]: 1 for the nearest, falling to 0
+    at the first turn left out (ties at the edge break on the message id)."""
+    if not similarities or candidates <= 0:
+        return {}
+    ordered = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
+    top = ordered[0][1]
+    floor = ordered[candidates][1] if len(ordered) > candidates else ordered[-1][1] - 1e-6
+    if top <= floor:
+        return {}
+    return {i: (s - floor) / (top - floor) for i, s in ordered[:candidates] if s > floor}
+
+
 def _date_score(c: Candidate, span: tuple[int, int], days: tuple[str, str]) -> float:
     """1 in the middle of the time named, 0.5 at its ends (and for a date mentioned in it)."""
     start, end = span
@@ -263,6 +281,8 @@ class _Signals:
         self.hops = hops
         self.wanted = evidence.query_entities | hops.keys()  # keys worth a closer look
         self.vectors = _vector_scores(evidence.vector)
+        retrieves = evidence.dense and weights.dense > 0
+        self.dense = _dense_scores(evidence.vector, weights.dense_candidates) if retrieves else {}
         self.span: tuple[int, int] | None = None
         self.days = ("", "")
         if evidence.date_range is not None:
@@ -277,16 +297,13 @@ class _Signals:
             score += w.keyword * keyword / self.best_keyword
             signals.append("keyword")
         if c.entity_keys:
-            if not self.wanted.isdisjoint(c.entity_keys):
-                score += self._entities(c, signals)
-            if e.entity_types and (
-                kinds := sorted({k.split(":", 1)[0] for k in c.entity_keys} & e.entity_types)
-            ):
-                score += w.entity_type
-                signals += [f"type:{kind}" for kind in kinds]
+            score += self._entity_signals(c, signals)
         if e.intents and c.intents and (intents := sorted(e.intents.intersection(c.intents))):
             score += w.intent
             signals += [f"intent:{name}" for name in intents]
+        if (dense := self.dense.get(c.id, 0.0)) > 0:
+            score += w.dense * dense
+            signals.append("dense")
         if self.span is not None:
             if (when := _date_score(c, self.span, self.days)) > 0:
                 score += w.date * when
@@ -295,8 +312,8 @@ class _Signals:
                 score *= w.other_time
         if score <= 0:
             return None
-        # similarity reorders what matched for a reason of its own; alone, on a long chat, it
-        # matched too much (docs/recall.md, Embeddings)
+        # similarity also reorders what matched (the dense signal above is the nearest turns
+        # alone: docs/recall.md, Embeddings)
         if (vector := self.vectors.get(c.id, 0.0)) > 0:
             score += w.vector * vector
             if vector >= 0.5:
@@ -304,6 +321,17 @@ class _Signals:
         if e.speaker is not None and _said_by(c.role, e.speaker):
             score += w.speaker
         return Ranked(c.id, score, signals)
+
+    def _entity_signals(self, c: Candidate, signals: list[str]) -> float:
+        """The entities it names: the question's (or hops from them), and the kinds asked for."""
+        score = 0.0
+        if not self.wanted.isdisjoint(c.entity_keys):
+            score += self._entities(c, signals)
+        asked = self.evidence.entity_types
+        if asked and (kinds := sorted({k.split(":", 1)[0] for k in c.entity_keys} & asked)):
+            score += self.weights.entity_type
+            signals += [f"type:{kind}" for kind in kinds]
+        return score
 
     def _entities(self, c: Candidate, signals: list[str]) -> float:
         keys = set(c.entity_keys)
@@ -352,9 +380,14 @@ def fuse(
     ranked: list[tuple[float, float, str, Ranked]] = []
     for c in near.values():
         own = base.get(c.id)
-        around = (by_position.get((c.session_id, c.seq + step)) for step in (-1, 1))
-        neighbours = [base[n.id].score for n in around if n is not None and n.id in base]
-        lent = weights.neighbour * max(neighbours, default=0.0)
+        lent = weights.neighbour * max(
+            (
+                base[n.id].score * (weights.reply if step == -1 else 1.0)
+                for step in (-1, 1)
+                if (n := by_position.get((c.session_id, c.seq + step))) is not None and n.id in base
+            ),
+            default=0.0,
+        )
         if own is None and lent < weights.neighbour * 0.5:
             continue  # a message is a hit for its own signals, or next to a strong one
         hit = own or Ranked(c.id, 0.0, [])

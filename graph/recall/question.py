@@ -44,4 +44,5 @@ async def understand(
         entity_types=entity_types,
         latest=asks_for_latest(text),
         intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
+        dense=bool(vectors) and embedder is not None and embedder.retrieves,
     )

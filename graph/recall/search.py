@@ -161,6 +161,7 @@ def evidence_for(gathered: Gathered, question: Question) -> Evidence:
         question.entity_types,
         question.latest,
         question.intents,
+        question.dense,
     )
 
 

@@ -1,0 +1,58 @@
+"""The fusion's dense signal (graph/domain/recall.py): the turns nearest the question match on
+their own, scaled to (0, 1], deterministically."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from graph.domain.recall import Candidate, Evidence, Weights, fuse
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def turns(count: int) -> list[Candidate]:
+    return [Candidate(f"m{n:03}", "s1", n, 1_700_000_000_000 + n * 1000) for n in range(count)]
+
+
+def test_the_nearest_turns_match_without_any_keyword() -> None:
+    history = turns(200)
+    similarity = {c.id: 0.5 + c.seq / 1000 for c in history}  # m199 is the nearest
+    ranked = fuse(
+        history,
+        Evidence({}, frozenset(), similarity, dense=True),
+        NOW,
+        Weights(dense_candidates=50),
+    )
+    assert ranked[0].id == "m199"
+    assert "dense" in ranked[0].signals
+    matched = {r.id for r in ranked if "dense" in r.signals}
+    assert matched == {f"m{n:03}" for n in range(150, 200)}  # the nearest 50, no further
+
+
+def test_a_word_vector_models_similarity_only_reorders() -> None:
+    """wordllama's nearest turns are not matches (dense=False); nor with the weight at 0."""
+    history = turns(20)
+    similarity = {c.id: c.seq / 100 for c in history}
+    word_vectors = Evidence({}, frozenset(), similarity, dense=False)
+    assert fuse(history, word_vectors, NOW) == []
+    assert fuse(history, replace(word_vectors, dense=True), NOW, Weights(dense=0.0)) == []
+    keyword = {"m003": 1.0, "m010": 1.0}
+    ranked = fuse(history, replace(word_vectors, keyword=keyword), NOW)
+    assert [r.id for r in ranked][:2] == ["m010", "m003"]  # the more similar first
+
+
+def test_equal_similarities_rank_the_same_every_time() -> None:
+    history = turns(30)
+    similarity = dict.fromkeys((c.id for c in history), 0.7)
+    similarity["m000"] = 0.9
+    first = fuse(
+        history, Evidence({}, frozenset(), similarity, dense=True), NOW, Weights(dense_candidates=5)
+    )
+    again = fuse(
+        list(reversed(history)),
+        Evidence({}, frozenset(), dict(reversed(similarity.items())), dense=True),
+        NOW,
+        Weights(dense_candidates=5),
+    )
+    assert [r.id for r in first] == [r.id for r in again]
