@@ -129,3 +129,86 @@ def test_recall_bench_reports_quality_beside_bm25_and_latency(
     assert run["api_rss_mb"] > 0
     assert "BM25 (bm25s)" in printed
     assert "recall x8" in printed
+
+
+def locomo_like(path: Path, ids: tuple[str, ...]) -> Path:
+    """A file in LoCoMo's format, written here (LoCoMo itself is never committed): two
+    sessions per conversation, one question of each category with its evidence turn."""
+    conversations = []
+    for number, sample_id in enumerate(ids):
+        pet, city = f"dog{number}", f"Town{number}"
+        conversations.append(
+            {
+                "sample_id": sample_id,
+                "conversation": {
+                    "speaker_a": "Ann",
+                    "speaker_b": "Bob",
+                    "session_1_date_time": "1:56 pm on 8 May, 2023",
+                    "session_1": [
+                        {"speaker": "Ann", "dia_id": "D1:1", "text": f"I adopted a {pet}."},
+                        {"speaker": "Bob", "dia_id": "D1:2", "text": "Lovely, what breed?"},
+                        {"speaker": "Ann", "dia_id": "D1:3", "text": "A beagle, very loud."},
+                    ],
+                    "session_2_date_time": "10:04 am on 20 June, 2023",
+                    "session_2": [
+                        {"speaker": "Ann", "dia_id": "D2:1", "text": f"I moved to {city}."},
+                        {"speaker": "Bob", "dia_id": "D2:2", "text": "How is the new flat?"},
+                    ],
+                },
+                "qa": [
+                    {"question": "What pet did Ann adopt?", "evidence": ["D1:1"], "category": 4},
+                    {"question": "When did Ann move?", "evidence": ["D2:1"], "category": 2},
+                    {
+                        "question": "Where does the beagle live now?",
+                        "evidence": ["D1:3; D2:1"],
+                        "category": 1,
+                    },
+                    {"question": "Is Ann an animal lover?", "evidence": ["D1:1"], "category": 3},
+                    {"question": "What did Ann say about cats?", "category": 5},
+                ],
+            }
+        )
+    path.write_text(json.dumps(conversations))
+    return path
+
+
+def test_locomo_bench_reads_only_the_dev_half(settings: Settings, tmp_path: Path) -> None:
+    from bench.locomo import DEV, load_dev
+
+    data = locomo_like(tmp_path / "locomo.json", (*DEV, "conv-99"))
+    assert [c.sample_id for c in load_dev(data)] == list(DEV)  # the other one is not loaded
+    with pytest.raises(SystemExit, match="are not all there"):
+        load_dev(locomo_like(tmp_path / "partial.json", DEV[:4]))
+    os.environ.pop("THREADLINE_LOCOMO", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.locomo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "THREADLINE_LOCOMO": ""},
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "git clone https://github.com/snap-research/LoCoMo" in done.stderr
+
+
+def test_locomo_bench_reports_recall_beside_bm25(settings: Settings, tmp_path: Path) -> None:
+    from bench.locomo import DEV
+
+    os.environ["THREADLINE_LOCOMO"] = str(locomo_like(tmp_path / "locomo.json", DEV))
+    try:
+        printed = bench(
+            settings, tmp_path, "bench.locomo", "--ablations", "--embeddings", "e5-small-v2"
+        )
+    finally:
+        os.environ.pop("THREADLINE_LOCOMO")
+    [run] = results(tmp_path, "locomo.json")
+    methods = {row["method"]: row for row in run["quality"]}
+    assert {"recall", "no dense", "no neighbours", "keywords only", "BM25 (bm25s)"} == set(methods)
+    assert methods["recall"]["questions"] == 4 * len(DEV)  # category 5 has no evidence
+    assert (
+        0 <= methods["recall"]["R@5"] <= methods["recall"]["R@10"] <= methods["recall"]["R@20"] <= 1
+    )
+    assert set(run["per_person_R@10"]) == set(DEV)
+    assert "single-hop" in printed
