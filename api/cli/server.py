@@ -19,6 +19,18 @@ from api.cli.support import (
 from graph.config import Settings
 
 
+def _embeddings_problem(settings: Settings) -> str | None:
+    """The embedding model THREADLINE_EMBEDDINGS names, loaded once before anything starts: a
+    missing or corrupt model is one line naming the make target, never a silent fall-back."""
+    from enrichment.embeddings import EmbeddingError, load_embedder
+
+    try:
+        load_embedder(settings.embeddings, settings.model_folder())
+    except EmbeddingError as error:
+        return f"error: {error}"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -29,7 +41,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not has_uri(settings):
         return 2
-    if problem := _serve_usage_problem(args, settings):
+    if problem := _serve_usage_problem(args, settings) or _embeddings_problem(settings):
         print(problem, file=sys.stderr)
         return 2
     scheme = "https" if args.ssl_certfile else "http"
