@@ -19,7 +19,7 @@ from api import metrics
 from connectors.platforms.base import Connector
 from connectors.platforms.outbound import IDEMPOTENT_CHANNELS, Senders
 from connectors.platforms.registry import build_connectors
-from enrichment.embeddings import load_embedder
+from enrichment.embedders import load_embedder
 from enrichment.patterns import ConversationRules, load_conversation_rules
 from graph.compliance.audit import AuditLog
 from graph.compliance.credentials import Authenticator

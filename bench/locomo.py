@@ -42,7 +42,8 @@ import bm25s  # type: ignore[import-untyped]
 
 from bench.output import write_results
 from bench.server import connect
-from enrichment.embeddings import Embedder, load_embedder
+from enrichment.embedders import load_embedder
+from enrichment.embeddings import Embedder
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.config import Settings
 from graph.domain.events import EventInput, Speaker

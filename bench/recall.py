@@ -38,7 +38,8 @@ from bench.load import closed_loop
 from bench.output import write_results
 from bench.recall_corpus import AGENT_FILLER, USER_FILLER, Person, generate
 from bench.server import connect, rss_mb, start_server, wait_ready
-from enrichment.embeddings import Embedder, load_embedder
+from enrichment.embedders import load_embedder
+from enrichment.embeddings import Embedder
 from enrichment.pipeline import EnrichmentConfig, build_enricher
 from graph.compliance.credentials import create_key
 from graph.config import Settings

@@ -82,21 +82,3 @@ class WordLlamaEmbedder:
 
 STORED_DIMENSIONS = 64  # what the message_embedding vector index expects (cypher/schema)
 MODELS = {"wordllama": lambda: WordLlamaEmbedder(STORED_DIMENSIONS)}
-
-
-def load_embedder(name: str, models_dir: Path | None = None, threads: int = 1) -> Embedder | None:
-    """The model `THREADLINE_EMBEDDINGS` names; None for `off`. The ONNX models load from
-    `models_dir` (where `threadline models install` unpacked them), with `threads` threads."""
-    from enrichment.onnx_embedder import MODELS as ONNX_MODELS
-    from enrichment.onnx_embedder import OnnxEmbedder
-
-    if name == "off":
-        return None
-    if name in ONNX_MODELS:
-        if models_dir is None:
-            raise EmbeddingError(f"the {name} model needs its folder (THREADLINE_MODELS_DIR)")
-        return OnnxEmbedder(ONNX_MODELS[name], models_dir, threads)
-    if name not in MODELS:
-        known = ", ".join(["off", *ONNX_MODELS, *MODELS])
-        raise EmbeddingError(f"unknown embedding model {name!r} ({known})")
-    return MODELS[name]()

@@ -22,7 +22,8 @@ from graph.config import Settings
 def _embeddings_problem(settings: Settings) -> str | None:
     """The embedding model THREADLINE_EMBEDDINGS names, loaded once before anything starts: a
     missing or corrupt model is one line naming the make target, never a silent fall-back."""
-    from enrichment.embeddings import EmbeddingError, load_embedder
+    from enrichment.embedders import load_embedder
+    from enrichment.embeddings import EmbeddingError
 
     try:
         load_embedder(settings.embeddings, settings.model_folder())

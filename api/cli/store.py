@@ -49,7 +49,8 @@ def progress_bar(total: int) -> Callable[[int], None]:
 
 
 def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
-    from enrichment.embeddings import EmbeddingError, load_embedder
+    from enrichment.embedders import load_embedder
+    from enrichment.embeddings import EmbeddingError
     from graph.pipeline.reenrich import backfill_embeddings, embeddings_due
 
     try:

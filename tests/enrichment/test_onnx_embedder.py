@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from api.cli import main
-from enrichment.embeddings import EmbeddingError, load_embedder
+from enrichment.embedders import load_embedder
+from enrichment.embeddings import EmbeddingError
 from enrichment.onnx_embedder import MODELS, OnnxEmbedder
 from graph.config import Settings
 from graph.local.models import JARS, ModelInstallError, install_model, installed, verify

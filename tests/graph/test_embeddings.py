@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from enrichment.embeddings import EmbeddingError, load_embedder
+from enrichment.embedders import load_embedder
+from enrichment.embeddings import EmbeddingError
 from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.embeddings import load_embedder
+from enrichment.embedders import load_embedder
 from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput
