@@ -21,6 +21,7 @@ A message with none of the first five signals is not a hit.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_TERMS = 64
+MAX_STATISTICS_WORDS = 16  # distinct question words counted per recall
 LUCENE_CHUNK = 400  # session ids per fulltext query (Lucene allows 1,024 clauses)
 SEEDS, SEED_SHARE = 3, 0.5  # keyword matches whose identifiers are followed one hop
 IDENTIFIER_TYPES = frozenset(
@@ -196,6 +198,32 @@ def lucene_queries(terms: list[str], session_ids: list[str]) -> list[str]:
         quoted = " ".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in chunk)
         queries.append(f"{text} AND sessionId:({quoted})^0")
     return queries
+
+
+def word_queries(terms: list[str], session_ids: list[str]) -> list[dict[str, str]]:
+    """One Lucene query per distinct word (and chunk of sessions), for per-person statistics."""
+    words = list(dict.fromkeys(terms))[:MAX_STATISTICS_WORDS]
+    return [
+        {"word": word, "query": query}
+        for word in words
+        for query in lucene_queries([word], session_ids)
+    ]
+
+
+def keyword_scores(matches: dict[str, set[str]], history_size: int) -> dict[str, float]:
+    """BM25 over one person's history, from which of its messages hold each word (the index's
+    analysis): idf from the person's own counts, a word counted once per message (chat turns are
+    short). Nothing outside the history changes it."""
+    scores: dict[str, float] = defaultdict(float)
+    total = max(history_size, 1)
+    for ids in matches.values():
+        if not ids:
+            continue
+        found = min(len(ids), total)
+        idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+        for message_id in ids:
+            scores[message_id] += idf
+    return dict(scores)
 
 
 def _said_by(role: str, speaker: str) -> bool:

@@ -21,7 +21,8 @@ from graph.domain.recall import (
     Ranked,
     Weights,
     fuse,
-    lucene_queries,
+    keyword_scores,
+    word_queries,
 )
 from graph.domain.records import (
     ContextEntityRecord,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from graph.store.database import Database
 
 MAX_HISTORY = 20_000  # newest messages of one history a recall ranks
-KEYWORD_CANDIDATES = 100  # fulltext matches per question
+PER_WORD = 5_000  # messages counted per question word (a rarer word weighs more)
 ENTITY_LIMIT = 20
 
 
@@ -101,20 +102,24 @@ async def _history(
     ]
 
 
-async def _keyword_scores(
+async def _word_matches(
     db: Database, question: Question, session_ids: list[str], request: RecallRequest
-) -> dict[str, float]:
-    queries = lucene_queries(list(question.terms), session_ids)
-    if not queries:
+) -> dict[str, set[str]]:
+    """Which messages of the history hold each of the question's words."""
+    terms = word_queries(list(question.terms), session_ids)
+    if not terms:
         return {}
     records = await db.read(
-        "recall/keyword",
-        queries=queries,
+        "recall/term_matches",
+        terms=terms,
         sessionIds=session_ids,
-        limit=KEYWORD_CANDIDATES,
+        perWord=PER_WORD,
         **_filters(request),
     )
-    return {r["id"]: float(r["score"]) for r in records}
+    matches: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        matches[r["word"]].update(r["ids"])
+    return dict(matches)
 
 
 def _similarities(question: Question, rows: list[_Row]) -> dict[str, float]:
@@ -143,11 +148,11 @@ async def gather(
     db: Database, session_ids: list[str], request: RecallRequest, question: Question
 ) -> Gathered:
     """The history in scope and its fulltext matches, read at once (a few milliseconds each)."""
-    rows, keyword = await asyncio.gather(
+    rows, matches = await asyncio.gather(
         _history(db, session_ids, request, question.vector is not None),
-        _keyword_scores(db, question, session_ids, request),
+        _word_matches(db, question, session_ids, request),
     )
-    return Gathered(rows, keyword)
+    return Gathered(rows, keyword_scores(matches, len(rows)))
 
 
 def evidence_for(gathered: Gathered, question: Question) -> Evidence:

@@ -13,7 +13,7 @@ from enrichment.pipeline import Enricher
 from graph.compliance.gdpr import erase_user
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 from graph.domain.events import EventInput, Speaker
-from graph.domain.recall import lucene_queries, lucene_terms
+from graph.domain.recall import keyword_scores, lucene_queries, lucene_terms, word_queries
 from graph.domain.records import RecallRecord
 from graph.pipeline.ingest import ingest_events
 from graph.recall.request import RecallRequest
@@ -318,6 +318,24 @@ async def test_a_question_of_stop_words_or_lucene_syntax_is_just_words(
     assert any("headphones" in t for t in texts_of(found))
 
 
+def test_keyword_scores_come_from_the_persons_own_counts() -> None:
+    """BM25 idf over the history alone: a rarer word weighs more, a message holding two words
+    scores both, and nothing outside the history enters the sum."""
+    matches = {"refund": {"m1", "m2"}, "kettle": {"m2"}, "the": set()}
+    scores = keyword_scores(matches, history_size=100)
+    assert scores["m2"] > scores["m1"] > 0
+    assert set(scores) == {"m1", "m2"}
+    rare, common = (
+        keyword_scores({"w": {"m1"}}, 100)["m1"],
+        keyword_scores({"w": {"m1"} | {f"x{i}" for i in range(50)}}, 100)["m1"],
+    )
+    assert rare > common
+    assert keyword_scores(matches, 100) == scores  # the same counts, the same scores
+    queries = word_queries(["refund", "kettle", "refund"], ["ses_1"])
+    assert [q["word"] for q in queries] == ["refund", "kettle"]  # one query per distinct word
+    assert queries[0]["query"] == 'text:(refund) AND sessionId:("ses_1")^0'
+
+
 def test_lucene_query_is_words_and_quoted_session_ids() -> None:
     assert lucene_terms('What did I say: Refund* AND "head-phones"') == ["refund", "head", "phones"]
     [query] = lucene_queries(["refund"], ["ses_1", 'a"b'])
@@ -327,7 +345,7 @@ def test_lucene_query_is_words_and_quoted_session_ids() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["recall/scope", "recall/history", "recall/keyword", "recall/hits"]
+    "name", ["recall/scope", "recall/history", "recall/term_matches", "recall/hits"]
 )
 async def test_recall_statements_start_from_indexes(db: Database, name: str) -> None:
     """No label scan: the cost of a recall does not grow with other people's data."""
@@ -345,6 +363,8 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "since": None,
         "until": None,
         "queries": ['text:(refund) AND sessionId:("ses_x")^0'],
+        "terms": [{"word": "refund", "query": 'text:(refund) AND sessionId:("ses_x")^0'}],
+        "perWord": 10,
         "sessionIds": ["ses_x"],
         "limit": 10,
         "ids": ["msg_x"],
