@@ -120,6 +120,7 @@ class Question:
     text: str
     entities: frozenset[str] = frozenset()  # normalized entity keys it mentions
     vector: tuple[float, ...] | None = None  # its embedding, unit length (embeddings on)
+    model: str | None = None  # the model that embedded it (messages by another are not compared)
     time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
     terms: tuple[str, ...] = ()  # its keywords (without question words and the time phrase)
     speaker: str | None = None  # "USER" for "what did I say", "AGENT" for "what did you say"

@@ -38,6 +38,7 @@ async def understand(
         text=text,
         entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
         vector=tuple(vectors[0][1]) if vectors else None,
+        model=vectors[0][0] if vectors else None,
         time=phrase[0] if phrase else None,
         terms=tuple(lucene_terms(words)),
         speaker=asked_speaker(text),

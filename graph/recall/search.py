@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from graph.domain.recall import (
     Candidate,
     Evidence,
@@ -45,7 +43,7 @@ ENTITY_LIMIT = 20
 class _Row:
     candidate: Candidate
     channel: str
-    embedding: list[float] | None
+    similarity: float | None  # to the question, by the same model (embeddings on)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -73,7 +71,7 @@ async def scope(db: Database, selector: ContextSelector) -> list[str]:
 
 
 async def _history(
-    db: Database, session_ids: list[str], request: RecallRequest, embeddings: bool
+    db: Database, session_ids: list[str], request: RecallRequest, question: Question
 ) -> list[_Row]:
     if not session_ids:
         return []
@@ -81,7 +79,8 @@ async def _history(
         "recall/history",
         sessionIds=session_ids,
         maxMessages=MAX_HISTORY,
-        embeddings=embeddings,
+        vector=list(question.vector) if question.vector is not None else None,
+        model=question.model,
         **_filters(request),
     )
     return [
@@ -122,18 +121,10 @@ async def _word_matches(
     return dict(matches)
 
 
-def _similarities(question: Question, rows: list[_Row]) -> dict[str, float]:
-    if question.vector is None:
-        return {}
-    stored = [(r.candidate.id, r.embedding) for r in rows if r.embedding]
-    if not stored:
-        return {}
-    matrix = np.asarray([e for _, e in stored], dtype=np.float32)
-    query = np.asarray(question.vector, dtype=np.float32)
-    if matrix.shape[1] != query.shape[0]:
-        return {}  # embeddings of another model: `threadline reenrich --embeddings` redoes them
-    scores = matrix @ query
-    return {i: float(s) for (i, _), s in zip(stored, scores, strict=True)}
+def _similarities(rows: list[_Row]) -> dict[str, float]:
+    """The question's similarity to each message embedded by the same model (computed in the
+    history read)."""
+    return {r.candidate.id: r.similarity for r in rows if r.similarity is not None}
 
 
 @dataclass(frozen=True)
@@ -149,7 +140,7 @@ async def gather(
 ) -> Gathered:
     """The history in scope and its fulltext matches, read at once (a few milliseconds each)."""
     rows, matches = await asyncio.gather(
-        _history(db, session_ids, request, question.vector is not None),
+        _history(db, session_ids, request, question),
         _word_matches(db, question, session_ids, request),
     )
     return Gathered(rows, keyword_scores(matches, len(rows)))
@@ -160,7 +151,7 @@ def evidence_for(gathered: Gathered, question: Question) -> Evidence:
     return Evidence(
         gathered.keyword,
         question.entities,
-        _similarities(question, gathered.rows),
+        _similarities(gathered.rows),
         question.time,
         question.speaker,
         question.entity_types,
