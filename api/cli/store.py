@@ -2,7 +2,7 @@
 
 threadline migrate
 threadline reenrich [--since 2026-01-01] [--outdated]
-threadline reenrich --embeddings [wordllama]   # embeddings of stored messages (resumable)
+threadline reenrich --embeddings [MODEL]   # embeddings of stored messages (resumable)
 threadline sweep
 threadline ingest-email FILE|-             # one RFC 5322 message or an mbox
 """
@@ -59,7 +59,7 @@ def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
         print(str(error), file=sys.stderr)
         return 2
     if embedder is None:
-        print("embeddings are off: name a model (--embeddings wordllama)", file=sys.stderr)
+        print("embeddings are off: name a model (--embeddings e5-small-v2)", file=sys.stderr)
         return 2
 
     async def run(db: Database) -> int:
