@@ -41,6 +41,7 @@ from typing import Any
 import bm25s  # type: ignore[import-untyped]
 
 from bench.output import write_results
+from bench.recall import refresh_fulltext
 from bench.server import connect
 from enrichment.embedders import load_embedder
 from enrichment.embeddings import Embedder
@@ -316,12 +317,6 @@ GRID: dict[str, list[float]] = {
 
 def tag() -> str:
     return f"lo{uuid.uuid4().hex[:6]}"
-
-
-async def refresh_fulltext(db: Database) -> None:
-    await db.driver.execute_query(
-        "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
-    )
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

@@ -20,8 +20,8 @@ import numpy.typing as npt
 from enrichment.embeddings import EmbeddingError, unit_rows
 
 Pooling = Literal["mean", "cls"]
-BATCH = 1  # one text per call: int8 activations are quantized per call, so a batch companion
-# (or padding) would shift a text's vector — one at a time, a message's embedding is its own
+# One text per model call: int8 activations are quantized per call, so a batch companion (or
+# padding) would shift a text's vector — one at a time, a message's embedding is its own.
 MAX_TOKENS = 256  # chat turns are short; a longer one is cut (its start carries the topic)
 
 
@@ -102,31 +102,17 @@ class OnnxEmbedder:
 
     def _run(self, texts: list[str]) -> npt.NDArray[np.float32]:
         rows = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        if not texts:
-            return rows
-        encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            rows[chunk] = self._batch([encodings[i] for i in chunk])
+        for row, encoding in enumerate(self._tokenizer.encode_batch(texts)):
+            rows[row] = self._one(np.asarray([encoding.ids], dtype=np.int64))
         return unit_rows(rows)
 
-    def _batch(self, encodings: list[object]) -> npt.NDArray[np.float32]:
-        width = max(len(e.ids) for e in encodings)  # type: ignore[attr-defined]
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            found = encoding.ids  # type: ignore[attr-defined]
-            ids[row, : len(found)] = found
-            mask[row, : len(found)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask}
+    def _one(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """One text's vector (its token ids as a batch of one: no padding, nothing masked)."""
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feed)[0]  # (batch, tokens, dimensions)
-        if self.model.pooling == "cls":
-            pooled: npt.NDArray[np.float32] = hidden[:, 0, :]
-            return pooled
-        weights = mask[:, :, None].astype(np.float32)
-        summed: npt.NDArray[np.float32] = (hidden * weights).sum(axis=1)
-        mean: npt.NDArray[np.float32] = summed / np.maximum(weights.sum(axis=1), 1.0)
-        return mean
+        hidden = self._session.run(None, feed)[0][0]  # (tokens, dimensions)
+        pooled: npt.NDArray[np.float32] = (
+            hidden[0] if self.model.pooling == "cls" else hidden.mean(0)
+        )
+        return pooled
