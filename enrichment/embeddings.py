@@ -42,6 +42,31 @@ def unit_rows(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return unit
 
 
+def to_stored(rows: npt.NDArray[np.float32]) -> list[bytes]:
+    """Each row as it is stored on a message: one signed byte per dimension, the row scaled so
+    its largest value is ±127 (a 384-dimension vector in 384 bytes instead of 3 KB of doubles;
+    cosine similarity moves by under 0.01, docs/recall.md)."""
+    peaks = np.abs(rows).max(axis=1, keepdims=True)
+    peaks[peaks == 0] = 1.0
+    scaled = np.rint(rows * (127.0 / peaks)).astype(np.int8)
+    return [row.tobytes() for row in scaled]
+
+
+def stored_similarities(
+    question: npt.NDArray[np.float32], stored: list[bytes]
+) -> npt.NDArray[np.float32]:
+    """The cosine similarity of a unit-length question vector to each stored embedding (bytes
+    of `to_stored`, all of the question's dimensions), in one matrix product."""
+    if not stored:
+        return np.zeros(0, dtype=np.float32)
+    matrix = np.frombuffer(b"".join(stored), dtype=np.int8).reshape(len(stored), -1)
+    values = matrix.astype(np.float32)
+    norms = np.linalg.norm(values, axis=1)
+    norms[norms == 0] = 1.0
+    similarities: npt.NDArray[np.float32] = (values @ question) / norms
+    return similarities
+
+
 BUNDLED = 256  # the dimensions whose weights ship in the wordllama wheel
 
 

@@ -156,3 +156,47 @@ async def test_migration_gives_older_attributes_a_history_once(db: Database, uid
         owner=owner,
         database_=db.name,
     )
+
+
+@pytest.mark.anyio
+async def test_migration_drops_float_embeddings_and_their_vector_index(
+    db: Database, uid: str
+) -> None:
+    """Stores from before embeddings were kept as bytes: the 64-dimension vector index goes,
+    float embeddings go with their model (the backfill computes them again), bytes stay."""
+    from graph.domain.events import EventInput
+    from graph.pipeline.ingest import ingest_events
+
+    written = await ingest_events(
+        db, [EventInput(f"{uid}-{n}", "web", uid, text=f"message {n}") for n in range(2)]
+    )
+    old, new = (r.message_id for r in written.results)
+    await db.driver.execute_query(
+        "CREATE VECTOR INDEX message_embedding_64 IF NOT EXISTS FOR (n:Message) ON (n.embedding) "
+        "OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}}",
+        database_=db.name,
+    )
+    await db.driver.execute_query(
+        "MATCH (m:Message {id: $old}) SET m.embedding = [0.5, 0.5], m.embeddingModel = 'x' "
+        "WITH 1 AS one MATCH (m:Message {id: $new}) SET m.embedding = $bytes, "
+        "m.embeddingModel = 'y' WITH 1 AS one "
+        "OPTIONAL MATCH (done:Migration {name: 'embedding_bytes'}) DELETE done",
+        old=old,
+        new=new,
+        bytes=bytes([1, 2]),
+        database_=db.name,
+    )
+    await migrate(db)
+    records, _, _ = await db.driver.execute_query(
+        "UNWIND [$old, $new] AS id MATCH (m:Message {id: id}) "
+        "RETURN m.embedding AS embedding, m.embeddingModel AS model",
+        old=old,
+        new=new,
+        database_=db.name,
+    )
+    assert [(r["embedding"], r["model"]) for r in records] == [(None, None), (bytes([1, 2]), "y")]
+    indexes, _, _ = await db.driver.execute_query(
+        "SHOW VECTOR INDEXES YIELD name RETURN name", database_=db.name
+    )
+    assert indexes == []
+    assert await missing_schema(db) == []

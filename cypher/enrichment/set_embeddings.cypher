@@ -1,5 +1,5 @@
-// Store computed embeddings ($rows: id, embedding) with the model that made them; a message
-// erased or anonymized since it was read is left alone.
+// Store computed embeddings ($rows: id, embedding: bytes, one signed byte per dimension) with
+// the model that made them; a message erased or anonymized since it was read is left alone.
 UNWIND $rows AS row
 MATCH (m:Message {id: row.id})
 WHERE m.text IS NOT NULL

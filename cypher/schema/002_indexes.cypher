@@ -28,8 +28,4 @@ CREATE INDEX trigger_delivery_status_next IF NOT EXISTS FOR (n:TriggerDelivery) 
 CREATE INDEX trigger_delivery_firing IF NOT EXISTS FOR (n:TriggerDelivery) ON (n.firingId);
 CREATE INDEX audit_event_at IF NOT EXISTS FOR (n:AuditEvent) ON (n.at);
 CREATE INDEX continuation_token_expires IF NOT EXISTS FOR (n:ContinuationToken) ON (n.expiresAt);
-// Message embeddings (THREADLINE_EMBEDDINGS, 64 dimensions of wordllama), for semantic search
-// across the store; a recall compares the embeddings of one history directly (docs/recall.md).
-CREATE VECTOR INDEX message_embedding_64 IF NOT EXISTS FOR (n:Message) ON (n.embedding)
-  OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}};
 CREATE INDEX dashboard_session_expires IF NOT EXISTS FOR (n:DashboardSession) ON (n.expiresAt);

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, IngestLimits, IngestResult
-from graph.pipeline.embed_later import EmbeddingWorker
+from graph.pipeline.embed_later import Committed, EmbeddingWorker
 from graph.pipeline.ingest import store_events
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 
@@ -191,7 +191,7 @@ class IngestBatcher:
         if self.embeddings is not None:
             self.embeddings.submit(
                 [
-                    (written.message_id, event.source.text or "")
+                    Committed(written.message_id, event.source.text or "", event.at)
                     for event, written in zip(events.events, result.results, strict=True)
                     if written.message_id is not None
                     and not written.duplicate

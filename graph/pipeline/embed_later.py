@@ -1,12 +1,16 @@
 """Embeddings computed just after commit, off the request path (like Lucene's eventually
 consistent fulltext index): the batcher hands over each committed message, a background task
-embeds them in batches and stores the vectors. A message is recallable by keywords, entities and
-time at once, and by similarity a moment later (tests/graph/test_embeddings.py: within 1 s).
+embeds them in batches, at idle CPU priority (graph/pipeline/enrich.py), and stores the vectors.
+A message is recallable by keywords, entities and time at once, and by similarity a moment later
+(tests/graph/test_embeddings.py: within 1 s on an idle server).
 
-Measured through the API, embedding inside the request cost ~28 % of the ingest-batch rate;
-after commit the requests no longer wait for it (docs/PERFORMANCE.md, Recall). Nothing is lost
-if the process stops with work queued: `threadline reenrich --embeddings` embeds every message
-that has no embedding of the model.
+The queue is bounded (`MAX_QUEUED` messages in memory). When ingest outruns the model (about
+130 messages/s per core, docs/scaling.md), what does not fit is not kept: the worker remembers
+only the time span of what it left out and, once the queue is empty, embeds that span from the
+store (`backfill_embeddings`: the messages of the span with no embedding of the model). Memory
+stays bounded whatever the rate; the lag grows only while ingest exceeds the embedding rate, and
+shrinks when it falls. If the process stops with work pending, `threadline reenrich
+--embeddings` embeds every message that has no embedding of the model.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from graph.pipeline.enrich import embed
+from graph.pipeline.reenrich import backfill_embeddings
 
 if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
@@ -24,8 +31,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("threadline.embeddings")
 
-BATCH = 256  # messages per embedding call and per write
-MAX_QUEUED = 50_000  # beyond this, messages wait for `reenrich --embeddings` (logged)
+BATCH = 64  # messages per embedding call and per write (~0.5 s of one core)
+MAX_QUEUED = 20_000  # beyond this, messages wait in the store (the span below)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A committed message to embed."""
+
+    message_id: str
+    text: str
+    at: datetime
 
 
 class EmbeddingWorker:
@@ -34,37 +50,64 @@ class EmbeddingWorker:
     def __init__(self, db: Database, embedder: Embedder) -> None:
         self.db = db
         self.embedder = embedder
-        self.queue: list[tuple[str, str]] = []  # (message id, text)
+        self.queue: list[Committed] = []
         self.task: asyncio.Task[None] | None = None
-        self.dropped = 0
+        self.left_in_store: tuple[datetime, datetime] | None = None  # span to embed from the store
+        self.embedded = 0
+        self.deferred = 0  # messages that did not fit in the queue (embedded from the store)
 
-    def submit(self, messages: list[tuple[str, str]]) -> None:
-        room = MAX_QUEUED - len(self.queue)
+    @property
+    def pending(self) -> int:
+        """Messages queued in memory (the span left in the store not counted)."""
+        return len(self.queue)
+
+    def submit(self, messages: list[Committed]) -> None:
+        room = max(MAX_QUEUED - len(self.queue), 0)
         if room < len(messages):
-            self.dropped += len(messages) - max(room, 0)
-            log.warning(
-                "embedding queue full: %d messages left for `threadline reenrich --embeddings`",
-                self.dropped,
-            )
-            messages = messages[: max(room, 0)]
+            self._defer(messages[room:])
+            messages = messages[:room]
         self.queue.extend(messages)
-        if self.queue and (self.task is None or self.task.done()):
+        if (self.queue or self.left_in_store) and (self.task is None or self.task.done()):
             self.task = asyncio.create_task(self._drain())
 
+    def _defer(self, messages: list[Committed]) -> None:
+        if self.left_in_store is None:
+            log.warning("embedding queue full: later messages are embedded from the store")
+        low = min(m.at for m in messages)
+        high = max(m.at for m in messages) + timedelta(milliseconds=1)
+        if self.left_in_store is not None:
+            low, high = min(low, self.left_in_store[0]), max(high, self.left_in_store[1])
+        self.left_in_store = (low, high)
+        self.deferred += len(messages)
+
     async def _drain(self) -> None:
-        while self.queue:
-            batch, self.queue = self.queue[:BATCH], self.queue[BATCH:]
-            try:
-                vectors = await embed(self.embedder, [text for _, text in batch])
-                rows = [
-                    {"id": message_id, "embedding": values}
-                    for (message_id, _), (_, values) in zip(batch, vectors, strict=True)
-                ]
-                await self.db.write(
-                    "enrichment/set_embeddings", rows=rows, model=self.embedder.name
-                )
-            except Exception:  # the store is down or the model failed: the backfill redoes it
-                log.exception("embedding %d messages failed", len(batch))
+        while self.queue or self.left_in_store:
+            if self.queue:
+                batch, self.queue = self.queue[:BATCH], self.queue[BATCH:]
+                await self._embed(batch)
+            elif self.left_in_store is not None:
+                span, self.left_in_store = self.left_in_store, None
+                await self._catch_up(*span)
+
+    async def _embed(self, batch: list[Committed]) -> None:
+        try:
+            vectors = await embed(self.embedder, [m.text for m in batch])
+            rows = [
+                {"id": m.message_id, "embedding": values}
+                for m, (_, values) in zip(batch, vectors, strict=True)
+            ]
+            await self.db.write("enrichment/set_embeddings", rows=rows, model=self.embedder.name)
+            self.embedded += len(rows)
+        except Exception:  # the store is down or the model failed: the backfill redoes it
+            log.exception("embedding %d messages failed", len(batch))
+
+    async def _catch_up(self, since: datetime, until: datetime) -> None:
+        try:
+            self.embedded += await backfill_embeddings(
+                self.db, self.embedder, since, until, page_size=BATCH
+            )
+        except Exception:
+            log.exception("embedding the messages of %s..%s from the store failed", since, until)
 
     async def flush(self) -> None:
         """Wait until everything submitted so far is stored (tests, shutdown)."""

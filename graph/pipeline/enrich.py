@@ -4,9 +4,16 @@ annotations into the rows the Cypher files write."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
+from enrichment.embeddings import to_stored
 from enrichment.pipeline import EnrichmentConfig, EnrichmentError, build_enricher
 from graph.domain.errors import EnrichmentFailedError
 from graph.domain.records import to_millis
@@ -114,25 +121,46 @@ async def write_relationships(
         await tx.execute("ingest/create_intents", intents=rows)
 
 
-# Embeddings run in a thread of their own: a question's embedding never waits for a batch's
-# enrichment, and a batch's enrichment and embeddings run side by side.
-_EMBEDDING_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-embed")
+def _idle_priority() -> None:
+    """Run this thread at the lowest CPU priority (Linux: a thread's own nice value), so
+    embedding stored messages only takes CPU that requests leave idle."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
-Vector = tuple[str, list[float]]  # (model name, unit-length values) as stored on a message
+# Embeddings run in threads of their own (ONNX Runtime releases the GIL): a question is embedded
+# at normal priority and never waits behind stored messages; messages are embedded at idle
+# priority, so a backlog of them never slows ingest or reads (graph/pipeline/embed_later.py).
+_QUESTION_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-question")
+_MESSAGE_THREAD = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="threadline-embed", initializer=_idle_priority
+)
 
 
-async def embed(
-    embedder: Embedder | None, texts: list[str], *, questions: bool = False
-) -> list[Vector]:
-    """One unit-length embedding per text — messages, or `questions` — ([] without an
-    embedder), off the event loop."""
+StoredVector = tuple[str, bytes]  # (model name, `to_stored` bytes) as kept on a message
+
+
+async def embed(embedder: Embedder | None, texts: list[str]) -> list[StoredVector]:
+    """Each message's embedding as stored ([] without an embedder), off the event loop."""
     if embedder is None or not texts:
         return []
     loop = asyncio.get_running_loop()
-    work = embedder.embed_queries if questions else embedder.embed
     try:
-        rows = await loop.run_in_executor(_EMBEDDING_THREAD, work, texts)
+        rows = await loop.run_in_executor(_MESSAGE_THREAD, embedder.embed, texts)
     except Exception as error:
         raise EnrichmentFailedError(f"embedding failed: {error}") from error
-    return [(embedder.name, row) for row in rows.astype(float).round(6).tolist()]
+    return [(embedder.name, row) for row in to_stored(rows)]
+
+
+async def embed_question(
+    embedder: Embedder | None, text: str
+) -> tuple[str, npt.NDArray[np.float32]] | None:
+    """The question's unit-length embedding and its model (None without an embedder)."""
+    if embedder is None:
+        return None
+    loop = asyncio.get_running_loop()
+    try:
+        rows = await loop.run_in_executor(_QUESTION_THREAD, embedder.embed_queries, [text])
+    except Exception as error:
+        raise EnrichmentFailedError(f"embedding failed: {error}") from error
+    return embedder.name, rows[0]

@@ -42,7 +42,7 @@ from graph.domain.session_planning import (
     plan_sessions,
 )
 from graph.live.events import publish_ingested
-from graph.pipeline.enrich import Vector, message_fields, relationship_rows
+from graph.pipeline.enrich import StoredVector, message_fields, relationship_rows
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.attributes import merge_event_attributes
 from graph.store.database import ConstraintViolation
@@ -179,7 +179,7 @@ async def _write(
     session_ids: list[str],
     now: datetime,
     annotations: dict[int, Annotation | None],
-    embeddings: dict[int, Vector],
+    embeddings: dict[int, StoredVector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     sessions = await tx.rows(
@@ -246,7 +246,7 @@ def _outbound(target: Destination | None) -> dict[str, Any] | None:
     return {"id": new_id("out"), "recipient": target.recipient, "destination": target.as_json()}
 
 
-def _embedding_fields(vector: Vector | None) -> dict[str, Any]:
+def _embedding_fields(vector: StoredVector | None) -> dict[str, Any]:
     model, values = vector if vector else (None, None)
     return {"embedding": values, "embeddingModel": model}
 
@@ -256,7 +256,7 @@ async def _ingest_tx(
     batch: list[ValidEvent],
     window: timedelta,
     annotations: dict[int, Annotation | None],
-    embeddings: dict[int, Vector],
+    embeddings: dict[int, StoredVector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)

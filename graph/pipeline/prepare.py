@@ -19,7 +19,7 @@ from graph.domain.events import (
     ValidEvent,
     validate_batch,
 )
-from graph.pipeline.enrich import Vector, annotate, embed
+from graph.pipeline.enrich import StoredVector, annotate, embed
 from graph.store.attributes import check_event_attributes
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class PreparedEvents:
 
     events: list[ValidEvent]
     annotations: dict[int, Annotation | None]  # by event index, for messages
-    embeddings: dict[int, Vector] = field(default_factory=dict)  # likewise (embeddings on)
+    embeddings: dict[int, StoredVector] = field(default_factory=dict)  # likewise (embeddings on)
 
     @classmethod
     def combine(cls, parts: list[PreparedEvents]) -> PreparedEvents:
@@ -44,7 +44,7 @@ class PreparedEvents:
             return parts[0]
         events: list[ValidEvent] = []
         annotations: dict[int, Annotation | None] = {}
-        embeddings: dict[int, Vector] = {}
+        embeddings: dict[int, StoredVector] = {}
         for part in parts:
             for event in part.events:
                 if event.index in part.annotations:

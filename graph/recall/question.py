@@ -15,7 +15,7 @@ from graph.domain.recall import (
     lucene_terms,
 )
 from graph.domain.time_phrases import time_phrase
-from graph.pipeline.enrich import annotate, embed
+from graph.pipeline.enrich import annotate, embed_question
 
 if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 async def understand(
     text: str, now: datetime, enricher: Enricher | None, embedder: Embedder | None
 ) -> Question:
-    (annotation,), vectors = await asyncio.gather(
-        annotate(enricher, [text], [now]), embed(embedder, [text], questions=True)
+    (annotation,), embedded = await asyncio.gather(
+        annotate(enricher, [text], [now]), embed_question(embedder, text)
     )
     phrase = time_phrase(text, now)
     words = text.casefold()
@@ -37,13 +37,13 @@ async def understand(
     return Question(
         text=text,
         entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
-        vector=tuple(vectors[0][1]) if vectors else None,
-        model=vectors[0][0] if vectors else None,
+        vector=tuple(embedded[1].tolist()) if embedded else None,
+        model=embedded[0] if embedded else None,
         time=phrase[0] if phrase else None,
         terms=tuple(lucene_terms(words)),
         speaker=asked_speaker(text),
         entity_types=entity_types,
         latest=asks_for_latest(text),
         intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
-        dense=bool(vectors) and embedder is not None and embedder.retrieves,
+        dense=embedded is not None and embedder is not None and embedder.retrieves,
     )

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from enrichment.embeddings import stored_similarities
 from graph.domain.recall import (
     Candidate,
     Evidence,
@@ -79,26 +82,31 @@ async def _history(
         "recall/history",
         sessionIds=session_ids,
         maxMessages=MAX_HISTORY,
-        vector=list(question.vector) if question.vector is not None else None,
         model=question.model,
         **_filters(request),
     )
+    messages = record["messages"]
+    similarity = _similarity_to(question, [m[8] for m in messages])
     return [
         _Row(
-            Candidate(
-                m[0],
-                m[1],
-                m[2],
-                m[3],
-                tuple(m[6]),
-                m[5],
-                tuple(m[7] or ()),
-            ),
+            Candidate(m[0], m[1], m[2], m[3], tuple(m[6] or ()), m[5], tuple(m[7] or ())),
             m[4],
-            m[8],
+            similarity.get(n),
         )
-        for m in record["messages"]
+        for n, m in enumerate(messages)
     ]
+
+
+def _similarity_to(question: Question, embeddings: list[bytes | None]) -> dict[int, float]:
+    """The question's cosine similarity to each message (by position) that has an embedding of
+    the question's model."""
+    if question.vector is None:
+        return {}
+    vector = np.asarray(question.vector, dtype=np.float32)
+    size = len(question.vector)
+    stored = [(n, e) for n, e in enumerate(embeddings) if isinstance(e, bytes) and len(e) == size]
+    values = stored_similarities(vector, [e for _, e in stored])
+    return {n: value for (n, _), value in zip(stored, values.tolist(), strict=True)}
 
 
 async def _word_matches(
@@ -122,8 +130,7 @@ async def _word_matches(
 
 
 def _similarities(rows: list[_Row]) -> dict[str, float]:
-    """The question's similarity to each message embedded by the same model (computed in the
-    history read)."""
+    """The question's similarity to each message embedded by the same model."""
     return {r.candidate.id: r.similarity for r in rows if r.similarity is not None}
 
 

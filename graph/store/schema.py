@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 # these constraints gets its events' keys backfilled, then loses them.
 LEGACY_CONSTRAINTS = ("message_event_id", "event_event_id")
 # message_text (standard analyzer, text only) became message_search (English, text + sessionId);
-# message_embedding (256 dimensions) became message_embedding_64.
-LEGACY_INDEXES = ("message_text", "message_embedding")
+# message_embedding (256 dimensions) became message_embedding_64, then went: a recall reads one
+# person's embeddings by index seek, and nothing asked the store-wide vector index (docs/recall.md).
+LEGACY_INDEXES = ("message_text", "message_embedding", "message_embedding_64")
 # One-time data migrations (name, statement), each recorded by a (:Migration {name}) node.
 DATA_MIGRATIONS = (
     ("message_entity_keys", "admin/backfill_entity_keys"),
     ("attribute_history", "admin/backfill_attribute_history"),
+    ("embedding_bytes", "admin/drop_float_embeddings"),
 )
 NAME = re.compile(r"CREATE (?:FULLTEXT )?(CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
 

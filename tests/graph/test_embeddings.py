@@ -1,7 +1,7 @@
 """Message embeddings (THREADLINE_EMBEDDINGS=wordllama): the model loads from its package with no
 network, messages are embedded on the write path and by `threadline reenrich --embeddings`
-(resumable: each message once), a recall reorders its matches by similarity, and the vector index
-serves a store-wide semantic search."""
+(resumable: each message once), and a recall reorders its matches by similarity, comparing the
+question with stored bytes (one signed byte per dimension) as it would with the floats."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from enrichment.embedders import load_embedder
-from enrichment.embeddings import EmbeddingError
+from enrichment.embeddings import EmbeddingError, stored_similarities
 from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput
@@ -62,6 +62,7 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
     db: Database, rules_enricher: Enricher, uid: str
 ) -> None:
     embedder = load_embedder("wordllama")
+    assert embedder is not None
     start = _window()
     texts = [
         f"my refund for the kettle {uid} has not arrived",
@@ -90,16 +91,19 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
         now=start + timedelta(days=1),
     )
     assert any("vector" in hit.signals for hit in found.hits)
-    # the vector index answers a store-wide semantic search too: a message's own embedding
-    # finds it first
+    # stored as one signed byte per dimension: the similarity it gives is the float one's
     records, _, _ = await db.driver.execute_query(
-        "MATCH (m:Message {sessionId: $s, seq: 1}) "
-        "CALL db.index.vector.queryNodes('message_embedding_64', 1, m.embedding) YIELD node "
-        "RETURN node.id = m.id AS itself",
+        "MATCH (m:Message {sessionId: $s}) RETURN m.text AS text, m.embedding AS stored "
+        "ORDER BY m.seq",
         s=session_id,
         database_=db.name,
     )
-    assert [r["itself"] for r in records] == [True]
+    assert all(isinstance(r["stored"], bytes) for r in records)
+    exact = embedder.embed([r["text"] for r in records]) @ np.asarray(question.vector)
+    stored = stored_similarities(
+        np.asarray(question.vector, dtype=np.float32), [r["stored"] for r in records]
+    )
+    assert np.allclose(stored, exact, atol=0.01)
 
 
 @pytest.mark.integration
@@ -182,3 +186,38 @@ async def test_through_the_batcher_a_message_is_embedded_within_a_second(
     assert batcher.embeddings is not None
     await batcher.embeddings.flush()
     assert batcher.embeddings.queue == []
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_what_does_not_fit_in_the_queue_is_embedded_from_the_store(
+    db: Database, rules_enricher: Enricher, uid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest faster than the model: the queue holds at most MAX_QUEUED messages, the rest wait
+    in the store (only their time span is kept) and are embedded once the queue is empty."""
+    from graph.pipeline import embed_later
+    from graph.pipeline.batcher import IngestBatcher
+
+    monkeypatch.setattr(embed_later, "MAX_QUEUED", 3)
+    batcher = IngestBatcher(db, rules_enricher, embedder=load_embedder("wordllama"))
+    worker = batcher.embeddings
+    assert worker is not None
+    start = _window()
+    events = [
+        EventInput(
+            f"{uid}-{n}", "web", uid, text=f"note {n}", occurred_at=start + timedelta(seconds=n)
+        )
+        for n in range(10)
+    ]
+    written = await batcher.ingest(events)
+    assert worker.pending <= 3
+    assert worker.deferred == 7
+    assert worker.left_in_store == (
+        start + timedelta(seconds=3),
+        start + timedelta(seconds=9, milliseconds=1),
+    )
+    await worker.flush()
+    stored = await _stored(db, written.results[0].session_id)
+    assert [(model, size) for _, model, size in stored] == [("wordllama-64", 64)] * 10
+    assert worker.embedded == 10
+    assert worker.left_in_store is None
