@@ -88,9 +88,9 @@ class Settings(BaseSettings):
     attribute_policies: list[PolicyRule] = Field(default_factory=list)
 
     spacy_model: str = "auto"  # auto | rules | off | <spaCy package>
-    embeddings: str = (
-        "off"  # off | wordllama: message embeddings for recall (enrichment/embeddings.py)
-    )
+    # message embeddings for recall: e5-small-v2 | bge-small-en-v1.5 | wordllama | off
+    # (enrichment/embedders.py); the ONNX models come with `make install`
+    embeddings: str = "e5-small-v2"
     # where `threadline models install` (run by `make install`) unpacks the ONNX embedding
     # models; None: <cache_dir>/models
     models_dir: Path | None = None

@@ -39,6 +39,9 @@ def settings(neo4j_target: Neo4jTarget) -> Settings:
             # no outbox worker either: the outbox tests run their own (test_replies_out.py)
             "sweep_interval_seconds": 0,
             "outbox_interval_seconds": 0,
+            # no embeddings: a background model would take a core from the suite; the tests of
+            # embeddings load their model themselves (tests/graph/test_*embeddings.py)
+            "embeddings": "off",
             "neo4j_uri": neo4j_target.uri,
             "neo4j_user": auth[0],
             "neo4j_database": neo4j_target.database,

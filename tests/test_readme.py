@@ -6,10 +6,13 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
 
 from graph.config import Settings
 from graph.local.neo4j_server import LocalNeo4j
@@ -42,26 +45,60 @@ def test_readme_make_commands_are_the_two_documented_ones() -> None:
     assert "make test" in text
 
 
+@dataclass(frozen=True)
+class NewUsersServer:
+    url: str
+    neo4j_uri: str
+
+
 @pytest.fixture(scope="module")
-def new_users_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The server a new user's `make serve` gives: a Neo4j of its own holding nothing else.
-    Recall's keyword scores use the full-text index's statistics over every stored message, so
-    the suite's other data would change which signals the walkthrough's recall shows."""
+def new_users_server(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NewUsersServer]:
+    """The server a new user's `make serve` gives: a Neo4j of its own holding nothing else, and
+    the default embeddings (the suite's servers run without)."""
     if shutil.which("mvn") is None:
         pytest.skip("a second, empty Neo4j needs the local JDK and Maven")
     server = LocalNeo4j(tmp_path_factory.mktemp("new-user-neo4j"), settings)
     uri = server.start()
+    defaults = {"neo4j_uri": uri, "embeddings": Settings.model_fields["embeddings"].default}
     try:
-        with serve(settings.model_copy(update={"neo4j_uri": uri})) as url:
-            yield url
+        with serve(settings.model_copy(update=defaults)) as url:
+            yield NewUsersServer(url, uri)
     finally:
         server.stop()
 
 
-def test_readme_curl_examples_return_the_documented_output(new_users_server: str) -> None:
+def wait_until_embedded(neo4j_uri: str, seconds: float = 10) -> None:
+    """Messages are embedded just after commit; a reader a moment later sees them embedded."""
+    deadline = time.monotonic() + seconds
+    with GraphDatabase.driver(neo4j_uri, auth=None) as driver:
+        while True:
+            records, _, _ = driver.execute_query(
+                "MATCH (m:Message) WHERE m.embedding IS NULL AND m.text IS NOT NULL "
+                "RETURN count(m) AS due"
+            )
+            if records[0]["due"] == 0:
+                return
+            assert time.monotonic() < deadline, "messages not embedded in time"
+            time.sleep(0.05)
+
+
+def test_readme_curl_examples_return_the_documented_output(
+    new_users_server: NewUsersServer,
+) -> None:
+    new_users_server_url = new_users_server.url
     for script, expected in walkthrough():
+        if "recall(" in script:
+            wait_until_embedded(new_users_server.neo4j_uri)
         result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script.replace(DOCUMENTED_URL, new_users_server)],
+            [
+                "bash",
+                "-euo",
+                "pipefail",
+                "-c",
+                script.replace(DOCUMENTED_URL, new_users_server_url),
+            ],
             capture_output=True,
             text=True,
             timeout=60,
