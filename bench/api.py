@@ -19,9 +19,10 @@ Scenarios (each printed as a table row and written to bench/results/api.json):
   memory           the API process's resident memory after the run (the largest worker's)
 Each row also has the CPU milliseconds per request (per 100-event request for ingest-batch) of
 the API processes, Neo4j (when it runs on this machine) and this load generator (bench/cpu.py).
-With --embeddings wordllama: only ingest-batch, embeddings off and on, alternated twice (the ratio
-of the best of each), and the API's
-resident memory with the model loaded.
+With --embeddings MODEL (e.g. e5-small-v2): only ingest-batch, embeddings off and on, alternated
+twice (the ratio of the best of each); with the model, how many of the run's messages still
+waited for their embedding when the last batch was answered and how long until all were
+embedded; the API's resident memory with the model loaded.
 With --statistical: only ingest-batch, the server enriching with spaCy's statistical model (its
 own figure; the targets assume rule-based enrichment).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.local.provision).
@@ -206,6 +207,8 @@ async def ingest_with_embeddings(
                     round_ += 1
                 row = await ingest_batch(http, args.users, args.messages, prefix)
             row |= {"scenario": f"ingest-batch-embeddings-{embeddings}"}
+            if embeddings != "off":
+                row |= await embedding_lag(target, settings, prefix)
             row["api_rss_mb"] = rss_mb(server.pid)
             rows.append(row)
         finally:
@@ -216,6 +219,54 @@ async def ingest_with_embeddings(
     for row in rows[1::2]:
         row["vs_off"] = round(on / off, 3)  # best of two against best of two
     return rows
+
+
+def print_ingest(rows: list[dict[str, Any]]) -> None:
+    """The rows of `ingest_with_embeddings`, one line each, then the on/off ratio."""
+    for row in rows:
+        lag = (
+            f"  {row['embedding_backlog_at_end']} of {row['embedding_backlog_of']} not yet "
+            f"embedded when ingest ended, all within {row['embedded_within_s']} s"
+            if "embedding_backlog_of" in row
+            else ""
+        )
+        print(
+            f"{row['scenario']:<34} {row['per_second']:>8} events/s  "
+            f"API RSS {row['api_rss_mb']} MB{lag}",
+            flush=True,
+        )
+    print(f"embeddings on / off (best of two each): {rows[1]['vs_off']}", flush=True)
+
+
+async def embedding_lag(
+    target: Neo4jTarget, settings: Settings, prefix: str, limit: float = 600
+) -> dict[str, Any]:
+    """How many of the run's messages were still waiting for their embedding when the last
+    batch was answered, and how long the API took to embed them all after ingest stopped."""
+    db = connect(target, settings)
+    query = (
+        "MATCH (m:Message) WHERE m.eventId STARTS WITH $prefix AND m.text IS NOT NULL "
+        "RETURN count(m) AS total, count(m.embedding) AS embedded"
+    )
+
+    async def counts() -> tuple[int, int]:
+        records, _, _ = await db.driver.execute_query(query, prefix=prefix, database_=db.name)
+        return records[0]["total"], records[0]["embedded"]
+
+    began = time.perf_counter()
+    try:
+        total, embedded = await counts()
+        waiting = total - embedded
+        while embedded < total and time.perf_counter() - began < limit:
+            await asyncio.sleep(0.5)
+            total, embedded = await counts()
+    finally:
+        await db.close()
+    return {
+        "embedding_backlog_at_end": waiting,
+        "embedding_backlog_of": total,
+        "embedded_within_s": round(time.perf_counter() - began, 1) if embedded == total else None,
+    }
 
 
 async def statistical_ingest(
@@ -361,8 +412,9 @@ def main() -> None:
         "--embeddings",
         default=None,
         metavar="MODEL",
-        help="only ingest-batch, with embeddings off and then on (MODEL, e.g. wordllama), and "
-        "the API's memory with the model loaded; results in api-embeddings.json",
+        help="only ingest-batch, with embeddings off and then on (MODEL, e.g. e5-small-v2), the "
+        "embedding lag, and the API's memory with the model loaded; results in "
+        "api-embeddings.json",
     )
     parser.add_argument(
         "--workers",
@@ -380,13 +432,7 @@ def main() -> None:
     if args.embeddings:
         with provision(settings) as target:
             rows = asyncio.run(ingest_with_embeddings(args, settings, target))
-        for row in rows:
-            print(
-                f"{row['scenario']:<34} {row['per_second']:>8} events/s  "
-                f"API RSS {row['api_rss_mb']} MB",
-                flush=True,
-            )
-        print(f"embeddings on / off (best of two each): {rows[1]['vs_off']}", flush=True)
+        print_ingest(rows)
         write_results("api-embeddings.json", rows, **vars(args))
         return
     with provision(settings) as target, contextlib.ExitStack() as stack:

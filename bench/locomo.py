@@ -1,7 +1,8 @@
 """Recall on real long conversations: LoCoMo (snap-research/LoCoMo, CC BY-NC 4.0), dev half.
 
     THREADLINE_LOCOMO=/path/to/locomo10.json .venv/bin/python -m bench.locomo \\
-        [--embeddings off|e5-small-v2|bge-small-en-v1.5] [--ablations] [--twice]
+        [--embeddings e5-small-v2|bge-small-en-v1.5|off] [--ablations] [--twice] [--api]
+        [--ingest] [--all] [--tune]
 
 LoCoMo holds ten long conversations between two people (300-700 turns over months) with
 questions whose evidence turns are annotated. We develop and tune on five of them only
@@ -20,6 +21,10 @@ process, asked the day after the last session) and through BM25 (`bm25s`) over t
 recall@k = the share of a question's evidence turns among the first k, averaged per category.
 `--twice` ingests the dev half again under other ids first and reports how far each person's
 R@10 moved (isolation: other people's messages must not change one person's ranking).
+`--api` asks every question again through a real server (`threadline serve`, embeddings off
+and on): p50/p95 and the server's memory. `--ingest` measures ingest through the API with
+embeddings off vs on, the embedding lag and memory (bench/api.py --embeddings). `--all`: both,
+and the ablations.
 Writes bench/results/locomo.json.
 """
 
@@ -38,19 +43,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import bm25s  # type: ignore[import-untyped]
+import orjson
 
+from bench.api import ingest_with_embeddings, print_ingest
 from bench.output import write_results
 from bench.recall import refresh_fulltext
-from bench.server import connect
+from bench.server import admin_token, connect, rss_mb, start_server, wait_ready
 from enrichment.embedders import load_embedder
 from enrichment.embeddings import Embedder
 from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
 from graph.config import Settings
 from graph.domain.events import EventInput, Speaker
 from graph.domain.recall import Candidate, Evidence, Weights, fuse
+from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
 from graph.pipeline.ingest import ingest_events
+from graph.pipeline.reenrich import embed_messages
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
 from graph.recall.search import evidence_for, gather, scope
@@ -160,15 +170,17 @@ async def ingest(
             for t in session
         ]
         if n == 0:
-            first = await ingest_events(db, events[:1], enricher, embedder=embedder)
+            first = await ingest_events(db, events[:1], enricher)
             user_id = str(first.results[0].user_id)
             for channel in set(CHANNELS) - {events[0].channel}:
                 await link_identity(db, user_id, channel, f"{person}-{channel}")
-        written = await ingest_events(db, events, enricher, embedder=embedder)
+        written = await ingest_events(db, events, enricher)
         for turn, result in zip(session, written.results, strict=True):
             if result.message_id:
                 messages[turn.dia_id] = result.message_id
         await close_session(db, written.results[0].session_id, None)
+    if embedder is not None:  # as the API's worker does after each commit, in context
+        await embed_messages(db, embedder, list(messages.values()))
     return user_id, messages
 
 
@@ -219,12 +231,15 @@ def bm25_rankings(conversation: Conversation, messages: dict[str, str]) -> list[
 
 
 ABLATIONS: dict[str, Weights] = {
-    "no dense": replace(Weights(), vector=0.0),
+    "no embeddings": replace(Weights(), vector=0.0, dense=0.0),
+    "no session": replace(Weights(), session=0.0),
+    "no time": replace(Weights(), date=0.0, other_time=1.0),
     "no neighbours": replace(Weights(), neighbour=0.0),
     "keywords only": Weights(
         entity=0,
         entity_hop=0,
         vector=0,
+        dense=0,
         entity_type=0,
         intent=0,
         date=0,
@@ -243,6 +258,8 @@ class Asked:
     """One question, its signals gathered once: re-ranked under any weights without the store."""
 
     person: str
+    user_id: str
+    text: str
     category: str
     candidates: list[Candidate]
     evidence: Evidence
@@ -279,9 +296,69 @@ async def gather_all(
             candidates = [r.candidate for r in gathered.rows]
             evidence = evidence_for(gathered, question)
             asked.append(
-                Asked(conversation.sample_id, q.category, candidates, evidence, now, wanted, bm25)
+                Asked(
+                    conversation.sample_id,
+                    user_id,
+                    q.text,
+                    q.category,
+                    candidates,
+                    evidence,
+                    now,
+                    wanted,
+                    bm25,
+                )
             )
     return asked
+
+
+RECALL = (
+    "query($u: ID!, $q: String!) { recall(userId: $u, query: $q, limit: 10) "
+    "{ hits { score signals message { id seq channel role text at } } } }"
+)
+
+
+async def api_latency(
+    target: Neo4jTarget, settings: Settings, embeddings: str, asked: list[Asked]
+) -> dict[str, Any]:
+    """Every dev question through `recall` on a real server (`threadline serve`, its own
+    process) over the histories stored above, one keep-alive client, after one unmeasured pass:
+    p50/p95 in milliseconds, and the server's resident memory after."""
+    port = free_port()
+    server = start_server(target, port, "rules", embeddings=embeddings)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base)
+        token = await admin_token(target, settings)
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        async with aiohttp.ClientSession(base_url=base, headers=headers) as http:
+
+            async def ask(a: Asked) -> float:
+                payload = orjson.dumps(
+                    {"query": RECALL, "variables": {"u": a.user_id, "q": a.text}}
+                )
+                began = time.perf_counter()
+                async with http.post("/graphql", data=payload) as response:
+                    body = orjson.loads(await response.read())
+                elapsed = time.perf_counter() - began
+                if response.status != 200 or body.get("errors"):
+                    raise RuntimeError(f"recall failed: {response.status} {body}")
+                return elapsed
+
+            for a in asked:  # warm-up: plans compiled, pages cached
+                await ask(a)
+            samples = sorted([await ask(a) for a in asked])
+        turns = sorted(len(a.candidates) for a in asked)
+        return {
+            "embeddings": embeddings,
+            "questions": len(samples),
+            "history_turns": f"{turns[0]}-{turns[-1]}",
+            "p50_ms": round(samples[len(samples) // 2] * 1000, 1),
+            "p95_ms": round(samples[int(len(samples) * 0.95)] * 1000, 1),
+            "api_rss_mb": rss_mb(server.pid),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def score(asked: list[Asked], variants: dict[str, Weights | None]) -> Scores:
@@ -363,6 +440,24 @@ async def run(
             }
             out["per_person_R@10_moved"] = moved
             print("R@10 moved per person, measured second vs first:", moved)
+        if args.api:
+            out["api"] = [
+                await api_latency(target, settings, setting, asked)
+                for setting in dict.fromkeys(("off", args.embeddings))
+            ]
+            for row in out["api"]:
+                print(
+                    f"recall through the API, embeddings {row['embeddings']}: "
+                    f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms "
+                    f"({row['questions']} questions, histories of {row['history_turns']} turns), "
+                    f"API RSS {row['api_rss_mb']} MB"
+                )
+        if args.ingest:
+            ingest_args = argparse.Namespace(
+                embeddings=args.embeddings, warmup=30.0, users=300, messages=20
+            )
+            out["ingest"] = await ingest_with_embeddings(ingest_args, settings, target)
+            print_ingest(out["ingest"])
     finally:
         await db.close()
     return out
@@ -370,11 +465,29 @@ async def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embeddings", default="off", help="off | e5-small-v2 | bge-small-en-v1.5")
+    parser.add_argument(
+        "--embeddings",
+        default=Settings.model_fields["embeddings"].default,
+        help="e5-small-v2 | bge-small-en-v1.5 | off",
+    )
     parser.add_argument("--ablations", action="store_true", help="recall without each signal")
     parser.add_argument("--twice", action="store_true", help="ingest the dev half once before")
     parser.add_argument("--tune", action="store_true", help="R@10 over a grid of weights")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="every question through a real server too: p50/p95, RSS (embeddings off and on)",
+    )
+    parser.add_argument(
+        "--ingest",
+        action="store_true",
+        help="ingest events/s through the API with embeddings off vs on, the embedding lag, RSS "
+        "(bench/api.py --embeddings)",
+    )
+    parser.add_argument("--all", action="store_true", help="--ablations --api --ingest")
     args = parser.parse_args()
+    if args.all:
+        args.ablations = args.api = args.ingest = True
     location = os.environ.get(ENV)
     if not location or not Path(location).is_file():
         print(

@@ -49,6 +49,7 @@ from graph.domain.recall import Weights
 from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
 from graph.pipeline.ingest import ingest_events
+from graph.pipeline.reenrich import embed_messages
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
 from graph.recall.search import scope, search
@@ -107,16 +108,18 @@ async def load_people(
                 for t in conversation
             ]
             if n == 0:  # the person's first words, then every other channel linked to them
-                first = await ingest_events(db, events[:1], enricher, embedder=embedder)
+                first = await ingest_events(db, events[:1], enricher)
                 users[person.key] = str(first.results[0].user_id)
                 for channel in {"web", "mobile", "whatsapp", "sms", "email"} - {events[0].channel}:
                     await link_identity(db, users[person.key], channel, f"{person.key}-{channel}")
-            result = await ingest_events(db, events, enricher, embedder=embedder)
+            result = await ingest_events(db, events, enricher)
             for event, written in zip(events, result.results, strict=True):
                 if written.message_id:
                     messages[event.event_id] = written.message_id
             await close_session(db, result.results[0].session_id, None)
             count += len(events)
+    if embedder is not None:  # as the API's worker does after each commit, in context
+        await embed_messages(db, embedder, list(messages.values()))
     return users, messages, count / (time.perf_counter() - began)
 
 

@@ -42,6 +42,18 @@ def unit_rows(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return unit
 
 
+PREVIOUS_CHARS = 400  # of the message before, at most (its end: what this one answers)
+
+
+def in_context(text: str, previous: str | None) -> str:
+    """What a message's embedding is computed from: the end of the message before it in its
+    session, then the message. A reply ("yes, last Tuesday!") means what it answers; on LoCoMo's
+    dev half this took recall@10 from 0.768 to 0.789 (docs/recall.md)."""
+    if not previous:
+        return text
+    return f"{previous[-PREVIOUS_CHARS:]}\n{text}"
+
+
 def to_stored(rows: npt.NDArray[np.float32]) -> list[bytes]:
     """Each row as it is stored on a message: one signed byte per dimension, the row scaled so
     its largest value is ±127 (a 384-dimension vector in 384 bytes instead of 3 KB of doubles;

@@ -205,16 +205,61 @@ def test_locomo_bench_reports_recall_beside_bm25(settings: Settings, tmp_path: P
         tmp_path,
         "bench.locomo",
         "--ablations",
+        "--api",
         "--embeddings",
         "e5-small-v2",
         env={"THREADLINE_LOCOMO": str(data)},
     )
     [run] = results(tmp_path, "locomo.json")
     methods = {row["method"]: row for row in run["quality"]}
-    assert {"recall", "no dense", "no neighbours", "keywords only", "BM25 (bm25s)"} == set(methods)
+    assert {
+        "recall",
+        "no embeddings",
+        "no session",
+        "no time",
+        "no neighbours",
+        "keywords only",
+        "BM25 (bm25s)",
+    } == set(methods)
     assert methods["recall"]["questions"] == 4 * len(DEV)  # category 5 has no evidence
     assert (
         0 <= methods["recall"]["R@5"] <= methods["recall"]["R@10"] <= methods["recall"]["R@20"] <= 1
     )
     assert set(run["per_person_R@10"]) == set(DEV)
     assert "single-hop" in printed
+    # every question through a real server too, embeddings off and on
+    assert [row["embeddings"] for row in run["api"]] == ["off", "e5-small-v2"]
+    for row in run["api"]:
+        assert row["questions"] == 4 * len(DEV)
+        assert 0 < row["p50_ms"] <= row["p95_ms"]
+        assert row["api_rss_mb"] > 0
+
+
+def test_api_bench_measures_ingest_with_embeddings_and_their_lag(
+    settings: Settings, tmp_path: Path
+) -> None:
+    printed = bench(
+        settings,
+        tmp_path,
+        "bench.api",
+        "--embeddings",
+        "wordllama",
+        "--users",
+        "4",
+        "--messages",
+        "3",
+        "--warmup",
+        "0",
+    )
+    rows = results(tmp_path, "api-embeddings.json")
+    assert [row["scenario"] for row in rows] == [
+        "ingest-batch-embeddings-off",
+        "ingest-batch-embeddings-wordllama",
+    ] * 2
+    for row in rows[1::2]:
+        assert row["embedding_backlog_of"] == 12
+        assert 0 <= row["embedding_backlog_at_end"] <= 12
+        assert row["embedded_within_s"] is not None
+        assert row["vs_off"] > 0
+    assert all(row["api_rss_mb"] > 0 for row in rows)
+    assert "embeddings on / off" in printed

@@ -1,8 +1,8 @@
 // The utterances of a batch in one statement: each message in its session with its reserved
 // sequence number and message-level enrichment (sentiment, intent names, pipeline version), the
-// entities it mentions and the intents it expresses, its embedding and the model that made it
-// (null: embeddings off), and the NEXT link from the message before it (created earlier in this
-// statement or already stored). A reply to send (row.outbound, from sendMessage) gets its Outbox
+// entities it mentions and the intents it expresses, and the NEXT link from the message before it
+// (created earlier in this statement or already stored); its embedding comes after the commit
+// (graph/pipeline/embed_later.py). A reply to send (row.outbound, from sendMessage) gets its Outbox
 // item in the same statement, so it is never stored without being queued, nor queued unstored.
 UNWIND $messages AS row
 MATCH (s:Session {id: row.sessionId})
@@ -13,8 +13,7 @@ CREATE (m:Message {
   seq: row.seq, metadata: row.metadata, agentId: row.agentId,
   sentiment: row.sentiment, sentimentLabel: row.sentimentLabel, intents: row.intents,
   entityKeys: row.entityKeys,
-  enrichmentVersion: row.enrichmentVersion, embedding: row.embedding,
-  embeddingModel: row.embeddingModel,
+  enrichmentVersion: row.enrichmentVersion,
   deliveryStatus: CASE WHEN row.outbound IS NULL THEN null ELSE 'QUEUED' END,
   deliveryAt: CASE WHEN row.outbound IS NULL THEN null ELSE datetime({epochMillis: row.receivedAt}) END
 })

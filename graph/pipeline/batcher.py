@@ -191,7 +191,7 @@ class IngestBatcher:
         if self.embeddings is not None:
             self.embeddings.submit(
                 [
-                    Committed(written.message_id, event.source.text or "", event.at)
+                    Committed(written.message_id, event.at)
                     for event, written in zip(events.events, result.results, strict=True)
                     if written.message_id is not None
                     and not written.duplicate

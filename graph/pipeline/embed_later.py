@@ -1,10 +1,12 @@
 """Embeddings computed just after commit, off the request path (like Lucene's eventually
 consistent fulltext index): the batcher hands over each committed message, a background task
 embeds them in batches, at idle CPU priority (graph/pipeline/enrich.py), and stores the vectors.
-A message is recallable by keywords, entities and time at once, and by similarity a moment later
-(tests/graph/test_embeddings.py: within 1 s on an idle server).
+A message is embedded in context — after the end of the message before it in its session
+(`enrichment.embeddings.in_context`) — from what the store holds, so a message erased in the
+meantime is skipped. It is recallable by keywords, entities and time at once, and by similarity a
+moment later (tests/graph/test_embeddings.py: within 1 s on an idle server).
 
-The queue is bounded (`MAX_QUEUED` messages in memory). When ingest outruns the model (about
+The queue is bounded (`MAX_QUEUED` message ids in memory). When ingest outruns the model (about
 130 messages/s per core, docs/scaling.md), what does not fit is not kept: the worker remembers
 only the time span of what it left out and, once the queue is empty, embeds that span from the
 store (`backfill_embeddings`: the messages of the span with no embedding of the model). Memory
@@ -22,8 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from graph.pipeline.enrich import embed
-from graph.pipeline.reenrich import backfill_embeddings
+from graph.pipeline.reenrich import backfill_embeddings, embed_messages
 
 if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
@@ -31,16 +32,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("threadline.embeddings")
 
-BATCH = 64  # messages per embedding call and per write (~0.5 s of one core)
+BATCH = 64  # messages per read, embedding run and write (~0.5 s of one core)
 MAX_QUEUED = 20_000  # beyond this, messages wait in the store (the span below)
 
 
 @dataclass(frozen=True)
 class Committed:
-    """A committed message to embed."""
+    """A committed message to embed, and when it was said (the span a catch-up reads)."""
 
     message_id: str
-    text: str
     at: datetime
 
 
@@ -84,22 +84,16 @@ class EmbeddingWorker:
         while self.queue or self.left_in_store:
             if self.queue:
                 batch, self.queue = self.queue[:BATCH], self.queue[BATCH:]
-                await self._embed(batch)
+                await self._embed([m.message_id for m in batch])
             elif self.left_in_store is not None:
                 span, self.left_in_store = self.left_in_store, None
                 await self._catch_up(*span)
 
-    async def _embed(self, batch: list[Committed]) -> None:
+    async def _embed(self, ids: list[str]) -> None:
         try:
-            vectors = await embed(self.embedder, [m.text for m in batch])
-            rows = [
-                {"id": m.message_id, "embedding": values}
-                for m, (_, values) in zip(batch, vectors, strict=True)
-            ]
-            await self.db.write("enrichment/set_embeddings", rows=rows, model=self.embedder.name)
-            self.embedded += len(rows)
+            self.embedded += await embed_messages(self.db, self.embedder, ids)
         except Exception:  # the store is down or the model failed: the backfill redoes it
-            log.exception("embedding %d messages failed", len(batch))
+            log.exception("embedding %d messages failed", len(ids))
 
     async def _catch_up(self, since: datetime, until: datetime) -> None:
         try:

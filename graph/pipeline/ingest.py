@@ -42,14 +42,13 @@ from graph.domain.session_planning import (
     plan_sessions,
 )
 from graph.live.events import publish_ingested
-from graph.pipeline.enrich import StoredVector, message_fields, relationship_rows
+from graph.pipeline.enrich import message_fields, relationship_rows
 from graph.pipeline.prepare import PreparedEvents, prepare_events
 from graph.store.attributes import merge_event_attributes
 from graph.store.database import ConstraintViolation
 
 if TYPE_CHECKING:
     from enrichment.annotations import Annotation
-    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.store.database import Database, Tx
 
@@ -179,7 +178,6 @@ async def _write(
     session_ids: list[str],
     now: datetime,
     annotations: dict[int, Annotation | None],
-    embeddings: dict[int, StoredVector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     sessions = await tx.rows(
@@ -218,7 +216,6 @@ async def _write(
                 | {"id": message_id, "seq": seq, "text": source.text}
                 | message_fields(annotation)
                 | {"mentions": mentions, "expressed": expressed}
-                | _embedding_fields(embeddings.get(event.index))
                 | {"outbound": _outbound(source.outbound)}
             )
         else:
@@ -246,17 +243,11 @@ def _outbound(target: Destination | None) -> dict[str, Any] | None:
     return {"id": new_id("out"), "recipient": target.recipient, "destination": target.as_json()}
 
 
-def _embedding_fields(vector: StoredVector | None) -> dict[str, Any]:
-    model, values = vector if vector else (None, None)
-    return {"embedding": values, "embeddingModel": model}
-
-
 async def _ingest_tx(
     tx: Tx,
     batch: list[ValidEvent],
     window: timedelta,
     annotations: dict[int, Annotation | None],
-    embeddings: dict[int, StoredVector],
     rules: list[PolicyRule],
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
@@ -303,7 +294,7 @@ async def _ingest_tx(
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
         stored = await _write(
-            tx, fresh, users, plan.session_ids, now, annotations, embeddings, rules
+            tx, fresh, users, plan.session_ids, now, annotations, rules
         )
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
@@ -325,7 +316,6 @@ async def ingest_events(
     enricher: Enricher | None = None,
     limits: IngestLimits = DEFAULT_INGEST_LIMITS,
     rules: WriteRules = DEFAULT_WRITE_RULES,
-    embedder: Embedder | None = None,
 ) -> IngestResult:
     """Validate, enrich and store a batch; results come back in input order.
 
@@ -333,9 +323,7 @@ async def ingest_events(
     original session/message/seq with `duplicate=True` and writes nothing. Messages are enriched
     (entities, sentiment, intents) before the transaction and written in it, all or nothing.
     """
-    prepared = await prepare_events(
-        db, events, enricher, limits, rules.attribute_policies, embedder
-    )
+    prepared = await prepare_events(db, events, enricher, limits, rules.attribute_policies)
     return await store_events(db, prepared, rules)
 
 
@@ -348,7 +336,7 @@ async def store_events(
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
             results = await db.write_tx(
-                _ingest_tx, batch, window, annotations, prepared.embeddings, policies
+                _ingest_tx, batch, window, annotations, policies
             )
             break
         except ConstraintViolation:

@@ -6,9 +6,8 @@ written (the group-commit batcher does), and so several prepared requests combin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from graph.domain.attribute_policies import PolicyRule
@@ -19,12 +18,11 @@ from graph.domain.events import (
     ValidEvent,
     validate_batch,
 )
-from graph.pipeline.enrich import StoredVector, annotate, embed
+from graph.pipeline.enrich import annotate
 from graph.store.attributes import check_event_attributes
 
 if TYPE_CHECKING:
     from enrichment.annotations import Annotation
-    from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
     from graph.store.database import Database
 
@@ -35,7 +33,6 @@ class PreparedEvents:
 
     events: list[ValidEvent]
     annotations: dict[int, Annotation | None]  # by event index, for messages
-    embeddings: dict[int, StoredVector] = field(default_factory=dict)  # likewise (embeddings on)
 
     @classmethod
     def combine(cls, parts: list[PreparedEvents]) -> PreparedEvents:
@@ -44,15 +41,12 @@ class PreparedEvents:
             return parts[0]
         events: list[ValidEvent] = []
         annotations: dict[int, Annotation | None] = {}
-        embeddings: dict[int, StoredVector] = {}
         for part in parts:
             for event in part.events:
                 if event.index in part.annotations:
                     annotations[len(events)] = part.annotations[event.index]
-                if event.index in part.embeddings:
-                    embeddings[len(events)] = part.embeddings[event.index]
                 events.append(replace(event, index=len(events)))
-        return cls(events, annotations, embeddings)
+        return cls(events, annotations)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -64,19 +58,15 @@ async def prepare_events(
     enricher: Enricher | None = None,
     limits: IngestLimits = DEFAULT_INGEST_LIMITS,
     policies: Sequence[PolicyRule] = (),
-    embedder: Embedder | None = None,
 ) -> PreparedEvents:
-    """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents;
-    embeddings with an embedder, computed alongside)."""
+    """Validate a batch (all or nothing) and enrich its messages (entities, sentiment, intents).
+    Embeddings come after commit (graph/pipeline/embed_later.py), from the stored messages."""
     batch = validate_batch(events, limits)
     check_event_attributes(batch, policies)
     messages = [event for event in batch if event.is_message]
     texts = [event.source.text or "" for event in messages]
-    found, vectors = await asyncio.gather(
-        annotate(enricher, texts, [event.at for event in messages]), embed(embedder, texts)
-    )
+    found = await annotate(enricher, texts, [event.at for event in messages])
     return PreparedEvents(
         batch,
         {event.index: annotation for event, annotation in zip(messages, found, strict=True)},
-        {event.index: vector for event, vector in zip(messages, vectors, strict=False)},
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from enrichment.embeddings import in_context
 from graph.domain.records import native_time
 from graph.pipeline.enrich import (
     annotate,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from enrichment.annotations import Annotation
     from enrichment.embeddings import Embedder
     from enrichment.pipeline import Enricher
-    from graph.store.database import Database, Tx
+    from graph.store.database import Database, Row, Tx
 
 
 async def _rewrite(
@@ -93,6 +94,26 @@ async def embeddings_due(db: Database, model: str, since: datetime, until: datet
     return int(record["due"])
 
 
+async def store_embeddings(db: Database, embedder: Embedder, records: list[Row]) -> int:
+    """Embed messages (records of id, text and the previous message's text) in context and
+    store the vectors; returns how many."""
+    texts = [in_context(r["text"], r["previous"]) for r in records]
+    vectors = await embed(embedder, texts)
+    rows = [
+        {"id": r["id"], "embedding": values}
+        for r, (_, values) in zip(records, vectors, strict=True)
+    ]
+    if rows:
+        await db.write("enrichment/set_embeddings", rows=rows, model=embedder.name)
+    return len(rows)
+
+
+async def embed_messages(db: Database, embedder: Embedder, ids: list[str]) -> int:
+    """Embed the messages `ids` (those still stored with their text) in context."""
+    records = await db.read("enrichment/embedding_inputs", ids=ids)
+    return await store_embeddings(db, embedder, records)
+
+
 async def backfill_embeddings(
     db: Database,
     embedder: Embedder,
@@ -118,13 +139,7 @@ async def backfill_embeddings(
         )
         if not records:
             return done
-        vectors = await embed(embedder, [r["text"] for r in records])
-        rows = [
-            {"id": r["id"], "embedding": values}
-            for r, (_, values) in zip(records, vectors, strict=True)
-        ]
-        await db.write("enrichment/set_embeddings", rows=rows, model=embedder.name)
-        done += len(rows)
+        done += await store_embeddings(db, embedder, records)
         after_at, after_id = native_time(records[-1]["at"]) or after_at, records[-1]["id"]
         if progress:
             progress(done)

@@ -1,7 +1,8 @@
 """Message embeddings (THREADLINE_EMBEDDINGS=wordllama): the model loads from its package with no
-network, messages are embedded on the write path and by `threadline reenrich --embeddings`
-(resumable: each message once), and a recall reorders its matches by similarity, comparing the
-question with stored bytes (one signed byte per dimension) as it would with the floats."""
+network, messages are embedded in context (after the message before them) just after commit and
+by `threadline reenrich --embeddings` (resumable: each message once), and a recall reorders its
+matches by similarity, comparing the question with stored bytes (one signed byte per dimension)
+as it would with the floats."""
 
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ import numpy as np
 import pytest
 
 from enrichment.embedders import load_embedder
-from enrichment.embeddings import EmbeddingError, stored_similarities
+from enrichment.embeddings import EmbeddingError, in_context, stored_similarities
 from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput
 from graph.pipeline.ingest import ingest_events
-from graph.pipeline.reenrich import backfill_embeddings
+from graph.pipeline.reenrich import backfill_embeddings, embed_messages
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
 from graph.recall.service import recall
@@ -58,7 +59,7 @@ async def _stored(db: Database, session_id: str) -> list[tuple[str, str | None, 
 
 @pytest.mark.integration
 @pytest.mark.anyio
-async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
+async def test_messages_are_embedded_in_context_and_recall_uses_it(
     db: Database, rules_enricher: Enricher, uid: str
 ) -> None:
     embedder = load_embedder("wordllama")
@@ -73,8 +74,10 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
         EventInput(f"{uid}-{n}", "web", uid, text=text, occurred_at=start + timedelta(minutes=n))
         for n, text in enumerate(texts)
     ]
-    written = await ingest_events(db, events, rules_enricher, embedder=embedder)
+    written = await ingest_events(db, events, rules_enricher)
     session_id = written.results[0].session_id
+    ids = [str(r.message_id) for r in written.results]
+    assert await embed_messages(db, embedder, ids) == 3
     assert await _stored(db, session_id) == [(t, "wordllama-64", 64) for t in texts]
     await db.driver.execute_query(
         "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", database_=db.name
@@ -99,7 +102,11 @@ async def test_messages_are_embedded_on_the_write_path_and_recall_uses_it(
         database_=db.name,
     )
     assert all(isinstance(r["stored"], bytes) for r in records)
-    exact = embedder.embed([r["text"] for r in records]) @ np.asarray(question.vector)
+    # each message in context: after the message before it in its session
+    in_session = [
+        in_context(text, before) for before, text in zip([None, *texts[:-1]], texts, strict=True)
+    ]
+    exact = embedder.embed(in_session) @ np.asarray(question.vector)
     stored = stored_similarities(
         np.asarray(question.vector, dtype=np.float32), [r["stored"] for r in records]
     )
