@@ -15,7 +15,9 @@ licence is non-commercial): get it with
 
 Each conversation is one person. Each of its sessions is a visit on a rotating channel (web,
 whatsapp, email, sms, mobile) at the session's date; each turn an event ("Speaker: text"), USER
-for the first speaker, AGENT for the other; the channels are linked to one user. Questions of
+for the first speaker, AGENT for the other; the channels are linked to one user. Messages are
+enriched as the API does by default (`--enrichment auto`: spaCy's statistical NER when
+installed) and embedded as its worker does after commit (in context). Questions of
 categories 1-4 (5 has no evidence) are asked through `recall` (graph.recall.service, in
 process, asked the day after the last session) and through BM25 (`bm25s`) over the same turns;
 recall@k = the share of a question's evidence turns among the first k, averaged per category.
@@ -23,8 +25,8 @@ recall@k = the share of a question's evidence turns among the first k, averaged 
 R@10 moved (isolation: other people's messages must not change one person's ranking).
 `--api` asks every question again through a real server (`threadline serve`, embeddings off
 and on): p50/p95 and the server's memory. `--ingest` measures ingest through the API with
-embeddings off vs on, the embedding lag and memory (bench/api.py --embeddings). `--all`: both,
-and the ablations.
+embeddings off vs on, the embedding lag and memory (bench/api.py --embeddings: its synthetic
+conversations, rule-based enrichment). `--all`: both, and the ablations.
 Writes bench/results/locomo.json.
 """
 
@@ -53,12 +55,13 @@ from bench.recall import refresh_fulltext
 from bench.server import admin_token, connect, rss_mb, start_server, wait_ready
 from enrichment.embedders import load_embedder
 from enrichment.embeddings import Embedder
-from enrichment.pipeline import Enricher, EnrichmentConfig, build_enricher
+from enrichment.pipeline import Enricher
 from graph.config import Settings
 from graph.domain.events import EventInput, Speaker
 from graph.domain.recall import Candidate, Evidence, Weights, fuse
 from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
+from graph.pipeline.enrich import enricher_for
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages
 from graph.recall.question import understand
@@ -324,7 +327,7 @@ async def api_latency(
     process) over the histories stored above, one keep-alive client, after one unmeasured pass:
     p50/p95 in milliseconds, and the server's resident memory after."""
     port = free_port()
-    server = start_server(target, port, "rules", embeddings=embeddings)
+    server = start_server(target, port, settings.spacy_model, embeddings=embeddings)
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base)
@@ -412,9 +415,11 @@ async def run(
 ) -> dict[str, Any]:
     conversations = load_dev(path)
     db = connect(target, settings)
-    enricher = build_enricher(EnrichmentConfig(model="rules"))
+    enricher = enricher_for(settings)
+    if enricher is None:
+        raise SystemExit("--enrichment off: recall needs the enrichment pipeline")
     embedder = load_embedder(args.embeddings, settings.model_folder())
-    out: dict[str, Any] = {"embeddings": args.embeddings}
+    out: dict[str, Any] = {"embeddings": args.embeddings, "enrichment": settings.spacy_model}
     try:
         await migrate(db)
         began = time.perf_counter()
@@ -485,6 +490,12 @@ def main() -> None:
         "(bench/api.py --embeddings)",
     )
     parser.add_argument("--all", action="store_true", help="--ablations --api --ingest")
+    parser.add_argument(
+        "--enrichment",
+        default=Settings.model_fields["spacy_model"].default,
+        help="THREADLINE_SPACY_MODEL of the stores and servers measured (auto: statistical NER "
+        "when installed, as the API by default)",
+    )
     args = parser.parse_args()
     if args.all:
         args.ablations = args.api = args.ingest = True
@@ -496,7 +507,7 @@ def main() -> None:
             file=sys.stderr,
         )
         raise SystemExit(2)
-    settings = Settings()
+    settings = Settings().model_copy(update={"spacy_model": args.enrichment})
     with provision(settings) as target:
         out = asyncio.run(run(args, settings, target, Path(location)))
     write_results("locomo.json", [out], **vars(args))

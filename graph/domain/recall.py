@@ -2,21 +2,24 @@
 found for each message of a person's history are fused into one ranking (docs/recall.md).
 
 Signals, each a score in [0, 1] per message, summed with the weights of `Weights`:
-- keyword: the message's fulltext (Lucene BM25, English stemming and stop words) score,
-  divided by the best score of this question;
+- keyword: BM25 over the person's own history (which of its messages hold each question word,
+  by the fulltext index's English analysis; idf from the person's counts), divided by the best
+  score of this question;
 - entity: the message mentions a normalized entity the question mentions (`ORDER_ID:A1001`);
   entity hop: it mentions an entity that is co-mentioned with one of those elsewhere in the
   history, or an identifier the best keyword matches mention (the tracking number given for
-  the order of the broken kettle); type: it mentions the kind of entity the question asks for
-  ("my phone number": a PHONE);
+  the order of the broken kettle); both scaled by how specific the entity is to a few of the
+  person's messages (an order id mentioned twice counts fully, the other person's name in
+  every other turn hardly); type: it mentions the kind of entity the question asks for ("my
+  phone number": a PHONE);
 - intent: it expresses an intent the question expresses (`delivery_problem`);
-- vector: cosine similarity of message and question embeddings, above the history's median
-  (only when embeddings are on);
+- dense: the message is among the turns nearest to the question by a sentence model's
+  embeddings (embeddings on); vector: that similarity also reorders what matched otherwise;
 - date: the message was sent, or mentions a date, inside the time the question names;
 - then structure: a message whose neighbour in its session matched gets part of that
-  neighbour's score (a question with its answer), the best session gets a small bonus (hits
-  cluster in sessions), and recency breaks near-ties.
-A message with none of the first five signals is not a hit.
+  neighbour's score (a question with its answer), the sessions holding strong matches get a
+  bonus (hits cluster in sessions), and recency breaks near-ties.
+A message with none of the first signals is not a hit.
 """
 
 from __future__ import annotations
@@ -241,6 +244,20 @@ def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -
     return dict.fromkeys(found - query_entities, 1.0)
 
 
+def _specificity(candidates: list[Candidate], keys: set[str] | frozenset[str]) -> dict[str, float]:
+    """How specific each entity is to a few messages of this history, in (0, 1]: an idf scaled
+    so a key one message mentions counts 1 (an order id), and one most messages mention little
+    (the name of the person on the other side of a chat, found by statistical NER)."""
+    if not keys:
+        return {}
+    mentions: dict[str, int] = dict.fromkeys(keys, 0)
+    for candidate in candidates:
+        for key in set(candidate.entity_keys) & mentions.keys():
+            mentions[key] += 1
+    size = max(len(candidates), 2)
+    return {k: math.log(1 + size / max(n, 1)) / math.log(1 + size) for k, n in mentions.items()}
+
+
 def _keyword_seeds(
     candidates: list[Candidate], keyword: dict[str, float], best: float
 ) -> dict[str, float]:
@@ -309,6 +326,7 @@ class _Signals:
                     hops[key] = max(hops.get(key, 0.0), strength)
         self.hops = hops
         self.wanted = evidence.query_entities | hops.keys()  # keys worth a closer look
+        self.specific = _specificity(candidates, self.wanted)
         self.vectors = _vector_scores(evidence.vector)
         retrieves = evidence.dense and weights.dense > 0
         self.dense = _dense_scores(evidence.vector, weights.dense_candidates) if retrieves else {}
@@ -366,10 +384,11 @@ class _Signals:
         keys = set(c.entity_keys)
         if direct := sorted(keys & self.evidence.query_entities):
             signals += [f"entity:{key}" for key in direct]
-            return self.weights.entity * min(1.0, 0.75 + 0.25 * len(direct))
+            specific = max(self.specific[key] for key in direct)
+            return self.weights.entity * min(1.0, 0.75 + 0.25 * len(direct)) * specific
         hopped = sorted(keys & self.hops.keys(), key=lambda k: (-self.hops[k], k))
         signals += [f"entity-hop:{key}" for key in hopped[:3]]
-        return self.weights.entity_hop * self.hops[hopped[0]]
+        return self.weights.entity_hop * self.hops[hopped[0]] * self.specific[hopped[0]]
 
 
 def _base_scores(

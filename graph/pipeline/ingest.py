@@ -293,9 +293,7 @@ async def _ingest_tx(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
-        stored = await _write(
-            tx, fresh, users, plan.session_ids, now, annotations, rules
-        )
+        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []
@@ -335,9 +333,7 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write_tx(
-                _ingest_tx, batch, window, annotations, policies
-            )
+            results = await db.write_tx(_ingest_tx, batch, window, annotations, policies)
             break
         except ConstraintViolation:
             # A concurrent batch stored the same event first; the next attempt sees it.

@@ -1,5 +1,5 @@
-"""The fusion's dense signal (graph/domain/recall.py): the turns nearest the question match on
-their own, scaled to (0, 1], deterministically."""
+"""The fusion's signals (graph/domain/recall.py): the turns nearest the question match on their
+own, scaled to (0, 1], deterministically; an entity weighs by how specific it is to the history."""
 
 from __future__ import annotations
 
@@ -56,3 +56,27 @@ def test_equal_similarities_rank_the_same_every_time() -> None:
         Weights(dense_candidates=5),
     )
     assert [r.id for r in first] == [r.id for r in again]
+
+
+def test_an_entity_most_of_the_history_mentions_weighs_little() -> None:
+    """Statistical NER finds the other person's name in every other turn of a chat: naming them
+    in the question says little; an order id two messages mention says a lot."""
+    history = [
+        Candidate(
+            f"m{n:03}",
+            "s1",
+            n,
+            1_700_000_000_000 + n * 1000,
+            ("PERSON:gina",) if n % 2 else (),
+        )
+        for n in range(100)
+    ]
+    history[40].entity_keys = ("ORDER_ID:A1001",)
+    history[41].entity_keys = ("PERSON:gina", "ORDER_ID:A1001")
+    asked = frozenset({"PERSON:gina", "ORDER_ID:A1001"})
+    ranked = fuse(history, Evidence({}, asked), NOW, Weights(recency=0, session=0))
+    scores = {r.id: r.score for r in ranked}
+    assert [r.id for r in ranked][:2] == ["m041", "m040"]  # the order's messages first
+    assert scores["m040"] >= 0.9  # mentioned by 2 of 100: close to the full weight
+    assert scores["m001"] < 0.25  # a name in 50 of 100: about a quarter of the weight
+    assert "entity:PERSON:gina" in next(r for r in ranked if r.id == "m001").signals
