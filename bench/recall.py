@@ -52,7 +52,7 @@ from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
-from graph.recall.search import scope, search
+from graph.recall.search import answer, gather, scope
 from graph.store.context import ContextSelector
 from graph.store.database import Database
 from graph.store.schema import migrate
@@ -186,8 +186,9 @@ async def quality(
             question = await understand(q.text, q.asked_at, enricher, embedder)
             request = RecallRequest(q.text, limit=max(KS))
             session_ids = await scope(db, selector)
+            gathered = await gather(db, session_ids, request, question)
             for name, weights in variants.items():  # one question, ranked by each variant
-                found = await search(db, session_ids, request, question, q.asked_at, weights)
+                found = await answer(db, gathered, request, question, q.asked_at, weights)
                 scores.add(name, q.kind, [h.message.id for h in found.hits], evidence)
             scores.add("BM25 (bm25s)", q.kind, bm25[q.text], evidence)
             scores.add("last 10 messages", q.kind, last, evidence)

@@ -263,3 +263,24 @@ def test_api_bench_measures_ingest_with_embeddings_and_their_lag(
         assert row["vs_off"] > 0
     assert all(row["api_rss_mb"] > 0 for row in rows)
     assert "embeddings on / off" in printed
+
+
+def test_recall_scale_bench_measures_each_history_size(settings: Settings, tmp_path: Path) -> None:
+    printed = bench(
+        settings,
+        tmp_path,
+        "bench.recall_scale",
+        "--histories",
+        "40,100",
+        "--store",
+        "10",
+        "--duration",
+        "0.5",
+    )
+    [run] = results(tmp_path, "recall-scale.json")
+    assert [row["history_turns"] for row in run["histories"]] == [40, 100]
+    for row in run["histories"]:
+        assert row["requests"] > 0
+        assert 0 < row["p50_ms"] <= row["p95_ms"]
+    assert run["api_rss_mb"] > 0
+    assert "history    100 turns" in printed

@@ -1,9 +1,12 @@
-"""A recall's question through the same enrichment as every message: its normalized entities,
-its embedding (embeddings on) and the time it names."""
+"""A recall's question, in two steps. `read_question` is what the text says by itself (its
+keywords, the time it names, who it asks about): pure and immediate, enough to start the store's
+reads. `enrich_question` adds what the models find — the same enrichment as every message (its
+normalized entities, intents) and its embedding — while those reads run."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,12 +25,10 @@ if TYPE_CHECKING:
     from enrichment.pipeline import Enricher
 
 
-async def understand(
-    text: str, now: datetime, enricher: Enricher | None, embedder: Embedder | None
-) -> Question:
-    (annotation,), embedded = await asyncio.gather(
-        annotate(enricher, [text], [now]), embed_question(embedder, text)
-    )
+def read_question(text: str, now: datetime, embedder: Embedder | None) -> Question:
+    """The question as its text says it: keywords (without question words and the time
+    phrase), the time it names, the speaker and kinds of entity it asks for; the embedding
+    model it will be compared with."""
     phrase = time_phrase(text, now)
     words = text.casefold()
     if phrase is not None:  # "last May" is when, not what: it is not a keyword
@@ -36,14 +37,34 @@ async def understand(
     entity_types, words = asked_entity_types(words)
     return Question(
         text=text,
-        entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
-        vector=tuple(embedded[1].tolist()) if embedded else None,
-        model=embedded[0] if embedded else None,
+        model=embedder.name if embedder is not None else None,
         time=phrase[0] if phrase else None,
         terms=tuple(lucene_terms(words)),
         speaker=asked_speaker(text),
         entity_types=entity_types,
         latest=asks_for_latest(text),
-        intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
-        dense=embedded is not None and embedder is not None and embedder.retrieves,
+        dense=embedder is not None and embedder.retrieves,
     )
+
+
+async def enrich_question(
+    question: Question, now: datetime, enricher: Enricher | None, embedder: Embedder | None
+) -> Question:
+    """The question with its entities and intents (the enrichment pipeline) and its embedding,
+    computed side by side."""
+    (annotation,), embedded = await asyncio.gather(
+        annotate(enricher, [question.text], [now]), embed_question(embedder, question.text)
+    )
+    return replace(
+        question,
+        entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
+        intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
+        vector=tuple(embedded[1].tolist()) if embedded else None,
+    )
+
+
+async def understand(
+    text: str, now: datetime, enricher: Enricher | None, embedder: Embedder | None
+) -> Question:
+    """Both steps, one after the other (benchmarks, tests)."""
+    return await enrich_question(read_question(text, now, embedder), now, enricher, embedder)

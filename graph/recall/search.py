@@ -46,7 +46,7 @@ ENTITY_LIMIT = 20
 class _Row:
     candidate: Candidate
     channel: str
-    similarity: float | None  # to the question, by the same model (embeddings on)
+    embedding: bytes | None  # by the question's model (embeddings on)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -85,28 +85,14 @@ async def _history(
         model=question.model,
         **_filters(request),
     )
-    messages = record["messages"]
-    similarity = _similarity_to(question, [m[8] for m in messages])
     return [
         _Row(
             Candidate(m[0], m[1], m[2], m[3], tuple(m[6] or ()), m[5], tuple(m[7] or ())),
             m[4],
-            similarity.get(n),
+            m[8] if isinstance(m[8], bytes) else None,
         )
-        for n, m in enumerate(messages)
+        for m in record["messages"]
     ]
-
-
-def _similarity_to(question: Question, embeddings: list[bytes | None]) -> dict[int, float]:
-    """The question's cosine similarity to each message (by position) that has an embedding of
-    the question's model."""
-    if question.vector is None:
-        return {}
-    vector = np.asarray(question.vector, dtype=np.float32)
-    size = len(question.vector)
-    stored = [(n, e) for n, e in enumerate(embeddings) if isinstance(e, bytes) and len(e) == size]
-    values = stored_similarities(vector, [e for _, e in stored])
-    return {n: value for (n, _), value in zip(stored, values.tolist(), strict=True)}
 
 
 async def _word_matches(
@@ -129,9 +115,18 @@ async def _word_matches(
     return dict(matches)
 
 
-def _similarities(rows: list[_Row]) -> dict[str, float]:
-    """The question's similarity to each message embedded by the same model."""
-    return {r.candidate.id: r.similarity for r in rows if r.similarity is not None}
+def _similarities(rows: list[_Row], question: Question) -> dict[str, float]:
+    """The question's cosine similarity to each message embedded by its model, in one matrix
+    product over the stored bytes."""
+    if question.vector is None:
+        return {}
+    size = len(question.vector)
+    stored = [r for r in rows if r.embedding is not None and len(r.embedding) == size]
+    values = stored_similarities(
+        np.asarray(question.vector, dtype=np.float32),
+        [r.embedding for r in stored if r.embedding is not None],
+    )
+    return {r.candidate.id: value for r, value in zip(stored, values.tolist(), strict=True)}
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,8 @@ class Gathered:
 async def gather(
     db: Database, session_ids: list[str], request: RecallRequest, question: Question
 ) -> Gathered:
-    """The history in scope and its fulltext matches, read at once (a few milliseconds each)."""
+    """The history in scope and its fulltext matches, read at once (a few milliseconds each).
+    Only what the text says is needed (`read_question`: keywords, the embedding model)."""
     rows, matches = await asyncio.gather(
         _history(db, session_ids, request, question),
         _word_matches(db, question, session_ids, request),
@@ -158,7 +154,7 @@ def evidence_for(gathered: Gathered, question: Question) -> Evidence:
     return Evidence(
         gathered.keyword,
         question.entities,
-        _similarities(gathered.rows),
+        _similarities(gathered.rows, question),
         question.time,
         question.speaker,
         question.entity_types,
@@ -176,16 +172,15 @@ def rank(
     return fuse(candidates, evidence_for(gathered, question), now, weights)
 
 
-async def search(
+async def answer(
     db: Database,
-    session_ids: list[str],
+    gathered: Gathered,
     request: RecallRequest,
     question: Question,
     now: datetime,
     weights: Weights | None = None,
 ) -> RecallRecord:
-    """The `request.limit` best messages for the question among the sessions in scope."""
-    gathered = await gather(db, session_ids, request, question)
+    """The `request.limit` best messages of what was gathered, with their neighbours."""
     ranked = rank(gathered, question, now, weights)[: request.limit]
     hits = await _hits(db, ranked, request.neighbors)
     return RecallRecord(hits, _entities(gathered.rows, question.entities, hits))

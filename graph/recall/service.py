@@ -1,4 +1,6 @@
-"""The one entry point of recall: understand the question while the scope is read, then search."""
+"""The one entry point of recall. What the question's text says is read at once and starts the
+store's reads (the sessions in scope, then their history and keyword matches); the question's
+enrichment and embedding are computed meanwhile; then the ranking and the hits."""
 
 from __future__ import annotations
 
@@ -6,8 +8,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from graph.recall.question import understand
-from graph.recall.search import scope, search
+from graph.recall.question import enrich_question, read_question
+from graph.recall.search import answer, gather, scope
 
 if TYPE_CHECKING:
     from enrichment.embeddings import Embedder
@@ -30,10 +32,15 @@ async def recall(
     weights: Weights | None = None,
 ) -> RecallRecord:
     """The `request.limit` messages of the selector's history (a user, merged users included, a
-    channel identity's user, or one session) that best answer `request.query`. The question is
-    understood (enrichment thread, embedding) while the sessions in scope are read."""
+    channel identity's user, or one session) that best answer `request.query`."""
     now = now or datetime.now(UTC)
-    session_ids, question = await asyncio.gather(
-        scope(db, selector), understand(request.query, now, enricher, embedder)
-    )
-    return await search(db, session_ids, request, question, now, weights)
+    read = read_question(request.query, now, embedder)
+    enriching = asyncio.ensure_future(enrich_question(read, now, enricher, embedder))
+    try:
+        session_ids = await scope(db, selector)
+        gathered = await gather(db, session_ids, request, read)
+        question = await enriching
+    finally:
+        if not enriching.done():  # the store failed first: nobody waits for the question
+            enriching.cancel()
+    return await answer(db, gathered, request, question, now, weights)
