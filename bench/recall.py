@@ -335,6 +335,14 @@ def print_quality(rows: list[dict[str, Any]]) -> None:
     print(f"({rows[0]['questions']} questions; per type: recall@10)", flush=True)
 
 
+def roomy_settings() -> Settings:
+    """Settings whose provisioned Neo4j has room for a store of 1M messages (NEO4J_URI: as is)."""
+    settings = Settings()
+    if settings.neo4j_uri:
+        return settings
+    return settings.model_copy(update={"neo4j_heap": "1g", "neo4j_pagecache": "2g"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=40, help="for recall@k")
@@ -349,13 +357,11 @@ def main() -> None:
         "--sizes", default="100000,1000000", help="stored messages, after the corpus"
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per latency row")
-    parser.add_argument("--embeddings", default="off", help="off | wordllama")
+    parser.add_argument("--embeddings", default="off", help="off | e5-small-v2 | wordllama")
     parser.add_argument("--quality-only", action="store_true", help="no latency rows")
     args = parser.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
-    settings = Settings()
-    if not settings.neo4j_uri:  # a store of 1M messages needs room
-        settings = settings.model_copy(update={"neo4j_heap": "1g", "neo4j_pagecache": "2g"})
+    settings = roomy_settings()
     with provision(settings) as target:
         out = asyncio.run(run(args, settings, target))
     write_results("recall.json", [out], **vars(args))

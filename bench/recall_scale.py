@@ -28,7 +28,7 @@ import orjson
 
 from bench.load import closed_loop
 from bench.output import write_results
-from bench.recall import bulk_load, count_messages, refresh_fulltext
+from bench.recall import bulk_load, count_messages, refresh_fulltext, roomy_settings
 from bench.recall_corpus import generate
 from bench.server import admin_token, connect, rss_mb, start_server, wait_ready
 from enrichment.embedders import load_embedder
@@ -162,9 +162,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per history size")
     args = parser.parse_args()
     args.histories = sorted(int(s) for s in args.histories.split(",") if s.strip())
-    settings = Settings()
-    if not settings.neo4j_uri:  # a store of 1M messages needs room
-        settings = settings.model_copy(update={"neo4j_heap": "1g", "neo4j_pagecache": "2g"})
+    settings = roomy_settings()
     with provision(settings) as target:
         out = asyncio.run(run(args, settings, target))
     write_results("recall-scale.json", [out], **vars(args))
