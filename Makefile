@@ -99,9 +99,12 @@ bench: install redis
 	$(BIN)/python -m bench.api --workers 2 --warmup 60
 	$(BIN)/python -m bench.api --statistical --warmup 30
 	$(BIN)/python -m bench.redis_baseline
-	$(BIN)/python -m bench.api --embeddings wordllama --warmup 30
-	$(BIN)/python -m bench.recall
+	$(BIN)/python -m bench.api --embeddings e5-small-v2 --warmup 30
+	$(BIN)/python -m bench.recall --embeddings e5-small-v2
+	$(BIN)/python -m bench.recall_scale
 	$(BIN)/python -m bench.scale
+	@if [ -n "$$THREADLINE_LOCOMO" ]; then $(BIN)/python -m bench.locomo --all; \
+	else echo "bench.locomo skipped: THREADLINE_LOCOMO names LoCoMo's data (bench/locomo.py)"; fi
 
 neo4j-start: install
 	@$(BIN)/threadline neo4j start
