@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install models lock upgrade serve test test-fast lint browser redis sdk client-records bench neo4j-start neo4j-stop clean
+.PHONY: install models lock upgrade serve test test-fast lint browser redis sdk client-records bench profile neo4j-start neo4j-stop clean
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
@@ -105,6 +105,13 @@ bench: install redis
 	$(BIN)/python -m bench.scale
 	@if [ -n "$$THREADLINE_LOCOMO" ]; then $(BIN)/python -m bench.locomo --all; \
 	else echo "bench.locomo skipped: THREADLINE_LOCOMO names LoCoMo's data (bench/locomo.py)"; fi
+
+# Where the API's CPU goes under load: py-spy samples the running server while 32 clients read
+# contexts; flame graph and top functions in bench/results/profile-context.* (bench/profile.py;
+# SCENARIO=ingest for single-event ingest).
+SCENARIO ?= context
+profile: install
+	$(BIN)/python -m bench.profile --scenario $(SCENARIO)
 
 neo4j-start: install
 	@$(BIN)/threadline neo4j start

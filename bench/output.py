@@ -48,11 +48,16 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def write_results(name: str, results: list[dict[str, Any]], **run: Any) -> Path:
-    """Write `{"at", "machine", "run", "results"}`; `run` holds the options of this run."""
+def results_folder() -> Path:
+    """bench/results/, or THREADLINE_BENCH_RESULTS; created."""
     folder = Path(os.environ.get("THREADLINE_BENCH_RESULTS") or DEFAULT)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
+    return folder
+
+
+def write_results(name: str, results: list[dict[str, Any]], **run: Any) -> Path:
+    """Write `{"at", "machine", "run", "results"}`; `run` holds the options of this run."""
+    path = results_folder() / name
     payload = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),

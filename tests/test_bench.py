@@ -284,3 +284,17 @@ def test_recall_scale_bench_measures_each_history_size(settings: Settings, tmp_p
         assert 0 < row["p50_ms"] <= row["p95_ms"]
     assert run["api_rss_mb"] > 0
     assert "history    100 turns" in printed
+
+
+def test_profile_bench_writes_a_flame_graph_and_the_top_functions(
+    settings: Settings, tmp_path: Path
+) -> None:
+    small = ["--duration", "1", "--warmup", "0.5", "--clients", "2", "--users", "4"]
+    printed = bench(settings, tmp_path, "bench.profile", *small)
+    [run] = results(tmp_path, "profile-context.json")
+    assert run["requests"] > 0
+    assert (tmp_path / "profile-context.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "profile-context.txt").stat().st_size > 0
+    assert run["top"]
+    assert all(0 < row["own_pct"] <= row["total_pct"] <= 100 for row in run["top"])
+    assert "own %" in printed
