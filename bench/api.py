@@ -46,7 +46,7 @@ import psutil
 from bench.cpu import CpuMeter, listening_process
 from bench.load import Call, closed_loop, open_loop
 from bench.output import write_results
-from bench.server import admin_token, api_pids, connect, rss_mb, start_server, wait_ready
+from bench.server import admin_client, api_pids, connect, rss_mb, start_server
 from bench.workload import conversation
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
@@ -191,16 +191,7 @@ async def ingest_with_embeddings(
         server = start_server(target, port, "rules", embeddings=embeddings)
         prefix = f"emb{embeddings}{int(time.time())}"
         try:
-            base = f"http://127.0.0.1:{port}"
-            await wait_ready(base)
-            token = await admin_token(target, settings)
-            headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-            async with aiohttp.ClientSession(
-                base_url=base,
-                connector=aiohttp.TCPConnector(limit=64),
-                timeout=aiohttp.ClientTimeout(total=60),
-                headers=headers,
-            ) as http:
+            async with await admin_client(target, settings, port) as http:
                 deadline, round_ = time.perf_counter() + args.warmup, 0
                 while time.perf_counter() < deadline:
                     await ingest_batch(http, 50, 10, f"{prefix}warm{round_}")
@@ -291,16 +282,7 @@ async def run(
     rows: list[dict[str, Any]] = []
     prefix = f"bench{int(time.time())}"
     try:
-        base = f"http://127.0.0.1:{port}"
-        await wait_ready(base)
-        token = await admin_token(target, settings)  # measured with authentication on, as deployed
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        async with aiohttp.ClientSession(
-            base_url=base,
-            connector=aiohttp.TCPConnector(limit=64),
-            timeout=aiohttp.ClientTimeout(total=60),
-            headers=headers,
-        ) as http:
+        async with await admin_client(target, settings, port) as http:
             if args.statistical:  # its own figure: batch ingest with spaCy's statistical NER
                 return [await statistical_ingest(http, args, prefix)]
             if args.warmup:  # a freshly started JVM runs Cypher far slower until it has compiled it

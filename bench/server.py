@@ -90,3 +90,17 @@ async def admin_token(target: Neo4jTarget, settings: Settings) -> str:
         return (await create_key(db, CallerRole.ADMIN, name="bench")).token
     finally:
         await db.close()
+
+
+async def admin_client(target: Neo4jTarget, settings: Settings, port: int) -> aiohttp.ClientSession:
+    """A keep-alive client of the server on `port`, once it is ready, authenticated with a new
+    admin key (measured with authentication on, as deployed)."""
+    base = f"http://127.0.0.1:{port}"
+    await wait_ready(base)
+    token = await admin_token(target, settings)
+    return aiohttp.ClientSession(
+        base_url=base,
+        connector=aiohttp.TCPConnector(limit=64),
+        timeout=aiohttp.ClientTimeout(total=60),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
