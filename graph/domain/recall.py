@@ -24,6 +24,7 @@ A message with none of the first signals is not a hit.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -293,7 +294,11 @@ def _dense_scores(similarities: dict[str, float], candidates: int) -> dict[str, 
     at the first turn left out (ties at the edge break on the message id)."""
     if not similarities or candidates <= 0:
         return {}
-    ordered = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
+    # the nearest `candidates` and the first left out, in sorted order (a long history is not
+    # sorted whole)
+    ordered = heapq.nsmallest(
+        candidates + 1, similarities.items(), key=lambda item: (-item[1], item[0])
+    )
     top = ordered[0][1]
     floor = ordered[candidates][1] if len(ordered) > candidates else ordered[-1][1] - 1e-6
     if top <= floor:

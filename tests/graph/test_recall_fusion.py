@@ -80,3 +80,18 @@ def test_an_entity_most_of_the_history_mentions_weighs_little() -> None:
     assert scores["m040"] >= 0.9  # mentioned by 2 of 100: close to the full weight
     assert scores["m001"] < 0.25  # a name in 50 of 100: about a quarter of the weight
     assert "entity:PERSON:gina" in next(r for r in ranked if r.id == "m001").signals
+
+
+def test_the_nearest_turns_are_those_a_full_sort_gives() -> None:
+    """The dense signal takes the nearest turns without sorting the whole history: the same
+    turns, scores and tie-breaks (on the message id) as sorting it whole."""
+    import random
+
+    from graph.domain.recall import _dense_scores
+
+    rng = random.Random(4)
+    similarity = {f"m{n:04}": round(rng.random(), 2) for n in range(3000)}  # many ties
+    ordered = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))
+    top, floor = ordered[0][1], ordered[100][1]
+    expected = {i: (s - floor) / (top - floor) for i, s in ordered[:100] if s > floor}
+    assert _dense_scores(similarity, 100) == expected
