@@ -45,14 +45,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import bm25s  # type: ignore[import-untyped]
 import orjson
 
 from bench.api import ingest_with_embeddings, print_ingest
 from bench.output import write_results
 from bench.recall import refresh_fulltext
-from bench.server import admin_token, connect, rss_mb, start_server, wait_ready
+from bench.server import admin_client, connect, rss_mb, start_server
 from enrichment.embedders import load_embedder
 from enrichment.embeddings import Embedder
 from enrichment.pipeline import Enricher
@@ -329,11 +328,7 @@ async def api_latency(
     port = free_port()
     server = start_server(target, port, settings.spacy_model, embeddings=embeddings)
     try:
-        base = f"http://127.0.0.1:{port}"
-        await wait_ready(base)
-        token = await admin_token(target, settings)
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        async with aiohttp.ClientSession(base_url=base, headers=headers) as http:
+        async with await admin_client(target, settings, port) as http:
 
             async def ask(a: Asked) -> float:
                 payload = orjson.dumps(

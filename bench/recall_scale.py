@@ -30,7 +30,7 @@ from bench.load import closed_loop
 from bench.output import write_results
 from bench.recall import bulk_load, count_messages, refresh_fulltext, roomy_settings
 from bench.recall_corpus import generate
-from bench.server import admin_token, connect, rss_mb, start_server, wait_ready
+from bench.server import admin_client, connect, rss_mb, start_server
 from enrichment.embedders import load_embedder
 from enrichment.embeddings import in_context, to_stored
 from enrichment.pipeline import EnrichmentConfig, build_enricher
@@ -96,21 +96,19 @@ async def load_person(
 
 
 async def latency(
-    base: str, token: str, prefix: str, questions: list[str], duration: float
+    http: aiohttp.ClientSession, prefix: str, questions: list[str], duration: float
 ) -> dict[str, Any]:
-    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    async with aiohttp.ClientSession(base_url=base, headers=headers) as http:
 
-        async def ask(n: int) -> None:
-            variables = {"c": "web", "e": prefix, "q": questions[n % len(questions)]}
-            payload = orjson.dumps({"query": RECALL, "variables": variables})
-            async with http.post("/graphql", data=payload) as response:
-                body = orjson.loads(await response.read())
-                if response.status != 200 or body.get("errors"):
-                    raise RuntimeError(f"API error: {response.status} {body}")
+    async def ask(n: int) -> None:
+        variables = {"c": "web", "e": prefix, "q": questions[n % len(questions)]}
+        payload = orjson.dumps({"query": RECALL, "variables": variables})
+        async with http.post("/graphql", data=payload) as response:
+            body = orjson.loads(await response.read())
+            if response.status != 200 or body.get("errors"):
+                raise RuntimeError(f"API error: {response.status} {body}")
 
-        await closed_loop(1, min(duration, 10.0), ask)  # warm-up: plans, caches
-        return (await closed_loop(1, duration, ask)).row("recall", 1)
+    await closed_loop(1, min(duration, 10.0), ask)  # warm-up: plans, caches
+    return (await closed_loop(1, duration, ask)).row("recall", 1)
 
 
 async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget) -> dict[str, Any]:
@@ -133,18 +131,17 @@ async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget)
         port = free_port()
         server = start_server(target, port, "rules", embeddings=MODEL)
         try:
-            base = f"http://127.0.0.1:{port}"
-            await wait_ready(base)
-            token = await admin_token(target, settings)
-            for turns in args.histories:
-                row = await latency(base, token, f"{prefix}-{turns}", questions, args.duration)
-                row |= {"history_turns": turns, "stored_messages": out["stored_messages"]}
-                out["histories"].append(row)
-                print(
-                    f"history {turns:>6} turns, {out['stored_messages']} stored: "
-                    f"p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  p99 {row['p99_ms']} ms",
-                    flush=True,
-                )
+            async with await admin_client(target, settings, port) as http:
+                for turns in args.histories:
+                    row = await latency(http, f"{prefix}-{turns}", questions, args.duration)
+                    row |= {"history_turns": turns, "stored_messages": out["stored_messages"]}
+                    out["histories"].append(row)
+                    print(
+                        f"history {turns:>6} turns, {out['stored_messages']} stored: "
+                        f"p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
+                        f"p99 {row['p99_ms']} ms",
+                        flush=True,
+                    )
             out["api_rss_mb"] = rss_mb(server.pid)
             print(f"API RSS {out['api_rss_mb']} MB", flush=True)
         finally:

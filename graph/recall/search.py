@@ -121,12 +121,12 @@ def _similarities(rows: list[_Row], question: Question) -> dict[str, float]:
     if question.vector is None:
         return {}
     size = len(question.vector)
-    stored = [r for r in rows if r.embedding is not None and len(r.embedding) == size]
+    stored = [(r.candidate.id, r.embedding) for r in rows if r.embedding is not None]
+    stored = [(i, e) for i, e in stored if len(e) == size]
     values = stored_similarities(
-        np.asarray(question.vector, dtype=np.float32),
-        [r.embedding for r in stored if r.embedding is not None],
+        np.asarray(question.vector, dtype=np.float32), [e for _, e in stored]
     )
-    return {r.candidate.id: value for r, value in zip(stored, values.tolist(), strict=True)}
+    return {i: value for (i, _), value in zip(stored, values.tolist(), strict=True)}
 
 
 @dataclass(frozen=True)
