@@ -72,13 +72,25 @@ def stored_similarities(
     if not stored:
         return np.zeros(0, dtype=np.float32)
     matrix = np.frombuffer(b"".join(stored), dtype=np.int8).reshape(len(stored), -1)
-    values = matrix.astype(np.float32)
-    norms = np.linalg.norm(values, axis=1)
-    norms[norms == 0] = 1.0
-    similarities: npt.NDArray[np.float32] = (values @ question) / norms
+    return matrix_similarities(question, matrix)
+
+
+def matrix_similarities(
+    question: npt.NDArray[np.float32], matrix: npt.NDArray[np.int8]
+) -> npt.NDArray[np.float32]:
+    """`stored_similarities` over embeddings already in one matrix (a row each), a few thousand
+    rows at a time (each chunk's floats stay in the CPU's cache: 50,000 rows ~4x faster than
+    converting the whole matrix at once)."""
+    similarities = np.empty(len(matrix), dtype=np.float32)
+    for start in range(0, len(matrix), SIMILARITY_CHUNK):
+        chunk = matrix[start : start + SIMILARITY_CHUNK].astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+        norms[norms == 0] = 1.0
+        similarities[start : start + len(chunk)] = (chunk @ question) / norms
     return similarities
 
 
+SIMILARITY_CHUNK = 2048
 BUNDLED = 256  # the dimensions whose weights ship in the wordllama wheel
 
 
