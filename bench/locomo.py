@@ -295,7 +295,7 @@ async def gather_all(
             question = await understand(q.text, now, enricher, embedder)
             request = RecallRequest(q.text, limit=max(KS))
             gathered = await gather(db, session_ids, request, question)
-            candidates = [r.candidate for r in gathered.rows]
+            candidates = gathered.history.candidates()
             evidence = evidence_for(gathered, question)
             asked.append(
                 Asked(

@@ -10,7 +10,7 @@ CALL (n) {
   MERGE (i:Identity {key: channel + ':' + $prefix})
     ON CREATE SET i.channel = channel, i.externalId = $prefix, i.createdAt = u.createdAt
   MERGE (i)-[:IDENTIFIES]->(u)
-  WITH u, n, channel, $prefix + '-s' + toString(n) AS sid,
+  WITH u, n, channel, 'ses_' + replace($prefix, '-', '') + 'x' + toString(n) AS sid,
        u.createdAt + duration({minutes: n * 60}) AS at
   CREATE (s:Session {id: sid, status: 'ARCHIVED', createdAt: at, lastActivityAt: at,
                      seq: $perSession, version: 0, channels: [channel]})

@@ -7,7 +7,8 @@ messages, through the API with embeddings on.
 Three people are bulk-loaded with histories of those sizes (sessions of 20 turns cycling through
 the synthetic support corpus of bench/recall_corpus.py, each turn with its rule-based entities
 and its e5-small-v2 embedding computed in context, as the API stores them), then other people's
-filler sessions (bench/recall_bulk_load.cypher) until the store holds `--store` messages. A
+filler sessions (bench/recall_bulk_load.cypher) until the store holds `--store` messages, then
+every session's recall blocks (graph/store/recall_blocks.py, as the embedding worker keeps them). A
 real server (`threadline serve`, its own process, embeddings on) answers the corpus's questions
 about each person at 1 client (closed loop, after a warm-up): p50/p95/p99 per history size, and
 the server's resident memory. A history longer than recall's window (MAX_HISTORY, the newest
@@ -37,8 +38,9 @@ from enrichment.pipeline import EnrichmentConfig, build_enricher
 from graph.config import Settings
 from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
-from graph.recall.search import MAX_HISTORY
+from graph.recall.history import MAX_HISTORY
 from graph.store.database import Database
+from graph.store.recall_blocks import build_blocks
 from graph.store.schema import migrate
 
 PER_SESSION = 20
@@ -126,6 +128,9 @@ async def run(args: argparse.Namespace, settings: Settings, target: Neo4jTarget)
             sessions = -(-(args.store - stored) // PER_SESSION)
             seconds = await bulk_load(db, f"{prefix}-f", 0, sessions)
             print(f"loaded {sessions * PER_SESSION} filler messages in {seconds:.1f} s", flush=True)
+        began = time.perf_counter()
+        blocks = await build_blocks(db, MODEL)  # what the embedding worker keeps up to date
+        print(f"built {blocks} recall blocks in {time.perf_counter() - began:.1f} s", flush=True)
         await refresh_fulltext(db)
         out["stored_messages"] = await count_messages(db)
         port = free_port()

@@ -52,6 +52,7 @@ def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
     from enrichment.embedders import load_embedder
     from enrichment.embeddings import EmbeddingError
     from graph.pipeline.reenrich import backfill_embeddings, embeddings_due
+    from graph.store.recall_blocks import build_blocks
 
     try:
         embedder = load_embedder(args.embeddings, settings.model_folder())
@@ -65,7 +66,7 @@ def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> int:
         due = await embeddings_due(db, embedder.name, args.since, args.until)
         print(f"computing {embedder.name} embeddings of {due} messages", file=sys.stderr)
-        return await backfill_embeddings(
+        embedded = await backfill_embeddings(
             db,
             embedder,
             args.since,
@@ -73,15 +74,22 @@ def cmd_embeddings(args: argparse.Namespace, settings: Settings) -> int:
             page_size=args.batch,
             progress=progress_bar(due),
         )
+        print(f"embedded {embedded} messages; recall blocks of every session:", file=sys.stderr)
+        await build_blocks(db, embedder.name, progress=sessions_seen)
+        return embedded
 
-    count = with_database(settings, run)
-    print(f"embedded {count} messages", file=sys.stderr)
+    with_database(settings, run)
     return 0
+
+
+def sessions_seen(done: int) -> None:
+    print(f"  {done} sessions", file=sys.stderr)
 
 
 def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
     from graph.pipeline.enrich import enricher_for
     from graph.pipeline.reenrich import reenrich
+    from graph.store.recall_blocks import build_blocks
 
     if not has_uri(settings):
         return 2
@@ -94,7 +102,7 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
     print(f"re-enriching with {enricher.version}", file=sys.stderr)
 
     async def run(db: Database) -> int:
-        return await reenrich(
+        count = await reenrich(
             db,
             enricher,
             args.since,
@@ -103,9 +111,12 @@ def cmd_reenrich(args: argparse.Namespace, settings: Settings) -> int:
             outdated_only=args.outdated,
             progress=lambda n: print(f"  {n} messages", file=sys.stderr),
         )
+        print(f"re-enriched {count} messages; recall blocks of every session:", file=sys.stderr)
+        model = None if settings.embeddings == "off" else settings.embeddings
+        await build_blocks(db, model, progress=sessions_seen)
+        return count
 
-    count = with_database(settings, run)
-    print(f"re-enriched {count} messages", file=sys.stderr)
+    with_database(settings, run)
     return 0
 
 

@@ -2,6 +2,16 @@
 // participant's messages stay theirs; null: every message, for a session being deleted):
 // deleted with their MENTIONS/EXPRESSES/NEXT and the outbox items of replies (who they went to);
 // returns the entities they mentioned (deleted later if no one else mentions them).
+// The session's recall blocks (which hold the messages' entity keys) go first.
+CALL () {
+  MATCH (s:Session {id: $sessionId})
+  SET s.recallUpTo = 0
+  WITH s
+  MATCH (b:RecallBlock)
+  USING INDEX b:RecallBlock(sessionId, block)
+  WHERE b.sessionId = s.id AND b.block >= 0
+  DELETE b
+}
 MATCH (m:Message)
 USING INDEX m:Message(sessionId, seq)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND ($userIds IS NULL OR m.userId IN $userIds)

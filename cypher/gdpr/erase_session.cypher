@@ -1,5 +1,5 @@
 // A session whose messages and events are gone: its threads, attributes (with their history),
-// transitions, then it.
+// transitions, its recall blocks, then it.
 MATCH (s:Session {id: $sessionId})
 CALL (s) {
   // expanded from the session (a label scan of Thread then a join looked cheaper to the planner
@@ -19,6 +19,12 @@ CALL (s) {
   USING INDEX c:AttributeChange(owner, recordedAt)
   WHERE c.owner = 'session:' + s.id AND c.recordedAt IS NOT NULL
   DELETE c
+}
+CALL (s) {
+  MATCH (b:RecallBlock)
+  USING INDEX b:RecallBlock(sessionId, block)
+  WHERE b.sessionId = s.id AND b.block >= 0
+  DELETE b
 }
 CALL (s) {
   MATCH (s)-[:TRANSITIONED]->(x:Transition)

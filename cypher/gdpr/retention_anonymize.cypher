@@ -2,6 +2,16 @@
 // text of mentions go; mentions of personal entities (email, phone) go; sentiment, intents and
 // other entities stay for analytics; a reply's outbox item (its recipient) goes. Returns the
 // personal entities that may now be orphans.
+// The session's recall blocks (entity keys, embeddings) go first.
+CALL () {
+  MATCH (s:Session {id: $sessionId})
+  SET s.recallUpTo = 0
+  WITH s
+  MATCH (b:RecallBlock)
+  USING INDEX b:RecallBlock(sessionId, block)
+  WHERE b.sessionId = s.id AND b.block >= 0
+  DELETE b
+}
 MATCH (m:Message)
 WHERE m.sessionId = $sessionId AND m.seq IS NOT NULL AND m.textRemovedAt IS NULL
 WITH m LIMIT $limit

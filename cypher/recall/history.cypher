@@ -1,19 +1,26 @@
-// The history a recall ranks: newest first, up to $maxMessages messages of the sessions
-// $sessionIds (recall/scope) that pass the filters (null filters pass everything), each as
-// [id, sessionId, seq, at, channel, role, entity keys, intents, embedding]: the embedding (bytes,
-// one per dimension) only when the question's embedding $model made it — the similarity is one
-// matrix product in the API (384 bytes a message; Neo4j computing cosine over stored doubles cost
-// a 600-turn recall ~10 ms more). Every message keeps its entity keys (`entityKeys`, backfilled
-// for older ones by a migration). Index seeks on Message(sessionId, seq): nothing here grows with
-// other users' data.
+// The history a recall ranks: for each session of $sessionIds (recall/scope), its recall blocks
+// (graph/store/recall_blocks.py: the messages up to seq recallUpTo, packed 128 to a node) and the
+// messages after them one by one, oldest first, each as [id, seq, at, channel, role, entity
+// keys, intents, embedding] — the embedding (bytes, one per dimension) only when the question's
+// $model made it. A message costs Neo4j ~6 µs per property read alone; a block, one read for
+// 128. The recall's filters and its window apply in the API (graph/recall/history.py). Index
+// seeks on Session(id), RecallBlock(sessionId, block) and Message(sessionId, seq): nothing here
+// grows with other users' data.
 UNWIND $sessionIds AS sessionId
-MATCH (m:Message)
-USING INDEX m:Message(sessionId, seq)
-WHERE m.sessionId = sessionId AND m.seq > 0
-  AND ($channels IS NULL OR m.channel IN $channels)
-  AND ($roles IS NULL OR m.role IN $roles)
-  AND ($since IS NULL OR m.at >= $since)
-  AND ($until IS NULL OR m.at < $until)
-WITH m ORDER BY m.at DESC, m.id LIMIT $maxMessages
-RETURN collect([m.id, m.sessionId, m.seq, m.at.epochMillis, m.channel, m.role, m.entityKeys,
-                m.intents, CASE WHEN m.embeddingModel = $model THEN m.embedding END]) AS messages
+MATCH (s:Session {id: sessionId})
+WITH s, coalesce(s.recallUpTo, 0) AS upTo
+RETURN s.id AS sessionId,
+  CASE WHEN upTo > 0 THEN COLLECT {
+    MATCH (b:RecallBlock)
+    USING INDEX b:RecallBlock(sessionId, block)
+    WHERE b.sessionId = s.id AND b.block >= 0
+    RETURN b.data ORDER BY b.block
+  } ELSE [] END AS blocks,
+  COLLECT {
+    MATCH (m:Message)
+    USING INDEX m:Message(sessionId, seq)
+    WHERE m.sessionId = s.id AND m.seq > upTo
+    RETURN [m.id, m.seq, m.at.epochMillis, m.channel, m.role, m.entityKeys, m.intents,
+            CASE WHEN m.embeddingModel = $model THEN m.embedding END]
+    ORDER BY m.seq
+  } AS tail

@@ -15,6 +15,8 @@ CREATE INDEX identity_channel IF NOT EXISTS FOR (n:Identity) ON (n.channel);
 CREATE INDEX thread_channel IF NOT EXISTS FOR (n:Thread) ON (n.channel);
 CREATE FULLTEXT INDEX message_search IF NOT EXISTS FOR (n:Message) ON EACH [n.text, n.sessionId]
   OPTIONS {indexConfig: {`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: true}};
+// Recall blocks: a session's messages as recall reads them, packed by graph/store/recall_blocks.py.
+CREATE INDEX recall_block_session IF NOT EXISTS FOR (n:RecallBlock) ON (n.sessionId, n.block);
 // The attribute history, read per owner up to an instant (asOf) or whole (attributeHistory).
 CREATE INDEX attribute_change_owner_recorded IF NOT EXISTS FOR (n:AttributeChange) ON (n.owner, n.recordedAt);
 // The outbox: due replies by status and time; status reports by the platform's message id;

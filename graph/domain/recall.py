@@ -16,9 +16,10 @@ Signals, each a score in [0, 1] per message, summed with the weights of `Weights
 - dense: the message is among the turns nearest to the question by a sentence model's
   embeddings (embeddings on); vector: that similarity also reorders what matched otherwise;
 - date: the message was sent, or mentions a date, inside the time the question names;
-- then structure: a message whose neighbour in its session matched gets part of that
-  neighbour's score (a question with its answer), the sessions holding strong matches get a
-  bonus (hits cluster in sessions), and recency breaks near-ties.
+- then structure: a message next to a match in its session gets part of its score — of the
+  score the turn after it ends with (a question takes in its answer, and what the answer led
+  to), or of the turn before it's own score (an answer takes in its question) — the sessions
+  holding strong matches get a bonus (hits cluster in sessions), and recency breaks near-ties.
 A message with none of the first signals is not a hit.
 """
 
@@ -28,6 +29,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -154,6 +156,12 @@ class Evidence:
     latest: bool = False  # the question asks for the current value
     intents: frozenset[str] = frozenset()  # the intents the question expresses
     dense: bool = False  # the similarities come from a model whose nearest turns are matches
+    # When the ranking sees only the messages with a signal (a long history), what it cannot
+    # work out from them, computed over the whole history (graph/recall/search.py):
+    history_size: int | None = None  # messages in the history
+    mentions: dict[str, int] | None = None  # messages mentioning each entity worth a look
+    similarity_range: tuple[float, float] | None = None  # the median and top similarity
+    nearest: list[tuple[str, float]] | None = None  # the most similar turns, best first
 
 
 def lucene_terms(question: str) -> list[str]:
@@ -235,7 +243,7 @@ def _said_by(role: str, speaker: str) -> bool:
     return role == "USER" if speaker == "USER" else role in ("AGENT", "BOT")
 
 
-def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> dict[str, float]:
+def co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -> dict[str, float]:
     """Entities mentioned in the same message as one of the question's entities (strength 1)."""
     found: set[str] = set()
     if query_entities:
@@ -245,21 +253,36 @@ def _co_mentioned(candidates: list[Candidate], query_entities: frozenset[str]) -
     return dict.fromkeys(found - query_entities, 1.0)
 
 
-def _specificity(candidates: list[Candidate], keys: set[str] | frozenset[str]) -> dict[str, float]:
+def mention_counts(
+    keys_of_messages: Iterable[Sequence[str]], keys: set[str] | frozenset[str]
+) -> dict[str, int]:
+    """How many messages mention each of `keys`."""
+    mentions: dict[str, int] = dict.fromkeys(keys, 0)
+    for message_keys in keys_of_messages:
+        if message_keys and not mentions.keys().isdisjoint(message_keys):
+            for key in set(message_keys) & mentions.keys():
+                mentions[key] += 1
+    return mentions
+
+
+def _specificity(
+    candidates: list[Candidate], keys: set[str] | frozenset[str], evidence: Evidence
+) -> dict[str, float]:
     """How specific each entity is to a few messages of this history, in (0, 1]: an idf scaled
     so a key one message mentions counts 1 (an order id), and one most messages mention little
     (the name of the person on the other side of a chat, found by statistical NER)."""
     if not keys:
         return {}
-    mentions: dict[str, int] = dict.fromkeys(keys, 0)
-    for candidate in candidates:
-        for key in set(candidate.entity_keys) & mentions.keys():
-            mentions[key] += 1
-    size = max(len(candidates), 2)
+    if evidence.mentions is not None and evidence.history_size is not None:
+        mentions = {k: evidence.mentions.get(k, 0) for k in keys}
+        size = max(evidence.history_size, 2)
+    else:
+        mentions = mention_counts((c.entity_keys for c in candidates), keys)
+        size = max(len(candidates), 2)
     return {k: math.log(1 + size / max(n, 1)) / math.log(1 + size) for k, n in mentions.items()}
 
 
-def _keyword_seeds(
+def keyword_seeds(
     candidates: list[Candidate], keyword: dict[str, float], best: float
 ) -> dict[str, float]:
     """Identifiers mentioned by the best keyword matches, with their match's strength: what the
@@ -267,7 +290,7 @@ def _keyword_seeds(
     the kettle's message names its order, the tracking number's message names that order)."""
     strong = sorted(
         (c for c in candidates if keyword.get(c.id, 0.0) >= SEED_SHARE * best),
-        key=lambda c: -keyword[c.id],
+        key=lambda c: (-keyword[c.id], -c.at_ms, c.id),  # ties: newer first, then id
     )[:SEEDS]
     seeds: dict[str, float] = {}
     for c in strong:
@@ -277,28 +300,45 @@ def _keyword_seeds(
     return seeds
 
 
-def _vector_scores(similarities: dict[str, float]) -> dict[str, float]:
+def similarity_range(values: list[float]) -> tuple[float, float]:
+    """The median (the upper one of an even count) and the top of the similarities."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[-1]
+
+
+def _vector_scores(
+    similarities: dict[str, float], given: tuple[float, float] | None = None
+) -> dict[str, float]:
     """Similarities above the history's median, scaled to [0, 1] (most turns of a chat are
     somewhat similar to any question: only the top half says anything)."""
     if not similarities:
         return {}
-    ordered = sorted(similarities.values())
-    floor, top = ordered[len(ordered) // 2], ordered[-1]
+    floor, top = given or similarity_range(list(similarities.values()))
     if top <= floor:
         return {}
     return {i: (s - floor) / (top - floor) for i, s in similarities.items() if s > floor}
 
 
-def _dense_scores(similarities: dict[str, float], candidates: int) -> dict[str, float]:
+def nearest_turns(similarities: Iterable[tuple[str, float]], count: int) -> list[tuple[str, float]]:
+    """The `count` most similar turns, best first (ties: by message id), without sorting a long
+    history whole."""
+    return heapq.nsmallest(count, similarities, key=lambda item: (-item[1], item[0]))
+
+
+def _dense_scores(
+    similarities: dict[str, float],
+    candidates: int,
+    nearest: list[tuple[str, float]] | None = None,
+) -> dict[str, float]:
     """The `candidates` most similar turns, scaled to (0, 1]: 1 for the nearest, falling to 0
     at the first turn left out (ties at the edge break on the message id)."""
     if not similarities or candidates <= 0:
         return {}
-    # the nearest `candidates` and the first left out, in sorted order (a long history is not
-    # sorted whole)
-    ordered = heapq.nsmallest(
-        candidates + 1, similarities.items(), key=lambda item: (-item[1], item[0])
-    )
+    # the nearest `candidates` and the first left out, in sorted order
+    if nearest is not None:  # worked out over the whole history
+        ordered = nearest[: candidates + 1]
+    else:
+        ordered = nearest_turns(similarities.items(), candidates + 1)
     top = ordered[0][1]
     floor = ordered[candidates][1] if len(ordered) > candidates else ordered[-1][1] - 1e-6
     if top <= floor:
@@ -322,19 +362,23 @@ class _Signals:
     def __init__(self, candidates: list[Candidate], evidence: Evidence, weights: Weights) -> None:
         self.evidence, self.weights = evidence, weights
         self.best_keyword = max(evidence.keyword.values(), default=0.0)
-        hops = _co_mentioned(candidates, evidence.query_entities)
+        hops = co_mentioned(candidates, evidence.query_entities)
         if self.best_keyword > 0:
-            for key, strength in _keyword_seeds(
+            for key, strength in keyword_seeds(
                 candidates, evidence.keyword, self.best_keyword
             ).items():
                 if key not in evidence.query_entities:
                     hops[key] = max(hops.get(key, 0.0), strength)
         self.hops = hops
         self.wanted = evidence.query_entities | hops.keys()  # keys worth a closer look
-        self.specific = _specificity(candidates, self.wanted)
-        self.vectors = _vector_scores(evidence.vector)
+        self.specific = _specificity(candidates, self.wanted, evidence)
+        self.vectors = _vector_scores(evidence.vector, evidence.similarity_range)
         retrieves = evidence.dense and weights.dense > 0
-        self.dense = _dense_scores(evidence.vector, weights.dense_candidates) if retrieves else {}
+        self.dense = (
+            _dense_scores(evidence.vector, weights.dense_candidates, evidence.nearest)
+            if retrieves
+            else {}
+        )
         self.span: tuple[int, int] | None = None
         self.days = ("", "")
         if evidence.date_range is not None:
@@ -430,16 +474,21 @@ def fuse(
                 if (other := by_position.get((c.session_id, c.seq + step))) is not None:
                     near.setdefault(other.id, other)
     top_session = max(session_best.values())
+    # A turn borrows from the turn after it what that turn ends with (an answer, and what the
+    # answer led to), and from the turn before it that turn's own score (times `reply`): so each
+    # session is scored from its last turn back, whatever order the candidates came in.
+    own_scores = {message_id: r.score for message_id, r in base.items()}
+    final: dict[str, float] = {}
     ranked: list[tuple[float, float, str, Ranked]] = []
-    for c in near.values():
+    for c in sorted(near.values(), key=lambda c: (c.session_id, -c.seq)):
         own = base.get(c.id)
+        after = by_position.get((c.session_id, c.seq + 1))
+        before = by_position.get((c.session_id, c.seq - 1))
         lent = weights.neighbour * max(
-            (
-                base[n.id].score * (weights.reply if step == -1 else 1.0)
-                for step in (-1, 1)
-                if (n := by_position.get((c.session_id, c.seq + step))) is not None and n.id in base
-            ),
-            default=0.0,
+            final[after.id] if after is not None and after.id in base else 0.0,
+            own_scores[before.id] * weights.reply
+            if before is not None and before.id in base
+            else 0.0,
         )
         if own is None and lent < weights.neighbour * 0.5:
             continue  # a message is a hit for its own signals, or next to a strong one
@@ -453,7 +502,7 @@ def fuse(
         score += recency
         if own is not None and recency > 0.5 * own.score:
             hit.signals.append("recent")
-        hit.score = round(score, 6)
+        hit.score = final[c.id] = round(score, 6)
         ranked.append((-hit.score, -c.at_ms, c.id, hit))
     ranked.sort(key=lambda row: row[:3])
     return [row[3] for row in ranked]

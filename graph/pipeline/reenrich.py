@@ -20,6 +20,7 @@ from graph.pipeline.enrich import (
     relationship_rows,
     write_relationships,
 )
+from graph.store.recall_blocks import refresh_blocks
 
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -37,6 +38,7 @@ async def _rewrite(
         {"id": row["id"]} | message_fields(annotation)
         for row, annotation in zip(page, annotations, strict=True)
     ]
+    await tx.execute("recall/drop_message_blocks", ids=[row["id"] for row in page])
     record = await tx.single("enrichment/replace_annotations", messages=rows)
     previous_keys = record["entityKeys"] if record else []
     mentions: list[dict[str, Any]] = []
@@ -104,7 +106,8 @@ async def store_embeddings(db: Database, embedder: Embedder, records: list[Row])
         for r, (_, values) in zip(records, vectors, strict=True)
     ]
     if rows:
-        await db.write("enrichment/set_embeddings", rows=rows, model=embedder.name)
+        [written] = await db.write("enrichment/set_embeddings", rows=rows, model=embedder.name)
+        await refresh_blocks(db, list(written["sessionIds"]), embedder.name)
     return len(rows)
 
 

@@ -9,20 +9,24 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from enrichment.embeddings import stored_similarities
+from enrichment.embeddings import matrix_similarities
 from graph.domain.recall import (
-    Candidate,
     Evidence,
     Question,
     Ranked,
     Weights,
+    co_mentioned,
     fuse,
     keyword_scores,
+    keyword_seeds,
+    mention_counts,
+    nearest_turns,
     word_queries,
 )
 from graph.domain.records import (
@@ -31,22 +35,15 @@ from graph.domain.records import (
     RecallHitRecord,
     RecallRecord,
 )
+from graph.recall.history import History, read_history
 from graph.recall.request import RecallRequest
 from graph.store.context import ContextSelector, identity_key_of, nothing_selected
 
 if TYPE_CHECKING:
     from graph.store.database import Database
 
-MAX_HISTORY = 20_000  # newest messages of one history a recall ranks
 PER_WORD = 5_000  # messages counted per question word (a rarer word weighs more)
 ENTITY_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class _Row:
-    candidate: Candidate
-    channel: str
-    embedding: bytes | None  # by the question's model (embeddings on)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -73,28 +70,6 @@ async def scope(db: Database, selector: ContextSelector) -> list[str]:
     return list(records[0]["sessionIds"])
 
 
-async def _history(
-    db: Database, session_ids: list[str], request: RecallRequest, question: Question
-) -> list[_Row]:
-    if not session_ids:
-        return []
-    [record] = await db.read(
-        "recall/history",
-        sessionIds=session_ids,
-        maxMessages=MAX_HISTORY,
-        model=question.model,
-        **_filters(request),
-    )
-    return [
-        _Row(
-            Candidate(m[0], m[1], m[2], m[3], tuple(m[6] or ()), m[5], tuple(m[7] or ())),
-            m[4],
-            m[8] if isinstance(m[8], bytes) else None,
-        )
-        for m in record["messages"]
-    ]
-
-
 async def _word_matches(
     db: Database, question: Question, session_ids: list[str], request: RecallRequest
 ) -> dict[str, set[str]]:
@@ -115,25 +90,27 @@ async def _word_matches(
     return dict(matches)
 
 
-def _similarities(rows: list[_Row], question: Question) -> dict[str, float]:
+def _similarities(history: History, question: Question) -> dict[str, float]:
     """The question's cosine similarity to each message embedded by its model, in one matrix
     product over the stored bytes."""
-    if question.vector is None:
+    values = _similarity_values(history, question)
+    if values is None:
         return {}
-    size = len(question.vector)
-    stored = [(r.candidate.id, r.embedding) for r in rows if r.embedding is not None]
-    stored = [(i, e) for i, e in stored if len(e) == size]
-    values = stored_similarities(
-        np.asarray(question.vector, dtype=np.float32), [e for _, e in stored]
-    )
-    return {i: value for (i, _), value in zip(stored, values.tolist(), strict=True)}
+    return dict(zip([history.ids[i] for i in history.vector_rows], values.tolist(), strict=True))
+
+
+def _similarity_values(history: History, question: Question) -> npt.NDArray[np.float32] | None:
+    vectors = history.vectors
+    if question.vector is None or vectors is None or vectors.shape[1] != len(question.vector):
+        return None
+    return matrix_similarities(np.asarray(question.vector, dtype=np.float32), vectors)
 
 
 @dataclass(frozen=True)
 class Gathered:
     """What the ranking reads for one question: the history in scope and its keyword scores."""
 
-    rows: list[_Row]
+    history: History
     keyword: dict[str, float]
 
 
@@ -142,19 +119,20 @@ async def gather(
 ) -> Gathered:
     """The history in scope and its fulltext matches, read at once (a few milliseconds each).
     Only what the text says is needed (`read_question`: keywords, the embedding model)."""
-    rows, matches = await asyncio.gather(
-        _history(db, session_ids, request, question),
+    history, matches = await asyncio.gather(
+        read_history(db, session_ids, request, question.model),
         _word_matches(db, question, session_ids, request),
     )
-    return Gathered(rows, keyword_scores(matches, len(rows)))
+    return Gathered(history, keyword_scores(matches, len(history)))
 
 
 def evidence_for(gathered: Gathered, question: Question) -> Evidence:
-    """Every signal the fusion weighs, for this question over this history."""
+    """Every signal the fusion weighs, for this question over the whole history (with
+    `gathered.history.candidates()`: what benchmarks rank with other weights)."""
     return Evidence(
         gathered.keyword,
         question.entities,
-        _similarities(gathered.rows, question),
+        _similarities(gathered.history, question),
         question.time,
         question.speaker,
         question.entity_types,
@@ -167,9 +145,121 @@ def evidence_for(gathered: Gathered, question: Question) -> Evidence:
 def rank(
     gathered: Gathered, question: Question, now: datetime, weights: Weights | None = None
 ) -> list[Ranked]:
-    """Every matching message of the history, best first (graph/domain/recall.py: fuse)."""
-    candidates = [r.candidate for r in gathered.rows]
-    return fuse(candidates, evidence_for(gathered, question), now, weights)
+    """Every matching message of the history, best first (graph/domain/recall.py: fuse). Only
+    the messages with a signal of their own, and the turns next to them, become candidates; what
+    the ranking needs from the rest (the history's size, how many messages mention an entity,
+    the similarities' median and nearest turns) is worked out over the columns."""
+    weights = weights or Weights()
+    history = gathered.history
+    rows, evidence = _worth_ranking(history, gathered.keyword, question, weights)
+    return fuse([history.candidate(i) for i in rows], evidence, now, weights)
+
+
+def _worth_ranking(
+    history: History, keyword: dict[str, float], question: Question, weights: Weights
+) -> tuple[list[int], Evidence]:
+    """The rows that can score (a keyword, an entity, hop or kind asked for, an intent, a
+    similarity among the nearest, the time asked about) with their neighbours, and the evidence
+    with the whole history's statistics."""
+    chosen: set[int] = set()
+    similarities: dict[str, float] = {}
+    values = _similarity_values(history, question)
+    middle_top, nearest = _nearest(history, values, question, weights)
+    ids = history.ids
+    if keyword:
+        chosen.update(i for i, message_id in enumerate(ids) if message_id in keyword)
+    if nearest:
+        close_ids = {message_id for message_id, _ in nearest[: weights.dense_candidates]}
+        chosen.update(i for i, message_id in enumerate(ids) if message_id in close_ids)
+    keys = history.keys
+    asked = question.entities
+    if asked:
+        chosen.update(i for i, k in enumerate(keys) if k and not asked.isdisjoint(k))
+    best = max(keyword.values(), default=0.0)
+    hops = set(co_mentioned([history.candidate(i) for i in chosen], asked))
+    if best > 0:
+        strong = [history.candidate(i) for i in chosen if ids[i] in keyword]
+        hops.update(keyword_seeds(strong, keyword, best))
+    wanted = asked | hops
+    kinds = question.entity_types
+    days = _days(question)
+    if wanted or kinds or days:
+        for i, k in enumerate(keys):
+            if k and _worth_a_look(k, wanted, kinds, days):
+                chosen.add(i)
+    if question.intents:
+        chosen.update(
+            i for i, x in enumerate(history.intents) if x and not question.intents.isdisjoint(x)
+        )
+    if question.time is not None:
+        start, end = (int(t.timestamp() * 1000) for t in question.time)
+        chosen.update(i for i, at in enumerate(history.ats) if start <= at < end)
+    mentions = mention_counts(keys, wanted)
+    for i in list(chosen):
+        chosen.update(history.neighbours(i))
+    rows = sorted(chosen)
+    if values is not None:
+        row_vector = dict(zip(history.vector_rows, values.tolist(), strict=True))
+        similarities = {ids[i]: row_vector[i] for i in rows if i in row_vector}
+    evidence = Evidence(
+        keyword,
+        asked,
+        similarities,
+        question.time,
+        question.speaker,
+        kinds,
+        question.latest,
+        question.intents,
+        question.dense,
+        history_size=len(history),
+        mentions=mentions,
+        similarity_range=middle_top,
+        nearest=nearest,
+    )
+    return rows, evidence
+
+
+def _nearest(
+    history: History,
+    values: npt.NDArray[np.float32] | None,
+    question: Question,
+    weights: Weights,
+) -> tuple[tuple[float, float] | None, list[tuple[str, float]] | None]:
+    """The median and top similarity, and the turns nearest to the question (the dense
+    signal's candidates and the first left out), over the whole history."""
+    if values is None or not len(values):
+        return None, None
+    middle = len(values) // 2
+    middle_top = (float(np.partition(values, middle)[middle]), float(values.max()))
+    if not (question.dense and weights.dense > 0):
+        return middle_top, []
+    count = min(weights.dense_candidates + 1, len(values))
+    edge = float(-np.partition(-values, count - 1)[count - 1])  # the count-th largest
+    close = np.flatnonzero(values >= edge).tolist()  # ties at the edge too
+    pairs = ((history.ids[history.vector_rows[n]], float(values[n])) for n in close)
+    return middle_top, nearest_turns(pairs, weights.dense_candidates + 1)
+
+
+def _days(question: Question) -> tuple[str, str] | None:
+    if question.time is None:
+        return None
+    start, end = question.time
+    return start.date().isoformat(), end.date().isoformat()
+
+
+def _worth_a_look(
+    keys: list[str],
+    wanted: frozenset[str] | set[str],
+    kinds: frozenset[str],
+    days: tuple[str, str] | None,
+) -> bool:
+    if wanted and not wanted.isdisjoint(keys):
+        return True
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if kind in kinds or (days and kind == "DATE" and days[0] <= value < days[1]):
+            return True
+    return False
 
 
 async def answer(
@@ -183,7 +273,7 @@ async def answer(
     """The `request.limit` best messages of what was gathered, with their neighbours."""
     ranked = rank(gathered, question, now, weights)[: request.limit]
     hits = await _hits(db, ranked, request.neighbors)
-    return RecallRecord(hits, _entities(gathered.rows, question.entities, hits))
+    return RecallRecord(hits, _entities(gathered.history, question.entities, hits))
 
 
 async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[RecallHitRecord]:
@@ -204,7 +294,7 @@ async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[Reca
 
 
 def _entities(
-    rows: list[_Row], asked: frozenset[str], hits: list[RecallHitRecord]
+    history: History, asked: frozenset[str], hits: list[RecallHitRecord]
 ) -> list[ContextEntityRecord]:
     """The question's entities found in the history, then those the hits mention, each with
     where and when the history mentions it."""
@@ -212,15 +302,16 @@ def _entities(
     for hit in hits:
         wanted += [m.key for m in hit.message.entities]
     order = list(dict.fromkeys(wanted))
-    seen: dict[str, list[_Row]] = defaultdict(list)
+    seen: dict[str, list[int]] = defaultdict(list)
     keys = set(order)
-    for row in rows:
-        for key in row.candidate.entity_keys:
-            if key in keys:
-                seen[key].append(row)
+    for i, message_keys in enumerate(history.keys):
+        if message_keys and not keys.isdisjoint(message_keys):
+            for key in message_keys:
+                if key in keys:
+                    seen[key].append(i)
     found = []
     for key in order:
-        mentions = sorted(seen.get(key, []), key=lambda r: r.candidate.at_ms)
+        mentions = sorted(seen.get(key, []), key=lambda i: (history.ats[i], history.ids[i]))
         if not mentions:
             continue
         kind, _, value = key.partition(":")
@@ -229,10 +320,14 @@ def _entities(
                 key,
                 kind,
                 value,
-                mentions[0].candidate.at,
-                mentions[-1].candidate.at,
+                _instant(history.ats[mentions[0]]),
+                _instant(history.ats[mentions[-1]]),
                 len(mentions),
-                list(dict.fromkeys(r.channel for r in mentions)),
+                list(dict.fromkeys(history.channels[i] for i in mentions)),
             )
         )
     return found[:ENTITY_LIMIT]
+
+
+def _instant(at_ms: int) -> datetime:
+    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)

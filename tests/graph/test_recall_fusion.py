@@ -15,8 +15,13 @@ def turns(count: int) -> list[Candidate]:
     return [Candidate(f"m{n:03}", "s1", n, 1_700_000_000_000 + n * 1000) for n in range(count)]
 
 
+def apart(count: int) -> list[Candidate]:
+    """Turns each in a session of its own: no turn borrows from a neighbour."""
+    return [replace(c, session_id=c.id) for c in turns(count)]
+
+
 def test_the_nearest_turns_match_without_any_keyword() -> None:
-    history = turns(200)
+    history = apart(200)
     similarity = {c.id: 0.5 + c.seq / 1000 for c in history}  # m199 is the nearest
     ranked = fuse(
         history,
@@ -32,7 +37,7 @@ def test_the_nearest_turns_match_without_any_keyword() -> None:
 
 def test_a_word_vector_models_similarity_only_reorders() -> None:
     """wordllama's nearest turns are not matches (dense=False); nor with the weight at 0."""
-    history = turns(20)
+    history = apart(20)
     similarity = {c.id: c.seq / 100 for c in history}
     word_vectors = Evidence({}, frozenset(), similarity, dense=False)
     assert fuse(history, word_vectors, NOW) == []
@@ -76,7 +81,7 @@ def test_an_entity_most_of_the_history_mentions_weighs_little() -> None:
     asked = frozenset({"PERSON:gina", "ORDER_ID:A1001"})
     ranked = fuse(history, Evidence({}, asked), NOW, Weights(recency=0, session=0))
     scores = {r.id: r.score for r in ranked}
-    assert [r.id for r in ranked][:2] == ["m041", "m040"]  # the order's messages first
+    assert {r.id for r in ranked[:2]} == {"m041", "m040"}  # the order's messages first
     assert scores["m040"] >= 0.9  # mentioned by 2 of 100: close to the full weight
     assert scores["m001"] < 0.25  # a name in 50 of 100: about a quarter of the weight
     assert "entity:PERSON:gina" in next(r for r in ranked if r.id == "m001").signals
@@ -95,3 +100,21 @@ def test_the_nearest_turns_are_those_a_full_sort_gives() -> None:
     top, floor = ordered[0][1], ordered[100][1]
     expected = {i: (s - floor) / (top - floor) for i, s in ordered[:100] if s > floor}
     assert _dense_scores(similarity, 100) == expected
+
+
+def test_the_order_candidates_come_in_changes_nothing() -> None:
+    """A turn borrows from the turn after it what that turn ends with, and from the turn before
+    it that turn's own score: each session is scored from its last turn back. (It once depended
+    on the order candidates came in: a question and its answer ranked differently when the
+    history was read oldest first.)"""
+    history = turns(40)
+    keyword = {f"m{n:03}": 1.0 + n / 100 for n in range(0, 40, 3)}
+    similarity = {c.id: (c.seq * 7 % 40) / 40 for c in history}
+    evidence = Evidence(keyword, frozenset(), similarity, dense=True, speaker="USER")
+    newest_first = fuse(list(reversed(history)), evidence, NOW, Weights(dense_candidates=8))
+    oldest_first = fuse(history, evidence, NOW, Weights(dense_candidates=8))
+    shuffled = fuse(history[1::2] + history[::2], evidence, NOW, Weights(dense_candidates=8))
+    as_ranked = [(r.id, r.score, r.signals) for r in newest_first]
+    assert as_ranked == [(r.id, r.score, r.signals) for r in oldest_first]
+    assert as_ranked == [(r.id, r.score, r.signals) for r in shuffled]
+    assert any("neighbour" in signals for _, _, signals in as_ranked)

@@ -1,0 +1,161 @@
+"""Recall blocks: a session's messages as recall reads them, packed `BLOCK_SIZE` to a node.
+
+Recall ranks a person's whole history. Read message by message, that costs Neo4j about 6 µs per
+message and property (a 50,000-turn history: ~500 ms); read as blocks, one node and one property
+per 128 messages of a session. A block holds, for each of its messages, what the ranking uses —
+id, seq, time, channel, role, entity keys, intents — and the embeddings of those embedded, as one
+matrix of signed bytes (`enrichment.embeddings.to_stored`).
+
+Blocks are a cache of the messages, never the record: `Session.recallUpTo` says up to which seq
+they are current, and recall reads the messages after it one by one (graph/recall/history.py).
+They are built after the embedding worker stores a batch (a block covers messages up to the
+first one still waiting for its embedding, so a later embedding never changes a block), and by
+`reenrich`. Whatever changes a covered message drops its session's blocks (recall/drop_blocks:
+re-enrichment, erasure, retention; recall/set_embeddings for a covered message embedded again).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+if TYPE_CHECKING:
+    from graph.store.database import Database, Tx
+
+BLOCK_SIZE = 128  # messages (seqs) per block
+MAGIC = b"TRB1"
+_HEADER = struct.Struct("<4sI")
+
+COLUMNS = ("ids", "seqs", "ats", "channels", "roles", "keys", "intents")
+
+
+@dataclass(frozen=True)
+class Block:
+    """The messages of one block, column by column in seq order (`COLUMNS`: id, seq, time in
+    epoch ms, channel, role, entity keys, intents), and the embeddings of those that have one."""
+
+    model: str | None
+    columns: dict[str, list[Any]]
+    embedded: list[int]  # positions of the messages with an embedding by `model`
+    vectors: npt.NDArray[np.int8]  # one row per embedded message (shape: len(embedded) x dims)
+
+
+def pack(model: str | None, messages: list[list[Any]]) -> bytes:
+    """One block's bytes: a header, the columns as JSON, then the embeddings' bytes in order.
+    `messages`: as recall/block_sources returns them."""
+    embedded = [n for n, m in enumerate(messages) if m[8] is not None]
+    sizes = {len(messages[n][8]) for n in embedded}
+    if len(sizes) > 1:
+        raise ValueError(f"embeddings of different sizes in one block: {sorted(sizes)}")
+    columns: dict[str, Any] = {
+        "ids": [m[0] for m in messages],
+        "seqs": [m[1] for m in messages],
+        "ats": [m[2] for m in messages],
+        "channels": [m[3] for m in messages],
+        "roles": [m[4] for m in messages],
+        "keys": [m[5] or [] for m in messages],
+        "intents": [m[6] or [] for m in messages],
+    }
+    meta = orjson.dumps({"model": model, "columns": columns, "embedded": embedded})
+    return b"".join([_HEADER.pack(MAGIC, len(meta)), meta, *(messages[n][8] for n in embedded)])
+
+
+def unpack(data: bytes) -> Block:
+    magic, size = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError("not a recall block")
+    start = _HEADER.size
+    meta = orjson.loads(data[start : start + size])
+    embedded: list[int] = meta["embedded"]
+    matrix = np.frombuffer(data, dtype=np.int8, offset=start + size)
+    vectors = matrix.reshape(len(embedded), -1) if embedded else matrix.reshape(0, 0)
+    return Block(meta["model"], meta["columns"], embedded, vectors)
+
+
+def coverable(messages: list[list[Any]], model: str | None) -> list[list[Any]]:
+    """The messages (seq order, as recall/block_sources returns them) a block may hold: up to
+    the first that still waits for its embedding (a text, none by `model`; with embeddings off
+    nothing waits)."""
+    for n, m in enumerate(messages):
+        if model is not None and m[7] and m[8] is None:
+            return messages[:n]
+    return messages
+
+
+def session_blocks(
+    from_block: int, messages: list[list[Any]], model: str | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The blocks of one session from `from_block` on ({block, data}) and the seq they cover up
+    to (None: nothing new to cover)."""
+    covered = coverable(messages, model)
+    if not covered:
+        return [], None
+    grouped: dict[int, list[list[Any]]] = {}
+    for m in covered:
+        grouped.setdefault((m[1] - 1) // BLOCK_SIZE, []).append(m)
+    blocks = [
+        {"block": number, "data": pack(model, group)} for number, group in sorted(grouped.items())
+    ]
+    return blocks, covered[-1][1]
+
+
+async def _refresh(tx: Tx, session_ids: list[str], model: str | None) -> int:
+    sources = await tx.records(
+        "recall/block_sources", sessionIds=session_ids, model=model, blockSize=BLOCK_SIZE
+    )
+    rows = []
+    for source in sources:
+        blocks, up_to = session_blocks(source["fromBlock"], source["messages"], model)
+        if up_to is not None and up_to > source["upTo"]:
+            rows.append(
+                {
+                    "sessionId": source["sessionId"],
+                    "fromBlock": source["fromBlock"],
+                    "blocks": blocks,
+                    "upTo": up_to,
+                }
+            )
+    if rows:
+        await tx.execute("recall/write_blocks", sessions=rows)
+    return sum(len(r["blocks"]) for r in rows)
+
+
+async def refresh_blocks(db: Database, session_ids: list[str], model: str | None) -> int:
+    """(Re)build the blocks of these sessions that are not current; returns how many were
+    written. `model`: the embedding model blocks keep vectors of (None: embeddings off)."""
+    ids = sorted(set(session_ids))  # one lock order for every writer
+    if not ids:
+        return 0
+    return await db.write_tx(_refresh, ids, model)
+
+
+async def build_blocks(
+    db: Database,
+    model: str | None,
+    *,
+    page_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Bring every session's blocks up to date (a store from before blocks, after `reenrich`);
+    resumable: current sessions are skipped. Returns how many blocks were written."""
+    after, written, seen = "", 0, 0
+    while True:
+        page = await db.read("recall/sessions_page", after=after, limit=page_size)
+        if not page:
+            return written
+        written += await refresh_blocks(db, [r["id"] for r in page if r["stale"]], model)
+        after, seen = page[-1]["id"], seen + len(page)
+        if progress:
+            progress(seen)
+
+
+async def drop_blocks(db: Database, session_ids: list[str]) -> None:
+    """Forget these sessions' blocks (their messages changed)."""
+    if session_ids:
+        await db.write("recall/drop_blocks", sessionIds=sorted(set(session_ids)))

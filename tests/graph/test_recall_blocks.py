@@ -1,0 +1,222 @@
+"""Recall blocks (graph/store/recall_blocks.py): a session's messages packed for recall, a cache
+that must never change what recall sees. The history read from blocks equals the history read
+message by message (columns, embeddings, filters); the pruned ranking equals the ranking of
+every message; whatever changes a covered message drops the blocks; erasure leaves none."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from enrichment.embedders import load_embedder
+from enrichment.pipeline import Enricher
+from graph.compliance.gdpr import erase_user
+from graph.domain.events import EventInput
+from graph.domain.recall import fuse
+from graph.pipeline.ingest import ingest_events
+from graph.pipeline.reenrich import embed_messages, reenrich
+from graph.recall.history import History, read_history
+from graph.recall.question import understand
+from graph.recall.request import RecallRequest
+from graph.recall.search import evidence_for, gather, rank
+from graph.store.database import Database
+from graph.store.recall_blocks import (
+    BLOCK_SIZE,
+    build_blocks,
+    coverable,
+    drop_blocks,
+    pack,
+    refresh_blocks,
+    unpack,
+)
+
+MODEL = "wordllama-64"
+
+
+def test_a_block_packs_its_columns_and_embeddings() -> None:
+    messages = [
+        ["m1", 1, 1000, "web", "USER", ["ORDER_ID:A1"], [], True, bytes([1, 2, 3])],
+        ["m2", 2, 2000, "sms", "AGENT", None, ["refund"], True, None],
+        ["m3", 3, 3000, "web", "USER", [], None, True, bytes([4, 5, 6])],
+    ]
+    block = unpack(pack("m", messages))
+    assert block.model == "m"
+    assert block.columns["ids"] == ["m1", "m2", "m3"]
+    assert block.columns["keys"] == [["ORDER_ID:A1"], [], []]
+    assert block.columns["intents"] == [[], ["refund"], []]
+    assert block.embedded == [0, 2]
+    assert block.vectors.tolist() == [[1, 2, 3], [4, 5, 6]]
+    with pytest.raises(ValueError, match="not a recall block"):
+        unpack(b"XXXX" + bytes(8))
+
+
+def test_a_block_stops_at_the_first_message_waiting_for_its_embedding() -> None:
+    waiting = ["m2", 2, 0, "web", "USER", [], [], True, None]
+    done = ["m1", 1, 0, "web", "USER", [], [], True, b"\x01"]
+    anonymized = ["m3", 3, 0, "web", "USER", [], [], False, None]
+    assert coverable([done, waiting, done], "model") == [done]
+    assert coverable([done, anonymized, waiting], "model") == [done, anonymized]
+    assert coverable([done, waiting], None) == [done, waiting]  # embeddings off: nothing waits
+
+
+def _start() -> datetime:
+    return datetime.now(UTC) - timedelta(hours=2)
+
+
+WORDS = ["refund", "kettle", "delivery", "invoice", "password", "memphis", "order", "parcel"]
+
+
+async def _session(db: Database, enricher: Enricher, uid: str, count: int) -> tuple[str, str]:
+    """`count` messages of one person in one session, the first ones mentioning orders."""
+    start = _start()
+    rng = random.Random(uid)
+    events = [
+        EventInput(
+            f"{uid}-{n}",
+            "web",
+            uid,
+            text=f"{rng.choice(WORDS)} {rng.choice(WORDS)} about order A-{1000 + n % 7} {n}",
+            occurred_at=start + timedelta(seconds=n),
+        )
+        for n in range(count)
+    ]
+    user_id = ""
+    for first in range(0, count, 100):
+        written = await ingest_events(db, events[first : first + 100], enricher)
+        user_id = str(written.results[0].user_id)
+    records, _, _ = await db.driver.execute_query(  # the longest session (a long batch can split)
+        "MATCH (m:Message) WHERE m.eventId STARTS WITH $uid AND m.seq > 0 "
+        "RETURN m.sessionId AS id, count(*) AS n ORDER BY n DESC LIMIT 1",
+        uid=f"{uid}-",
+        database_=db.name,
+    )
+    return str(records[0]["id"]), user_id
+
+
+async def _recall_state(db: Database, session_id: str) -> tuple[int, int]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (s:Session {id: $s}) RETURN coalesce(s.recallUpTo, 0) AS upTo, "
+        "COUNT { MATCH (b:RecallBlock) WHERE b.sessionId = $s } AS blocks",
+        s=session_id,
+        database_=db.name,
+    )
+    return records[0]["upTo"], records[0]["blocks"]
+
+
+def _same(a: History, b: History) -> None:
+    for column in ("ids", "sessions", "seqs", "ats", "channels", "roles", "keys", "intents"):
+        assert getattr(a, column) == getattr(b, column), column
+    assert [a.ids[i] for i in a.vector_rows] == [b.ids[i] for i in b.vector_rows]
+    assert a.vectors is not None
+    assert b.vectors is not None
+    assert np.array_equal(a.vectors, b.vectors)
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_blocks_give_recall_the_same_history_and_ranking_as_the_messages(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    embedder = load_embedder("wordllama")
+    assert embedder is not None
+    assert embedder.name == MODEL
+    session_id, _ = await _session(db, rules_enricher, uid, 3 * BLOCK_SIZE + 40)
+    ids = await _message_ids(db, session_id)
+    count = len(ids)
+    assert count > 2 * BLOCK_SIZE
+    assert await embed_messages(db, embedder, ids) == count  # the blocks follow the embeddings
+    assert await _recall_state(db, session_id) == (count, -(-count // BLOCK_SIZE))
+
+    whole = await read_history(db, [session_id], RecallRequest("refund"), MODEL)
+    middle = datetime.fromtimestamp(sorted(whole.ats)[100] / 1000, tz=UTC)
+    requests = [
+        RecallRequest("refund for the kettle"),
+        RecallRequest("order A-1003", channels=["web"], since=middle),
+        RecallRequest("parcel delivery", roles=["USER"], until=middle),
+    ]
+    from_blocks = [await read_history(db, [session_id], r, MODEL) for r in requests]
+    await drop_blocks(db, [session_id])
+    assert await _recall_state(db, session_id) == (0, 0)
+    one_by_one = [await read_history(db, [session_id], r, MODEL) for r in requests]
+    for a, b in zip(from_blocks, one_by_one, strict=True):
+        _same(a, b)
+    assert [len(h) for h in from_blocks] == [count, count - 100, 100]
+
+    # the ranking of the messages with a signal (and their neighbours) is the ranking of all
+    now = datetime.now(UTC)
+    for text in ["refund for the kettle", "what about order A-1004", "memphis password reset"]:
+        question = await understand(text, now, rules_enricher, embedder)
+        gathered = await gather(db, [session_id], RecallRequest(text), question)
+        everything = fuse(gathered.history.candidates(), evidence_for(gathered, question), now)
+        pruned = rank(gathered, question, now)
+        assert [(r.id, r.score, r.signals) for r in pruned] == [
+            (r.id, r.score, r.signals) for r in everything
+        ]
+        assert pruned
+
+
+async def _message_ids(db: Database, session_id: str) -> list[str]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (m:Message) WHERE m.sessionId = $s AND m.seq > 0 RETURN m.id AS id ORDER BY m.seq",
+        s=session_id,
+        database_=db.name,
+    )
+    return [r["id"] for r in records]
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_new_messages_are_read_after_the_blocks_until_embedded(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    embedder = load_embedder("wordllama")
+    assert embedder is not None
+    session_id, _ = await _session(db, rules_enricher, uid, 30)
+    await embed_messages(db, embedder, await _message_ids(db, session_id))
+    assert await _recall_state(db, session_id) == (30, 1)
+    more = [EventInput(f"{uid}-more-{n}", "web", uid, text=f"later parcel {n}") for n in range(5)]
+    await ingest_events(db, more, rules_enricher)
+    history = await read_history(db, [session_id], RecallRequest("parcel"), MODEL)
+    assert len(history) == 35  # 30 from the block, 5 one by one
+    assert len(history.vector_rows) == 30  # the new ones are not embedded yet
+    assert history.seqs == sorted(history.seqs)
+    # a block is not rebuilt while the next message still waits for its embedding
+    assert await refresh_blocks(db, [session_id], MODEL) == 0
+    await embed_messages(db, embedder, await _message_ids(db, session_id))
+    assert await _recall_state(db, session_id) == (35, 1)
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_reenrichment_drops_and_rebuilds_the_blocks_and_erasure_leaves_none(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    embedder = load_embedder("wordllama")
+    assert embedder is not None
+    session_id, user_id = await _session(db, rules_enricher, uid, 20)
+    await embed_messages(db, embedder, await _message_ids(db, session_id))
+    assert await _recall_state(db, session_id) == (20, 1)
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (m:Message) WHERE m.sessionId = $s AND m.seq > 0 "
+        "RETURN min(m.at) AS a, max(m.at) AS b",
+        s=session_id,
+        database_=db.name,
+    )
+    since, until = records[0]["a"].to_native(), records[0]["b"].to_native() + timedelta(seconds=1)
+    await reenrich(db, rules_enricher, since, until)
+    assert await _recall_state(db, session_id) == (0, 0)
+    assert await build_blocks(db, MODEL) >= 1  # what `threadline reenrich` runs at its end
+    assert await _recall_state(db, session_id) == (20, 1)
+    # embedded again (another model, a backfill): a covered message drops the blocks
+    await embed_messages(db, embedder, (await _message_ids(db, session_id))[:1])
+    assert await _recall_state(db, session_id) == (20, 1)  # dropped, then rebuilt at once
+    await erase_user(db, user_id, actor="test")
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (b:RecallBlock) WHERE b.sessionId = $s RETURN count(b) AS n",
+        s=session_id,
+        database_=db.name,
+    )
+    assert records[0]["n"] == 0
