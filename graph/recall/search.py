@@ -7,6 +7,7 @@ entry point."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 PER_WORD = 5_000  # messages counted per question word (a rarer word weighs more)
 ENTITY_LIMIT = 20
+KEYWORD_CANDIDATES = 2_000  # keyword matches ranked by their keywords alone (the best by BM25)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -167,7 +169,8 @@ def _worth_ranking(
     middle_top, nearest = _nearest(history, values, question, weights)
     ids = history.ids
     if keyword:
-        chosen.update(i for i, message_id in enumerate(ids) if message_id in keyword)
+        matched = _best_keyword_matches(keyword)
+        chosen.update(i for i, message_id in enumerate(ids) if message_id in matched)
     if nearest:
         close_ids = {message_id for message_id, _ in nearest[: weights.dense_candidates]}
         chosen.update(i for i, message_id in enumerate(ids) if message_id in close_ids)
@@ -217,6 +220,18 @@ def _worth_ranking(
         nearest=nearest,
     )
     return rows, evidence
+
+
+def _best_keyword_matches(keyword: dict[str, float]) -> set[str] | dict[str, float]:
+    """The keyword matches that are candidates by their keywords alone: all of them, or in a long
+    history the `KEYWORD_CANDIDATES` best (ties: by id). A common word matches thousands of a
+    50,000-turn history; a message below the first 2,000 by its keywords would need its
+    similarity, its session and its neighbours to lift it past 2,000 better matches into a
+    recall's first 100 (at most `MAX_LIMIT`), and one among the nearest turns, or with an entity,
+    intent or the time asked about, is a candidate for that anyway."""
+    if len(keyword) <= KEYWORD_CANDIDATES:
+        return keyword
+    return set(heapq.nlargest(KEYWORD_CANDIDATES, keyword, key=lambda i: (keyword[i], i)))
 
 
 def _nearest(

@@ -220,3 +220,16 @@ async def test_reenrichment_drops_and_rebuilds_the_blocks_and_erasure_leaves_non
         database_=db.name,
     )
     assert records[0]["n"] == 0
+
+
+def test_in_a_long_history_the_best_keyword_matches_are_candidates_by_keywords_alone() -> None:
+    from graph.recall.search import KEYWORD_CANDIDATES, _best_keyword_matches
+
+    few = {f"m{n}": 1.0 for n in range(10)}
+    assert _best_keyword_matches(few) == few  # a short history: every match
+    many = {f"m{n:05}": (n % 7) / 7 for n in range(3 * KEYWORD_CANDIDATES)}
+    best = _best_keyword_matches(many)
+    assert len(best) == KEYWORD_CANDIDATES
+    floor = min(many[i] for i in best)
+    assert all(many[i] <= floor for i in set(many) - set(best))  # none better left out
+    assert best == _best_keyword_matches(dict(reversed(many.items())))  # ties: by id
