@@ -11,7 +11,7 @@ WITH m.sessionId AS sessionId, min(m.seq) AS first
 CALL (sessionId, first) {
   MATCH (s:Session {id: sessionId})
   WHERE s.recallUpTo >= first
-  SET s.recallUpTo = 0
+  SET s.recallUpTo = 0, s.recallVersion = coalesce(s.recallVersion, 0) + 1
   WITH s
   MATCH (b:RecallBlock)
   USING INDEX b:RecallBlock(sessionId, block)

@@ -5,7 +5,7 @@
 // The session's recall blocks (entity keys, embeddings) go first.
 CALL () {
   MATCH (s:Session {id: $sessionId})
-  SET s.recallUpTo = 0
+  SET s.recallUpTo = 0, s.recallVersion = coalesce(s.recallVersion, 0) + 1
   WITH s
   MATCH (b:RecallBlock)
   USING INDEX b:RecallBlock(sessionId, block)

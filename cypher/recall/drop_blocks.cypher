@@ -2,7 +2,7 @@
 // anonymized, erased): recall reads those messages one by one until the blocks are rebuilt.
 UNWIND $sessionIds AS sessionId
 MATCH (s:Session {id: sessionId})
-SET s.recallUpTo = 0
+SET s.recallUpTo = 0, s.recallVersion = coalesce(s.recallVersion, 0) + 1
 WITH s
 CALL (s) {
   MATCH (b:RecallBlock)

@@ -4,7 +4,7 @@ UNWIND $ids AS id
 MATCH (m:Message {id: id})
 WITH DISTINCT m.sessionId AS sessionId
 MATCH (s:Session {id: sessionId})
-SET s.recallUpTo = 0
+SET s.recallUpTo = 0, s.recallVersion = coalesce(s.recallVersion, 0) + 1
 WITH s
 CALL (s) {
   MATCH (b:RecallBlock)

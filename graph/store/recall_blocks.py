@@ -11,7 +11,10 @@ they are current, and recall reads the messages after it one by one (graph/recal
 They are built after the embedding worker stores a batch (a block covers messages up to the
 first one still waiting for its embedding, so a later embedding never changes a block), and by
 `reenrich`. Whatever changes a covered message drops its session's blocks (recall/drop_blocks:
-re-enrichment, erasure, retention; recall/set_embeddings for a covered message embedded again).
+re-enrichment, erasure, retention; recall/set_embeddings for a covered message embedded again)
+and bumps `Session.recallVersion`; the builder reads without locking and writes only if the
+version has not moved (so no session is locked while its blocks are packed: ingest writing to
+the same session never waits for it).
 """
 
 from __future__ import annotations
@@ -105,7 +108,8 @@ def session_blocks(
     return blocks, covered[-1][1]
 
 
-async def _refresh(tx: Tx, session_ids: list[str], model: str | None) -> int:
+async def stale_blocks(tx: Tx, session_ids: list[str], model: str | None) -> list[dict[str, Any]]:
+    """The blocks to write for these sessions (those not current), read without locking."""
     sources = await tx.records(
         "recall/block_sources", sessionIds=session_ids, model=model, blockSize=BLOCK_SIZE
     )
@@ -116,14 +120,24 @@ async def _refresh(tx: Tx, session_ids: list[str], model: str | None) -> int:
             rows.append(
                 {
                     "sessionId": source["sessionId"],
+                    "version": source["version"],
                     "fromBlock": source["fromBlock"],
                     "blocks": blocks,
                     "upTo": up_to,
                 }
             )
+    return rows
+
+
+async def write_blocks(tx: Tx, rows: list[dict[str, Any]]) -> int:
+    """Write what `stale_blocks` packed, for the sessions whose version has not moved."""
     if rows:
         await tx.execute("recall/write_blocks", sessions=rows)
     return sum(len(r["blocks"]) for r in rows)
+
+
+async def _refresh(tx: Tx, session_ids: list[str], model: str | None) -> int:
+    return await write_blocks(tx, await stale_blocks(tx, session_ids, model))
 
 
 async def refresh_blocks(db: Database, session_ids: list[str], model: str | None) -> int:

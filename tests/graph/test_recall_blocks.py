@@ -22,7 +22,7 @@ from graph.recall.history import History, read_history
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
 from graph.recall.search import evidence_for, gather, rank
-from graph.store.database import Database
+from graph.store.database import Database, Tx
 from graph.store.recall_blocks import (
     BLOCK_SIZE,
     build_blocks,
@@ -30,7 +30,9 @@ from graph.store.recall_blocks import (
     drop_blocks,
     pack,
     refresh_blocks,
+    stale_blocks,
     unpack,
+    write_blocks,
 )
 
 MODEL = "wordllama-64"
@@ -233,3 +235,29 @@ def test_in_a_long_history_the_best_keyword_matches_are_candidates_by_keywords_a
     floor = min(many[i] for i in best)
     assert all(many[i] <= floor for i in set(many) - set(best))  # none better left out
     assert best == _best_keyword_matches(dict(reversed(many.items())))  # ties: by id
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_a_change_made_while_blocks_are_packed_wins(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    """The builder holds no lock while it packs: a re-enrichment, erasure or retention that
+    commits meanwhile bumps the session's recall version, and the packed blocks are not
+    written (they would hold what the change replaced)."""
+    embedder = load_embedder("wordllama")
+    assert embedder is not None
+    session_id, _ = await _session(db, rules_enricher, uid, 20)
+    await embed_messages(db, embedder, await _message_ids(db, session_id))
+    await drop_blocks(db, [session_id])
+
+    async def interleaved(tx: Tx) -> int:
+        rows = await stale_blocks(tx, [session_id], MODEL)
+        assert rows  # packed from the messages as they were read
+        await drop_blocks(db, [session_id])  # another transaction: the messages changed
+        return await write_blocks(tx, rows)
+
+    await db.write_tx(interleaved)
+    assert await _recall_state(db, session_id) == (0, 0)  # nothing written
+    await refresh_blocks(db, [session_id], MODEL)  # the next build reads the change
+    assert await _recall_state(db, session_id) == (20, 1)
