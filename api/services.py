@@ -141,6 +141,8 @@ class Services:
                     await task
             if self.batcher.embeddings is not None:  # store what was embedded meanwhile
                 await self.batcher.embeddings.close()
+            if self.batcher.blocks is not None:
+                await self.batcher.blocks.close()
             await self.db.close()
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from graph.config import DEFAULT_WRITE_RULES, WriteRules
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.events import DEFAULT_INGEST_LIMITS, EventInput, IngestLimits, IngestResult
+from graph.pipeline.blocks_later import BlocksWorker
 from graph.pipeline.embed_later import Committed, EmbeddingWorker
 from graph.pipeline.ingest import store_events
 from graph.pipeline.prepare import PreparedEvents, prepare_events
@@ -114,6 +115,8 @@ class IngestBatcher:
         self.worker: asyncio.Task[None] | None = None
         # embeddings are computed just after commit, off the request path (embed_later.py)
         self.embeddings = EmbeddingWorker(db, embedder) if embedder is not None else None
+        # with embeddings off, recall blocks are built by their own worker (blocks_later.py)
+        self.blocks = BlocksWorker(db) if embedder is None else None
 
     async def ingest(self, events: list[EventInput]) -> IngestResult:
         started = time.monotonic()
@@ -188,6 +191,14 @@ class IngestBatcher:
         result = await store_events(self.db, events, self.rules)
         if self.on_commit is not None:
             self.on_commit(Commit(events, result, requests, time.perf_counter() - started))
+        if self.blocks is not None:
+            self.blocks.committed(
+                [
+                    written.session_id
+                    for written in result.results
+                    if written.message_id is not None and not written.duplicate
+                ]
+            )
         if self.embeddings is not None:
             self.embeddings.submit(
                 [

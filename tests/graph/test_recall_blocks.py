@@ -261,3 +261,28 @@ async def test_a_change_made_while_blocks_are_packed_wins(
     assert await _recall_state(db, session_id) == (0, 0)  # nothing written
     await refresh_blocks(db, [session_id], MODEL)  # the next build reads the change
     assert await _recall_state(db, session_id) == (20, 1)
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_with_embeddings_off_a_session_gets_its_blocks_every_32_messages(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    from graph.pipeline.batcher import IngestBatcher
+    from graph.pipeline.blocks_later import EVERY
+
+    batcher = IngestBatcher(db, rules_enricher, embedder=None)
+    assert batcher.blocks is not None
+    session_id = ""
+    for n in range(EVERY + 5):  # said now: one open session
+        written = await batcher.ingest([EventInput(f"{uid}-{n}", "web", uid, text=f"turn {n}")])
+        session_id = written.results[0].session_id
+        if n == EVERY - 2:
+            await batcher.blocks.flush()
+            assert await _recall_state(db, session_id) == (0, 0)  # not yet: 31 messages
+    await batcher.blocks.flush()
+    up_to, blocks = await _recall_state(db, session_id)
+    assert (up_to, blocks) == (EVERY, 1)  # the 32 messages then; the 5 after are read one by one
+    history = await read_history(db, [session_id], RecallRequest("turn"), None)
+    assert len(history) == EVERY + 5
+    assert history.vectors is None
