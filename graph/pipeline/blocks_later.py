@@ -9,11 +9,10 @@ builds what is missing)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from graph.pipeline.drain import Draining
 from graph.store.recall_blocks import refresh_blocks
 
 if TYPE_CHECKING:
@@ -26,14 +25,14 @@ MAX_SESSIONS = 10_000  # sessions whose new messages are counted at once
 BATCH = 64  # sessions per build transaction
 
 
-class BlocksWorker:
+class BlocksWorker(Draining):
     """One per process: `committed` the session of each committed message."""
 
     def __init__(self, db: Database) -> None:
+        super().__init__()
         self.db = db
         self.counts: dict[str, int] = {}
         self.due: list[str] = []
-        self.task: asyncio.Task[None] | None = None
         self.built = 0  # blocks written
 
     def committed(self, session_ids: list[str]) -> None:
@@ -46,8 +45,8 @@ class BlocksWorker:
                 self.due.append(session_id)
             else:
                 self.counts[session_id] = count
-        if self.due and (self.task is None or self.task.done()):
-            self.task = asyncio.create_task(self._drain())
+        if self.due:
+            self._wake()
 
     async def _drain(self) -> None:
         while self.due:
@@ -56,12 +55,3 @@ class BlocksWorker:
                 self.built += await refresh_blocks(self.db, batch, None)
             except Exception:  # the store is down: the next messages, or reenrich, build them
                 log.exception("building the recall blocks of %d sessions failed", len(batch))
-
-    async def flush(self) -> None:
-        """Wait until every due session is built (tests, shutdown)."""
-        while self.task is not None and not self.task.done():
-            await asyncio.shield(self.task)
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.flush(), timeout=10)

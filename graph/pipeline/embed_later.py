@@ -17,13 +17,12 @@ shrinks when it falls. If the process stops with work pending, `threadline reenr
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from graph.pipeline.drain import Draining
 from graph.pipeline.reenrich import backfill_embeddings, embed_messages
 
 if TYPE_CHECKING:
@@ -44,14 +43,14 @@ class Committed:
     at: datetime
 
 
-class EmbeddingWorker:
+class EmbeddingWorker(Draining):
     """One per process: `submit` committed messages; they are embedded and stored in order."""
 
     def __init__(self, db: Database, embedder: Embedder) -> None:
+        super().__init__()
         self.db = db
         self.embedder = embedder
         self.queue: list[Committed] = []
-        self.task: asyncio.Task[None] | None = None
         self.left_in_store: tuple[datetime, datetime] | None = None  # span to embed from the store
         self.embedded = 0
         self.deferred = 0  # messages that did not fit in the queue (embedded from the store)
@@ -67,8 +66,8 @@ class EmbeddingWorker:
             self._defer(messages[room:])
             messages = messages[:room]
         self.queue.extend(messages)
-        if (self.queue or self.left_in_store) and (self.task is None or self.task.done()):
-            self.task = asyncio.create_task(self._drain())
+        if self.queue or self.left_in_store:
+            self._wake()
 
     def _defer(self, messages: list[Committed]) -> None:
         if self.left_in_store is None:
@@ -102,12 +101,3 @@ class EmbeddingWorker:
             )
         except Exception:
             log.exception("embedding the messages of %s..%s from the store failed", since, until)
-
-    async def flush(self) -> None:
-        """Wait until everything submitted so far is stored (tests, shutdown)."""
-        while self.task is not None and not self.task.done():
-            await asyncio.shield(self.task)
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.flush(), timeout=10)
