@@ -277,10 +277,9 @@ async def test_with_embeddings_off_a_session_gets_its_blocks_every_32_messages(
     for n in range(EVERY + 5):  # said now: one open session
         written = await batcher.ingest([EventInput(f"{uid}-{n}", "web", uid, text=f"turn {n}")])
         session_id = written.results[0].session_id
+        await batcher.blocks.flush()  # each build done before the next message (deterministic)
         if n == EVERY - 2:
-            await batcher.blocks.flush()
             assert await _recall_state(db, session_id) == (0, 0)  # not yet: 31 messages
-    await batcher.blocks.flush()
     up_to, blocks = await _recall_state(db, session_id)
     assert (up_to, blocks) == (EVERY, 1)  # the 32 messages then; the 5 after are read one by one
     history = await read_history(db, [session_id], RecallRequest("turn"), None)
