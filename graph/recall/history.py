@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graph.domain.recall import Candidate
-from graph.store.recall_blocks import COLUMNS, unpack
+from graph.store.recall_blocks import COLUMNS, columns_of, unpack
 
 if TYPE_CHECKING:
     from graph.recall.request import RecallRequest
@@ -97,18 +97,6 @@ class _Filter:
         )
 
 
-def _tail_columns(messages: list[Any]) -> dict[str, list[Any]]:
-    return {
-        "ids": [m[0] for m in messages],
-        "seqs": [m[1] for m in messages],
-        "ats": [m[2] for m in messages],
-        "channels": [m[3] for m in messages],
-        "roles": [m[4] for m in messages],
-        "keys": [m[5] or [] for m in messages],
-        "intents": [m[6] or [] for m in messages],
-    }
-
-
 def assemble(records: list[Any], request: RecallRequest, model: str | None) -> History:
     """The history of the records (one per session: its blocks, then its later messages),
     filtered, the newest `MAX_HISTORY` kept."""
@@ -152,7 +140,7 @@ def assemble(records: list[Any], request: RecallRequest, model: str | None) -> H
         ]
         if tail:
             start = len(history)
-            history._extend(session_id, _tail_columns(tail))
+            history._extend(session_id, columns_of(tail))
             loose = [(start + n, m[7]) for n, m in enumerate(tail) if isinstance(m[7], bytes)]
             if loose:
                 history.vector_rows += [i for i, _ in loose]

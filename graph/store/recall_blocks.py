@@ -49,14 +49,10 @@ class Block:
     vectors: npt.NDArray[np.int8]  # one row per embedded message (shape: len(embedded) x dims)
 
 
-def pack(model: str | None, messages: list[list[Any]]) -> bytes:
-    """One block's bytes: a header, the columns as JSON, then the embeddings' bytes in order.
-    `messages`: as recall/block_sources returns them."""
-    embedded = [n for n, m in enumerate(messages) if m[8] is not None]
-    sizes = {len(messages[n][8]) for n in embedded}
-    if len(sizes) > 1:
-        raise ValueError(f"embeddings of different sizes in one block: {sorted(sizes)}")
-    columns: dict[str, Any] = {
+def columns_of(messages: list[list[Any]]) -> dict[str, list[Any]]:
+    """Messages as rows [id, seq, at, channel, role, entity keys, intents, ...] turned into the
+    `COLUMNS` of a block (recall/block_sources and recall/history return rows of this shape)."""
+    return {
         "ids": [m[0] for m in messages],
         "seqs": [m[1] for m in messages],
         "ats": [m[2] for m in messages],
@@ -65,7 +61,16 @@ def pack(model: str | None, messages: list[list[Any]]) -> bytes:
         "keys": [m[5] or [] for m in messages],
         "intents": [m[6] or [] for m in messages],
     }
-    meta = orjson.dumps({"model": model, "columns": columns, "embedded": embedded})
+
+
+def pack(model: str | None, messages: list[list[Any]]) -> bytes:
+    """One block's bytes: a header, the columns as JSON, then the embeddings' bytes in order.
+    `messages`: as recall/block_sources returns them."""
+    embedded = [n for n, m in enumerate(messages) if m[8] is not None]
+    sizes = {len(messages[n][8]) for n in embedded}
+    if len(sizes) > 1:
+        raise ValueError(f"embeddings of different sizes in one block: {sorted(sizes)}")
+    meta = orjson.dumps({"model": model, "columns": columns_of(messages), "embedded": embedded})
     return b"".join([_HEADER.pack(MAGIC, len(meta)), meta, *(messages[n][8] for n in embedded)])
 
 
