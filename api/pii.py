@@ -34,7 +34,11 @@ class Pii(FieldExtension):
 
     def _shown(self, value: Any, source: Any, info: Info) -> Any:
         principal = getattr(info.context, "principal", None)
-        if value is None or (principal is not None and principal.sees_pii):
+        return self.shown_to(value, source, principal is not None and principal.sees_pii)
+
+    def shown_to(self, value: Any, source: Any, sees_pii: bool) -> Any:
+        """The value as a caller sees it: masked unless their role sees PII."""
+        if value is None or sees_pii:
             return value
         return self.mask(value, source)
 

@@ -26,6 +26,7 @@ from api.errors import ErrorCodes, SubscriptionsNeedWebSocket, coded, is_coded
 from api.events.mutations import EventMutations
 from api.memory.queries import ContextQueries
 from api.permissions import check_guarded
+from api.plain_fields import PlannedExecution
 from api.sessions.mutations import SessionMutations
 from api.sessions.queries import SessionQueries
 from api.sessions.subscriptions import SessionSubscriptions
@@ -95,6 +96,7 @@ def build_schema(*, dev: bool = False, **kwargs: Any) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not dev),
+        execution_context_class=PlannedExecution,  # plain fields read directly (api/plain_fields)
         **kwargs,
     )
     check_guarded(schema)  # deny by default: a root field without a role permission fails here
