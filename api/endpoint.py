@@ -107,8 +107,9 @@ class GraphQLEndpoint:
             started = True
             await send(message)
 
-        try:
-            await asyncio.wait_for(self.graphql(scope, replay, tracked), self.timeout)
+        try:  # a deadline on this task (no task of its own per request, as wait_for makes)
+            async with asyncio.timeout(self.timeout):
+                await self.graphql(scope, replay, tracked)
         except TimeoutError:
             if not started:
                 message = f"request took longer than {self.timeout:g} s"

@@ -44,7 +44,10 @@ def start_server(
     workers: int = 1,
     live_url: str | None = None,
     embeddings: str = "off",
+    tree: Path | None = None,
 ) -> subprocess.Popen[bytes]:
+    """`threadline serve` on `port`; with `tree`, the API of that checkout (another commit's
+    files, this environment's packages: bench/ab.py)."""
     user, password = target.auth or ("neo4j", "")
     env = {
         **os.environ,
@@ -58,9 +61,12 @@ def start_server(
     }
     if live_url:
         env["THREADLINE_LIVE_URL"] = live_url
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
     return subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        cwd=tree,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -298,3 +298,19 @@ def test_profile_bench_writes_a_flame_graph_and_the_top_functions(
     assert run["top"]
     assert all(0 < row["own_pct"] <= row["total_pct"] <= 100 for row in run["top"])
     assert "own %" in printed
+
+
+def test_ab_bench_compares_two_commits(settings: Settings, tmp_path: Path) -> None:
+    """bench/ab.py: the baseline commit's server and this tree's, alternated on one Neo4j."""
+    small = ["--rounds", "1", "--users", "6", "--duration", "0.5", "--warmup", "0.5"]
+    printed = bench(settings, tmp_path, "bench.ab", "--baseline", "HEAD", *small)
+    rows = results(tmp_path, "ab.json")
+    assert [r["server"] for r in rows] == ["HEAD", "this tree"]
+    for row in rows:
+        assert 0 < row["raw_p50_ms"] < row["context_p50_ms"]
+        assert 0 < row["store_read_p50_ms"] < row["context_p50_ms"]
+        assert row["context_vs_raw"] > 1 and row["context_vs_store_read"] > 1
+        assert row["api_cpu_ms_per_read"] > 0 and row["context32_per_s"] > 0
+        assert row["recall_p50_ms"] > 0 and row["ingest_events_per_s"] > 0
+        assert 50 < row["api_rss_mb"] < 1000
+    assert "| context / raw read p50 |" in printed
