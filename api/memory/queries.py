@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.types.nodes import SelectedField
 
 from api.memory.types import Context, Recall
 from api.permissions import allow
 from api.request import Info
 from api.scalars import Speaker
+from api.selection import selection_of
 from api.user_scope import is_end_user, require_own_identity, require_own_sessions
 from graph.domain.as_of import check_as_of
 from graph.domain.callers import CallerRole
@@ -52,21 +51,6 @@ def _selector(
     )
 
 
-def asks_for(info: Info, name: str) -> bool:
-    """Whether the query selects `name` directly under this field (fragments included)."""
-
-    def within(selections: list[Any]) -> bool:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                if selection.name == name:
-                    return True
-            elif within(selection.selections):  # a fragment spread or inline fragment
-                return True
-        return False
-
-    return any(within(field.selections) for field in info.selected_fields)
-
-
 @strawberry.type
 class ContextQueries:
     @strawberry.field(
@@ -93,6 +77,7 @@ class ContextQueries:
         principal, db = info.context.principal, info.context.db
         if session_id is not None:
             await require_own_sessions(principal, db, [str(session_id)])
+        selection = selection_of(info)
         record = await get_context(
             info.context.db,
             selector,
@@ -100,13 +85,13 @@ class ContextQueries:
             include_previous,
             info.context.max_context_messages,
             as_of=check_as_of(as_of),
-            brief_steps=info.context.conversation_rules.steps if asks_for(info, "brief") else None,
+            brief_steps=info.context.conversation_rules.steps if "brief" in selection else None,
         )
         if is_end_user(principal) and session_id is None and as_of is not None:
             # by identity, as it was: the session current then is picked from the history,
             # which knows shared threads too (the current read asks for owned ones only)
             await require_own_sessions(principal, db, [record.session.id])
-        return Context.from_record(record)
+        return Context.from_record(record, selection)
 
     @strawberry.field(
         extensions=allow(CallerRole.AGENT, CallerRole.ANALYST, CallerRole.USER),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -20,6 +20,7 @@ from graph.domain.recall_text import render
 from graph.domain.records import RecallRecord  # at run time: strawberry resolves Private
 
 if TYPE_CHECKING:
+    from api.selection import Selection
     from graph.domain.context import ContextRecord
     from graph.domain.records import RecallHitRecord
 
@@ -172,14 +173,37 @@ class Context:
     )
 
     @classmethod
-    def from_record(cls, record: ContextRecord) -> Context:
+    def from_record(cls, record: ContextRecord, selection: Selection | None = None) -> Context:
+        """The context's GraphQL object; with `selection` (what the query asked for: a read's
+        cost follows it), a part not selected is left empty — GraphQL answers only what was
+        selected — and messages are built without their mentions and intents unless asked."""
+        wanted = selection.__contains__ if selection is not None else (lambda _name: True)
         # a point-in-time read: the session and user objects answer as they were then
-        return convert_record(
-            cls,
-            record,
-            session=Session.from_record(record.session, record.session_then),
-            user=User.from_record(record.user, record.user_then),
-        )
+        overrides: dict[str, Any] = {
+            "session": Session.from_record(record.session, record.session_then)
+            if wanted("session")
+            else None,
+            "user": User.from_record(record.user, record.user_then) if wanted("user") else None,
+        }
+        for name, python_name in UNSELECTED_LISTS:
+            if not wanted(name):
+                overrides[python_name] = []
+        if not wanted("brief"):
+            overrides["brief"] = None
+        inner = selection.get("messages") if selection is not None else None
+        if inner is not None and not {"entities", "intents"} & inner.keys():
+            overrides["messages"] = [Message.from_record(m, links=False) for m in record.messages]
+        return convert_record(cls, record, **overrides)
+
+
+# the list fields of a context left empty when not selected: (GraphQL name, Python name)
+UNSELECTED_LISTS = (
+    ("messages", "messages"),
+    ("entities", "entities"),
+    ("intents", "intents"),
+    ("sentimentTrend", "sentiment_trend"),
+    ("previous", "previous"),
+)
 
 
 @strawberry.type(description="A message a recall found: why it matched and the turns around it.")

@@ -141,8 +141,11 @@ class Message:
     )
 
     @classmethod
-    def from_record(cls, record: MessageRecord) -> Message:
-        return convert_record(cls, record)
+    def from_record(cls, record: MessageRecord, *, links: bool = True) -> Message:
+        """With `links` off, without its mentions and intents (a read that selects neither)."""
+        if links:
+            return convert_record(cls, record)
+        return convert_record(cls, record, entities=[], intents=[])
 
 
 @strawberry.type(description="A session handed to an agent: from whom, to whom, why, when.")

@@ -343,6 +343,32 @@ def test_enrichment_is_visible_on_messages_and_context(gql: GraphQLClient, uid: 
     ]
 
 
+def test_context_builds_what_is_selected_through_fragments_and_aliases(
+    gql: GraphQLClient, uid: str
+) -> None:
+    """The context is built from what the query selects (messages without their mentions and
+    intents unless asked): parts asked for through fragments and aliases are all there."""
+    text = f"My order never arrived, email me at {uid}@example.com"
+    event = {"eventId": f"{uid}-1", "channel": "web", "externalUserId": uid, "text": text}
+    session = data(gql(INGEST, events=[event]))["ingestEvents"]["results"][0]["sessionId"]
+    body = data(
+        gql(
+            """query($s: ID!) { context(sessionId: $s) { ...Parts plain: messages { seq } } }
+            fragment Parts on Context {
+              messages { ... on Message { seq found: entities { key } } }
+              intents { name }
+            }""",
+            s=session,
+        )
+    )["context"]
+    [message] = body["messages"]
+    assert f"EMAIL:{uid}@example.com" in {e["key"] for e in message["found"]}
+    assert body["plain"] == [{"seq": 1}]
+    assert body["intents"]  # selected through the fragment
+    bare = data(gql("query($s: ID!) { context(sessionId: $s) { messages { seq } } }", s=session))
+    assert bare["context"]["messages"] == [{"seq": 1}]
+
+
 def test_set_session_attributes_with_expected_version(gql: GraphQLClient, uid: str) -> None:
     result = data(
         gql(
