@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -17,13 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import graphiql_assets, metrics
+from api import graphiql_assets, json_requests, metrics
 from api.authentication import Authentication
 from api.dashboard import Dashboard
 from api.endpoint import GraphQLEndpoint
@@ -85,7 +87,11 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.user_attribute_names = services.settings.user_attribute_names()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        principal = request.scope.get("state", {}).get("principal")
+        return self.context_for(request.scope, websocket=isinstance(request, WebSocket))
+
+    def context_for(self, scope: Scope, *, websocket: bool) -> RequestContext:
+        """A request's context: the principal authentication left in its scope."""
+        principal = scope.get("state", {}).get("principal")
         return RequestContext(
             self.db,
             self.batcher,
@@ -94,7 +100,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             self.analytics_limits,
             self.attribute_policies,
             principal,
-            websocket=isinstance(request, WebSocket),
+            websocket=websocket,
             enricher=self.batcher.enricher,
             embedder=self.batcher.embedder,
             conversation_rules=self.conversation_rules,
@@ -129,6 +135,10 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             request, origin
         )
 
+    @staticmethod
+    def met_an_outage(response_data: Any) -> bool:
+        return _met_an_outage(response_data)
+
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """An answer that met a database outage is HTTP 503 with `Retry-After`, as one before
         authentication is (a warm key cache let the request in): one answer for one outage."""
@@ -157,7 +167,10 @@ def create_app(settings: Settings, *, dev: bool = False, apply_schema: bool = Tr
     """Build the app from its services; the driver opens at start-up (migrating the schema
     unless `apply_schema` is off) and closes at stop."""
     services = Services.build(settings, dev=dev)
-    graphql = GraphQLEndpoint(ThreadlineGraphQL(services), settings, dev=dev)
+    view = ThreadlineGraphQL(services)
+    graphql = GraphQLEndpoint(
+        view, settings, dev=dev, answer_plain=functools.partial(json_requests.answer, view)
+    )
     webhooks = WebhookEndpoint(services)
     dashboard = Dashboard(services)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from api import metrics
+from api import json_requests, metrics
 from api.authentication import refusal_of
 from api.http_errors import retry_headers
 from graph.domain.errors import UnauthenticatedError
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from graph.config import Settings
 
 App = Callable[["Scope", "Receive", "Send"], Awaitable[None]]
+# answers a plain JSON request (api/json_requests.py: answer, bound to the view)
+PlainAnswer = Callable[["Scope", dict[str, Any], "Send"], Awaitable[None]]
 
 
 def _error_body(code: str, message: str) -> bytes:
@@ -45,8 +47,16 @@ async def _respond(send: Send, status: int, code: str, message: str, *extra: Any
 
 
 class GraphQLEndpoint:
-    def __init__(self, graphql: App, settings: Settings, *, dev: bool) -> None:
+    def __init__(
+        self,
+        graphql: App,
+        settings: Settings,
+        *,
+        dev: bool,
+        answer_plain: PlainAnswer | None = None,
+    ) -> None:
         self.graphql = graphql
+        self.answer_plain = answer_plain
         self.max_bytes = settings.max_request_bytes
         self.timeout = settings.request_timeout_seconds
         self.dev = dev
@@ -72,7 +82,7 @@ class GraphQLEndpoint:
         if body is None:
             await _respond(send, 413, "LIMIT_EXCEEDED", f"body over {self.max_bytes} bytes")
             return
-        await self._with_timeout(scope, body, send)
+        await self._with_timeout(scope, headers, body, send)
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes | None:
         """The whole body, or None when it is larger than allowed (without reading it all)."""
@@ -91,7 +101,9 @@ class GraphQLEndpoint:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _with_timeout(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def _with_timeout(
+        self, scope: Scope, headers: dict[str, str], body: bytes, send: Send
+    ) -> None:
         delivered = False
         started = False
 
@@ -109,7 +121,11 @@ class GraphQLEndpoint:
 
         try:  # a deadline on this task (no task of its own per request, as wait_for makes)
             async with asyncio.timeout(self.timeout):
-                await self.graphql(scope, replay, tracked)
+                plain = json_requests.plain_request(headers, body)
+                if plain is not None and self.answer_plain and scope["method"] == "POST":
+                    await self.answer_plain(scope, plain, tracked)
+                else:  # strawberry's view: GET, uploads, batches, streaming, the IDE page
+                    await self.graphql(scope, replay, tracked)
         except TimeoutError:
             if not started:
                 message = f"request took longer than {self.timeout:g} s"
