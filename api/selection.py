@@ -28,3 +28,11 @@ def selection_of(info: Info) -> Selection:
     for field in info.selected_fields:
         _merge(selected, field.selections)
     return selected
+
+
+def selects_under(selection: Selection, parent: str, names: set[str]) -> bool:
+    """Whether any of `names` is selected under a field called `parent`, at any depth."""
+    return any(
+        (name == parent and not names.isdisjoint(inner)) or selects_under(inner, parent, names)
+        for name, inner in selection.items()
+    )

@@ -10,7 +10,7 @@ from api.memory.types import Context, Recall
 from api.permissions import allow
 from api.request import Info
 from api.scalars import Speaker
-from api.selection import selection_of
+from api.selection import selection_of, selects_under
 from api.user_scope import is_end_user, require_own_identity, require_own_sessions
 from graph.domain.as_of import check_as_of
 from graph.domain.callers import CallerRole
@@ -86,6 +86,7 @@ class ContextQueries:
             info.context.max_context_messages,
             as_of=check_as_of(as_of),
             brief_steps=info.context.conversation_rules.steps if "brief" in selection else None,
+            message_links=selects_under(selection, "messages", {"entities", "intents"}),
         )
         if is_end_user(principal) and session_id is None and as_of is not None:
             # by identity, as it was: the session current then is picked from the history,

@@ -7,7 +7,8 @@
 // parameters and match nothing; no row means nothing matched. previousIds: up to $previous
 // sessions it continues (its CONTINUES chain), nearest first.
 // Returned: the session and its owner (with every identity); the last $last messages across
-// channels (oldest first) with their entities and intents; the session attributes; every entity
+// channels (oldest first) with their entities and intents (with $links; else empty lists: a read
+// that shows neither skips them); the session attributes; every entity
 // mentioned in the session (most recently mentioned first, with where and how often); the intents
 // expressed; the sentiment of the last $sentimentWindow user messages.
 // Every part starts from an index seek (Message(sessionId, seq), Attribute(owner, key)).
@@ -65,14 +66,14 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
       deliveryAt: m.deliveryAt.epochMillis,
       at: m.at.epochMillis,
       receivedAt: m.receivedAt.epochMillis,
-      entities: COLLECT {
+      entities: CASE WHEN $links THEN COLLECT {
         MATCH (m)-[r:MENTIONS]->(e:Entity)
         RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
-      },
-      expressed: COLLECT {
+      } ELSE [] END,
+      expressed: CASE WHEN $links THEN COLLECT {
         MATCH (m)-[x:EXPRESSES]->(i:Intent)
         RETURN {name: i.name, confidence: x.confidence} ORDER BY x.confidence DESC, i.name
-      }
+      } ELSE [] END
     } ORDER BY m.seq
   } AS messages,
   COLLECT {

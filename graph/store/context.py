@@ -89,12 +89,15 @@ async def get_context(
     max_messages: int = 500,
     as_of: int | None = None,
     brief_steps: Sequence[re.Pattern[str]] | None = None,
+    message_links: bool = True,
 ) -> ContextRecord:
     """The session the selector points at (a user's current one), its last messages across
     channels (oldest first), the channels used and the session attributes; with
     `include_previous`, the same for up to that many sessions it continues (nearest first).
     With `as_of` (epoch millis), all of it as it was at that instant (`graph.store.history`);
-    with `brief_steps` (the steps patterns), the handoff brief too (`graph.domain.brief`)."""
+    with `brief_steps` (the steps patterns), the handoff brief too (`graph.domain.brief`).
+    Without `message_links`, the messages come without their mentions and intents (a read that
+    shows neither; the session-wide entities and intents are there either way)."""
     check_message_count(last_messages, max_messages, "lastMessages")
     if not 0 <= include_previous <= MAX_PREVIOUS:
         raise BadInputError(f"includePrevious must be 0..{MAX_PREVIOUS}", field="includePrevious")
@@ -114,6 +117,7 @@ async def get_context(
         previous=include_previous,
         as_of=as_of,
         brief_steps=brief_steps,
+        links=message_links,
     )
     if not found:
         raise nothing_selected(selector, identity_key)
@@ -124,7 +128,7 @@ async def get_context(
         earlier = {
             record.session.id: record
             for record, _ in await _session_contexts(
-                db, last_messages, session_ids=previous_ids, as_of=as_of
+                db, last_messages, session_ids=previous_ids, as_of=as_of, links=message_links
             )
         }
         # nearest first; a session erased since the chain was read is left out
@@ -156,6 +160,7 @@ async def _session_contexts(
     previous: int = 0,
     as_of: int | None = None,
     brief_steps: Sequence[re.Pattern[str]] | None = None,
+    links: bool = True,
 ) -> list[tuple[ContextRecord, list[str]]]:
     """One round trip: the selected sessions (by ids, or a user's current one), each with its
     context and the ids of up to `previous` sessions it continues, nearest first."""
@@ -171,6 +176,7 @@ async def _session_contexts(
         previous=previous,
         asOf=as_of,
         brief=BRIEF_WINDOW if brief_steps is not None else 0,
+        links=links,
     )
     return [(_context(row, brief_steps), list(row["previousIds"])) for row in records]
 

@@ -90,6 +90,14 @@ async def test_order_mentioned_on_web_then_whatsapp_is_one_entity_with_two_menti
     assert context.sentiment is not None
     assert context.sentiment < 0
 
+    # a read that shows neither gets the messages without their mentions and intents; the
+    # session-wide entities, intents and sentiment are the same
+    bare = await get_context(db, ContextSelector(session_id=session_id), 20, message_links=False)
+    assert [(m.entities, m.intents) for m in bare.messages] == [([], []), ([], [])]
+    assert [m.text for m in bare.messages] == [m.text for m in context.messages]
+    assert (bare.entities, bare.intents) == (context.entities, context.intents)
+    assert bare.sentiment == context.sentiment
+
 
 async def test_bot_messages_do_not_count_towards_user_sentiment(
     db: Database, enricher: Enricher, uid: str

@@ -31,6 +31,7 @@ async def test_a_read_sees_the_write_before_it(db: Database, uid: str) -> None:
         previous=1,
         asOf=None,
         brief=0,
+        links=True,
     )
     assert [m["text"] for m in records[0]["messages"]] == ["hi"]
     assert records[0]["previousIds"] == []  # a first session continues nothing
@@ -64,6 +65,7 @@ async def test_retryable_failures_are_retried_and_others_are_not(
         "previous": 0,
         "asOf": None,
         "brief": 0,
+        "links": False,
     }
     records = await db.read("context/session_context", **params)
     assert calls == 2
