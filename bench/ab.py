@@ -14,7 +14,7 @@ turn (baseline first), warms it up, then measures:
                CPU per read against the raw read's p50
   context-32   the same API read at 32 clients: reads/s and API CPU per read
   recall-1     recall(query) over the user's history at 1 client: p50
-  ingest-batch events/s in batches of 100 (4 posters; a third of --users, 10 events each)
+  ingest-batch events/s in batches of 100 (4 posters; --users new people, 20 events each)
 and the API's resident memory after the round. Medians over the rounds are printed as a table
 (bench/results/ab.json has every round).
 Neo4j comes from NEO4J_URI or is provisioned like the tests do (graph.local.provision).
@@ -152,7 +152,7 @@ async def one_server(
             row["recall_p50_ms"] = (await closed_loop(1, args.duration, recall)).row("r", 1)[
                 "p50_ms"
             ]
-            batch = await ingest_batch(http, max(2, args.users // 3), 10, f"{prefix}i")
+            batch = await ingest_batch(http, args.users, MESSAGES, f"{prefix}i")
             row["ingest_events_per_s"] = batch["per_second"]
         row["api_rss_mb"] = rss_mb(server.pid)
         return row
