@@ -121,8 +121,10 @@ class GraphQLEndpoint:
 
         try:  # a deadline on this task (no task of its own per request, as wait_for makes)
             async with asyncio.timeout(self.timeout):
-                plain = json_requests.plain_request(headers, body)
-                if plain is not None and self.answer_plain and scope["method"] == "POST":
+                plain = None  # parsed here only when the thin path can take it
+                if self.answer_plain is not None and scope["method"] == "POST":
+                    plain = json_requests.plain_request(headers, body)
+                if plain is not None and self.answer_plain is not None:
                     await self.answer_plain(scope, plain, tracked)
                 else:  # strawberry's view: GET, uploads, batches, streaming, the IDE page
                     await self.graphql(scope, replay, tracked)
