@@ -15,7 +15,9 @@ licence is non-commercial): get it with
 
 Each conversation is one person. Each of its sessions is a visit on a rotating channel (web,
 whatsapp, email, sms, mobile) at the session's date; each turn an event ("Speaker: text"), USER
-for the first speaker, AGENT for the other; the channels are linked to one user. Messages are
+for the first speaker, AGENT for the other; the channels are linked to one user. The first
+speaker's name is the user's `name` attribute, the other is a registered human agent of that
+name who handles every session (what a deployment knows of who speaks). Messages are
 enriched as the API does by default (`--enrichment auto`: spaCy's statistical NER when
 installed) and embedded as its worker does after commit (in context). Questions of
 categories 1-4 (5 has no evidence) are asked through `recall` (graph.recall.service, in
@@ -63,11 +65,13 @@ from graph.local.provision import Neo4jTarget, provision
 from graph.pipeline.enrich import enricher_for
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages
-from graph.recall.question import understand
+from graph.recall.question import understand, with_named_speaker
 from graph.recall.request import RecallRequest
 from graph.recall.search import evidence_for, gather, scope
+from graph.store.attributes import AttributeWrite, Owner, set_attributes
 from graph.store.context import ContextSelector
 from graph.store.database import Database
+from graph.store.handoffs import handoff, upsert_agent
 from graph.store.schema import migrate
 from graph.store.sessions import close_session
 from graph.store.users import link_identity
@@ -101,6 +105,12 @@ class Conversation:
     first_speaker: str
     sessions: list[list[Turn]]
     questions: list[Question]
+
+    @property
+    def second_speaker(self) -> str:
+        return next(
+            t.speaker for turns in self.sessions for t in turns if t.speaker != self.first_speaker
+        )
 
     @property
     def asked_at(self) -> datetime:
@@ -159,6 +169,8 @@ async def ingest(
     person = f"{tag}-{conversation.sample_id}"
     messages: dict[str, str] = {}
     user_id = ""
+    agent_id = f"{person}-agent"
+    await upsert_agent(db, agent_id, "HUMAN", conversation.second_speaker)
     for n, session in enumerate(conversation.sessions):
         events = [
             EventInput(
@@ -174,13 +186,17 @@ async def ingest(
         if n == 0:
             first = await ingest_events(db, events[:1], enricher)
             user_id = str(first.results[0].user_id)
+            name = AttributeWrite({"name": conversation.first_speaker})
+            await set_attributes(db, Owner.USER, user_id, name)
             for channel in set(CHANNELS) - {events[0].channel}:
                 await link_identity(db, user_id, channel, f"{person}-{channel}")
         written = await ingest_events(db, events, enricher)
         for turn, result in zip(session, written.results, strict=True):
             if result.message_id:
                 messages[turn.dia_id] = result.message_id
-        await close_session(db, written.results[0].session_id, None)
+        session_id = written.results[0].session_id
+        await handoff(db, session_id, agent_id, None, at=session[0].at)
+        await close_session(db, session_id, None)
     if embedder is not None:  # as the API's worker does after each commit, in context
         await embed_messages(db, embedder, list(messages.values()))
     return user_id, messages
@@ -285,16 +301,20 @@ async def gather_all(
     for conversation in conversations:
         user_id, messages = await ingest(db, conversation, tag, enricher, embedder)
         await refresh_fulltext(db)
-        session_ids = await scope(db, ContextSelector(user_id=user_id))
+        in_scope = await scope(db, ContextSelector(user_id=user_id))
         rankings = bm25_rankings(conversation, messages)
         for q, bm25 in zip(conversation.questions, rankings, strict=True):
             wanted = {messages[e] for e in q.evidence if e in messages}
             if not wanted:
                 continue
             now = conversation.asked_at
-            question = await understand(q.text, now, enricher, embedder)
+            question = with_named_speaker(
+                await understand(q.text, now, enricher, embedder),
+                in_scope.user_names,
+                in_scope.agent_names,
+            )
             request = RecallRequest(q.text, limit=max(KS))
-            gathered = await gather(db, session_ids, request, question)
+            gathered = await gather(db, in_scope.session_ids, request, question)
             candidates = gathered.history.candidates()
             evidence = evidence_for(gathered, question)
             asked.append(

@@ -50,7 +50,7 @@ from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages
-from graph.recall.question import understand
+from graph.recall.question import understand, with_named_speaker
 from graph.recall.request import RecallRequest
 from graph.recall.search import answer, gather, scope
 from graph.store.context import ContextSelector
@@ -185,8 +185,9 @@ async def quality(
             evidence = [messages[e] for e in q.evidence]
             question = await understand(q.text, q.asked_at, enricher, embedder)
             request = RecallRequest(q.text, limit=max(KS))
-            session_ids = await scope(db, selector)
-            gathered = await gather(db, session_ids, request, question)
+            in_scope = await scope(db, selector)
+            question = with_named_speaker(question, in_scope.user_names, in_scope.agent_names)
+            gathered = await gather(db, in_scope.session_ids, request, question)
             for name, weights in variants.items():  # one question, ranked by each variant
                 found = await answer(db, gathered, request, question, q.asked_at, weights)
                 scores.add(name, q.kind, [h.message.id for h in found.hits], evidence)

@@ -1,10 +1,13 @@
 // The sessions a recall searches: $sessionId's, or every session the user ($userId, following
 // merges to the survivor, or the user known by $identityKey) owns or takes part in — with
 // $ownedOnly (a user token's recall), only those it owns. No row when the selector names nothing
-// (null selectors match nothing). Index seeks only.
+// (null selectors match nothing). With them, the names of who speaks in them: the person's (their
+// attributes named in $nameKeys, JSON text; a session's: its owner's) and the agents' who handled
+// them (HANDLED_BY). Index seeks, then the sessions' own relationships.
 CALL () {
   OPTIONAL MATCH (s:Session {id: $sessionId})
-  RETURN collect(s) AS sessions, count(s) AS found
+  OPTIONAL MATCH (s)<-[:HAS_SESSION]-(owner:User)
+  RETURN collect(s) AS sessions, count(s) AS found, collect(owner) AS users
   UNION
   OPTIONAL MATCH (:User {id: $userId})-[:MERGED_INTO*0..10]->(u:User)
   WHERE u.mergedInto IS NULL
@@ -13,7 +16,7 @@ CALL () {
            UNWIND users AS u MATCH (u)-[r:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
            WHERE NOT $ownedOnly OR r:HAS_SESSION
            RETURN DISTINCT s
-         } AS sessions, size(users) AS found
+         } AS sessions, size(users) AS found, users
   UNION
   OPTIONAL MATCH (:Identity {key: $identityKey})-[:IDENTIFIES]->(:User)-[:MERGED_INTO*0..10]->(u:User)
   WHERE u.mergedInto IS NULL
@@ -22,7 +25,19 @@ CALL () {
            UNWIND users AS u MATCH (u)-[r:HAS_SESSION|PARTICIPATES_IN]->(s:Session)
            WHERE NOT $ownedOnly OR r:HAS_SESSION
            RETURN DISTINCT s
-         } AS sessions, size(users) AS found
+         } AS sessions, size(users) AS found, users
 }
-WITH sessions, found WHERE found > 0
-RETURN [s IN sessions | s.id] AS sessionIds
+WITH sessions, found, users WHERE found > 0
+RETURN [s IN sessions | s.id] AS sessionIds,
+  COLLECT {
+    UNWIND users AS u
+    UNWIND $nameKeys AS key
+    MATCH (a:Attribute {owner: 'user:' + u.id, key: key})
+    RETURN a.value
+  } AS userNames,
+  COLLECT {
+    UNWIND sessions AS s
+    MATCH (s)-[:HANDLED_BY]->(a:Agent)
+    WHERE a.name IS NOT NULL
+    RETURN DISTINCT a.name
+  } AS agentNames

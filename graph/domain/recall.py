@@ -38,6 +38,9 @@ MAX_QUERY_TERMS = 64
 MAX_STATISTICS_WORDS = 16  # distinct question words counted per recall
 LUCENE_CHUNK = 400  # session ids per fulltext query (Lucene allows 1,024 clauses)
 SEEDS, SEED_SHARE = 3, 0.5  # keyword matches whose identifiers are followed one hop
+# The person's attributes that hold a name they go by: a question naming them asks about their
+# own turns (`named_speaker`).
+NAME_ATTRIBUTES = ("name", "first_name", "last_name", "full_name", "display_name", "nickname")
 IDENTIFIER_TYPES = frozenset(
     {"ORDER_ID", "SKU", "TRACKING_NUMBER", "ACCOUNT_NUMBER", "TICKET_NUMBER", "EMAIL", "PHONE"}
 )
@@ -93,7 +96,7 @@ class Weights:
     intent: float = 0.3
     date: float = 0.5
     other_time: float = 0.7  # factor for a message outside the time the question names
-    speaker: float = 0.1
+    speaker: float = 0.3  # the question asks about their words ("did I", or names them)
     latest: float = 0.3
     neighbour: float = 0.3  # what a turn borrows from a matching turn next to it
     reply: float = 1.0  # factor for the turn after a match (an answer to a matched question)
@@ -129,7 +132,9 @@ class Question:
     model: str | None = None  # the model that embedded it (messages by another are not compared)
     time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
     terms: tuple[str, ...] = ()  # its keywords (without question words and the time phrase)
-    speaker: str | None = None  # "USER" for "what did I say", "AGENT" for "what did you say"
+    # "USER" for "what did I say" or a question naming the person, "AGENT" for "what did you
+    # say" or one naming an agent who handled their sessions (`named_speaker`)
+    speaker: str | None = None
     entity_types: frozenset[str] = frozenset()  # "my phone number": PHONE
     latest: bool = False  # "current", "now", "latest": the newest statement wins
     intents: frozenset[str] = frozenset()  # its intents ("what went wrong with my delivery")
@@ -180,6 +185,31 @@ def asked_speaker(question: str) -> str | None:
     if FIRST_PERSON.search(text):
         return "USER"
     return None
+
+
+def named_speaker(
+    question: str, user_names: Iterable[str], agent_names: Iterable[str]
+) -> str | None:
+    """Whose words a question is about when it names them: "USER" when it names the person
+    (a word of one of their names: "What has Melanie painted?"), "AGENT" when it names an agent
+    who handled their sessions, nobody when it names both sides or neither."""
+    words = set(_WORD.findall(question.casefold()))
+    sides = set()
+    for side, names in (("USER", user_names), ("AGENT", agent_names)):
+        if not words.isdisjoint(_name_words(names)):
+            sides.add(side)
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _name_words(names: Iterable[str]) -> set[str]:
+    """The words a name goes by ("Anna Maria Lopez": anna, maria, lopez), without one-letter
+    initials and the words questions are made of (a "Will" is not found by "will you...")."""
+    return {
+        word
+        for name in names
+        for word in _WORD.findall(name.casefold())
+        if len(word) > 1 and word not in QUESTION_WORDS
+    }
 
 
 def asked_entity_types(question: str) -> tuple[frozenset[str], str]:
@@ -494,6 +524,8 @@ def fuse(
             continue  # a message is a hit for its own signals, or next to a strong one
         hit = own or Ranked(c.id, 0.0, [])
         score = hit.score + lent
+        if own is None and evidence.speaker is not None and _said_by(c.role, evidence.speaker):
+            score += weights.speaker  # the one asked about, answering next to a match
         if lent > 0 and (own is None or lent >= 0.5 * own.score):
             hit.signals.append("neighbour")
         score += weights.session * session_best.get(c.session_id, 0.0) / top_session

@@ -16,6 +16,7 @@ from graph.domain.recall import (
     asked_speaker,
     asks_for_latest,
     lucene_terms,
+    named_speaker,
 )
 from graph.domain.time_phrases import time_phrase
 from graph.pipeline.enrich import annotate, embed_question
@@ -61,6 +62,16 @@ async def enrich_question(
         intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
         vector=tuple(embedded[1].tolist()) if embedded else None,
     )
+
+
+def with_named_speaker(
+    question: Question, user_names: list[str], agent_names: list[str]
+) -> Question:
+    """The question with the speaker it names ("What has Melanie painted?": the person, when
+    Melanie is their name), unless its words already said whose ("what did I say")."""
+    if question.speaker is not None:
+        return question
+    return replace(question, speaker=named_speaker(question.text, user_names, agent_names))
 
 
 async def understand(

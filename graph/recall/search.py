@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from enrichment.embeddings import matrix_similarities
 from graph.domain.recall import (
+    NAME_ATTRIBUTES,
     Evidence,
     Question,
     Ranked,
@@ -57,8 +59,18 @@ def _filters(request: RecallRequest) -> dict[str, Any]:
     }
 
 
-async def scope(db: Database, selector: ContextSelector) -> list[str]:
-    """The session ids in scope; NOT_FOUND when the selector names nothing."""
+@dataclass(frozen=True)
+class Scope:
+    """The sessions a recall searches, and the names of who speaks in them."""
+
+    session_ids: list[str]
+    user_names: list[str] = field(default_factory=list)  # the person's (NAME_ATTRIBUTES)
+    agent_names: list[str] = field(default_factory=list)  # the agents who handled the sessions
+
+
+async def scope(db: Database, selector: ContextSelector) -> Scope:
+    """The sessions in scope and their speakers' names; NOT_FOUND when the selector names
+    nothing."""
     identity_key = identity_key_of(selector)
     records = await db.read(
         "recall/scope",
@@ -66,10 +78,24 @@ async def scope(db: Database, selector: ContextSelector) -> list[str]:
         userId=selector.user_id,
         identityKey=identity_key,
         ownedOnly=selector.owned_only,
+        nameKeys=list(NAME_ATTRIBUTES),
     )
     if not records:
         raise nothing_selected(selector, identity_key)
-    return list(records[0]["sessionIds"])
+    record = records[0]
+    return Scope(
+        list(record["sessionIds"]),
+        [name for value in record["userNames"] if isinstance(name := _json_text(value), str)],
+        list(record["agentNames"]),
+    )
+
+
+def _json_text(value: str) -> object:
+    """An attribute's value as stored (JSON text); None for anything unreadable."""
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
 
 
 async def _word_matches(

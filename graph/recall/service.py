@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from graph.recall.question import enrich_question, read_question
+from graph.recall.question import enrich_question, read_question, with_named_speaker
 from graph.recall.search import answer, gather, scope
 
 if TYPE_CHECKING:
@@ -37,10 +37,11 @@ async def recall(
     read = read_question(request.query, now, embedder)
     enriching = asyncio.ensure_future(enrich_question(read, now, enricher, embedder))
     try:
-        session_ids = await scope(db, selector)
-        gathered = await gather(db, session_ids, request, read)
+        in_scope = await scope(db, selector)
+        gathered = await gather(db, in_scope.session_ids, request, read)
         question = await enriching
     finally:
         if not enriching.done():  # the store failed first: nobody waits for the question
             enriching.cancel()
+    question = with_named_speaker(question, in_scope.user_names, in_scope.agent_names)
     return await answer(db, gathered, request, question, now, weights)

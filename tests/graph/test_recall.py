@@ -17,9 +17,12 @@ from graph.domain.recall import keyword_scores, lucene_queries, lucene_terms, wo
 from graph.domain.records import RecallRecord
 from graph.pipeline.ingest import ingest_events
 from graph.recall.request import RecallRequest
+from graph.recall.search import scope
 from graph.recall.service import recall
+from graph.store.attributes import AttributeWrite, Owner, set_attributes
 from graph.store.context import ContextSelector
 from graph.store.database import Database
+from graph.store.handoffs import handoff, upsert_agent
 from graph.store.merges import merge_users
 from graph.store.users import link_identity
 
@@ -207,6 +210,31 @@ async def test_neighbours_bring_the_answer_with_its_question(
     ] or len(top.neighbors) >= 1
 
 
+async def test_a_question_naming_a_speaker_favours_their_turns(
+    db: Database, rules_enricher: Enricher, history: History, uid: str
+) -> None:
+    """The person's name (their `name` attribute) and the names of the agents who handled their
+    sessions are read with the sessions in scope; a question naming one side ranks that side's
+    turns first among equal matches — for the person's and for a single session's recall."""
+    await set_attributes(db, Owner.USER, history.user_id, AttributeWrite({"name": "Sam Okafor"}))
+    await upsert_agent(db, f"{uid}-priya", "HUMAN", "Priya")
+    await handoff(db, history.sessions["money"], f"{uid}-priya", None)
+    in_scope = await scope(db, ContextSelector(user_id=history.user_id))
+    assert (in_scope.user_names, in_scope.agent_names) == (["Sam Okafor"], ["Priya"])
+    session = ContextSelector(session_id=history.sessions["money"])
+    assert (await scope(db, session)).user_names == ["Sam Okafor"]
+    question = "what did {} say about the headphones refund?"
+    for selector in (ContextSelector(user_id=history.user_id), session):
+        by_user = await ask(db, rules_enricher, question.format("Sam"), selector)
+        by_agent = await ask(db, rules_enricher, question.format("Priya"), selector)
+        assert by_user.hits[0].message.role == "USER"
+        scores = [
+            {h.message.role: h.score for h in found.hits[:2]} for found in (by_user, by_agent)
+        ]
+        assert scores[1]["AGENT"] > scores[0]["AGENT"]
+        assert scores[0]["USER"] > scores[1]["USER"]
+
+
 async def test_scope_by_identity_session_channel_role_and_time(
     db: Database, rules_enricher: Enricher, history: History, uid: str
 ) -> None:
@@ -367,6 +395,7 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "terms": [{"word": "refund", "query": 'text:(refund) AND sessionId:("ses_x")^0'}],
         "perWord": 10,
         "sessionIds": ["ses_x"],
+        "nameKeys": ["name"],
         "limit": 10,
         "ids": ["msg_x"],
         "neighbors": 1,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from graph.domain.recall import Candidate, Evidence, Weights, fuse
+from graph.domain.recall import Candidate, Evidence, Question, Weights, fuse, named_speaker
+from graph.recall.question import with_named_speaker
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -118,3 +119,37 @@ def test_the_order_candidates_come_in_changes_nothing() -> None:
     assert as_ranked == [(r.id, r.score, r.signals) for r in oldest_first]
     assert as_ranked == [(r.id, r.score, r.signals) for r in shuffled]
     assert any("neighbour" in signals for _, _, signals in as_ranked)
+
+
+def test_a_question_naming_one_side_asks_about_its_turns() -> None:
+    person, agents = ["Melanie Ortiz"], ["Caroline", "Will"]
+    assert named_speaker("What has Melanie painted?", person, agents) == "USER"
+    assert named_speaker("where did ORTIZ go camping", person, agents) == "USER"
+    assert named_speaker("What did Caroline recommend?", person, agents) == "AGENT"
+    assert named_speaker("Did Melanie and Caroline both paint?", person, agents) is None
+    assert named_speaker("What was painted?", person, agents) is None
+    # "will" is a word questions are made of, not the agent Will; initials are no names
+    assert named_speaker("Will the parcel arrive?", ["J. R."], agents) is None
+    assert named_speaker("What did Melanie say?", [], []) is None
+
+
+def test_the_one_asked_about_answering_next_to_a_match_gets_the_speaker_weight() -> None:
+    """A turn without a signal of its own borrows from a match next to it; when the question
+    asks about one side, that side's such turn gets the speaker's weight too (the address the
+    person gave after the agent asked for it: "where did I ask you to send the card?")."""
+    roles = ["AGENT", "USER", "AGENT", "USER"]
+    history = [replace(c, role=role) for c, role in zip(turns(4), roles, strict=True)]
+    # m001 (USER) and m003 (USER) have no signal; m000 and m002 (AGENT) match equally
+    evidence = Evidence({"m000": 1.0, "m002": 1.0}, frozenset(), speaker="USER")
+    ranked = fuse(history, evidence, NOW, Weights(recency=0.0, session=0.0))
+    scores = {r.id: r.score for r in ranked}
+    plain = fuse(history, replace(evidence, speaker=None), NOW, Weights(recency=0, session=0))
+    assert scores["m001"] == {r.id: r.score for r in plain}["m001"] + Weights().speaker
+
+
+def test_whose_words_a_question_says_outweighs_a_name_in_it() -> None:
+    """ "What did I tell Priya?" asks about the person's words, though it names the agent."""
+    told = Question("What did I tell Priya?", speaker="USER")
+    assert with_named_speaker(told, ["Sam"], ["Priya"]).speaker == "USER"
+    asked = Question("What did Priya tell me?")
+    assert with_named_speaker(asked, ["Sam"], ["Priya"]).speaker == "AGENT"
