@@ -28,6 +28,7 @@ from graph.domain.triggers import load_rules
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for
+from graph.recall.block_cache import BLOCKS
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate
@@ -67,6 +68,7 @@ class Services:
         embedder = load_embedder(settings.embeddings, settings.model_folder())
         if embedder is not None:
             log.info("embeddings: %s", embedder.name)
+        BLOCKS.configure(settings.recall_cache_mb * 2**20, settings.recall_cache_seconds)
         if isinstance(db.live, RedisBus):
             db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
         connectors = build_connectors(settings)

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # message embeddings for recall: e5-small-v2 | bge-small-en-v1.5 | wordllama | off
     # (enrichment/embedders.py); the ONNX models come with `make install`
     embeddings: str = "e5-small-v2"
+    # recall blocks each API process keeps unpacked (graph/recall/block_cache.py): at most this
+    # many MB of them (packed size), each at most this old; 0 MB keeps none
+    recall_cache_mb: int = Field(default=256, ge=0)
+    recall_cache_seconds: float = Field(default=600.0, ge=0)
     # where `threadline models install` (run by `make install`) unpacks the ONNX embedding
     # models; None: <cache_dir>/models
     models_dir: Path | None = None

@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from graph.domain.recall import Candidate
-from graph.store.recall_blocks import COLUMNS, columns_of, unpack
+from graph.recall.block_cache import BLOCKS, BlockCache
+from graph.store.recall_blocks import COLUMNS, Block, columns_of, unpack
 
 if TYPE_CHECKING:
     from graph.recall.request import RecallRequest
@@ -97,16 +98,33 @@ class _Filter:
         )
 
 
-def assemble(records: list[Any], request: RecallRequest, model: str | None) -> History:
-    """The history of the records (one per session: its blocks, then its later messages),
-    filtered, the newest `MAX_HISTORY` kept."""
+def blocks_of(
+    session_id: str, version: str, data: list[bytes], cache: BlockCache | None
+) -> tuple[Block, ...]:
+    """A session's blocks: unpacked from what Neo4j sent (and kept in the cache), or, when it
+    sent none because the cache holds that version, from the cache."""
+    if not data and cache is not None and (held := cache.get(session_id, version)) is not None:
+        return held
+    blocks = tuple(unpack(d) for d in data)
+    if cache is not None and blocks:
+        cache.put(session_id, version, blocks, sum(len(d) for d in data))
+    return blocks
+
+
+def assemble(
+    sessions: list[list[Any]],
+    request: RecallRequest,
+    model: str | None,
+    cache: BlockCache | None = None,
+) -> History:
+    """The history of the sessions as recall/history returns them ([id, version, blocks, later
+    messages] each), filtered, the newest `MAX_HISTORY` kept."""
     keep = _Filter(request)
     history = History()
     matrices: list[npt.NDArray[np.int8]] = []
-    for record in records:
-        session_id, last_in_blocks = record["sessionId"], 0
-        for data in record["blocks"]:
-            block = unpack(data)
+    for session_id, version, data, later in sessions:
+        last_in_blocks = 0
+        for block in blocks_of(session_id, version, data, cache):
             columns, embedded = block.columns, block.embedded
             if not columns["ids"]:
                 continue
@@ -135,9 +153,7 @@ def assemble(records: list[Any], request: RecallRequest, model: str | None) -> H
                     block.vectors if len(chosen) == len(block.embedded) else block.vectors[chosen]
                 )
         # a block written between this read's steps may hold the first of these already
-        tail = [
-            m for m in record["tail"] if m[1] > last_in_blocks and keep.passes(m[3], m[4], m[2])
-        ]
+        tail = [m for m in later if m[1] > last_in_blocks and keep.passes(m[3], m[4], m[2])]
         if tail:
             start = len(history)
             history._extend(session_id, columns_of(tail))
@@ -176,9 +192,15 @@ def _newest(history: History) -> History:
 
 
 async def read_history(
-    db: Database, session_ids: list[str], request: RecallRequest, model: str | None
+    db: Database,
+    session_ids: list[str],
+    request: RecallRequest,
+    model: str | None,
+    cache: BlockCache | None = BLOCKS,
 ) -> History:
+    """The history of these sessions; the blocks `cache` holds current are not read again."""
     if not session_ids:
         return History()
-    records = await db.read("recall/history", sessionIds=session_ids, model=model)
-    return assemble(records, request, model)
+    known = cache.known(session_ids) if cache is not None else {}
+    [record] = await db.read("recall/history", sessionIds=session_ids, model=model, known=known)
+    return assemble(record["sessions"], request, model, cache)

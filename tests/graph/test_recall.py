@@ -379,7 +379,7 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
     """No label scan: the cost of a recall does not grow with other people's data."""
     import cypher
 
-    params = {
+    params: dict[str, object] = {
         "sessionId": None,
         "userId": "usr_x",
         "identityKey": None,
@@ -396,6 +396,7 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "perWord": 10,
         "sessionIds": ["ses_x"],
         "nameKeys": ["name"],
+        "known": {},
         "limit": 10,
         "ids": ["msg_x"],
         "neighbors": 1,

@@ -18,6 +18,7 @@ from graph.domain.events import EventInput
 from graph.domain.recall import fuse
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages, reenrich
+from graph.recall.block_cache import BlockCache
 from graph.recall.history import History, read_history
 from graph.recall.question import understand
 from graph.recall.request import RecallRequest
@@ -285,3 +286,57 @@ async def test_with_embeddings_off_a_session_gets_its_blocks_every_32_messages(
     history = await read_history(db, [session_id], RecallRequest("turn"), None)
     assert len(history) == EVERY + 5
     assert history.vectors is None
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_the_blocks_a_process_holds_are_not_read_again_until_they_change(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    embedder = load_embedder("wordllama")
+    assert embedder is not None
+    session_id, _ = await _session(db, rules_enricher, uid, BLOCK_SIZE + 30)
+    await embed_messages(db, embedder, await _message_ids(db, session_id))
+    cache = BlockCache()
+    request = RecallRequest("refund")
+    uncached = await read_history(db, [session_id], request, MODEL, cache=None)
+    first = await read_history(db, [session_id], request, MODEL, cache=cache)
+    assert cache.size > 0
+    known = cache.known([session_id])
+    [record] = await db.read("recall/history", sessionIds=[session_id], model=MODEL, known=known)
+    [[_, version, blocks, later]] = record["sessions"]
+    assert (blocks, later) == ([], [])  # Neo4j sends nothing the process holds
+    assert known == {session_id: version}
+    second = await read_history(db, [session_id], request, MODEL, cache=cache)
+    _same(first, uncached)
+    _same(second, uncached)
+
+    # a covered message changes (as a re-enrichment does): the blocks are dropped, rebuilt, read
+    await drop_blocks(db, [session_id])
+    await db.driver.execute_query(
+        "MATCH (m:Message) WHERE m.sessionId = $s AND m.seq = 1 SET m.entityKeys = ['SKU:NEW-1']",
+        s=session_id,
+        database_=db.name,
+    )
+    assert await build_blocks(db, MODEL) >= 1
+    changed = await read_history(db, [session_id], request, MODEL, cache=cache)
+    assert changed.keys[0] == ["SKU:NEW-1"]
+    _same(changed, await read_history(db, [session_id], request, MODEL, cache=None))
+
+
+def test_the_block_cache_is_bounded_by_size_and_age() -> None:
+    block = unpack(pack(MODEL, [["m1", 1, 0, "web", "USER", [], [], "t", b"\x01\x02"]]))
+    now = [0.0]
+    cache = BlockCache(max_bytes=100, max_age=60.0, clock=lambda: now[0])
+    cache.put("s1", "1:1", (block,), 40)
+    cache.put("s2", "1:1", (block,), 40)
+    assert cache.get("s1", "1:1") == (block,)  # s1 is now the most recently used
+    cache.put("s3", "1:1", (block,), 40)  # over 100 bytes: the least recently used goes
+    assert cache.get("s2", "1:1") is None
+    assert cache.known(["s1", "s2", "s3"]) == {"s1": "1:1", "s3": "1:1"}
+    assert cache.size == 80
+    assert cache.get("s1", "2:1") is None  # another version is another content
+    cache.put("big", "1:1", (block,), 101)  # larger than the whole cache: not kept
+    assert cache.known(["big"]) == {}
+    now[0] = 61.0
+    assert cache.known(["s1", "s3"]) == {}  # too old: read again

@@ -1,0 +1,95 @@
+"""The recall blocks this process has read, unpacked, so the next recall of the same person reads
+only what changed (graph/store/recall_blocks.py). A session's blocks are current for its
+`(recallVersion, recallUpTo)`: whatever changes a covered message bumps the version, and new
+blocks raise `recallUpTo`, so a pair names one content. recall/history sends the pairs it holds
+(`known`) and Neo4j returns the blocks of the sessions whose pair moved, nothing for the others.
+
+Bounded twice: by size (the blocks' packed bytes, least recently used first out) and by age (an
+entry older than `max_age` is read again) — an erased person's sessions leave scope at once and
+their blocks leave this cache within `max_age` at most. Each API process keeps its own; Neo4j
+stays the record."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph.store.recall_blocks import Block
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_AGE = 600.0  # seconds
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: str  # "recallVersion:recallUpTo"
+    blocks: tuple[Block, ...]
+    size: int  # packed bytes
+    stored_at: float
+
+
+class BlockCache:
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_age: float = DEFAULT_MAX_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_bytes, self.max_age, self._clock = max_bytes, max_age, clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def configure(self, max_bytes: int, max_age: float) -> None:
+        """New bounds (`threadline serve`: THREADLINE_RECALL_CACHE_MB, _SECONDS); emptied."""
+        with self._lock:
+            self.max_bytes, self.max_age = max_bytes, max_age
+            self._entries.clear()
+            self._size = 0
+
+    @property
+    def size(self) -> int:
+        """The packed bytes held."""
+        return self._size
+
+    def known(self, session_ids: list[str]) -> dict[str, str]:
+        """The version held of each of these sessions (those held and not too old)."""
+        now = self._clock()
+        with self._lock:
+            return {
+                session_id: entry.version
+                for session_id in session_ids
+                if (entry := self._entries.get(session_id)) is not None
+                and now - entry.stored_at <= self.max_age
+            }
+
+    def get(self, session_id: str, version: str) -> tuple[Block, ...] | None:
+        with self._lock:
+            entry = self._entries.get(session_id)
+            if entry is None or entry.version != version:
+                return None
+            self._entries.move_to_end(session_id)
+            return entry.blocks
+
+    def put(self, session_id: str, version: str, blocks: tuple[Block, ...], size: int) -> None:
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if (old := self._entries.pop(session_id, None)) is not None:
+                self._size -= old.size
+            self._entries[session_id] = _Entry(version, blocks, size, self._clock())
+            self._size += size
+            while self._size > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= evicted.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+BLOCKS = BlockCache()  # the process's own (`threadline serve` sizes it from the settings)
