@@ -1,0 +1,171 @@
+"""Per-person envelope encryption's parts (graph/keys/): sealing under a data key, the master
+key that wraps data keys (a local key file; AWS KMS, against moto's KMS server on loopback), and
+the key store outside Neo4j, whose destroyed keys are gone from its files."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.keys.envelope import (
+    SealError,
+    is_sealed,
+    key_id_of,
+    lookup_hash,
+    new_data_key,
+    open_sealed,
+    seal,
+)
+from graph.keys.master import AwsKmsMasterKey, LocalMasterKey, MasterKeyError, WrappedKey
+from graph.keys.store import SqliteKeyStore, create_key
+from graph.local.neo4j_server import free_port
+
+
+def test_a_sealed_value_opens_only_under_its_key_and_context() -> None:
+    key = new_data_key()
+    sealed = seal("dk1", key, "42 Elm Street, Springfield", "attribute:address")
+    assert is_sealed(sealed)
+    assert key_id_of(sealed) == "dk1"
+    assert "Elm" not in sealed
+    assert open_sealed(sealed, key, "attribute:address") == "42 Elm Street, Springfield"
+    assert seal("dk1", key, "same", "c") != seal("dk1", key, "same", "c")  # a fresh nonce each
+    with pytest.raises(SealError):
+        open_sealed(sealed, key, "attribute:email")  # moved to another field
+    with pytest.raises(SealError):
+        open_sealed(sealed, new_data_key(), "attribute:address")  # another person's key
+    tampered = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+    with pytest.raises(SealError):
+        open_sealed(tampered, key, "attribute:address")
+    assert not is_sealed("tl1 but not sealed")
+    assert not is_sealed(42)
+
+
+def test_lookup_hashes_find_a_value_only_with_the_secret() -> None:
+    secret, other = b"s" * 32, b"t" * 32
+    assert lookup_hash(secret, "identity", "web:visitor-42") == lookup_hash(
+        secret, "identity", "web:visitor-42"
+    )
+    assert lookup_hash(secret, "identity", "web:visitor-42") != lookup_hash(
+        other, "identity", "web:visitor-42"
+    )
+    assert lookup_hash(secret, "identity", "x") != lookup_hash(secret, "contact", "x")
+
+
+def test_a_local_master_key_wraps_rotates_and_keeps_old_versions(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "master.json"
+    master = LocalMasterKey.create(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(MasterKeyError, match="never overwritten"):
+        LocalMasterKey.create(path)
+    data_key = new_data_key()
+    wrapped = master.wrap("dk1", data_key)
+    assert data_key not in wrapped.blob
+    first = master.current_id
+    second = master.rotate()
+    assert second != first
+    again = LocalMasterKey(path)  # what the next start reads
+    assert again.current_id == second
+    assert again.unwrap("dk1", wrapped) == data_key  # wrapped by the old version
+    assert again.wrap("dk1", data_key).master_key_id == second
+    with pytest.raises(MasterKeyError):
+        again.unwrap("dk2", wrapped)  # the data key id is bound to its wrapping
+
+
+def test_a_missing_or_wrong_master_key_says_so(tmp_path: Path) -> None:
+    with pytest.raises(MasterKeyError, match="no master key file"):
+        LocalMasterKey(tmp_path / "absent.json")
+    (tmp_path / "junk.json").write_text("{not json")
+    with pytest.raises(MasterKeyError, match="unreadable"):
+        LocalMasterKey(tmp_path / "junk.json")
+    wrapped = LocalMasterKey.create(tmp_path / "a.json").wrap("dk1", new_data_key())
+    other = LocalMasterKey.create(tmp_path / "b.json")
+    with pytest.raises(MasterKeyError, match="wrong key file"):
+        other.unwrap("dk1", wrapped)
+
+
+def test_destroyed_keys_are_gone_from_the_key_store_files(tmp_path: Path) -> None:
+    master = LocalMasterKey.create(tmp_path / "master.json")
+    store = SqliteKeyStore(tmp_path / "data-keys.sqlite")
+    kept_id, _ = create_key(store, master, "usr_keep")
+    gone_id, gone_key = create_key(store, master, "usr_gone")
+    [old_id, _] = create_key(store, master, "usr_gone")
+    gone_blob = store.wrapped([gone_id])[gone_id].blob
+    assert store.wrapped_for("usr_gone") is not None
+    assert master.unwrap(gone_id, store.wrapped([gone_id])[gone_id]) == gone_key
+
+    assert store.destroy(["usr_gone"]) == 2
+    assert store.wrapped([gone_id, old_id, kept_id]).keys() == {kept_id}
+    assert store.wrapped_for("usr_gone") is None
+    # neither the wrapped key nor its id is left in any file of the store (secure_delete, and
+    # the write-ahead log emptied)
+    for file in tmp_path.iterdir():
+        if file.name.startswith("data-keys"):
+            content = file.read_bytes()
+            assert gone_blob not in content, file.name
+            assert gone_id.encode() not in content, file.name
+    store.close()
+
+
+def test_rewrapping_swaps_only_a_key_nobody_changed_since(tmp_path: Path) -> None:
+    master = LocalMasterKey.create(tmp_path / "master.json")
+    store = SqliteKeyStore(tmp_path / "data-keys.sqlite")
+    key_id, key = create_key(store, master, "usr_1")
+    [(listed, old)] = store.page("", 10)
+    assert listed == key_id
+    master.rotate()
+    new = master.wrap(key_id, key)
+    assert store.replace_wrapped(key_id, old, new)
+    assert not store.replace_wrapped(key_id, old, new)  # already swapped
+    assert master.unwrap(key_id, store.wrapped([key_id])[key_id]) == key
+    assert store.page(key_id, 10) == []
+    store.close()
+
+
+@pytest.fixture
+def kms_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's KMS server on loopback (no AWS account, no network)."""
+    from moto.server import ThreadedMotoServer
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def test_an_aws_kms_master_key_wraps_and_unwraps(kms_endpoint: str) -> None:
+    import boto3
+
+    kms = boto3.client("kms", endpoint_url=kms_endpoint)
+    first = kms.create_key(Description="threadline test")["KeyMetadata"]["KeyId"]
+    master = AwsKmsMasterKey(first, endpoint_url=kms_endpoint)
+    data_key = new_data_key()
+    wrapped = master.wrap("dk1", data_key)
+    assert first in wrapped.master_key_id
+    assert master.unwrap("dk1", wrapped) == data_key
+    with pytest.raises(MasterKeyError):
+        master.unwrap("dk2", wrapped)  # the encryption context names the data key
+
+    # rotation: a new KMS key wraps from now on; the old one still unwraps what it wrapped
+    second = kms.create_key(Description="threadline test, rotated")["KeyMetadata"]["KeyId"]
+    rotated = AwsKmsMasterKey(second, endpoint_url=kms_endpoint)
+    assert rotated.unwrap("dk1", wrapped) == data_key
+    assert second in rotated.wrap("dk1", data_key).master_key_id
+
+    with pytest.raises(MasterKeyError, match="AWS KMS key"):
+        AwsKmsMasterKey("no-such-key", endpoint_url=kms_endpoint)
+    kms.disable_key(KeyId=first)
+    with pytest.raises(MasterKeyError, match="not enabled"):
+        AwsKmsMasterKey(first, endpoint_url=kms_endpoint)
+    assert WrappedKey(wrapped.master_key_id, wrapped.blob) == wrapped
