@@ -46,6 +46,7 @@ serve: install
 	@if [ -z "$$NEO4J_URI" ]; then \
 	  export $$($(BIN)/threadline neo4j start | grep '^NEO4J_URI='); \
 	fi; \
+	$(BIN)/threadline master-key init; \
 	exec $(BIN)/threadline serve --dev --host $(HOST) --port $(PORT)
 
 lint: install

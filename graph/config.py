@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     # message embeddings for recall: e5-small-v2 | bge-small-en-v1.5 | wordllama | off
     # (enrichment/embedders.py); the ONNX models come with `make install`
     embeddings: str = "e5-small-v2"
+    # per-person data keys (graph/keys/): the master key that wraps them — "file:PATH" (a local
+    # key file; unset: <cache_dir>/keys/master.json) or "aws-kms:KEY_ID_OR_ARN" — and the key
+    # store that keeps them wrapped, outside Neo4j (unset: <cache_dir>/keys/data-keys.sqlite)
+    master_key: str | None = None
+    key_store: Path | None = None
+    aws_kms_endpoint: str | None = None  # a KMS other than AWS's own (a local one in tests)
+    key_cache_seconds: float = Field(default=60.0, ge=0)
     # recall blocks each API process keeps unpacked (graph/recall/block_cache.py): at most this
     # many MB of them (packed size), each at most this old; 0 MB keeps none
     recall_cache_mb: int = Field(default=256, ge=0)
@@ -247,6 +254,12 @@ class Settings(BaseSettings):
             return None
         password = self.cypher_password.get_secret_value() if self.cypher_password else ""
         return (self.cypher_user, password)
+
+    def key_folder(self) -> Path:
+        return self.cache_dir / "keys"
+
+    def key_store_path(self) -> Path:
+        return self.key_store or self.key_folder() / "data-keys.sqlite"
 
     def model_folder(self) -> Path:
         """Where the ONNX embedding models are (THREADLINE_MODELS_DIR, or under the cache)."""

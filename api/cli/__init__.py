@@ -8,6 +8,7 @@ One module per command group:
 - `store`: threadline migrate | reenrich | sweep | ingest-email FILE|-
 - `admin`: threadline keys create|list|revoke, erase-user, export-user, retention run,
   export-analytics
+- `keys`: threadline master-key init|rotate|rewrap (the master key of the person keys)
 - `analytics`: threadline analytics list|run NAME, cypher "MATCH ..."
 - `local`: threadline neo4j start|stop|status, demo
 - `agents`: threadline mcp [--http] (the Model Context Protocol server, over the API)
@@ -19,7 +20,7 @@ import argparse
 import logging
 import sys
 
-from api.cli import admin, agents, analytics, local, server, store
+from api.cli import admin, agents, analytics, keys, local, server, store
 from api.cli.local import cmd_neo4j
 from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
@@ -40,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
     admin.register(commands)
     admin.register_gdpr(commands)
     admin.register_export(commands)
+    keys.register(commands)
     analytics.register(commands)
     local.register_demo(commands)
     local.register(commands)

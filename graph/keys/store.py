@@ -48,6 +48,8 @@ class KeyStore(Protocol):
         """Delete every key of these owners, for good; how many there were."""
         ...
 
+    def count(self) -> int: ...
+
     def page(self, after: str, limit: int) -> list[tuple[str, WrappedKey]]:
         """Keys in id order after `after` (master-key rotation walks them)."""
         ...
@@ -122,6 +124,10 @@ class SqliteKeyStore:
             # secure_delete), then the log is truncated to nothing
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(deleted)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM data_keys").fetchone()[0])
 
     def page(self, after: str, limit: int) -> list[tuple[str, WrappedKey]]:
         with self._lock:

@@ -5,7 +5,8 @@ the key store outside Neo4j, whose destroyed keys are gone from its files."""
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from graph.keys.envelope import (
     open_sealed,
     seal,
 )
+from graph.keys.keyring import Keyring, Rewrapped, rewrap_all
 from graph.keys.master import AwsKmsMasterKey, LocalMasterKey, MasterKeyError, WrappedKey
 from graph.keys.store import SqliteKeyStore, create_key
 from graph.local.neo4j_server import free_port
@@ -169,3 +171,94 @@ def test_an_aws_kms_master_key_wraps_and_unwraps(kms_endpoint: str) -> None:
     with pytest.raises(MasterKeyError, match="not enabled"):
         AwsKmsMasterKey(first, endpoint_url=kms_endpoint)
     assert WrappedKey(wrapped.master_key_id, wrapped.blob) == wrapped
+
+
+def _keyring(
+    folder: Path, cache_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
+) -> Keyring:
+    path = folder / "master.json"
+    master = LocalMasterKey(path) if path.exists() else LocalMasterKey.create(path)
+    store = SqliteKeyStore(folder / "data-keys.sqlite")
+    return Keyring(master, store, cache_seconds=cache_seconds, clock=clock)
+
+
+def test_a_keyring_seals_for_a_person_and_erasure_makes_it_noise(tmp_path: Path) -> None:
+    keyring = _keyring(tmp_path)
+    sealed = keyring.seal("usr_a", "ana@example.com", "attribute:email")
+    other = keyring.seal("usr_b", "bo@example.com", "attribute:email")
+    assert key_id_of(sealed) != key_id_of(other)  # one data key per person
+    assert key_id_of(keyring.seal("usr_a", "x", "c")) == key_id_of(sealed)
+    # another process on the same key store opens it, and finds by the same lookup hashes
+    again = _keyring(tmp_path)
+    assert again.open(sealed, "attribute:email") == "ana@example.com"
+    assert again.lookup("identity", "web:v-42") == keyring.lookup("identity", "web:v-42")
+    with pytest.raises(SealError):
+        again.open(sealed, "attribute:phone")
+
+    assert keyring.destroy(["usr_a"]) == 1
+    assert keyring.open(sealed, "attribute:email") is None  # this process forgets at once
+    assert _keyring(tmp_path).open(sealed, "attribute:email") is None
+    assert keyring.open(other, "attribute:email") == "bo@example.com"
+    # the lookup secret is nobody's key: erasing never destroys it
+    assert keyring.destroy(["threadline:lookup"]) == 0
+    assert _keyring(tmp_path).lookup("identity", "web:v-42") == keyring.lookup(
+        "identity", "web:v-42"
+    )
+
+
+def test_another_process_forgets_a_destroyed_key_within_its_cache_time(tmp_path: Path) -> None:
+    now = [0.0]
+    reader = _keyring(tmp_path, cache_seconds=60.0, clock=lambda: now[0])
+    writer = _keyring(tmp_path)
+    sealed = writer.seal("usr_a", "secret", "c")
+    assert reader.open(sealed, "c") == "secret"
+    writer.destroy(["usr_a"])
+    assert reader.open(sealed, "c") == "secret"  # still held (never on disk)
+    now[0] = 61.0
+    assert reader.open(sealed, "c") is None
+
+
+def test_a_keyring_refuses_a_master_key_that_did_not_wrap_its_keys(tmp_path: Path) -> None:
+    _keyring(tmp_path).seal("usr_a", "x", "c")
+    (tmp_path / "master.json").rename(tmp_path / "old-master.json")
+    with pytest.raises(MasterKeyError, match="wrong key file"):
+        _keyring(tmp_path)  # a new key file: the stored keys do not unwrap
+
+
+def test_rotation_rewraps_every_key_and_resumes_after_an_interruption(tmp_path: Path) -> None:
+    keyring = _keyring(tmp_path)
+    sealed = {f"usr_{n}": keyring.seal(f"usr_{n}", f"value {n}", "c") for n in range(25)}
+    master = LocalMasterKey(tmp_path / "master.json")
+    store = SqliteKeyStore(tmp_path / "data-keys.sqlite")
+    new_version = master.rotate()
+
+    def interrupt(progress: Rewrapped) -> None:
+        if progress.seen >= 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rewrap_all(master, store, page=10, progress=interrupt)
+    done = rewrap_all(master, store, page=10)  # run again: what is left
+    assert (done.seen, done.rewrapped) == (26, 16)  # 25 people and the lookup secret
+    assert {w.master_key_id for _, w in store.page("", 100)} == {new_version}
+    reopened = _keyring(tmp_path)
+    assert all(reopened.open(v, "c") == f"value {k[4:]}" for k, v in sealed.items())
+
+
+def test_the_settings_name_an_aws_kms_master_key(kms_endpoint: str, tmp_path: Path) -> None:
+    import boto3
+
+    from graph.config import Settings
+    from graph.keys.configured import keyring_for
+
+    kms = boto3.client("kms", endpoint_url=kms_endpoint)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    settings = Settings(
+        master_key=f"aws-kms:{key_id}", aws_kms_endpoint=kms_endpoint, cache_dir=tmp_path
+    )
+    keyring = keyring_for(settings)
+    assert isinstance(keyring.master, AwsKmsMasterKey)
+    sealed = keyring.seal("usr_a", "ana@example.com", "attribute:email")
+    assert keyring_for(settings).open(sealed, "attribute:email") == "ana@example.com"
+    assert (tmp_path / "keys" / "data-keys.sqlite").exists()
+    assert not (tmp_path / "keys" / "master.json").exists()
