@@ -154,6 +154,21 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     "AnalyticInfo": frozenset({"name", "title", "description", "columns"}),
     "AnalyticParameter": frozenset({"name", "type", "default"}),
     "AnalyticsResult": frozenset({"name", "columns", "rows", "truncated"}),
+    # noised totals of groups the caller named: differentially private, nobody's own values
+    "PrivateAnalyticsResult": frozenset(
+        {
+            "name",
+            "columns",
+            "rows",
+            "mechanism",
+            "sensitivity",
+            "scale",
+            "epsilonSpent",
+            "epsilonLeft",
+            "consumer",
+        }
+    ),
+    "PrivacyBudget": frozenset({"consumer", "epsilonLeft"}),
     # admin only: keyed hashes of targets, key ids as subjects
     "AuditEvent": frozenset(
         {"id", "at", "subject", "role", "operation", "targets", "outcome", "requestId"}

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from api.admin.mutations import AdminMutations
 from api.admin.queries import AdminQueries
+from api.analytics.private import PrivacyBudgetQueries, PrivateAnalyticsMutations
 from api.analytics.queries import AnalyticsQueries
 from api.errors import ErrorCodes, SubscriptionsNeedWebSocket, coded, is_coded
 from api.events.mutations import EventMutations
@@ -35,10 +36,19 @@ from api.users.mutations import UserMutations
 from api.users.queries import UserQueries
 
 Query = merge_types(
-    "Query", (ContextQueries, SessionQueries, UserQueries, AnalyticsQueries, AdminQueries)
+    "Query",
+    (
+        ContextQueries,
+        SessionQueries,
+        UserQueries,
+        AnalyticsQueries,
+        PrivacyBudgetQueries,
+        AdminQueries,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (EventMutations, SessionMutations, UserMutations, AdminMutations)
+    "Mutation",
+    (EventMutations, SessionMutations, UserMutations, PrivateAnalyticsMutations, AdminMutations),
 )
 Subscription = merge_types("Subscription", (SessionSubscriptions,))
 

@@ -18,10 +18,12 @@ NEO4J_VERSION = "5.26.30"
 
 @dataclass(frozen=True)
 class AnalyticsLimits:
-    """The row cap and timeout of one analytic (THREADLINE_ANALYTICS_MAX_ROWS, _TIMEOUT_SECONDS)."""
+    """The row cap and timeout of one analytic (THREADLINE_ANALYTICS_MAX_ROWS, _TIMEOUT_SECONDS),
+    and the privacy budget of each consumer of private answers (THREADLINE_PRIVACY_BUDGET)."""
 
     max_rows: int = 10_000
     timeout_seconds: float = 30.0
+    privacy_budget: float = 10.0
 
 
 DEFAULT_ANALYTICS_LIMITS = AnalyticsLimits()
@@ -177,6 +179,8 @@ class Settings(BaseSettings):
 
     # analytics and ad-hoc Cypher: row cap and timeout of one query
     analytics_max_rows: int = 10_000
+    # privateAnalytics: the total epsilon each consumer may spend (graph/analytics/private.py)
+    privacy_budget: float = Field(default=10.0, gt=0)
     analytics_timeout_seconds: float = 30.0
     # the Neo4j user ad-hoc Cypher runs as (give it the `reader` role where the server has roles;
     # unset: the service's own user)
@@ -198,7 +202,9 @@ class Settings(BaseSettings):
 
     def analytics_limits(self) -> AnalyticsLimits:
         """The row cap and timeout of one analytic."""
-        return AnalyticsLimits(self.analytics_max_rows, self.analytics_timeout_seconds)
+        return AnalyticsLimits(
+            self.analytics_max_rows, self.analytics_timeout_seconds, self.privacy_budget
+        )
 
     def retention(self) -> tuple[float, str] | None:
         """(days, mode) of message retention, when THREADLINE_RETENTION_DAYS is set."""

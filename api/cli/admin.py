@@ -7,6 +7,7 @@ threadline erase-user USER_ID [--actor WHO]    # prints the counts deleted
 threadline export-user USER_ID > user.json
 threadline retention run [--days N] [--mode anonymize|purge]
 threadline export-analytics --anonymize [--since 2026-01-01] [-o data.jsonl]
+threadline export-analytics --private NAME --epsilon 1 --consumer partner [--param k=v] [-o f]
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
 
     if not has_uri(settings):
         return 2
+    if args.private is not None:
+        return _export_private(args, settings)
     since = parse_time(args.since) if args.since else None
     until = parse_time(args.until) if args.until else None
     output = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
@@ -174,6 +177,25 @@ def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _export_private(args: argparse.Namespace, settings: Settings) -> int:
+    """A named analytic's totals with differential privacy, one JSON line per group."""
+    from api.cli.analytics import params_of, private_answer
+
+    if args.epsilon is None or args.consumer is None or args.anonymize:
+        print("--private needs --epsilon and --consumer (and no --anonymize)", file=sys.stderr)
+        return 2
+    given = params_of(args.param)
+    answer = private_answer(settings, args.private, given, args.epsilon, args.consumer)
+    lines = [json.dumps(dict(zip(answer.columns, row, strict=True))) for row in answer.rows]
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as output:
+            output.writelines(line + "\n" for line in lines)
+    else:
+        print("\n".join(lines))
+    print(f"exported {len(lines)} groups (differentially private)", file=sys.stderr)
+    return 0
+
+
 def register_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
         "export-analytics", help="messages as JSON lines for analytics or model training"
@@ -186,4 +208,13 @@ def register_export(commands: argparse._SubParsersAction[argparse.ArgumentParser
     export.add_argument("--since", help="ISO date or time (UTC unless given)")
     export.add_argument("--until", help="ISO date or time, exclusive")
     export.add_argument("--output", "-o", help="a file (default: stdout)")
+    export.add_argument(
+        "--private",
+        metavar="NAME",
+        help="instead of messages: the totals of a named analytic with differential privacy "
+        "(as privateAnalytics; needs --epsilon and --consumer)",
+    )
+    export.add_argument("--epsilon", type=float)
+    export.add_argument("--consumer", help="who the export is shared with (its privacy budget)")
+    export.add_argument("--param", action="append", help="key=value for --private (repeatable)")
     export.set_defaults(run=cmd_export_analytics)

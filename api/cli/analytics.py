@@ -2,6 +2,7 @@
 
 threadline analytics list
 threadline analytics run NAME [--param since=2026-11-01] [--format table|json|csv]
+threadline analytics private NAME --epsilon 1 --consumer partner [--param ...] [--format ...]
 threadline cypher "MATCH (s:Session) RETURN s.status, count(*)" [--format ...] [--limit N]
 """
 
@@ -14,14 +15,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from api.cli.support import has_uri, with_database
+from graph.domain.records import Table
 
 if TYPE_CHECKING:
+    from graph.analytics.private import PrivateAnswer
     from graph.config import Settings
-    from graph.domain.records import Table
     from graph.store.database import Database
 
 
-def _params(pairs: list[str] | None) -> dict[str, str]:
+def params_of(pairs: list[str] | None) -> dict[str, str]:
     found = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
@@ -70,7 +72,11 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if not has_uri(settings):
         return 2
-    given = _params(args.param)
+    given = params_of(args.param)
+    if args.action == "private":
+        answer = private_answer(settings, args.name, given, args.epsilon, args.consumer)
+        print_table(Table(answer.columns, answer.rows), args.format)
+        return 0
 
     async def run(db: Database) -> Table:
         return await run_analytic(db, args.name, given, settings.analytics_limits())
@@ -79,12 +85,34 @@ def cmd_analytics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def private_answer(
+    settings: Settings, name: str, given: dict[str, Any], epsilon: float, consumer: str
+) -> PrivateAnswer:
+    """A differentially private answer (graph/analytics/private.py), what it spent said on
+    stderr."""
+    from graph.analytics.private import answer_privately
+
+    async def run(db: Database) -> PrivateAnswer:
+        return await answer_privately(
+            db, name, given, epsilon, consumer, settings.analytics_limits()
+        )
+
+    answer: PrivateAnswer = with_database(settings, run)
+    print(
+        f"{answer.mechanism}, sensitivity {answer.sensitivity}, scale {answer.scale:.4g}: "
+        f"epsilon {answer.epsilon_spent:g} spent, {answer.epsilon_left:g} left for "
+        f"{answer.consumer!r}",
+        file=sys.stderr,
+    )
+    return answer
+
+
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     from graph.analytics.named import read_only
 
     if not has_uri(settings):
         return 2
-    given = _params(args.param)
+    given = params_of(args.param)
 
     async def run(db: Database) -> Table:
         return await read_only(
@@ -103,6 +131,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("name")
     run.add_argument("--param", action="append", help="key=value (repeatable)")
     run.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    private = actions.add_parser(
+        "private",
+        help="an analytic's totals with differential privacy, spent from a consumer's budget",
+    )
+    private.add_argument("name")
+    private.add_argument("--epsilon", type=float, required=True)
+    private.add_argument("--consumer", required=True, help="who the answer is shared with")
+    private.add_argument("--param", action="append", help="key=value (repeatable)")
+    private.add_argument("--format", choices=["table", "json", "csv"], default="table")
     analytics.set_defaults(run=cmd_analytics)
 
     query = commands.add_parser("cypher", help="ad-hoc read-only Cypher (writes are refused)")

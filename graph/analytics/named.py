@@ -7,6 +7,7 @@ Each analytics file starts with a header the tools read:
     // param since: datetime = 1970-01-01T00:00:00Z
     // param limit: int = 20
     // columns: kind, from, to, count, total, rate
+    // private: person person; value count; groups kind in kinds; bound 10   (optional)
 
 Parameter types: datetime (ISO 8601; `now`), int (a whole number >= 0), float (>= 0), string,
 bool, list (JSON). Everything
@@ -120,6 +121,7 @@ class Analytic:
     description: str
     parameters: list[Parameter]
     columns: list[str]
+    private: str | None = None  # its `private:` line (graph/analytics/private.py)
 
     def arguments(self, given: dict[str, Any]) -> dict[str, Any]:
         known = {p.name: p for p in self.parameters}
@@ -135,6 +137,7 @@ class Analytic:
 def parse_header(name: str, text: str) -> Analytic:
     title, description, columns = name, [], []
     parameters: list[Parameter] = []
+    private: str | None = None
     current = ""
     for line in text.splitlines():
         if not line.startswith("//"):
@@ -151,12 +154,14 @@ def parse_header(name: str, text: str) -> Analytic:
             description.append(value.strip())
         elif key == "columns":
             columns = [c.strip() for c in value.split(",") if c.strip()]
+        elif key == "private":
+            private = value.strip()
         elif key.startswith("param "):
             match = PARAM.fullmatch(body.strip()[len("param ") :])
             if match is None or match.group(2) not in CONVERTERS:
                 raise ValueError(f"{name}: bad parameter line {line!r}")
             parameters.append(Parameter(match.group(1), match.group(2), match.group(3).strip()))
-    return Analytic(name, title, " ".join(description), parameters, columns)
+    return Analytic(name, title, " ".join(description), parameters, columns, private)
 
 
 @functools.cache
@@ -234,10 +239,17 @@ async def run_analytic(
     limits: AnalyticsLimits = DEFAULT_ANALYTICS_LIMITS,
 ) -> Table:
     analytic = find(name)
+    return await run_with(db, analytic, analytic.arguments(given), limits)
+
+
+async def run_with(
+    db: Database, analytic: Analytic, arguments: dict[str, Any], limits: AnalyticsLimits
+) -> Table:
+    """An analytic with its arguments already converted (`Analytic.arguments`)."""
     return await read_only(
         db,
-        cypher.load(f"{FOLDER}/{name}"),
-        analytic.arguments(given),
+        cypher.load(f"{FOLDER}/{analytic.name}"),
+        arguments,
         limits.max_rows,
         limits.timeout_seconds,
     )

@@ -73,6 +73,12 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     ),
     "analyticsCatalog": ("{ analyticsCatalog { name } }", {"analyst"}),
     "analytics": ('{ analytics(name: "identity_graph") { columns } }', {"analyst"}),
+    "privacyBudget": ('{ privacyBudget(consumer: "roles-test") { epsilonLeft } }', {"analyst"}),
+    "privateAnalytics": (
+        'mutation { privateAnalytics(name: "identity_graph", epsilon: 1, consumer: "roles-test")'
+        " { rows } }",
+        {"analyst"},
+    ),
     "auditEvents": ("{ auditEvents(filter: {limit: 1}) { id } }", set()),
     "triggerDeadLetters": ("{ triggerDeadLetters(limit: 1) }", set()),
     "exportUser": ('{ exportUser(userId: "usr_missing") }', set()),

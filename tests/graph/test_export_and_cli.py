@@ -25,14 +25,6 @@ def window() -> datetime:
     return datetime(2004, 1, 1, tzinfo=UTC) + timedelta(minutes=random.randrange(10**6))
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert settings.neo4j_uri is not None
-    monkeypatch.setenv("NEO4J_URI", settings.neo4j_uri)
-    monkeypatch.setenv("NEO4J_USER", settings.neo4j_user)
-    monkeypatch.setenv("NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
-
-
 async def stored(db: Database, enricher: Enricher, uid: str, at: datetime) -> str:
     text = f"I am jane.{uid}@example.com, call +1 415 555 0100, order A-12345 is late"
     events = [EventInput(f"{uid}-1", "web", f"c-{uid}", text=text, occurred_at=at)]
