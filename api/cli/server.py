@@ -32,6 +32,21 @@ def _embeddings_problem(settings: Settings) -> str | None:
     return None
 
 
+def _keys_problem(settings: Settings) -> str | None:
+    """With THREADLINE_ENCRYPTION on, the master key and the key store, opened once before
+    anything starts: missing or not the key that wrapped the stored keys is one line."""
+    if not settings.encryption:
+        return None
+    from graph.keys.configured import keyring_for
+    from graph.keys.master import MasterKeyError
+
+    try:
+        keyring_for(settings)
+    except MasterKeyError as error:
+        return f"error: {error}"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -42,7 +57,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not has_uri(settings):
         return 2
-    if problem := _serve_usage_problem(args, settings) or _embeddings_problem(settings):
+    if problem := (
+        _serve_usage_problem(args, settings)
+        or _keys_problem(settings)
+        or _embeddings_problem(settings)
+    ):
         print(problem, file=sys.stderr)
         return 2
     scheme = "https" if args.ssl_certfile else "http"

@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from graph.domain.sealed import clear_text
+
 
 class MergePolicy(StrEnum):
     LAST_WRITE_WINS = "LAST_WRITE_WINS"
@@ -176,7 +178,8 @@ def _unique(values: list[Any]) -> list[Any]:
 
 def stored_state(row: dict[str, Any]) -> Stored:
     """A stored attribute row (`value` as JSON text, `at` millis, `channel`) as a state."""
-    value = None if row["value"] is None else json.loads(row["value"])
+    clear = clear_text(row["value"])  # opened first when sealed (graph/domain/sealed.py)
+    value = None if clear is None else json.loads(clear)
     return Stored(value, int(row["at"] or 0), row["channel"])
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph.domain.callers import CallerRole
+from graph.domain.sealed import clear_text
 
 
 def native_time(value: Any) -> datetime | None:
@@ -30,7 +31,10 @@ def to_millis(value: datetime) -> int:
 
 
 def json_value(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    """A stored JSON value (an attribute's), opened first when it is sealed (graph/domain/
+    sealed.py): None when its person's key is destroyed."""
+    clear = clear_text(text)
+    return None if clear is None else json.loads(clear)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ anything (an identity by its channel id)."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -59,7 +60,10 @@ def open_sealed(value: str, key: bytes, context: str) -> str:
     if match is None:
         raise SealError("not a sealed value")
     key_id, body = match.groups()
-    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except binascii.Error as error:
+        raise SealError("sealed value is not base64") from error
     if len(raw) < NONCE_BYTES + 16:
         raise SealError("sealed value too short")
     try:

@@ -16,6 +16,7 @@ the session plan, reserved seq ranges) and read best in the order they run.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,7 @@ async def _write(
     now: datetime,
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
+    seal: Callable[[str, str, str], str] | None = None,
 ) -> list[IngestedEvent]:
     sessions = await tx.rows(
         "ingest/advance_sessions",
@@ -186,6 +188,7 @@ async def _write(
         now=to_millis(now),
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
+    owners = {r["id"]: r["ownerId"] for r in sessions}
     messages: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
     results: list[IngestedEvent] = []
@@ -232,7 +235,9 @@ async def _write(
     if others:
         await tx.rows("ingest/create_events", events=others)
     if attribute_writes:
-        await merge_event_attributes(tx, attribute_writes, rules, to_millis(now))
+        await merge_event_attributes(
+            tx, attribute_writes, rules, to_millis(now), users=owners, seal=seal
+        )
     return results
 
 
@@ -249,6 +254,7 @@ async def _ingest_tx(
     window: timedelta,
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
+    seal: Callable[[str, str, str], str] | None = None,
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
     prepared = await _prepare(tx, batch)
@@ -293,7 +299,7 @@ async def _ingest_tx(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
-        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules)
+        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules, seal)
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []
@@ -333,7 +339,9 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write_tx(_ingest_tx, batch, window, annotations, policies)
+            results = await db.write_tx(
+                _ingest_tx, batch, window, annotations, policies, db.seal_attribute
+            )
             break
         except ConstraintViolation:
             # A concurrent batch stored the same event first; the next attempt sees it.

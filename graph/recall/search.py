@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from enrichment.embeddings import matrix_similarities
 from graph.domain.recall import (
@@ -37,6 +36,7 @@ from graph.domain.records import (
     MessageRecord,
     RecallHitRecord,
     RecallRecord,
+    json_value,
 )
 from graph.recall.history import History, read_history
 from graph.recall.request import RecallRequest
@@ -91,10 +91,11 @@ async def scope(db: Database, selector: ContextSelector) -> Scope:
 
 
 def _json_text(value: str) -> object:
-    """An attribute's value as stored (JSON text); None for anything unreadable."""
+    """An attribute's value as stored (JSON text, opened when sealed); None for anything
+    unreadable."""
     try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
+        return json_value(value)
+    except ValueError:
         return None
 
 

@@ -10,7 +10,9 @@ current version and values, and nothing is written.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -148,13 +150,16 @@ def merged_changes(
     return changed
 
 
-def change_rows(changes: dict[str, Change]) -> list[dict[str, Any]]:
-    """Rows of `attributes/write` and `ingest/merge_attributes`: the new state of each key, and
+def change_rows(
+    changes: dict[str, Change], seal: Callable[[str, str], str] = lambda key, text: text
+) -> list[dict[str, Any]]:
+    """Rows of `attributes/write` and `ingest/merge_attributes`: the new state of each key (its
+    JSON text as `seal(key, text)` stores it: sealed for its person when encryption is on), and
     where it came from for its change history."""
     return [
         {
             "key": key,
-            "value": _json_text(c.state.value),
+            "value": seal(key, _json_text(c.state.value)),
             "at": c.state.at,
             "channel": c.state.channel,
             "eventId": c.write.event_id,
@@ -181,6 +186,7 @@ async def _set_tx(
     values: dict[str, Any],
     rules: list[PolicyRule],
     configured: Sequence[PolicyRule],
+    seal: Callable[[str, str, str], str],
 ) -> AttributesResult:
     """`rules` merge this write (a call's override, or the configured ones); `configured` combine
     a user's attributes with those of users merged into it for the result."""
@@ -202,11 +208,14 @@ async def _set_tx(
     stored = {r["key"]: stored_state(r) for r in row["stored"]}
     writes = [(key, Write(value, at, request.channel)) for key, value in sorted(values.items())]
     changes = merged_changes(rules, stored, writes)
+    person = owner_id
+    if kind is Owner.SESSION and changes:  # a session's values are its user's
+        person = SessionRecord.from_record(await tx.one("read/session", id=owner_id)).user_id
     await tx.execute(
         "attributes/write",
         node=row["node"],
         owner=owner,
-        changes=change_rows(changes),
+        changes=change_rows(changes, functools.partial(seal, person)),
         recordedAt=to_millis(datetime.now(UTC)),
         writer=request.writer,
     )
@@ -229,7 +238,9 @@ async def set_attributes(
     values = validated_values(request.attributes)
     rules = rules_for_write(request, list(policies))
     check_values(values, rules, "attributes")
-    result = await db.write_tx(_set_tx, kind, owner_id, request, values, rules, list(policies))
+    result = await db.write_tx(
+        _set_tx, kind, owner_id, request, values, rules, list(policies), db.seal_attribute
+    )
     if result.changed:
         if result.session is not None:
             session_id, user_id = result.session.id, result.session.user_id
@@ -272,8 +283,12 @@ async def merge_event_attributes(
     rules: list[PolicyRule],
     recorded_at: int,
     writer: str | None = None,
+    *,
+    users: dict[str, str] | None = None,
+    seal: Callable[[str, str, str], str] | None = None,
 ) -> None:
-    """Merge event attributes by their keys' policies into what is stored (sessions are locked)."""
+    """Merge event attributes by their keys' policies into what is stored (sessions are locked).
+    `users`: each session's user, whose key `seal(user, key, text)` seals the values with."""
     pairs = sorted({(session_id, key) for session_id, key, _ in writes})
     rows = [{"owner": f"session:{sid}", "key": key} for sid, key in pairs]
     stored = {
@@ -286,7 +301,12 @@ async def merge_event_attributes(
         by_session.setdefault(session_id, []).append((key, write))
     for session_id, session_writes in sorted(by_session.items()):
         known = {key: s for (sid, key), s in stored.items() if sid == session_id}
-        for row in change_rows(merged_changes(rules, known, session_writes)):
+        sealing = (
+            functools.partial(seal, (users or {})[session_id])
+            if seal is not None
+            else (lambda key, text: text)
+        )
+        for row in change_rows(merged_changes(rules, known, session_writes), sealing):
             changed.append(row | {"sessionId": session_id, "owner": f"session:{session_id}"})
     if changed:
         await tx.execute(

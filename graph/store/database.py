@@ -41,6 +41,7 @@ from neo4j.exceptions import (
 import cypher
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.records import Table
+from graph.keys.attributes import AttributeSealer, sealer_for
 from graph.live.bus import EventBus, InProcessBus
 
 if TYPE_CHECKING:
@@ -141,6 +142,14 @@ class Database:
     driver: AsyncDriver
     name: str
     live: EventBus = field(default_factory=InProcessBus)  # committed changes, for subscribers
+    # per-person encryption (THREADLINE_ENCRYPTION): attribute values are sealed before they
+    # are written (`seal_attribute`); None: written in clear
+    sealer: AttributeSealer | None = None
+
+    def seal_attribute(self, user_id: str, key: str, text: str) -> str:
+        """An attribute's JSON text as it is stored: sealed for the person who owns it, unless
+        encryption is off or the key is declared not personal."""
+        return self.sealer.seal(user_id, key, text) if self.sealer is not None else text
 
     @classmethod
     def connect(
@@ -161,7 +170,7 @@ class Database:
             # "label/property does not exist yet" is normal on a fresh database
             notifications_disabled_classifications=["UNRECOGNIZED"],
         )
-        return cls(driver, name, live_bus(settings))
+        return cls(driver, name, live_bus(settings), sealer_for(settings))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

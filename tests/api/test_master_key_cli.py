@@ -38,3 +38,15 @@ def test_init_rotate_and_a_missing_master_key(
     monkeypatch.setenv("THREADLINE_MASTER_KEY", "vault:whatever")
     assert main(["master-key", "rewrap"]) == 2
     assert "expected file:PATH or aws-kms:KEY_ID" in capsys.readouterr().err
+
+
+def test_serve_with_encryption_refuses_to_start_without_its_master_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THREADLINE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # never reached
+    monkeypatch.setenv("THREADLINE_ENCRYPTION", "true")
+    assert main(["serve", "--port", "0"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: no master key file")
+    assert "make serve creates one" in line

@@ -1,0 +1,190 @@
+"""Attribute values sealed per person (THREADLINE_ENCRYPTION): at rest they are ciphertext under
+the person's data key — in the graph, in the attribute history, and in every file of Neo4j's data
+directory — while every read and merge policy sees the clear values; keys declared not personal
+stay in clear; erasure destroys the key, so a copy of the data directory taken before it keeps
+only noise for that person."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from graph.compliance import gdpr
+from graph.config import Settings
+from graph.domain.attribute_policies import MergePolicy
+from graph.domain.events import EventInput
+from graph.domain.sealed import open_with
+from graph.keys.envelope import SealError, is_sealed, key_id_of
+from graph.keys.keyring import Keyring
+from graph.local.provision import Neo4jTarget
+from graph.pipeline.ingest import ingest_events
+from graph.store.attributes import (
+    AttributeWrite,
+    Owner,
+    session_attributes,
+    set_attributes,
+    user_attributes,
+)
+from graph.store.context import ContextSelector, get_context
+from graph.store.database import Database
+from graph.store.history import attribute_history, now_millis
+from graph.store.sessions import get_session
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+@pytest.fixture
+async def sealed_db(settings: Settings, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database handle with encryption on: a fresh master key and key store in tmp_path."""
+    from graph.keys.configured import create_master_key_file
+
+    configured = settings.model_copy(
+        update={"encryption": True, "cache_dir": tmp_path, "clear_attribute_keys": ["tier"]}
+    )
+    create_master_key_file(configured)
+    db = Database.from_settings(configured)
+    try:
+        yield db
+    finally:
+        open_with(None)
+        await db.close()
+
+
+async def _raw_values(db: Database, owner: str) -> dict[str, list[str]]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (a:Attribute {owner: $owner}) "
+        "RETURN a.key AS key, a.value AS value, "
+        "COLLECT { MATCH (c:AttributeChange {owner: $owner, key: a.key}) RETURN c.value }"
+        " AS history",
+        owner=owner,
+        database_=db.name,
+    )
+    return {r["key"]: [r["value"], *r["history"]] for r in records}
+
+
+async def test_values_are_sealed_at_rest_and_read_in_clear(sealed_db: Database, uid: str) -> None:
+    db = sealed_db
+    address = f"12 Juniper Lane, Springfield, the blue door past the bakery {uid}"
+    stored = await ingest_events(
+        db,
+        [
+            EventInput(
+                f"{uid}-1",
+                "web",
+                f"v-{uid}",
+                text="hi",
+                attributes={"address": address, "tier": "gold", "cart": ["kettle"]},
+            )
+        ],
+    )
+    session_id = stored.results[0].session_id
+    session = await get_session(db, session_id)
+    assert session is not None
+    user_id = session.user_id
+    await set_attributes(db, Owner.USER, user_id, AttributeWrite({"email": f"ana.{uid}@mail.com"}))
+    # a merge policy works on the clear values of sealed ones
+    append = AttributeWrite({"cart": ["toaster"]}, policy=MergePolicy.APPEND)
+    await set_attributes(db, Owner.SESSION, session_id, append)
+
+    raw = await _raw_values(db, f"session:{session_id}")
+    assert all(is_sealed(v) for v in raw["address"] + raw["cart"])
+    assert raw["tier"][0] == '"gold"'  # declared not personal: clear for Cypher
+    [user_raw] = (await _raw_values(db, f"user:{user_id}"))["email"][:1]
+    assert is_sealed(user_raw)
+    assert key_id_of(user_raw) == key_id_of(raw["address"][0])  # one key per person
+    assert uid not in "".join(v for values in raw.values() for v in values)
+
+    assert await session_attributes(db, session_id) == {
+        "address": address,
+        "tier": "gold",
+        "cart": ["kettle", "toaster"],
+    }
+    assert (await user_attributes(db, user_id))["email"] == f"ana.{uid}@mail.com"
+    context = await get_context(db, ContextSelector(session_id=session_id), 5)
+    assert context.attributes["address"] == address
+    history = await attribute_history(db, [f"session:{session_id}"])
+    assert [c.value for c in history if c.key == "cart"] == [["kettle"], ["kettle", "toaster"]]
+    then = await get_context(db, ContextSelector(session_id=session_id), 5, as_of=now_millis())
+    assert then.attributes["cart"] == ["kettle", "toaster"]
+
+    erased = await gdpr.erase_user(db, user_id)
+    assert erased["dataKeys"] == 1
+    assert db.sealer is not None
+    assert db.sealer.keyring.open(user_raw, "attribute") is None  # noise from now on
+
+
+def _sealed_in(folder: Path) -> set[str]:
+    """Every sealed value found in any file under `folder` (store files and transaction logs)."""
+    pattern = re.compile(rb"tl1\.(dk[0-9a-f]{24})\.([A-Za-z0-9_-]{20,})")
+    found = set()
+    for path in folder.rglob("*"):
+        if path.is_file():
+            for match in pattern.finditer(path.read_bytes()):
+                found.add(match.group(0).decode())
+    return found
+
+
+def _opened(keyring: Keyring, value: str) -> str | None:
+    try:
+        return keyring.open(value, "attribute")
+    except SealError:
+        return None
+
+
+def _files_holding_bytes(folder: Path, needle: bytes) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def _files_holding(folder: Path, marker: str) -> list[str]:
+    found = subprocess.run(
+        ["grep", "-rlaiF", marker, str(folder)], capture_output=True, text=True, check=False
+    )
+    return found.stdout.split()
+
+
+async def test_a_copy_taken_before_erasure_keeps_only_noise(
+    sealed_db: Database, neo4j_target: Neo4jTarget, uid: str, tmp_path: Path
+) -> None:
+    if neo4j_target.source != "local" or neo4j_target.home is None:
+        pytest.skip("needs the data folder of a server this suite provisioned")
+    db = sealed_db
+    data = neo4j_target.home / "data"
+    marker = f"SEALMARK{uid}"
+    long_value = f"{marker} lives at 4 Long Road, flat 2, and asks for deliveries after six pm"
+    stored = await ingest_events(
+        db,
+        [EventInput(f"{uid}-1", "web", f"v-{uid}", text="hello", attributes={"note": long_value})],
+    )
+    session = await get_session(db, stored.results[0].session_id)
+    assert session is not None
+    await set_attributes(db, Owner.USER, session.user_id, AttributeWrite({"about": long_value}))
+
+    assert _files_holding(data, marker) == []  # never written in clear: store and tx logs
+    backup = tmp_path / "backup"
+    shutil.copytree(data, backup, ignore_dangling_symlinks=True)
+    assert db.sealer is not None
+    keyring = db.sealer.keyring
+    raw = await _raw_values(db, f"user:{session.user_id}")
+    theirs = key_id_of(raw["about"][0])
+    assert theirs is not None
+    # the backup holds their sealed values (Neo4j cuts long strings across records, so the files
+    # hold them in pieces, each naming the key)...
+    assert {v for v in _sealed_in(backup) if key_id_of(v) == theirs}
+    # ...and not the key that opens them, neither clear nor wrapped: that lives in the key store
+    data_key = keyring.keys([theirs])[theirs]
+    wrapped = keyring.store.wrapped([theirs])[theirs].blob
+    assert not _files_holding_bytes(backup, data_key)
+    assert not _files_holding_bytes(backup, wrapped)
+    assert _opened(keyring, raw["about"][0]) == f'"{long_value}"'
+
+    await gdpr.erase_user(db, session.user_id)
+    # the key is destroyed: nobody can open what the backup holds of them, not even this keyring
+    assert keyring.keys([theirs]) == {}
+    assert _opened(keyring, raw["about"][0]) is None
+    assert _files_holding(backup, marker) == []
+    assert keyring.store.wrapped([theirs]) == {}
