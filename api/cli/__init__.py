@@ -25,6 +25,7 @@ from api.cli.local import cmd_neo4j
 from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
 from graph.domain.errors import ErrorCode, ThreadlineError
+from graph.keys.master import MasterKeyError
 
 DESCRIPTION = (
     "threadline: serve the API, maintain the store, administer keys and personal data, run "
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         cause_name = f" ({type(cause).__name__})" if cause is not None else ""
         print(f"error: {error.code}: {error.message}{cause_name}", file=sys.stderr)
         return 1
+    except MasterKeyError as error:  # THREADLINE_ENCRYPTION without its master key: one line
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

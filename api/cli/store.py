@@ -26,11 +26,26 @@ if TYPE_CHECKING:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from graph.store.schema import migrate
+    from graph.store.sealing import seal_stored_attributes
 
     if not has_uri(settings):
         return 2
     count = with_database(settings, migrate)
     print(f"schema applied: {count} statements", file=sys.stderr)
+    if settings.encryption:  # values written before encryption was on are sealed in place
+
+        def sealing(seen: int, sealed: int) -> None:
+            end = "\r" if sys.stderr.isatty() else "\n"
+            print(
+                f"  sealing: {seen} attributes read, {sealed} values sealed",
+                end=end,
+                file=sys.stderr,
+            )
+
+        async def seal(db: Database) -> int:
+            return await seal_stored_attributes(db, progress=sealing)
+
+        print(f"attribute values sealed: {with_database(settings, seal)}", file=sys.stderr)
     return 0
 
 

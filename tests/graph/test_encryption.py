@@ -33,6 +33,7 @@ from graph.store.attributes import (
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
+from graph.store.sealing import seal_stored_attributes
 from graph.store.sessions import get_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -188,3 +189,33 @@ async def test_a_copy_taken_before_erasure_keeps_only_noise(
     assert _opened(keyring, raw["about"][0]) is None
     assert _files_holding(backup, marker) == []
     assert keyring.store.wrapped([theirs]) == {}
+
+
+async def test_migrate_seals_what_was_written_in_clear(
+    db: Database, sealed_db: Database, uid: str
+) -> None:
+    stored = await ingest_events(
+        db, [EventInput(f"{uid}-1", "web", f"v-{uid}", text="hi", attributes={"plan": "basic"})]
+    )
+    session_id = stored.results[0].session_id
+    session = await get_session(db, session_id)
+    assert session is not None
+    for value in ("silver", "gold"):  # a value and its history
+        await set_attributes(db, Owner.SESSION, session_id, AttributeWrite({"tier": "x"}))
+        await set_attributes(db, Owner.USER, session.user_id, AttributeWrite({"level": value}))
+    owners = [f"session:{session_id}", f"user:{session.user_id}"]
+    before = [await _raw_values(db, o) for o in owners]
+    assert not any(is_sealed(v) for raw in before for vs in raw.values() for v in vs)
+
+    seen: list[tuple[int, int]] = []
+    sealed = await seal_stored_attributes(
+        sealed_db, lambda *p: seen.append(p), page=1, owners=owners
+    )
+    assert sealed == 5  # plan and its change, level and its two changes; tier stays clear
+    assert [s[0] for s in seen] == [1, 2, 3]  # a page per attribute
+    raw = {k: v for o in owners for k, v in (await _raw_values(db, o)).items()}
+    assert all(is_sealed(v) for k in ("plan", "level") for v in raw[k])
+    assert not any(is_sealed(v) for v in raw["tier"])
+    assert await session_attributes(sealed_db, session_id) == {"plan": "basic", "tier": "x"}
+    assert (await user_attributes(sealed_db, session.user_id))["level"] == "gold"
+    assert await seal_stored_attributes(sealed_db, owners=owners) == 0  # again: nothing left
