@@ -45,6 +45,7 @@ def start_server(
     live_url: str | None = None,
     embeddings: str = "off",
     tree: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`threadline serve` on `port`; with `tree`, the API of that checkout (another commit's
     files, this environment's packages: bench/ab.py)."""
@@ -63,6 +64,7 @@ def start_server(
         env["THREADLINE_LIVE_URL"] = live_url
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
+    env |= extra_env or {}
     return subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,

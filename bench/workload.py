@@ -56,10 +56,14 @@ def messages(count: int, seed: int = 7) -> list[str]:
 CHANNELS = ["web", "mobile", "whatsapp", "email", "sms", "messenger"]
 
 
-def conversation(user: int, length: int, prefix: str, start_ms: int) -> list[dict[str, object]]:
+def conversation(
+    user: int, length: int, prefix: str, start_ms: int, attributes_every: int = 0
+) -> list[dict[str, object]]:
     """One user's conversation as GraphQL `EventInput` variables: it starts on one channel and
     switches channel halfway. Events after the switch carry `"sessionId": None`: the caller fills
-    in the session the first half landed in, as an app continuing a web chat does."""
+    in the session the first half landed in, as an app continuing a web chat does. With
+    `attributes_every` n, every n-th event also sets session attributes (a contact, an address,
+    the cart: what encryption seals)."""
     rng = random.Random(user * 7919 + length)  # noqa: S311 - a reproducible corpus
     first, second = rng.sample(CHANNELS, 2)
     events: list[dict[str, object]] = []
@@ -74,6 +78,12 @@ def conversation(user: int, length: int, prefix: str, start_ms: int) -> list[dic
             "text": message(rng),
             "occurredAt": _iso(start_ms + n * 1000),
         }
+        if attributes_every and n % attributes_every == 0:
+            event["attributes"] = {
+                "email": f"user{user}.{prefix}@example.com",
+                "address": f"{user % 300 + 1} Elm Street, flat {n}, Springfield",
+                "cart": [f"SKU-{rng.randrange(1000, 9999)}"],
+            }
         if switched:
             event["sessionId"] = None
         events.append(event)

@@ -316,3 +316,14 @@ def test_ab_bench_compares_two_commits(settings: Settings, tmp_path: Path) -> No
         assert row["ingest_events_per_s"] > 0
         assert 50 < row["api_rss_mb"] < 1000
     assert "| context / raw read p50 |" in printed
+
+
+def test_encryption_bench_compares_off_and_on(settings: Settings, tmp_path: Path) -> None:
+    """bench/encryption.py: servers with encryption off and on, alternated on one Neo4j; the
+    context read checks the sealed attributes come back."""
+    small = ["--rounds", "1", "--users", "6", "--duration", "0.5", "--warmup", "0.5"]
+    printed = bench(settings, tmp_path, "bench.encryption", *small)
+    rows = results(tmp_path, "encryption.json")
+    assert [r["encryption"] for r in rows] == ["off", "on"]
+    assert all(r["ingest_events_per_s"] > 0 and r["context_p50_ms"] > 0 for r in rows)
+    assert "on / off" in printed
