@@ -1,6 +1,7 @@
 """Store maintenance: schema, enrichment backfill, timers, email import.
 
-threadline migrate
+threadline migrate                          # with THREADLINE_ENCRYPTION: seals what is in clear
+threadline fulltext rebuild                 # purge erased words from the fulltext index
 threadline reenrich [--since 2026-01-01] [--outdated]
 threadline reenrich --embeddings [MODEL]   # embeddings of stored messages (resumable)
 threadline sweep
@@ -46,6 +47,17 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
             return await seal_stored_attributes(db, progress=sealing)
 
         print(f"attribute values sealed: {with_database(settings, seal)}", file=sys.stderr)
+    return 0
+
+
+def cmd_fulltext(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.store.schema import FULLTEXT, rebuild_fulltext
+
+    if not has_uri(settings):
+        return 2
+    began = time.monotonic()
+    with_database(settings, rebuild_fulltext)
+    print(f"{FULLTEXT} rebuilt in {time.monotonic() - began:.1f} s", file=sys.stderr)
     return 0
 
 
@@ -195,6 +207,11 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fulltext = commands.add_parser(
+        "fulltext", help="the messages' fulltext index (rebuild: purge erased words from it)"
+    )
+    fulltext.add_argument("action", choices=["rebuild"])
+    fulltext.set_defaults(run=cmd_fulltext)
     commands.add_parser("migrate", help="apply constraints and indexes").set_defaults(
         run=cmd_migrate
     )

@@ -67,6 +67,20 @@ async def migrate(db: Database, timeout_seconds: int = 300) -> int:
     return len(statements)
 
 
+FULLTEXT = "message_search"
+
+
+async def rebuild_fulltext(db: Database, timeout_seconds: int = 3600) -> None:
+    """Drop the messages' fulltext index and build it again from the messages stored now: the
+    words of erased messages leave its files (Lucene keeps a deleted document's terms in its
+    segment files until a merge rewrites them). Keyword search waits for the index meanwhile
+    (recall's other signals do not)."""
+    [statement] = [s for s in schema_statements() if f" {FULLTEXT} " in s]
+    await db.write_auto_commit("admin/drop_index", name=FULLTEXT)
+    await db.run_schema(statement)
+    await db.write_auto_commit("admin/await_indexes", timeoutSeconds=timeout_seconds)
+
+
 async def missing_schema(db: Database) -> list[str]:
     """Constraints/indexes the schema files declare that are absent or not yet ONLINE."""
     expected = expected_names()

@@ -18,6 +18,7 @@ from graph.domain.events import EventInput
 from graph.local.provision import Neo4jTarget
 from graph.pipeline.ingest import ingest_events
 from graph.store.database import Database
+from graph.store.schema import rebuild_fulltext
 from graph.store.sessions import get_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -85,3 +86,33 @@ async def test_erased_text_leaves_the_data_directory(
     while (holding := remaining()) and time.monotonic() < deadline:
         time.sleep(1)
     assert holding == []
+
+
+async def test_rebuilding_the_fulltext_index_purges_erased_words(
+    db: Database, neo4j_target: Neo4jTarget, uid: str
+) -> None:
+    """`threadline fulltext rebuild`: the index is built again from what is stored, so no file
+    of it holds an erased message's words — at once, not after a merge — and it still finds
+    what is there."""
+    if neo4j_target.source != "local" or neo4j_target.home is None:
+        pytest.skip("needs the data folder of a server this suite provisioned")
+    marker, kept = f"PURGEMARK{uid}", f"KEEPMARK{uid}"
+    erased = await ingest_events(
+        db, [EventInput(f"{uid}-1", "web", f"gone-{uid}", text=f"my secret word is {marker}")]
+    )
+    await ingest_events(
+        db, [EventInput(f"{uid}-2", "web", f"stays-{uid}", text=f"the word {kept} stays")]
+    )
+    session = await get_session(db, erased.results[0].session_id)
+    assert session is not None
+    await gdpr.erase_user(db, session.user_id)
+
+    await rebuild_fulltext(db)
+    index = neo4j_target.home / "data" / "databases"
+    assert [f for f in files_holding(index, marker) if "/schema/index/" in f] == []
+    found, _, _ = await db.driver.execute_query(
+        "CALL db.index.fulltext.queryNodes('message_search', $q) YIELD node RETURN node.text AS t",
+        q=kept.lower(),
+        database_=db.name,
+    )
+    assert [r["t"] for r in found] == [f"the word {kept} stays"]

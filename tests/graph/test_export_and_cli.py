@@ -112,3 +112,8 @@ def _user_of(settings: Settings, session_id: str) -> str:
             "MATCH (u:User)-[:HAS_SESSION]->(:Session {id: $s}) RETURN u.id AS id", s=session_id
         )
     return str(records[0]["id"])
+
+
+def test_cli_rebuilds_the_fulltext_index(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fulltext", "rebuild"]) == 0
+    assert "message_search rebuilt in" in capsys.readouterr().err
