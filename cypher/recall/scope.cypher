@@ -3,7 +3,8 @@
 // $ownedOnly (a user token's recall), only those it owns. No row when the selector names nothing
 // (null selectors match nothing). With them, the names of who speaks in them: the person's (their
 // attributes named in $nameKeys, JSON text; a session's: its owner's) and the agents' who handled
-// them (HANDLED_BY). Index seeks, then the sessions' own relationships.
+// them (HANDLED_BY; only sessions with a handler are expanded). Index seeks, then the sessions'
+// own relationships.
 CALL () {
   OPTIONAL MATCH (s:Session {id: $sessionId})
   OPTIONAL MATCH (s)<-[:HAS_SESSION]-(owner:User)
@@ -37,6 +38,7 @@ RETURN [s IN sessions | s.id] AS sessionIds,
   } AS userNames,
   COLLECT {
     UNWIND sessions AS s
+    WITH s WHERE s.handlerId IS NOT NULL
     MATCH (s)-[:HANDLED_BY]->(a:Agent)
     WHERE a.name IS NOT NULL
     RETURN DISTINCT a.name
