@@ -85,6 +85,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
         self.conversation_rules = services.conversation_rules
         self.outbox = services.outbox
         self.user_attribute_names = services.settings.user_attribute_names()
+        self.question_enricher = services.question_enricher
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         return self.context_for(request.scope, websocket=isinstance(request, WebSocket))
@@ -102,6 +103,7 @@ class ThreadlineGraphQL(GraphQL[RequestContext, None]):
             principal,
             websocket=websocket,
             enricher=self.batcher.enricher,
+            question_enricher=self.question_enricher,
             embedder=self.batcher.embedder,
             conversation_rules=self.conversation_rules,
             outbox=self.outbox,

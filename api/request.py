@@ -47,7 +47,9 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
     websocket: bool = False  # the request came over a WebSocket (subscriptions need one)
-    enricher: Enricher | None = None  # understands recall questions like messages
+    enricher: Enricher | None = None  # the messages' pipeline (entities searched by text)
+    # recall's questions: rule-based (graph.pipeline.enrich.question_enricher_for)
+    question_enricher: Enricher | None = None
     embedder: Embedder | None = None  # THREADLINE_EMBEDDINGS (None: off)
     conversation_rules: ConversationRules = field(default_factory=load_conversation_rules)
     outbox: OutboxWorker | None = None  # woken when sendMessage queues a reply

@@ -21,13 +21,14 @@ from connectors.platforms.outbound import IDEMPOTENT_CHANNELS, Senders
 from connectors.platforms.registry import build_connectors
 from enrichment.embedders import load_embedder
 from enrichment.patterns import ConversationRules, load_conversation_rules
+from enrichment.pipeline import Enricher
 from graph.compliance.audit import AuditLog
 from graph.compliance.credentials import Authenticator
 from graph.config import Settings
 from graph.domain.triggers import load_rules
 from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
-from graph.pipeline.enrich import enricher_for
+from graph.pipeline.enrich import enricher_for, question_enricher_for
 from graph.recall.block_cache import BLOCKS
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
@@ -51,6 +52,7 @@ class Services:
     senders: Senders  # each platform's API, for replies out
     outbox: OutboxWorker  # sends stored replies (sendMessage) through their platforms
     triggers: TriggerEngine  # THREADLINE_TRIGGERS: rules on session state → actions
+    question_enricher: Enricher | None = None  # how recall reads a question (rule-based)
 
     @classmethod
     def build(cls, settings: Settings, *, dev: bool) -> Services:
@@ -101,6 +103,7 @@ class Services:
             outbox=OutboxWorker(
                 db, senders.send, IDEMPOTENT_CHANNELS, settings.outbox_interval_seconds
             ),
+            question_enricher=question_enricher_for(settings, enricher),
         )
 
     @contextlib.asynccontextmanager

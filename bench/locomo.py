@@ -19,9 +19,10 @@ for the first speaker, AGENT for the other; the channels are linked to one user.
 speaker's name is the user's `name` attribute, the other is a registered human agent of that
 name who handles every session (what a deployment knows of who speaks). Messages are
 enriched as the API does by default (`--enrichment auto`: spaCy's statistical NER when
-installed) and embedded as its worker does after commit (in context). Questions of
-categories 1-4 (5 has no evidence) are asked through `recall` (graph.recall.service, in
-process, asked the day after the last session) and through BM25 (`bm25s`) over the same turns;
+installed; questions with the rule-based pipeline, as the API reads them) and embedded as its
+worker does after commit (in context). Questions of categories 1-4 (5 has no evidence) are
+asked through `recall` (graph.recall.service, in process, asked the day after the last
+session) and through BM25 (`bm25s`) over the same turns;
 recall@k = the share of a question's evidence turns among the first k, averaged per category.
 `--twice` ingests the dev half again under other ids first and reports how far each person's
 R@10 moved (isolation: other people's messages must not change one person's ranking).
@@ -62,7 +63,7 @@ from graph.domain.events import EventInput, Speaker
 from graph.domain.recall import Candidate, Evidence, Weights, fuse
 from graph.local.neo4j_server import free_port
 from graph.local.provision import Neo4jTarget, provision
-from graph.pipeline.enrich import enricher_for
+from graph.pipeline.enrich import enricher_for, question_enricher_for
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages
 from graph.recall.question import understand, with_named_speaker
@@ -295,8 +296,10 @@ async def gather_all(
     tag: str,
     enricher: Enricher,
     embedder: Embedder | None,
+    questions: Enricher | None = None,
 ) -> list[Asked]:
-    """Ingest each conversation, then gather every question's signals from the store."""
+    """Ingest each conversation (messages through `enricher`), then gather every question's
+    signals from the store (the question read by `questions`, as the API does: rule-based)."""
     asked: list[Asked] = []
     for conversation in conversations:
         user_id, messages = await ingest(db, conversation, tag, enricher, embedder)
@@ -309,7 +312,7 @@ async def gather_all(
                 continue
             now = conversation.asked_at
             question = with_named_speaker(
-                await understand(q.text, now, enricher, embedder),
+                await understand(q.text, now, questions or enricher, embedder),
                 in_scope.user_names,
                 in_scope.agent_names,
             )
@@ -434,6 +437,7 @@ async def run(
     if enricher is None:
         raise SystemExit("--enrichment off: recall needs the enrichment pipeline")
     embedder = load_embedder(args.embeddings, settings.model_folder())
+    questions = question_enricher_for(settings, enricher)
     out: dict[str, Any] = {"embeddings": args.embeddings, "enrichment": settings.spacy_model}
     try:
         await migrate(db)
@@ -442,8 +446,10 @@ async def run(
         if args.ablations:
             variants |= ABLATIONS
         if args.twice:  # other people first: the measured ones must not notice them
-            before = score(await gather_all(db, conversations, tag(), enricher, embedder), variants)
-        asked = await gather_all(db, conversations, tag(), enricher, embedder)
+            before = score(
+                await gather_all(db, conversations, tag(), enricher, embedder, questions), variants
+            )
+        asked = await gather_all(db, conversations, tag(), enricher, embedder, questions)
         scores = score(asked, variants)
         if args.tune:
             out["tuning"] = tune(asked, GRID)

@@ -135,7 +135,7 @@ class ContextQueries:
             info.context.db,
             selector,
             request,
-            enricher=info.context.enricher,
+            enricher=info.context.question_enricher,
             embedder=info.context.embedder,
         )
         return Recall.from_record(record)

@@ -42,6 +42,18 @@ def enricher_for(settings: Settings) -> Enricher | None:
     )
 
 
+def question_enricher_for(settings: Settings, messages: Enricher | None) -> Enricher | None:
+    """What recall understands a question with: the rule-based pipeline of the same patterns —
+    the identifiers, dates, amounts and intents a question names normalize exactly as in
+    messages. Statistical NER is left to messages: a question's names already match as
+    keywords and as the speaker it names (graph.domain.recall.named_speaker), and running the
+    model on every question cost ~5 ms of a recall (LoCoMo dev half: R@10 0.806 with it, 0.804
+    without)."""
+    if messages is None or not messages.statistical:
+        return messages
+    return enricher_for(settings.model_copy(update={"spacy_model": "rules"}))
+
+
 # One thread runs every enrichment of the process: a pipeline (spaCy vocabulary, caches, its
 # periodic rebuild) is never used by two threads at once, and requests waiting to be written can
 # be enriched while the previous batch's transaction is in flight (graph/pipeline/batcher.py).

@@ -1,7 +1,8 @@
 """A recall's question, in two steps. `read_question` is what the text says by itself (its
 keywords, the time it names, who it asks about): pure and immediate, enough to start the store's
-reads. `enrich_question` adds what the models find — the same enrichment as every message (its
-normalized entities, intents) and its embedding — while those reads run."""
+reads. `enrich_question` adds what the models find — the messages' patterns (its normalized
+entities, intents: the API passes the rule-based pipeline, graph.pipeline.enrich.
+question_enricher_for) and its embedding — while those reads run."""
 
 from __future__ import annotations
 

@@ -153,3 +153,27 @@ def test_whose_words_a_question_says_outweighs_a_name_in_it() -> None:
     assert with_named_speaker(told, ["Sam"], ["Priya"]).speaker == "USER"
     asked = Question("What did Priya tell me?")
     assert with_named_speaker(asked, ["Sam"], ["Priya"]).speaker == "AGENT"
+
+
+def test_recall_reads_its_question_with_the_rule_based_pipeline() -> None:
+    """The messages' statistical NER is not run on questions; the patterns are the same, so an
+    identifier in a question normalizes as in the messages."""
+    from graph.config import Settings
+    from graph.pipeline.enrich import enricher_for, question_enricher_for
+
+    settings = Settings(spacy_model="rules")
+    rules = enricher_for(settings)
+    assert rules is not None
+    assert question_enricher_for(settings, rules) is rules
+    assert question_enricher_for(settings, None) is None
+
+    class Statistical:
+        statistical = True
+
+    question = question_enricher_for(settings, Statistical())  # type: ignore[arg-type]
+    assert question is not None
+    assert not question.statistical
+    [annotation] = question.enrich(["where is order A-1001?"], [NOW])
+    assert [m.key for m in annotation.mentions] == [
+        m.key for m in rules.enrich(["my order A-1001"], [NOW])[0].mentions
+    ]
