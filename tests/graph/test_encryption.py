@@ -35,6 +35,7 @@ from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
 from graph.store.sealing import seal_stored_attributes
 from graph.store.sessions import get_session
+from graph.store.triggers import session_states
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -112,6 +113,12 @@ async def test_values_are_sealed_at_rest_and_read_in_clear(sealed_db: Database, 
     assert [c.value for c in history if c.key == "cart"] == [["kettle"], ["kettle", "toaster"]]
     then = await get_context(db, ContextSelector(session_id=session_id), 5, as_of=now_millis())
     assert then.attributes["cart"] == ["kettle", "toaster"]
+    [state] = await session_states(db, [session_id])  # what trigger conditions read
+    assert state.attributes["address"] == address
+    assert state.attributes["email"] == f"ana.{uid}@mail.com"
+    exported = await gdpr.export_user(db, user_id)  # the person's own copy: in clear
+    [exported_session] = exported["user"]["sessions"]
+    assert exported_session["attributes"]["address"]["value"] == address
 
     erased = await gdpr.erase_user(db, user_id)
     assert erased["dataKeys"] == 1
