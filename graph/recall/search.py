@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 PER_WORD = 5_000  # messages counted per question word (a rarer word weighs more)
 ENTITY_LIMIT = 20
 KEYWORD_CANDIDATES = 2_000  # keyword matches ranked by their keywords alone (the best by BM25)
+WEAK_CANDIDATES = 2_000  # rows with only the kind, intent or time asked about (the best of them)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -213,17 +214,10 @@ def _worth_ranking(
     wanted = asked | hops
     kinds = question.entity_types
     days = _days(question)
-    if wanted or kinds or days:
-        for i, k in enumerate(keys):
-            if k and _worth_a_look(k, wanted, kinds, days):
-                chosen.add(i)
-    if question.intents:
-        chosen.update(
-            i for i, x in enumerate(history.intents) if x and not question.intents.isdisjoint(x)
-        )
-    if question.time is not None:
-        start, end = (int(t.timestamp() * 1000) for t in question.time)
-        chosen.update(i for i, at in enumerate(history.ats) if start <= at < end)
+    if wanted:
+        chosen.update(i for i, k in enumerate(keys) if k and not wanted.isdisjoint(k))
+    weak = _weak_rows(history, question, kinds, days)
+    chosen.update(_best_weak_rows(history, weak, chosen, values))
     mentions = mention_counts(keys, wanted)
     for i in list(chosen):
         chosen.update(history.neighbours(i))
@@ -259,6 +253,51 @@ def _best_keyword_matches(keyword: dict[str, float]) -> set[str] | dict[str, flo
     if len(keyword) <= KEYWORD_CANDIDATES:
         return keyword
     return set(heapq.nlargest(KEYWORD_CANDIDATES, keyword, key=lambda i: (keyword[i], i)))
+
+
+def _weak_rows(
+    history: History, question: Question, kinds: frozenset[str], days: tuple[str, str] | None
+) -> dict[int, int]:
+    """The rows with a weak signal of their own — the kind of entity, the intent or the time
+    asked about (a date mentioned in it, or sent then) — and how many of those they have."""
+    weak: dict[int, int] = defaultdict(int)
+    if kinds or days:
+        for i, k in enumerate(history.keys):
+            if k and _worth_a_look(k, frozenset(), kinds, days):
+                weak[i] += 1
+    if question.intents:
+        for i, x in enumerate(history.intents):
+            if x and not question.intents.isdisjoint(x):
+                weak[i] += 1
+    if question.time is not None:
+        start, end = (int(t.timestamp() * 1000) for t in question.time)
+        for i, at in enumerate(history.ats):
+            if start <= at < end:
+                weak[i] += 1
+    return weak
+
+
+def _best_weak_rows(
+    history: History,
+    weak: dict[int, int],
+    chosen: set[int],
+    values: npt.NDArray[np.float32] | None,
+) -> list[int]:
+    """The rows that are candidates for a weak signal alone (the kind of entity, the intent or
+    the time asked about): all of them, or in a long history the `WEAK_CANDIDATES` best — those
+    with more of them first, then the most similar
+    to the question, then the newest (ties: by id). A question naming a month or a common intent
+    matches thousands of a 50,000-turn history; an intent's 0.3 or a date's ≤ 0.5 is what a
+    message below the first 2,000 of them has, and one with a keyword, an entity or among the
+    nearest turns is a candidate for that anyway (as `_best_keyword_matches` argues)."""
+    rows = [i for i in weak if i not in chosen]
+    if len(rows) <= WEAK_CANDIDATES:
+        return rows
+    similarity = np.full(len(history), -np.inf, dtype=np.float32)
+    if values is not None:
+        similarity[history.vector_rows] = values
+    close, ats, ids = similarity.tolist(), history.ats, history.ids
+    return heapq.nlargest(WEAK_CANDIDATES, rows, key=lambda i: (weak[i], close[i], ats[i], ids[i]))
 
 
 def _nearest(

@@ -238,6 +238,34 @@ def test_in_a_long_history_the_best_keyword_matches_are_candidates_by_keywords_a
     assert best == _best_keyword_matches(dict(reversed(many.items())))  # ties: by id
 
 
+def test_in_a_long_history_the_best_weak_matches_are_candidates() -> None:
+    """Rows with only the kind, intent or time asked about: all of them in a short history; in
+    a long one the best `WEAK_CANDIDATES` — more such signals first, then the most similar to
+    the question, then the newest."""
+    from graph.recall.search import WEAK_CANDIDATES, _best_weak_rows
+
+    size = 3 * WEAK_CANDIDATES
+    history = History(
+        ids=[f"m{n:05}" for n in range(size)],
+        sessions=["s"] * size,
+        seqs=list(range(1, size + 1)),
+        ats=[1_700_000_000_000 + n for n in range(size)],
+        vector_rows=list(range(size)),
+    )
+    few = {n: 1 for n in range(10)}
+    assert sorted(_best_weak_rows(history, few, {3}, None)) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    weak = {n: 2 if n % 100 == 0 else 1 for n in range(size)}
+    similar = np.array([(n % 37) / 37 for n in range(size)], dtype=np.float32)
+    best = set(_best_weak_rows(history, weak, set(), similar))
+    assert len(best) == WEAK_CANDIDATES
+    assert {n for n in range(size) if weak[n] == 2} <= best  # both signals: kept
+    floor = min(float(similar[n]) for n in best if weak[n] == 1)
+    assert all(float(similar[n]) <= floor for n in set(range(size)) - best)
+    newest = set(_best_weak_rows(history, weak, set(), None))
+    assert max(range(size)) in newest  # without embeddings: the newest
+    assert min(n for n in range(size) if weak[n] == 1) not in newest
+
+
 @pytest.mark.integration
 @pytest.mark.anyio
 async def test_a_change_made_while_blocks_are_packed_wins(
