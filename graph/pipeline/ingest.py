@@ -339,9 +339,8 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            results = await db.write_tx(
-                _ingest_tx, batch, window, annotations, policies, db.seal_attribute
-            )
+            seal = db.seal_attribute if db.sealer is not None else None
+            results = await db.write_tx(_ingest_tx, batch, window, annotations, policies, seal)
             break
         except ConstraintViolation:
             # A concurrent batch stored the same event first; the next attempt sees it.

@@ -150,8 +150,12 @@ def merged_changes(
     return changed
 
 
+def _clear(key: str, text: str) -> str:
+    return text
+
+
 def change_rows(
-    changes: dict[str, Change], seal: Callable[[str, str], str] = lambda key, text: text
+    changes: dict[str, Change], seal: Callable[[str, str], str] = _clear
 ) -> list[dict[str, Any]]:
     """Rows of `attributes/write` and `ingest/merge_attributes`: the new state of each key (its
     JSON text as `seal(key, text)` stores it: sealed for its person when encryption is on), and
@@ -186,7 +190,7 @@ async def _set_tx(
     values: dict[str, Any],
     rules: list[PolicyRule],
     configured: Sequence[PolicyRule],
-    seal: Callable[[str, str, str], str],
+    seal: Callable[[str, str, str], str] | None = None,
 ) -> AttributesResult:
     """`rules` merge this write (a call's override, or the configured ones); `configured` combine
     a user's attributes with those of users merged into it for the result."""
@@ -208,14 +212,17 @@ async def _set_tx(
     stored = {r["key"]: stored_state(r) for r in row["stored"]}
     writes = [(key, Write(value, at, request.channel)) for key, value in sorted(values.items())]
     changes = merged_changes(rules, stored, writes)
-    person = owner_id
-    if kind is Owner.SESSION and changes:  # a session's values are its user's
-        person = SessionRecord.from_record(await tx.one("read/session", id=owner_id)).user_id
+    sealing = _clear
+    if seal is not None and changes:  # encryption on: sealed for the person they belong to
+        person = owner_id
+        if kind is Owner.SESSION:  # a session's values are its owner's
+            person = SessionRecord.from_record(await tx.one("read/session", id=owner_id)).user_id
+        sealing = functools.partial(seal, person)
     await tx.execute(
         "attributes/write",
         node=row["node"],
         owner=owner,
-        changes=change_rows(changes, functools.partial(seal, person)),
+        changes=change_rows(changes, sealing),
         recordedAt=to_millis(datetime.now(UTC)),
         writer=request.writer,
     )
@@ -238,8 +245,9 @@ async def set_attributes(
     values = validated_values(request.attributes)
     rules = rules_for_write(request, list(policies))
     check_values(values, rules, "attributes")
+    seal = db.seal_attribute if db.sealer is not None else None
     result = await db.write_tx(
-        _set_tx, kind, owner_id, request, values, rules, list(policies), db.seal_attribute
+        _set_tx, kind, owner_id, request, values, rules, list(policies), seal
     )
     if result.changed:
         if result.session is not None:
@@ -301,11 +309,7 @@ async def merge_event_attributes(
         by_session.setdefault(session_id, []).append((key, write))
     for session_id, session_writes in sorted(by_session.items()):
         known = {key: s for (sid, key), s in stored.items() if sid == session_id}
-        sealing = (
-            functools.partial(seal, (users or {})[session_id])
-            if seal is not None
-            else (lambda key, text: text)
-        )
+        sealing = functools.partial(seal, (users or {})[session_id]) if seal is not None else _clear
         for row in change_rows(merged_changes(rules, known, session_writes), sealing):
             changed.append(row | {"sessionId": session_id, "owner": f"session:{session_id}"})
     if changed:
