@@ -7,12 +7,15 @@ the clear values."""
 from __future__ import annotations
 
 import fnmatch
+import logging
 
 from graph.config import Settings
 from graph.domain.sealed import ATTRIBUTE, open_with
 from graph.keys.configured import keyring_for
 from graph.keys.envelope import SealError
 from graph.keys.keyring import Keyring
+
+log = logging.getLogger("threadline.keys")
 
 
 class AttributeSealer:
@@ -27,8 +30,9 @@ class AttributeSealer:
     def open(self, value: str, context: str) -> str | None:
         try:
             return self.keyring.open(value, context)
-        except SealError:
-            return None  # altered, or not ours: unreadable, never a crash of every read
+        except SealError as error:  # altered, or not ours: unreadable, never a crash of every read
+            log.warning("a sealed %s value does not open: %s", context, error)
+            return None
 
 
 def sealer_for(settings: Settings) -> AttributeSealer | None:

@@ -262,3 +262,19 @@ def test_the_settings_name_an_aws_kms_master_key(kms_endpoint: str, tmp_path: Pa
     assert keyring_for(settings).open(sealed, "attribute:email") == "ana@example.com"
     assert (tmp_path / "keys" / "data-keys.sqlite").exists()
     assert not (tmp_path / "keys" / "master.json").exists()
+
+
+def test_attribute_sealing_keeps_declared_keys_clear_and_reads_a_tampered_value_as_null(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from graph.keys.attributes import AttributeSealer
+
+    sealer = AttributeSealer(_keyring(tmp_path), ("tier", "vip_*"))
+    assert sealer.seal("usr_a", "tier", '"gold"') == '"gold"'
+    assert sealer.seal("usr_a", "vip_level", "3") == "3"
+    sealed = sealer.seal("usr_a", "email", '"ana@example.com"')
+    assert is_sealed(sealed)
+    assert sealer.open(sealed, "attribute") == '"ana@example.com"'
+    tampered = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
+    assert sealer.open(tampered, "attribute") is None
+    assert "does not open" in caplog.text
