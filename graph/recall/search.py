@@ -196,12 +196,11 @@ def _worth_ranking(
     values = _similarity_values(history, question)
     middle_top, nearest = _nearest(history, values, question, weights)
     ids = history.ids
-    if keyword:
-        matched = _best_keyword_matches(keyword)
-        chosen.update(i for i, message_id in enumerate(ids) if message_id in matched)
+    found: set[str] = set(_best_keyword_matches(keyword)) if keyword else set()
     if nearest:
-        close_ids = {message_id for message_id, _ in nearest[: weights.dense_candidates]}
-        chosen.update(i for i, message_id in enumerate(ids) if message_id in close_ids)
+        found.update(message_id for message_id, _ in nearest[: weights.dense_candidates])
+    if found:  # one pass over the history for both
+        chosen.update(i for i, message_id in enumerate(ids) if message_id in found)
     keys = history.keys
     asked = question.entities
     if asked:
@@ -222,9 +221,13 @@ def _worth_ranking(
     for i in list(chosen):
         chosen.update(history.neighbours(i))
     rows = sorted(chosen)
-    if values is not None:
-        row_vector = dict(zip(history.vector_rows, values.tolist(), strict=True))
-        similarities = {ids[i]: row_vector[i] for i in rows if i in row_vector}
+    if values is not None and rows:  # the candidates' similarities, without a map of every row
+        position = np.full(len(history), -1, dtype=np.int64)
+        position[history.vector_rows] = np.arange(len(values))
+        close = values.tolist()
+        similarities = {
+            ids[i]: close[p] for i, p in zip(rows, position[rows].tolist(), strict=True) if p >= 0
+        }
     evidence = Evidence(
         keyword,
         asked,
