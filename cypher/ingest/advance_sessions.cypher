@@ -1,8 +1,8 @@
 // Reserve `count` sequence numbers per session under its write lock (the SET locks before it reads),
 // and record activity: last activity time and channel (whose timers apply), channels used,
 // IDLE -> ACTIVE (recorded as a Transition caused by `activity`, so a point-in-time read knows
-// the status then). With each session, its owner (whose key seals its attribute values when
-// encryption is on).
+// the status then). With $withOwners (encryption on), each session's owner: whose key seals its
+// attribute values.
 UNWIND $sessions AS row
 MATCH (s:Session {id: row.id})
 SET s.seq = s.seq + row.count,
@@ -18,4 +18,4 @@ SET s.lastActivityAt = CASE WHEN s.lastActivityAt < datetime({epochMillis: row.l
     s.channels = reduce(acc = coalesce(s.channels, []), c IN row.channels |
       CASE WHEN c IN acc THEN acc ELSE acc + c END)
 RETURN s.id AS id, s.seq - row.count AS base,
-  [(s)<-[:HAS_SESSION]-(owner:User) | owner.id][0] AS ownerId
+  CASE WHEN $withOwners THEN [(s)<-[:HAS_SESSION]-(owner:User) | owner.id][0] END AS ownerId

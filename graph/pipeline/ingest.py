@@ -186,6 +186,7 @@ async def _write(
         "ingest/advance_sessions",
         sessions=_session_rows(events, session_ids),
         now=to_millis(now),
+        withOwners=seal is not None,
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     owners = {r["id"]: r["ownerId"] for r in sessions}
@@ -339,8 +340,9 @@ async def store_events(
     policies, window = list(rules.attribute_policies), rules.continue_window
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
-            seal = db.seal_attribute if db.sealer is not None else None
-            results = await db.write_tx(_ingest_tx, batch, window, annotations, policies, seal)
+            results = await db.write_tx(
+                _ingest_tx, batch, window, annotations, policies, db.attribute_sealing
+            )
             break
         except ConstraintViolation:
             # A concurrent batch stored the same event first; the next attempt sees it.

@@ -266,7 +266,7 @@ def _weak_rows(
     weak: dict[int, int] = defaultdict(int)
     if kinds or days:
         for i, k in enumerate(history.keys):
-            if k and _worth_a_look(k, frozenset(), kinds, days):
+            if k and _asks_for(k, kinds, days):
                 weak[i] += 1
     if question.intents:
         for i, x in enumerate(history.intents):
@@ -331,14 +331,9 @@ def _days(question: Question) -> tuple[str, str] | None:
     return start.date().isoformat(), end.date().isoformat()
 
 
-def _worth_a_look(
-    keys: list[str],
-    wanted: frozenset[str] | set[str],
-    kinds: frozenset[str],
-    days: tuple[str, str] | None,
-) -> bool:
-    if wanted and not wanted.isdisjoint(keys):
-        return True
+def _asks_for(keys: list[str], kinds: frozenset[str], days: tuple[str, str] | None) -> bool:
+    """A message mentions the kind of entity, or a date inside the time, the question asks
+    about."""
     for key in keys:
         kind, _, value = key.partition(":")
         if kind in kinds or (days and kind == "DATE" and days[0] <= value < days[1]):

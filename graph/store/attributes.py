@@ -245,9 +245,8 @@ async def set_attributes(
     values = validated_values(request.attributes)
     rules = rules_for_write(request, list(policies))
     check_values(values, rules, "attributes")
-    seal = db.seal_attribute if db.sealer is not None else None
     result = await db.write_tx(
-        _set_tx, kind, owner_id, request, values, rules, list(policies), seal
+        _set_tx, kind, owner_id, request, values, rules, list(policies), db.attribute_sealing
     )
     if result.changed:
         if result.session is not None:

@@ -143,13 +143,15 @@ class Database:
     name: str
     live: EventBus = field(default_factory=InProcessBus)  # committed changes, for subscribers
     # per-person encryption (THREADLINE_ENCRYPTION): attribute values are sealed before they
-    # are written (`seal_attribute`); None: written in clear
+    # are written (`attribute_sealing`); None: written in clear
     sealer: AttributeSealer | None = None
 
-    def seal_attribute(self, user_id: str, key: str, text: str) -> str:
-        """An attribute's JSON text as it is stored: sealed for the person who owns it, unless
-        encryption is off or the key is declared not personal."""
-        return self.sealer.seal(user_id, key, text) if self.sealer is not None else text
+    @property
+    def attribute_sealing(self) -> Callable[[str, str, str], str] | None:
+        """How an attribute's JSON text is stored — `seal(user_id, key, text)`: sealed for the
+        person who owns it unless the key is declared not personal — or None with encryption
+        off (writers then need not know whose a value is)."""
+        return self.sealer.seal if self.sealer is not None else None
 
     @classmethod
     def connect(

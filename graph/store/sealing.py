@@ -24,7 +24,8 @@ async def seal_stored_attributes(
     """Seal what is still in clear (of `owners` only — "user:<id>", "session:<id>" — or of
     everyone); how many values were sealed. `progress(attributes seen, values sealed)` after
     each page. Nothing to do when encryption is off."""
-    if db.sealer is None:
+    seal = db.attribute_sealing
+    if seal is None:
         return 0
     owner, key, seen, sealed = "", "", 0, 0
     while rows := await db.read(
@@ -35,7 +36,7 @@ async def seal_stored_attributes(
             if row["person"] is None:  # a session without its owner: nobody's key to use
                 continue
             for node, value in row["clear"]:
-                stored = db.seal_attribute(row["person"], row["key"], value)
+                stored = seal(row["person"], row["key"], value)
                 if stored != value:  # not a key declared to stay in clear
                     writes.append({"node": node, "value": stored, "clear": value})
         if writes:
