@@ -30,6 +30,7 @@ from graph.live.redis_bus import RedisBus
 from graph.pipeline.batcher import IngestBatcher
 from graph.pipeline.enrich import enricher_for, question_enricher_for
 from graph.recall.block_cache import BLOCKS
+from graph.recall.history import ASSEMBLED
 from graph.store.database import Database
 from graph.store.lifecycle import Timers, channel_timers, sweep_forever
 from graph.store.schema import migrate
@@ -70,7 +71,9 @@ class Services:
         embedder = load_embedder(settings.embeddings, settings.model_folder())
         if embedder is not None:
             log.info("embeddings: %s", embedder.name)
-        BLOCKS.configure(settings.recall_cache_mb * 2**20, settings.recall_cache_seconds)
+        cache_bytes, cache_seconds = settings.recall_cache_mb * 2**20, settings.recall_cache_seconds
+        BLOCKS.configure(cache_bytes, cache_seconds)
+        ASSEMBLED.configure(cache_bytes // 4, cache_seconds)  # whole histories: a quarter more
         if isinstance(db.live, RedisBus):
             db.live.on_dropped = metrics.LIVE_EVENTS_DROPPED.inc
         connectors = build_connectors(settings)

@@ -76,18 +76,35 @@ def stored_similarities(
 
 
 def matrix_similarities(
-    question: npt.NDArray[np.float32], matrix: npt.NDArray[np.int8]
+    question: npt.NDArray[np.float32],
+    matrix: npt.NDArray[np.int8],
+    norms: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
     """`stored_similarities` over embeddings already in one matrix (a row each), a few thousand
     rows at a time (each chunk's floats stay in the CPU's cache: 50,000 rows ~4x faster than
-    converting the whole matrix at once)."""
+    converting the whole matrix at once); `norms`: the rows' lengths (`vector_norms`), when
+    known."""
     similarities = np.empty(len(matrix), dtype=np.float32)
     for start in range(0, len(matrix), SIMILARITY_CHUNK):
         chunk = matrix[start : start + SIMILARITY_CHUNK].astype(np.float32)
-        norms = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
-        norms[norms == 0] = 1.0
-        similarities[start : start + len(chunk)] = (chunk @ question) / norms
+        lengths = _lengths(chunk) if norms is None else norms[start : start + len(chunk)]
+        similarities[start : start + len(chunk)] = (chunk @ question) / lengths
     return similarities
+
+
+def vector_norms(matrix: npt.NDArray[np.int8]) -> npt.NDArray[np.float32]:
+    """Each stored embedding's length (1 for an all-zero row, so dividing by it is safe)."""
+    norms = np.empty(len(matrix), dtype=np.float32)
+    for start in range(0, len(matrix), SIMILARITY_CHUNK):
+        chunk = matrix[start : start + SIMILARITY_CHUNK].astype(np.float32)
+        norms[start : start + len(chunk)] = _lengths(chunk)
+    return norms
+
+
+def _lengths(chunk: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    lengths: npt.NDArray[np.float32] = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+    lengths[lengths == 0] = 1.0
+    return lengths
 
 
 SIMILARITY_CHUNK = 2048

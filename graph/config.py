@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     aws_kms_endpoint: str | None = None  # a KMS other than AWS's own (a local one in tests)
     key_cache_seconds: float = Field(default=60.0, ge=0)
     # recall blocks each API process keeps unpacked (graph/recall/block_cache.py): at most this
-    # many MB of them (packed size), each at most this old; 0 MB keeps none
+    # many MB of them (packed size), each at most this old; the histories put together from
+    # them (graph/recall/history.py) up to a quarter of it again; 0 MB keeps none
     recall_cache_mb: int = Field(default=256, ge=0)
     recall_cache_seconds: float = Field(default=600.0, ge=0)
     # where `threadline models install` (run by `make install`) unpacks the ONNX embedding

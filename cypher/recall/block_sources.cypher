@@ -1,7 +1,8 @@
 // What recall blocks are (re)built from (graph/store/recall_blocks.py): for each session of
 // $sessionIds, its recall version and its messages from the first block that is not current
 // (the one holding seq recallUpTo + 1) to the end, oldest first, each as [id, seq, at, channel,
-// role, entity keys, intents, has text, embedding] (the embedding only when $model made it).
+// role, entity keys, intents, text, embedding] (the embedding only when $model made it; the text
+// for its keyword terms, enrichment/terms.py).
 // Reads only: no lock is held while the blocks are packed; recall/write_blocks writes them only
 // if no invalidation bumped the version meanwhile.
 UNWIND $sessionIds AS sessionId
@@ -13,6 +14,6 @@ RETURN s.id AS sessionId, upTo, coalesce(s.recallVersion, 0) AS version, fromBlo
   USING INDEX m:Message(sessionId, seq)
   WHERE m.sessionId = s.id AND m.seq > fromBlock * $blockSize
   RETURN [m.id, m.seq, m.at.epochMillis, m.channel, m.role, m.entityKeys, m.intents,
-          m.text IS NOT NULL, CASE WHEN m.embeddingModel = $model THEN m.embedding END]
+          m.text, CASE WHEN m.embeddingModel = $model THEN m.embedding END]
   ORDER BY m.seq
 } AS messages

@@ -1,10 +1,10 @@
-"""Memory recall, the pure part: how a question becomes a keyword query, and how the signals
+"""Memory recall, the pure part: how a question becomes keyword terms, and how the signals
 found for each message of a person's history are fused into one ranking (docs/recall.md).
 
 Signals, each a score in [0, 1] per message, summed with the weights of `Weights`:
-- keyword: BM25 over the person's own history (which of its messages hold each question word,
-  by the fulltext index's English analysis; idf from the person's counts), divided by the best
-  score of this question;
+- keyword: BM25 over the person's own history (which of its messages hold each question term,
+  by the English analysis of enrichment/terms.py; idf from the person's counts), divided by the
+  best score of this question;
 - entity: the message mentions a normalized entity the question mentions (`ORDER_ID:A1001`);
   entity hop: it mentions an entity that is co-mentioned with one of those elsewhere in the
   history, or an identifier the best keyword matches mention (the tracking number given for
@@ -32,11 +32,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
+
+from enrichment.terms import terms
 
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_TERMS = 64
-MAX_STATISTICS_WORDS = 16  # distinct question words counted per recall
-LUCENE_CHUNK = 400  # session ids per fulltext query (Lucene allows 1,024 clauses)
+MAX_STATISTICS_WORDS = 16  # distinct question terms counted per recall
 SEEDS, SEED_SHARE = 3, 0.5  # keyword matches whose identifiers are followed one hop
 # The person's attributes that hold a name they go by: a question naming them asks about their
 # own turns (`named_speaker`).
@@ -131,7 +133,8 @@ class Question:
     vector: tuple[float, ...] | None = None  # its embedding, unit length (embeddings on)
     model: str | None = None  # the model that embedded it (messages by another are not compared)
     time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
-    terms: tuple[str, ...] = ()  # its keywords (without question words and the time phrase)
+    # its keyword terms (enrichment/terms.py; without question words and the time phrase)
+    terms: tuple[str, ...] = ()
     # "USER" for "what did I say" or a question naming the person, "AGENT" for "what did you
     # say" or one naming an agent who handled their sessions (`named_speaker`)
     speaker: str | None = None
@@ -169,11 +172,13 @@ class Evidence:
     nearest: list[tuple[str, float]] | None = None  # the most similar turns, best first
 
 
-def lucene_terms(question: str) -> list[str]:
-    """The question's words, lower-cased (so AND/OR/NOT are words, not operators) and reduced to
-    letters, digits and underscores (nothing in them is Lucene syntax), without question words."""
+def question_terms(question: str) -> list[str]:
+    """The question's keyword terms: its words without question words, analysed as messages'
+    are (enrichment/terms.py: stop words out, stemmed), each once, the first
+    `MAX_STATISTICS_WORDS`."""
     words = [w for w in _WORD.findall(question.casefold()) if w not in QUESTION_WORDS]
-    return words[:MAX_QUERY_TERMS]
+    found = dict.fromkeys(terms(" ".join(words[:MAX_QUERY_TERMS])))
+    return list(found)[:MAX_STATISTICS_WORDS]
 
 
 def asked_speaker(question: str) -> str | None:
@@ -229,44 +234,26 @@ def asks_for_latest(question: str) -> bool:
     return bool(LATEST.search(question.casefold()))
 
 
-def lucene_queries(terms: list[str], session_ids: list[str]) -> list[str]:
-    """Fulltext queries over `text` restricted to the sessions (a zero-weight filter clause, so
-    the session does not change the score), one per chunk of sessions."""
-    if not terms or not session_ids:
-        return []
-    text = "text:(" + " ".join(terms) + ")"
-    queries = []
-    for start in range(0, len(session_ids), LUCENE_CHUNK):
-        chunk = session_ids[start : start + LUCENE_CHUNK]
-        quoted = " ".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in chunk)
-        queries.append(f"{text} AND sessionId:({quoted})^0")
-    return queries
-
-
-def word_queries(terms: list[str], session_ids: list[str]) -> list[dict[str, str]]:
-    """One Lucene query per distinct word (and chunk of sessions), for per-person statistics."""
-    words = list(dict.fromkeys(terms))[:MAX_STATISTICS_WORDS]
-    return [
-        {"word": word, "query": query}
-        for word in words
-        for query in lucene_queries([word], session_ids)
-    ]
-
-
 def keyword_scores(matches: dict[str, set[str]], history_size: int) -> dict[str, float]:
     """BM25 over one person's history, from which of its messages hold each word (the index's
     analysis): idf from the person's own counts, a word counted once per message (chat turns are
     short). Nothing outside the history changes it."""
     scores: dict[str, float] = defaultdict(float)
-    total = max(history_size, 1)
     for ids in matches.values():
         if not ids:
             continue
-        found = min(len(ids), total)
-        idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
+        idf = word_weight(len(ids), history_size)
         for message_id in ids:
             scores[message_id] += idf
     return dict(scores)
+
+
+def word_weight(found: int, history_size: int) -> float:
+    """A word's BM25 idf in one person's history: `found` of its `history_size` messages hold
+    it (a rarer word weighs more)."""
+    total = max(history_size, 1)
+    found = min(found, total)
+    return math.log(1 + (total - found + 0.5) / (found + 0.5))
 
 
 def _said_by(role: str, speaker: str) -> bool:
@@ -510,7 +497,8 @@ def fuse(
     own_scores = {message_id: r.score for message_id, r in base.items()}
     final: dict[str, float] = {}
     ranked: list[tuple[float, float, str, Ranked]] = []
-    for c in sorted(near.values(), key=lambda c: (c.session_id, -c.seq)):
+    # each session from its last turn back (sessions are independent: their order is any)
+    for c in sorted(near.values(), key=attrgetter("session_id", "seq"), reverse=True):
         own = base.get(c.id)
         after = by_position.get((c.session_id, c.seq + 1))
         before = by_position.get((c.session_id, c.seq - 1))
@@ -536,5 +524,5 @@ def fuse(
             hit.signals.append("recent")
         hit.score = final[c.id] = round(score, 6)
         ranked.append((-hit.score, -c.at_ms, c.id, hit))
-    ranked.sort(key=lambda row: row[:3])
+    ranked.sort(key=itemgetter(0, 1, 2))  # ids are unique: a total order
     return [row[3] for row in ranked]

@@ -14,24 +14,30 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from graph.store.recall_blocks import Block
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_AGE = 600.0  # seconds
 
 
 @dataclass(frozen=True)
-class _Entry:
-    version: str  # "recallVersion:recallUpTo"
-    blocks: tuple[Block, ...]
-    size: int  # packed bytes
+class _Entry(Generic[T]):
+    version: Hashable  # a session's "recallVersion:recallUpTo" (or a tuple of them)
+    blocks: T
+    size: int  # bytes
     stored_at: float
 
 
-class BlockCache:
+class VersionedCache(Generic[K, T]):
+    """Values by key, each current for one version; bounded by bytes (LRU) and age."""
+
     def __init__(
         self,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -39,7 +45,7 @@ class BlockCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_bytes, self.max_age, self._clock = max_bytes, max_age, clock
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[K, _Entry[T]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
@@ -55,32 +61,35 @@ class BlockCache:
         """The packed bytes held."""
         return self._size
 
-    def known(self, session_ids: list[str]) -> dict[str, str]:
-        """The version held of each of these sessions (those held and not too old)."""
+    def known(self, keys: list[K]) -> dict[K, Hashable]:
+        """The version held of each of these keys (those held and not too old)."""
         now = self._clock()
         with self._lock:
             return {
-                session_id: entry.version
-                for session_id in session_ids
-                if (entry := self._entries.get(session_id)) is not None
+                key: entry.version
+                for key in keys
+                if (entry := self._entries.get(key)) is not None
                 and now - entry.stored_at <= self.max_age
             }
 
-    def get(self, session_id: str, version: str) -> tuple[Block, ...] | None:
+    def get(self, key: K, version: Hashable) -> T | None:
+        """The value held for this version of the key (not too old)."""
         with self._lock:
-            entry = self._entries.get(session_id)
+            entry = self._entries.get(key)
             if entry is None or entry.version != version:
                 return None
-            self._entries.move_to_end(session_id)
+            if self._clock() - entry.stored_at > self.max_age:
+                return None
+            self._entries.move_to_end(key)
             return entry.blocks
 
-    def put(self, session_id: str, version: str, blocks: tuple[Block, ...], size: int) -> None:
+    def put(self, key: K, version: Hashable, blocks: T, size: int) -> None:
         if size > self.max_bytes:
             return
         with self._lock:
-            if (old := self._entries.pop(session_id, None)) is not None:
+            if (old := self._entries.pop(key, None)) is not None:
                 self._size -= old.size
-            self._entries[session_id] = _Entry(version, blocks, size, self._clock())
+            self._entries[key] = _Entry(version, blocks, size, self._clock())
             self._size += size
             while self._size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
@@ -91,5 +100,7 @@ class BlockCache:
             self._entries.clear()
             self._size = 0
 
+
+BlockCache = VersionedCache[str, tuple[Block, ...]]  # session id -> its blocks, unpacked
 
 BLOCKS = BlockCache()  # the process's own (`threadline serve` sizes it from the settings)

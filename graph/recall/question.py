@@ -16,8 +16,8 @@ from graph.domain.recall import (
     asked_entity_types,
     asked_speaker,
     asks_for_latest,
-    lucene_terms,
     named_speaker,
+    question_terms,
 )
 from graph.domain.time_phrases import time_phrase
 from graph.pipeline.enrich import annotate, embed_question
@@ -41,7 +41,7 @@ def read_question(text: str, now: datetime, embedder: Embedder | None) -> Questi
         text=text,
         model=embedder.name if embedder is not None else None,
         time=phrase[0] if phrase else None,
-        terms=tuple(lucene_terms(words)),
+        terms=tuple(question_terms(words)),
         speaker=asked_speaker(text),
         entity_types=entity_types,
         latest=asks_for_latest(text),

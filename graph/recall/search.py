@@ -1,14 +1,14 @@
 """Recall's reads and ranking: the messages of the sessions in scope that answer a question,
 found by keywords, entities, time and (optionally) embeddings, fused (graph/domain/recall.py).
-Each read starts from an index seek: the sessions in scope; then, at once, the history and its
-fulltext matches; then the hits with their neighbouring turns. `graph.recall.service` is the
-entry point."""
+Each read starts from an index seek: the sessions in scope; then their history (its keyword
+terms with it: the question's words are matched here, graph/recall/history.py); then the hits
+with their neighbouring turns. `graph.recall.service` is the entry point."""
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from enrichment.embeddings import matrix_similarities
+from enrichment.terms import term_hash
 from graph.domain.recall import (
     NAME_ATTRIBUTES,
     Evidence,
@@ -25,11 +26,10 @@ from graph.domain.recall import (
     Weights,
     co_mentioned,
     fuse,
-    keyword_scores,
     keyword_seeds,
     mention_counts,
     nearest_turns,
-    word_queries,
+    word_weight,
 )
 from graph.domain.records import (
     ContextEntityRecord,
@@ -45,10 +45,9 @@ from graph.store.context import ContextSelector, identity_key_of, nothing_select
 if TYPE_CHECKING:
     from graph.store.database import Database
 
-PER_WORD = 5_000  # messages counted per question word (a rarer word weighs more)
 ENTITY_LIMIT = 20
-KEYWORD_CANDIDATES = 2_000  # keyword matches ranked by their keywords alone (the best by BM25)
-WEAK_CANDIDATES = 2_000  # rows with only the kind, intent or time asked about (the best of them)
+KEYWORD_CANDIDATES = 1_000  # keyword matches ranked by their keywords alone (the best by BM25)
+WEAK_CANDIDATES = 1_000  # rows with only the kind, intent or time asked about (the best of them)
 
 
 def _filters(request: RecallRequest) -> dict[str, Any]:
@@ -100,24 +99,31 @@ def _json_text(value: str) -> object:
         return None
 
 
-async def _word_matches(
-    db: Database, question: Question, session_ids: list[str], request: RecallRequest
-) -> dict[str, set[str]]:
-    """Which messages of the history hold each of the question's words."""
-    terms = word_queries(list(question.terms), session_ids)
-    if not terms:
-        return {}
-    records = await db.read(
-        "recall/term_matches",
-        terms=terms,
-        sessionIds=session_ids,
-        perWord=PER_WORD,
-        **_filters(request),
-    )
-    matches: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        matches[r["word"]].update(r["ids"])
-    return dict(matches)
+def keyword_scores(history: History, question: Question) -> dict[str, float]:
+    """BM25 of each message holding one of the question's terms, over the person's history
+    alone (graph/domain/recall.py: keyword_scores is the same sum over id sets)."""
+    rows, values = keyword_rows(history, question)
+    ids = history.ids
+    return dict(zip([ids[i] for i in rows.tolist()], values.tolist(), strict=True))
+
+
+def keyword_rows(
+    history: History, question: Question
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The rows holding one of the question's terms (in order) and their BM25: one pass over
+    the history's term hashes, then each term's rows."""
+    wanted = [term_hash(t) for t in question.terms]
+    if not wanted or not len(history.term_hashes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    hit = np.isin(history.term_hashes, wanted)
+    hashes, rows = history.term_hashes[hit], history.term_rows[hit]
+    scores = np.zeros(len(history), dtype=np.float64)
+    for h in dict.fromkeys(wanted):
+        holding = rows[hashes == h]  # a message's hashes are distinct: one row each
+        if len(holding):
+            scores[holding] += word_weight(len(holding), len(history))
+    found = np.flatnonzero(scores)
+    return found, scores[found]
 
 
 def _similarities(history: History, question: Question) -> dict[str, float]:
@@ -133,27 +139,31 @@ def _similarity_values(history: History, question: Question) -> npt.NDArray[np.f
     vectors = history.vectors
     if question.vector is None or vectors is None or vectors.shape[1] != len(question.vector):
         return None
-    return matrix_similarities(np.asarray(question.vector, dtype=np.float32), vectors)
+    question_vector = np.asarray(question.vector, dtype=np.float32)
+    return matrix_similarities(question_vector, vectors, history.vector_norms)
 
 
 @dataclass(frozen=True)
 class Gathered:
-    """What the ranking reads for one question: the history in scope and its keyword scores."""
+    """What the ranking reads for one question: the history in scope and its keyword scores
+    (by message id; and the rows holding a term, in order, with their scores)."""
 
     history: History
     keyword: dict[str, float]
+    keyword_rows: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    keyword_values: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 async def gather(
     db: Database, session_ids: list[str], request: RecallRequest, question: Question
 ) -> Gathered:
-    """The history in scope and its fulltext matches, read at once (a few milliseconds each).
-    Only what the text says is needed (`read_question`: keywords, the embedding model)."""
-    history, matches = await asyncio.gather(
-        read_history(db, session_ids, request, question.model),
-        _word_matches(db, question, session_ids, request),
-    )
-    return Gathered(history, keyword_scores(matches, len(history)))
+    """The history in scope and its keyword scores. Only what the text says is needed
+    (`read_question`: keywords, the embedding model)."""
+    history = await read_history(db, session_ids, request, question.model)
+    rows, values = keyword_rows(history, question)
+    ids = history.ids
+    keyword = dict(zip([ids[i] for i in rows.tolist()], values.tolist(), strict=True))
+    return Gathered(history, keyword, rows, values)
 
 
 def evidence_for(gathered: Gathered, question: Question) -> Evidence:
@@ -181,30 +191,33 @@ def rank(
     the similarities' median and nearest turns) is worked out over the columns."""
     weights = weights or Weights()
     history = gathered.history
-    rows, evidence = _worth_ranking(history, gathered.keyword, question, weights)
+    rows, evidence = _worth_ranking(gathered, question, weights)
     return fuse([history.candidate(i) for i in rows], evidence, now, weights)
 
 
 def _worth_ranking(
-    history: History, keyword: dict[str, float], question: Question, weights: Weights
+    gathered: Gathered, question: Question, weights: Weights
 ) -> tuple[list[int], Evidence]:
     """The rows that can score (a keyword, an entity, hop or kind asked for, an intent, a
     similarity among the nearest, the time asked about) with their neighbours, and the evidence
     with the whole history's statistics."""
-    chosen: set[int] = set()
+    history, keyword = gathered.history, gathered.keyword
     similarities: dict[str, float] = {}
     values = _similarity_values(history, question)
-    middle_top, nearest = _nearest(history, values, question, weights)
+    similarity = np.full(len(history), -np.inf, dtype=np.float32)  # -inf: not embedded
+    if values is not None:
+        similarity[history.vector_rows] = values
+    middle_top, nearest, row_of = _nearest(history, values, question, weights)
     ids = history.ids
-    found: set[str] = set(_best_keyword_matches(keyword)) if keyword else set()
+    chosen: set[int] = set(
+        _best_keyword_rows(history, gathered.keyword_rows, gathered.keyword_values, similarity)
+    )
     if nearest:
-        found.update(message_id for message_id, _ in nearest[: weights.dense_candidates])
-    if found:  # one pass over the history for both
-        chosen.update(i for i, message_id in enumerate(ids) if message_id in found)
-    keys = history.keys
+        chosen.update(row_of[message_id] for message_id, _ in nearest[: weights.dense_candidates])
+    keys, keyed = history.keys, history.keyed_rows
     asked = question.entities
     if asked:
-        chosen.update(i for i, k in enumerate(keys) if k and not asked.isdisjoint(k))
+        chosen.update(i for i in keyed if not asked.isdisjoint(keys[i]))
     best = max(keyword.values(), default=0.0)
     hops = set(co_mentioned([history.candidate(i) for i in chosen], asked))
     if best > 0:
@@ -214,22 +227,19 @@ def _worth_ranking(
     kinds = question.entity_types
     days = _days(question)
     if wanted:
-        chosen.update(i for i, k in enumerate(keys) if k and not wanted.isdisjoint(k))
+        chosen.update(i for i in keyed if not wanted.isdisjoint(keys[i]))
     weak = _weak_rows(history, question, kinds, days)
-    chosen.update(_best_weak_rows(history, weak, chosen, values))
-    mentions = mention_counts(keys, wanted)
-    for i in list(chosen):
-        chosen.update(history.neighbours(i))
+    chosen.update(_best_weak_rows(history, weak, chosen, similarity))
+    mentions = mention_counts((keys[i] for i in keyed), wanted)
+    chosen.update(history.neighbours_of(list(chosen)))
     rows = sorted(chosen)
     if values is not None and rows:  # the candidates' similarities, without a map of every row
-        position = np.full(len(history), -1, dtype=np.int64)
-        position[history.vector_rows] = np.arange(len(values))
-        close = values.tolist()
+        close = similarity[rows].tolist()
         similarities = {
-            ids[i]: close[p] for i, p in zip(rows, position[rows].tolist(), strict=True) if p >= 0
+            ids[i]: value for i, value in zip(rows, close, strict=True) if value != -np.inf
         }
     evidence = Evidence(
-        keyword,
+        {ids[i]: keyword[ids[i]] for i in rows if ids[i] in keyword},
         asked,
         similarities,
         question.time,
@@ -246,16 +256,28 @@ def _worth_ranking(
     return rows, evidence
 
 
-def _best_keyword_matches(keyword: dict[str, float]) -> set[str] | dict[str, float]:
+def _best_keyword_rows(
+    history: History,
+    rows: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    similarity: npt.NDArray[np.float32],
+) -> list[int]:
     """The keyword matches that are candidates by their keywords alone: all of them, or in a long
-    history the `KEYWORD_CANDIDATES` best (ties: by id). A common word matches thousands of a
-    50,000-turn history; a message below the first 2,000 by its keywords would need its
-    similarity, its session and its neighbours to lift it past 2,000 better matches into a
-    recall's first 100 (at most `MAX_LIMIT`), and one among the nearest turns, or with an entity,
-    intent or the time asked about, is a candidate for that anyway."""
-    if len(keyword) <= KEYWORD_CANDIDATES:
-        return keyword
-    return set(heapq.nlargest(KEYWORD_CANDIDATES, keyword, key=lambda i: (keyword[i], i)))
+    history the `KEYWORD_CANDIDATES` best by BM25 (ties: the most similar to the question, then
+    the newest, then by id). A common word matches thousands of a 50,000-turn history; a message
+    below the first 1,000 by its keywords — ten times the most a recall returns — would need its
+    similarity, its session and its neighbours to lift it past 1,000 better matches into a
+    recall's first 100 (`MAX_LIMIT`), and one among the nearest turns, or with an entity, intent
+    or the time asked about, is a candidate for that anyway."""
+    if len(rows) <= KEYWORD_CANDIDATES:
+        every: list[int] = rows.tolist()
+        return every
+    edge = float(-np.partition(-values, KEYWORD_CANDIDATES - 1)[KEYWORD_CANDIDATES - 1])
+    above: list[int] = rows[values > edge].tolist()
+    tied: list[int] = rows[values == edge].tolist()  # as many of these as there is room for
+    close, ats, ids = similarity.tolist(), history.ats, history.ids
+    room = KEYWORD_CANDIDATES - len(above)
+    return above + heapq.nlargest(room, tied, key=lambda i: (close[i], ats[i], ids[i]))
 
 
 def _weak_rows(
@@ -265,18 +287,20 @@ def _weak_rows(
     asked about (a date mentioned in it, or sent then) — and how many of those they have."""
     weak: dict[int, int] = defaultdict(int)
     if kinds or days:
-        for i, k in enumerate(history.keys):
-            if k and _asks_for(k, kinds, days):
+        keys = history.keys
+        for i in history.keyed_rows:
+            if _asks_for(keys[i], kinds, days):
                 weak[i] += 1
     if question.intents:
-        for i, x in enumerate(history.intents):
-            if x and not question.intents.isdisjoint(x):
+        intents = history.intents
+        for i in history.intent_rows:
+            if not question.intents.isdisjoint(intents[i]):
                 weak[i] += 1
     if question.time is not None:
         start, end = (int(t.timestamp() * 1000) for t in question.time)
-        for i, at in enumerate(history.ats):
-            if start <= at < end:
-                weak[i] += 1
+        ats = history.at_array
+        for i in np.flatnonzero((ats >= start) & (ats < end)).tolist():
+            weak[i] += 1
     return weak
 
 
@@ -284,7 +308,7 @@ def _best_weak_rows(
     history: History,
     weak: dict[int, int],
     chosen: set[int],
-    values: npt.NDArray[np.float32] | None,
+    similarity: npt.NDArray[np.float32],
 ) -> list[int]:
     """The rows that are candidates for a weak signal alone (the kind of entity, the intent or
     the time asked about): all of them, or in a long history the `WEAK_CANDIDATES` best — those
@@ -296,9 +320,6 @@ def _best_weak_rows(
     rows = [i for i in weak if i not in chosen]
     if len(rows) <= WEAK_CANDIDATES:
         return rows
-    similarity = np.full(len(history), -np.inf, dtype=np.float32)
-    if values is not None:
-        similarity[history.vector_rows] = values
     close, ats, ids = similarity.tolist(), history.ats, history.ids
     return heapq.nlargest(WEAK_CANDIDATES, rows, key=lambda i: (weak[i], close[i], ats[i], ids[i]))
 
@@ -308,20 +329,22 @@ def _nearest(
     values: npt.NDArray[np.float32] | None,
     question: Question,
     weights: Weights,
-) -> tuple[tuple[float, float] | None, list[tuple[str, float]] | None]:
+) -> tuple[tuple[float, float] | None, list[tuple[str, float]] | None, dict[str, int]]:
     """The median and top similarity, and the turns nearest to the question (the dense
-    signal's candidates and the first left out), over the whole history."""
+    signal's candidates and the first left out; ties by id) with their rows, over the whole
+    history."""
     if values is None or not len(values):
-        return None, None
+        return None, None, {}
     middle = len(values) // 2
     middle_top = (float(np.partition(values, middle)[middle]), float(values.max()))
     if not (question.dense and weights.dense > 0):
-        return middle_top, []
+        return middle_top, [], {}
     count = min(weights.dense_candidates + 1, len(values))
     edge = float(-np.partition(-values, count - 1)[count - 1])  # the count-th largest
     close = np.flatnonzero(values >= edge).tolist()  # ties at the edge too
-    pairs = ((history.ids[history.vector_rows[n]], float(values[n])) for n in close)
-    return middle_top, nearest_turns(pairs, weights.dense_candidates + 1)
+    row_of = {history.ids[history.vector_rows[n]]: history.vector_rows[n] for n in close}
+    pairs = ((message_id, float(values[n])) for n, message_id in zip(close, row_of, strict=True))
+    return middle_top, nearest_turns(pairs, weights.dense_candidates + 1), row_of
 
 
 def _days(question: Question) -> tuple[str, str] | None:
@@ -331,7 +354,7 @@ def _days(question: Question) -> tuple[str, str] | None:
     return start.date().isoformat(), end.date().isoformat()
 
 
-def _asks_for(keys: list[str], kinds: frozenset[str], days: tuple[str, str] | None) -> bool:
+def _asks_for(keys: Sequence[str], kinds: frozenset[str], days: tuple[str, str] | None) -> bool:
     """A message mentions the kind of entity, or a date inside the time, the question asks
     about."""
     for key in keys:
@@ -383,8 +406,9 @@ def _entities(
     order = list(dict.fromkeys(wanted))
     seen: dict[str, list[int]] = defaultdict(list)
     keys = set(order)
-    for i, message_keys in enumerate(history.keys):
-        if message_keys and not keys.isdisjoint(message_keys):
+    for i in history.keyed_rows:
+        message_keys = history.keys[i]
+        if not keys.isdisjoint(message_keys):
             for key in message_keys:
                 if key in keys:
                     seen[key].append(i)

@@ -3,8 +3,10 @@
 Recall ranks a person's whole history. Read message by message, that costs Neo4j about 6 µs per
 message and property (a 50,000-turn history: ~500 ms); read as blocks, one node and one property
 per 128 messages of a session. A block holds, for each of its messages, what the ranking uses —
-id, seq, time, channel, role, entity keys, intents — and the embeddings of those embedded, as one
-matrix of signed bytes (`enrichment.embeddings.to_stored`).
+id, seq, time, channel, role, entity keys, intents, the hashes of its keyword terms
+(enrichment/terms.py: recall matches the question's words in the API, not by a fulltext query
+per word) — and the embeddings of those embedded, as one matrix of signed bytes
+(`enrichment.embeddings.to_stored`).
 
 Blocks are a cache of the messages, never the record: `Session.recallUpTo` says up to which seq
 they are current, and recall reads the messages after it one by one (graph/recall/history.py).
@@ -28,12 +30,14 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from enrichment.terms import term_hashes
+
 if TYPE_CHECKING:
     from graph.store.database import Database, Tx
 
 BLOCK_SIZE = 128  # messages (seqs) per block
-MAGIC = b"TRB1"
-_HEADER = struct.Struct("<4sI")
+MAGIC = b"TRB2"  # TRB1 (no terms): read again message by message, rebuilt (graph/recall/history.py)
+_HEADER = struct.Struct("<4sII")  # magic, terms, JSON bytes
 
 COLUMNS = ("ids", "seqs", "ats", "channels", "roles", "keys", "intents")
 
@@ -41,12 +45,20 @@ COLUMNS = ("ids", "seqs", "ats", "channels", "roles", "keys", "intents")
 @dataclass(frozen=True)
 class Block:
     """The messages of one block, column by column in seq order (`COLUMNS`: id, seq, time in
-    epoch ms, channel, role, entity keys, intents), and the embeddings of those that have one."""
+    epoch ms, channel, role, entity keys, intents), their keyword terms, and the embeddings of
+    those that have one."""
 
     model: str | None
     columns: dict[str, list[Any]]
     embedded: list[int]  # positions of the messages with an embedding by `model`
     vectors: npt.NDArray[np.int8]  # one row per embedded message (shape: len(embedded) x dims)
+    term_hashes: npt.NDArray[np.uint32]  # every message's distinct term hashes, one after another
+    term_rows: npt.NDArray[np.uint8]  # the position of the message each term hash belongs to
+    embedded_rows: npt.NDArray[np.int64]  # `embedded` as an array
+
+
+class StaleBlockFormat(ValueError):
+    """A block written by an earlier release (another `MAGIC`): its messages are read again."""
 
 
 def columns_of(messages: list[list[Any]]) -> dict[str, list[Any]]:
@@ -58,32 +70,58 @@ def columns_of(messages: list[list[Any]]) -> dict[str, list[Any]]:
         "ats": [m[2] for m in messages],
         "channels": [m[3] for m in messages],
         "roles": [m[4] for m in messages],
-        "keys": [m[5] or [] for m in messages],
-        "intents": [m[6] or [] for m in messages],
+        "keys": [tuple(m[5]) if m[5] else () for m in messages],
+        "intents": [tuple(m[6]) if m[6] else () for m in messages],
     }
 
 
 def pack(model: str | None, messages: list[list[Any]]) -> bytes:
-    """One block's bytes: a header, the columns as JSON, then the embeddings' bytes in order.
-    `messages`: as recall/block_sources returns them."""
+    """One block's bytes: a header, the term hashes (uint32, aligned after the 12-byte header
+    padded to 16), the position each belongs to (uint8), the columns as JSON, then the
+    embeddings' bytes in order. `messages`: as recall/block_sources returns them (at most 256)."""
     embedded = [n for n, m in enumerate(messages) if m[8] is not None]
     sizes = {len(messages[n][8]) for n in embedded}
     if len(sizes) > 1:
         raise ValueError(f"embeddings of different sizes in one block: {sorted(sizes)}")
+    per_message = [term_hashes(m[7]) for m in messages]
+    hashes = np.array([h for found in per_message for h in found], dtype="<u4")
+    rows = np.repeat(np.arange(len(messages), dtype=np.uint8), [len(f) for f in per_message])
     meta = orjson.dumps({"model": model, "columns": columns_of(messages), "embedded": embedded})
-    return b"".join([_HEADER.pack(MAGIC, len(meta)), meta, *(messages[n][8] for n in embedded)])
+    return b"".join(
+        [
+            _HEADER.pack(MAGIC, len(hashes), len(meta)),
+            _PAD,
+            hashes.tobytes(),
+            rows.tobytes(),
+            meta,
+            *(messages[n][8] for n in embedded),
+        ]
+    )
+
+
+_PAD = bytes(16 - _HEADER.size)
 
 
 def unpack(data: bytes) -> Block:
-    magic, size = _HEADER.unpack_from(data)
+    magic, count, size = _HEADER.unpack_from(data)
     if magic != MAGIC:
-        raise ValueError("not a recall block")
-    start = _HEADER.size
+        raise StaleBlockFormat(f"not a {MAGIC.decode()} recall block")
+    start = 16
+    hashes = np.frombuffer(data, dtype="<u4", count=count, offset=start).astype(
+        np.uint32, copy=False
+    )
+    start += 4 * count
+    rows = np.frombuffer(data, dtype=np.uint8, count=count, offset=start)
+    start += count
     meta = orjson.loads(data[start : start + size])
+    columns = meta["columns"]
+    for name in ("keys", "intents"):  # tuples: a cached block is no work for Python's GC
+        columns[name] = [tuple(v) if v else () for v in columns[name]]
     embedded: list[int] = meta["embedded"]
     matrix = np.frombuffer(data, dtype=np.int8, offset=start + size)
     vectors = matrix.reshape(len(embedded), -1) if embedded else matrix.reshape(0, 0)
-    return Block(meta["model"], meta["columns"], embedded, vectors)
+    at = np.array(embedded, dtype=np.int64)
+    return Block(meta["model"], columns, embedded, vectors, hashes, rows, at)
 
 
 def coverable(messages: list[list[Any]], model: str | None) -> list[list[Any]]:

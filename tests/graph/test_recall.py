@@ -13,7 +13,7 @@ from enrichment.pipeline import Enricher
 from graph.compliance.gdpr import erase_user
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
 from graph.domain.events import EventInput, Speaker
-from graph.domain.recall import keyword_scores, lucene_queries, lucene_terms, word_queries
+from graph.domain.recall import keyword_scores, question_terms
 from graph.domain.records import RecallRecord
 from graph.pipeline.ingest import ingest_events
 from graph.recall.request import RecallRequest
@@ -359,22 +359,17 @@ def test_keyword_scores_come_from_the_persons_own_counts() -> None:
     )
     assert rare > common
     assert keyword_scores(matches, 100) == scores  # the same counts, the same scores
-    queries = word_queries(["refund", "kettle", "refund"], ["ses_1"])
-    assert [q["word"] for q in queries] == ["refund", "kettle"]  # one query per distinct word
-    assert queries[0]["query"] == 'text:(refund) AND sessionId:("ses_1")^0'
 
 
-def test_lucene_query_is_words_and_quoted_session_ids() -> None:
-    assert lucene_terms('What did I say: Refund* AND "head-phones"') == ["refund", "head", "phones"]
-    [query] = lucene_queries(["refund"], ["ses_1", 'a"b'])
-    assert query == 'text:(refund) AND sessionId:("ses_1" "a\\"b")^0'
-    assert len(lucene_queries(["x"], [f"s{i}" for i in range(1000)])) == 3
-    assert lucene_queries([], ["ses_1"]) == []
+def test_a_questions_terms_are_its_words_analysed_as_messages_are() -> None:
+    """Question words and stop words out, stemmed, each term once (refund/refunds), no syntax."""
+    text = 'What did I say: Refund* AND "head-phones" refunds? text:(x) ~2'
+    assert question_terms(text) == ["refund", "head", "phone", "text", "x", "2"]
+    assert question_terms("what did I say?") == []
+    assert len(question_terms(" ".join(f"w{n}" for n in range(40)))) == 16
 
 
-@pytest.mark.parametrize(
-    "name", ["recall/scope", "recall/history", "recall/term_matches", "recall/hits"]
-)
+@pytest.mark.parametrize("name", ["recall/scope", "recall/history", "recall/hits"])
 async def test_recall_statements_start_from_indexes(db: Database, name: str) -> None:
     """No label scan: the cost of a recall does not grow with other people's data."""
     import cypher
@@ -391,12 +386,10 @@ async def test_recall_statements_start_from_indexes(db: Database, name: str) -> 
         "roles": None,
         "since": None,
         "until": None,
-        "queries": ['text:(refund) AND sessionId:("ses_x")^0'],
-        "terms": [{"word": "refund", "query": 'text:(refund) AND sessionId:("ses_x")^0'}],
-        "perWord": 10,
         "sessionIds": ["ses_x"],
         "nameKeys": ["name"],
         "known": {},
+        "reread": [],
         "limit": 10,
         "ids": ["msg_x"],
         "neighbors": 1,

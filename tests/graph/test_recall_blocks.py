@@ -5,27 +5,33 @@ every message; whatever changes a covered message drops the blocks; erasure leav
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
 
 from enrichment.embedders import load_embedder
 from enrichment.pipeline import Enricher
+from enrichment.terms import term_hash, terms
 from graph.compliance.gdpr import erase_user
 from graph.domain.events import EventInput
 from graph.domain.recall import fuse
+from graph.domain.recall import keyword_scores as reference_keyword_scores
 from graph.pipeline.ingest import ingest_events
 from graph.pipeline.reenrich import embed_messages, reenrich
+from graph.recall import history as history_module
 from graph.recall.block_cache import BlockCache
-from graph.recall.history import History, read_history
-from graph.recall.question import understand
+from graph.recall.history import AssembledCache, History, assemble, read_history
+from graph.recall.question import read_question, understand
 from graph.recall.request import RecallRequest
-from graph.recall.search import evidence_for, gather, rank
+from graph.recall.search import evidence_for, gather, keyword_scores, rank
 from graph.store.database import Database, Tx
 from graph.store.recall_blocks import (
     BLOCK_SIZE,
+    StaleBlockFormat,
     build_blocks,
     coverable,
     drop_blocks,
@@ -39,26 +45,63 @@ from graph.store.recall_blocks import (
 MODEL = "wordllama-64"
 
 
-def test_a_block_packs_its_columns_and_embeddings() -> None:
+def test_a_block_packs_its_columns_terms_and_embeddings() -> None:
     messages = [
-        ["m1", 1, 1000, "web", "USER", ["ORDER_ID:A1"], [], True, bytes([1, 2, 3])],
-        ["m2", 2, 2000, "sms", "AGENT", None, ["refund"], True, None],
-        ["m3", 3, 3000, "web", "USER", [], None, True, bytes([4, 5, 6])],
+        ["m1", 1, 1000, "web", "USER", ["ORDER_ID:A1"], [], "Refunds, refund!", bytes([1, 2, 3])],
+        ["m2", 2, 2000, "sms", "AGENT", None, ["refund"], None, None],
+        ["m3", 3, 3000, "web", "USER", [], None, "the kettle's lid", bytes([4, 5, 6])],
     ]
     block = unpack(pack("m", messages))
     assert block.model == "m"
     assert block.columns["ids"] == ["m1", "m2", "m3"]
-    assert block.columns["keys"] == [["ORDER_ID:A1"], [], []]
-    assert block.columns["intents"] == [[], ["refund"], []]
+    assert block.columns["keys"] == [("ORDER_ID:A1",), (), ()]
+    assert block.columns["intents"] == [(), ("refund",), ()]
     assert block.embedded == [0, 2]
     assert block.vectors.tolist() == [[1, 2, 3], [4, 5, 6]]
-    with pytest.raises(ValueError, match="not a recall block"):
-        unpack(b"XXXX" + bytes(8))
+    # each message's distinct terms (enrichment/terms.py), by position
+    assert block.term_rows.tolist() == [0, 2, 2]
+    assert block.term_hashes.tolist() == [term_hash("refund"), term_hash("kettl"), term_hash("lid")]
+    with pytest.raises(ValueError, match="not a TRB2 recall block"):
+        unpack(b"XXXX" + bytes(12))
+    with pytest.raises(StaleBlockFormat):  # an earlier release's blocks are read again
+        unpack(b"TRB1" + bytes(12))
+
+
+def test_the_history_scores_keywords_as_bm25_over_its_own_messages() -> None:
+    """The question's terms matched over the history's term hashes give the reference sum of
+    graph/domain/recall.py (keyword_scores over which messages hold each term), with filters."""
+    texts = [
+        "I want a refund for the kettle",
+        "Your refund was sent",
+        "The kettle arrived broken, refunds please",
+        "Thanks!",
+        "",
+    ]
+    later: list[list[object]] = [
+        [f"m{n}", n + 1, 1000 * n, "web", "USER" if n % 2 == 0 else "AGENT", [], [], None, text]
+        for n, text in enumerate(texts)
+    ]
+    question = read_question("what about the refunded kettles?", datetime.now(UTC), None)
+    assert question.terms == ("refund", "kettl")
+    for request in (RecallRequest("x"), RecallRequest("x", roles=["USER"])):
+        history = assemble([["s1", "0:0", [], later]], request, None)
+        held = {
+            term: {
+                history.ids[i]
+                for i in range(len(history))
+                if term in terms(texts[int(history.ids[i][1:])])
+            }
+            for term in question.terms
+        }
+        expected = reference_keyword_scores(held, len(history))
+        assert keyword_scores(history, question) == expected
+    assert set(expected) == {"m0", "m2"}
+    assert expected["m0"] == expected["m2"]
 
 
 def test_a_block_stops_at_the_first_message_waiting_for_its_embedding() -> None:
-    waiting = ["m2", 2, 0, "web", "USER", [], [], True, None]
-    done = ["m1", 1, 0, "web", "USER", [], [], True, b"\x01"]
+    waiting = ["m2", 2, 0, "web", "USER", [], [], "text", None]
+    done = ["m1", 1, 0, "web", "USER", [], [], "text", b"\x01"]
     anonymized = ["m3", 3, 0, "web", "USER", [], [], False, None]
     assert coverable([done, waiting, done], "model") == [done]
     assert coverable([done, anonymized, waiting], "model") == [done, anonymized]
@@ -99,6 +142,19 @@ async def _session(db: Database, enricher: Enricher, uid: str, count: int) -> tu
     return str(records[0]["id"]), user_id
 
 
+def _same_columns(a: History, b: History) -> None:
+    for column in ("ids", "sessions", "seqs", "ats", "channels", "roles", "keys", "intents"):
+        assert getattr(a, column) == getattr(b, column), column
+    assert _terms_by_id(a) == _terms_by_id(b)
+
+
+def _terms_by_id(history: History) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for row, h in zip(history.term_rows.tolist(), history.term_hashes.tolist(), strict=True):
+        found.setdefault(history.ids[row], set()).add(h)
+    return found
+
+
 async def _recall_state(db: Database, session_id: str) -> tuple[int, int]:
     records, _, _ = await db.driver.execute_query(
         "MATCH (s:Session {id: $s}) RETURN coalesce(s.recallUpTo, 0) AS upTo, "
@@ -110,8 +166,7 @@ async def _recall_state(db: Database, session_id: str) -> tuple[int, int]:
 
 
 def _same(a: History, b: History) -> None:
-    for column in ("ids", "sessions", "seqs", "ats", "channels", "roles", "keys", "intents"):
-        assert getattr(a, column) == getattr(b, column), column
+    _same_columns(a, b)
     assert [a.ids[i] for i in a.vector_rows] == [b.ids[i] for i in b.vector_rows]
     assert a.vectors is not None
     assert b.vectors is not None
@@ -159,6 +214,39 @@ async def test_blocks_give_recall_the_same_history_and_ranking_as_the_messages(
             (r.id, r.score, r.signals) for r in everything
         ]
         assert pruned
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_blocks_of_an_earlier_format_are_read_again_and_rebuilt(
+    db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    """After an upgrade, a session's blocks in the previous format (TRB1: no terms) never hide
+    its messages: recall reads them one by one, and the blocks are rebuilt meanwhile."""
+    session_id, _ = await _session(db, rules_enricher, uid, BLOCK_SIZE + 10)
+    await refresh_blocks(db, [session_id], None)
+    request = RecallRequest("refund")
+    current = await read_history(db, [session_id], request, None, cache=None, assembled=None)
+    await db.driver.execute_query(
+        "MATCH (b:RecallBlock) WHERE b.sessionId = $s SET b.data = $old",
+        s=session_id,
+        old=b"TRB1" + bytes(8),
+        database_=db.name,
+    )
+    again = await read_history(db, [session_id], request, None, cache=None, assembled=None)
+    assert again.ids == current.ids
+    assert _terms_by_id(again) == _terms_by_id(current)
+    await asyncio.gather(*history_module._rebuilding)
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (b:RecallBlock) WHERE b.sessionId = $s RETURN b.data AS data",
+        s=session_id,
+        database_=db.name,
+    )
+    assert records
+    assert all(r["data"][:4] == b"TRB2" for r in records)
+    _same_columns(
+        await read_history(db, [session_id], request, None, cache=None, assembled=None), current
+    )
 
 
 async def _message_ids(db: Database, session_id: str) -> list[str]:
@@ -225,17 +313,40 @@ async def test_reenrichment_drops_and_rebuilds_the_blocks_and_erasure_leaves_non
     assert records[0]["n"] == 0
 
 
-def test_in_a_long_history_the_best_keyword_matches_are_candidates_by_keywords_alone() -> None:
-    from graph.recall.search import KEYWORD_CANDIDATES, _best_keyword_matches
+def _one_session(size: int) -> History:
+    """A history of one session, a message a millisecond."""
+    return History(
+        ids=[f"m{n:05}" for n in range(size)],
+        sessions=["s"] * size,
+        seqs=list(range(1, size + 1)),
+        ats=[1_700_000_000_000 + n for n in range(size)],
+    )
 
-    few = {f"m{n}": 1.0 for n in range(10)}
-    assert _best_keyword_matches(few) == few  # a short history: every match
-    many = {f"m{n:05}": (n % 7) / 7 for n in range(3 * KEYWORD_CANDIDATES)}
-    best = _best_keyword_matches(many)
+
+def test_in_a_long_history_the_best_keyword_matches_are_candidates_by_keywords_alone() -> None:
+    """All keyword matches in a short history; in a long one the best `KEYWORD_CANDIDATES` by
+    BM25, ties at the edge to the most similar to the question, then the newest."""
+    from graph.recall.search import KEYWORD_CANDIDATES, _best_keyword_rows
+
+    size = 3 * KEYWORD_CANDIDATES
+    history = _one_session(size)
+    unknown = np.full(size, -np.inf, dtype=np.float32)
+    few_rows, few_values = np.arange(10), np.ones(10)
+    assert _best_keyword_rows(history, few_rows, few_values, unknown) == list(range(10))
+    rows = np.arange(size)
+    values = np.array([(n % 7) / 7 for n in range(size)])
+    best = set(_best_keyword_rows(history, rows, values, unknown))
     assert len(best) == KEYWORD_CANDIDATES
-    floor = min(many[i] for i in best)
-    assert all(many[i] <= floor for i in set(many) - set(best))  # none better left out
-    assert best == _best_keyword_matches(dict(reversed(many.items())))  # ties: by id
+    floor = min(values[i] for i in best)
+    assert all(values[i] <= floor for i in set(range(size)) - best)  # none better left out
+    tied = [n for n in range(size) if values[n] == floor]
+    kept = sorted(set(tied) & best)
+    assert kept == tied[-len(kept) :]  # without embeddings: the newest of the tied
+    similar = np.array([(n % 5) / 5 for n in range(size)], dtype=np.float32)
+    by_similarity = set(_best_keyword_rows(history, rows, values, similar))
+    assert min(similar[i] for i in by_similarity & set(tied)) >= max(
+        similar[i] for i in set(tied) - by_similarity
+    )
 
 
 def test_in_a_long_history_the_best_weak_matches_are_candidates() -> None:
@@ -245,15 +356,11 @@ def test_in_a_long_history_the_best_weak_matches_are_candidates() -> None:
     from graph.recall.search import WEAK_CANDIDATES, _best_weak_rows
 
     size = 3 * WEAK_CANDIDATES
-    history = History(
-        ids=[f"m{n:05}" for n in range(size)],
-        sessions=["s"] * size,
-        seqs=list(range(1, size + 1)),
-        ats=[1_700_000_000_000 + n for n in range(size)],
-        vector_rows=list(range(size)),
-    )
+    history = _one_session(size)
+    history.vector_rows = list(range(size))
+    unknown = np.full(size, -np.inf, dtype=np.float32)
     few = {n: 1 for n in range(10)}
-    assert sorted(_best_weak_rows(history, few, {3}, None)) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    assert sorted(_best_weak_rows(history, few, {3}, unknown)) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
     weak = {n: 2 if n % 100 == 0 else 1 for n in range(size)}
     similar = np.array([(n % 37) / 37 for n in range(size)], dtype=np.float32)
     best = set(_best_weak_rows(history, weak, set(), similar))
@@ -261,7 +368,7 @@ def test_in_a_long_history_the_best_weak_matches_are_candidates() -> None:
     assert {n for n in range(size) if weak[n] == 2} <= best  # both signals: kept
     floor = min(float(similar[n]) for n in best if weak[n] == 1)
     assert all(float(similar[n]) <= floor for n in set(range(size)) - best)
-    newest = set(_best_weak_rows(history, weak, set(), None))
+    newest = set(_best_weak_rows(history, weak, set(), unknown))
     assert max(range(size)) in newest  # without embeddings: the newest
     assert min(n for n in range(size) if weak[n] == 1) not in newest
 
@@ -325,19 +432,22 @@ async def test_the_blocks_a_process_holds_are_not_read_again_until_they_change(
     assert embedder is not None
     session_id, _ = await _session(db, rules_enricher, uid, BLOCK_SIZE + 30)
     await embed_messages(db, embedder, await _message_ids(db, session_id))
-    cache = BlockCache()
+    cache, assembled = BlockCache(), AssembledCache()
     request = RecallRequest("refund")
-    uncached = await read_history(db, [session_id], request, MODEL, cache=None)
-    first = await read_history(db, [session_id], request, MODEL, cache=cache)
+    uncached = await read_history(db, [session_id], request, MODEL, cache=None, assembled=None)
+    first = await read_history(db, [session_id], request, MODEL, cache=cache, assembled=assembled)
     assert cache.size > 0
+    assert assembled.size > 0
     known = cache.known([session_id])
-    [record] = await db.read("recall/history", sessionIds=[session_id], model=MODEL, known=known)
+    [record] = await db.read(
+        "recall/history", sessionIds=[session_id], model=MODEL, known=known, reread=[]
+    )
     [[_, version, blocks, later]] = record["sessions"]
     assert (blocks, later) == ([], [])  # Neo4j sends nothing the process holds
     assert known == {session_id: version}
-    second = await read_history(db, [session_id], request, MODEL, cache=cache)
+    second = await read_history(db, [session_id], request, MODEL, cache=cache, assembled=assembled)
+    assert second is first  # nothing changed: the history as put together last time
     _same(first, uncached)
-    _same(second, uncached)
 
     # a covered message changes (as a re-enrichment does): the blocks are dropped, rebuilt, read
     await drop_blocks(db, [session_id])
@@ -347,9 +457,64 @@ async def test_the_blocks_a_process_holds_are_not_read_again_until_they_change(
         database_=db.name,
     )
     assert await build_blocks(db, MODEL) >= 1
-    changed = await read_history(db, [session_id], request, MODEL, cache=cache)
-    assert changed.keys[0] == ["SKU:NEW-1"]
-    _same(changed, await read_history(db, [session_id], request, MODEL, cache=None))
+    changed = await read_history(db, [session_id], request, MODEL, cache=cache, assembled=assembled)
+    assert changed.keys[0] == ("SKU:NEW-1",)
+    fresh = await read_history(db, [session_id], request, MODEL, cache=None, assembled=None)
+    _same(changed, fresh)
+
+
+def test_messages_after_the_blocks_are_spliced_in_after_their_sessions_blocks() -> None:
+    """The history put together from blocks once, with each session's newer messages spliced in
+    after its own blocks, equals the history put together from scratch: columns, each row's
+    terms and embedding (sessions with blocks and newer messages, blocks only, newer only)."""
+    rng = random.Random(7)
+
+    def message(session: str, seq: int) -> list[object]:
+        text = " ".join(rng.choice(WORDS) for _ in range(4))
+        vector = bytes(rng.randrange(256) for _ in range(4)) if seq % 3 else None
+        return [f"{session}-{seq}", seq, 1000 * seq, "web", "USER", [], [], text, vector]
+
+    def later(m: list[object]) -> list[object]:  # recall/history's shape: embedding, then text
+        return [*m[:7], m[8], m[7]]
+
+    sessions = []
+    for name, in_blocks, after in [("a", 5, 3), ("b", 4, 0), ("c", 0, 2), ("d", 6, 1), ("e", 0, 0)]:
+        rows = [message(name, seq) for seq in range(1, in_blocks + after + 1)]
+        blocks = [pack(MODEL, rows[:in_blocks])] if in_blocks else []
+        # the first newer row repeats the last block row (a block written between reads)
+        tail = rows[max(in_blocks - 1, 0) :] if after else []
+        sessions.append([name, f"0:{in_blocks}", blocks, [later(m) for m in tail]])
+    request = RecallRequest("x")
+    scratch = assemble(sessions, request, MODEL)
+    spliced = asyncio.run(_spliced(sessions, request))
+    for column in ("ids", "sessions", "seqs", "ats", "channels", "roles", "keys", "intents"):
+        assert getattr(spliced, column) == getattr(scratch, column), column
+    assert len(scratch) == 5 + 3 + 4 + 2 + 6 + 1
+    assert _terms_by_id(spliced) == _terms_by_id(scratch)
+    assert spliced.vectors is not None
+    assert scratch.vectors is not None
+    assert _vectors_by_id(spliced) == _vectors_by_id(scratch)
+
+
+async def _spliced(sessions: list[list[Any]], request: RecallRequest) -> History:
+    class Once:
+        async def read(self, name: str, **params: object) -> list[dict[str, object]]:
+            return [{"sessions": sessions}]
+
+    ids = [s[0] for s in sessions]
+    assembled = AssembledCache()
+    first = await read_history(Once(), ids, request, MODEL, cache=None, assembled=assembled)  # type: ignore[arg-type]
+    assert assembled.size > 0
+    again = await read_history(Once(), ids, request, MODEL, cache=None, assembled=assembled)  # type: ignore[arg-type]
+    assert _terms_by_id(again) == _terms_by_id(first)
+    return again
+
+
+def _vectors_by_id(history: History) -> dict[str, list[int]]:
+    assert history.vectors is not None
+    return {
+        history.ids[row]: history.vectors[n].tolist() for n, row in enumerate(history.vector_rows)
+    }
 
 
 def test_the_block_cache_is_bounded_by_size_and_age() -> None:
