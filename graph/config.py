@@ -96,10 +96,15 @@ class Settings(BaseSettings):
     # per-person data keys (graph/keys/): the master key that wraps them — "file:PATH" (a local
     # key file; unset: <cache_dir>/keys/master.json) or "aws-kms:KEY_ID_OR_ARN" — and the key
     # store that keeps them wrapped, outside Neo4j (unset: <cache_dir>/keys/data-keys.sqlite)
-    # THREADLINE_ENCRYPTION: attribute values sealed per person (docs/security.md, Encryption
-    # keys); the attribute keys that are not personal stay in clear (globs: "tier", "vip_*")
+    # THREADLINE_ENCRYPTION: attribute values and personal entities sealed per person
+    # (docs/security.md, Encryption keys); the attribute keys that are not personal stay in
+    # clear (globs: "tier", "vip_*"); the entity types that are personal are keyed by a keyed
+    # hash, their values sealed
     encryption: bool = False
     clear_attribute_keys: list[str] = Field(default_factory=list)
+    personal_entity_types: list[str] = Field(
+        default_factory=lambda: ["EMAIL", "PHONE", "PERSON", "ACCOUNT_NUMBER", "ADDRESS"]
+    )
     master_key: str | None = None
     key_store: Path | None = None
     aws_kms_endpoint: str | None = None  # a KMS other than AWS's own (a local one in tests)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from graph.store.schema import migrate
-    from graph.store.sealing import seal_stored_attributes
+    from graph.store.sealing import seal_stored_attributes, seal_stored_entities
 
     if not has_uri(settings):
         return 2
@@ -47,6 +47,16 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
             return await seal_stored_attributes(db, progress=sealing)
 
         print(f"attribute values sealed: {with_database(settings, seal)}", file=sys.stderr)
+
+        async def move(db: Database) -> int:
+            return await seal_stored_entities(
+                db, progress=lambda n: print(f"  {n} personal entities", file=sys.stderr)
+            )
+
+        print(
+            f"personal entities moved to their hash: {with_database(settings, move)}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ from api.sessions.types import Agent, Session
 from graph.domain.as_of import check_as_of
 from graph.domain.callers import CallerRole
 from graph.domain.errors import BadInputError, NotFoundError
+from graph.domain.sealed import entity_key
 from graph.pipeline.enrich import annotate
 from graph.store.handoffs import get_agent
 from graph.store.history import session_then, user_then
@@ -49,11 +50,12 @@ async def _person(
 
 
 async def _entity_keys(info: Info, entity: str) -> list[str]:
-    """`ORDER_ID:A1001` as is; other text through the enrichment (`order A-1001`)."""
+    """`ORDER_ID:A1001` as is; other text through the enrichment (`order A-1001`); a personal
+    entity as stored (its keyed hash, with encryption on)."""
     if ENTITY_KEY.fullmatch(entity.strip()):
-        return [entity.strip()]
+        return [entity_key(entity.strip())]
     (annotation,) = await annotate(info.context.enricher, [entity], [datetime.now(UTC)])
-    keys = sorted({m.key for m in annotation.mentions}) if annotation else []
+    keys = sorted({entity_key(m.key) for m in annotation.mentions}) if annotation else []
     if not keys:
         raise BadInputError(
             f"no entity recognized in {entity!r}: give a key such as ORDER_ID:A1001",

@@ -68,7 +68,7 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
       receivedAt: m.receivedAt.epochMillis,
       entities: CASE WHEN $links THEN COLLECT {
         MATCH (m)-[r:MENTIONS]->(e:Entity)
-        RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+        RETURN e {.key, .type, value: coalesce(r.value, e.value), start: r.start, end: r.end, text: r.text} ORDER BY r.start
       } ELSE [] END,
       expressed: CASE WHEN $links THEN COLLECT {
         MATCH (m)-[x:EXPRESSES]->(i:Intent)
@@ -93,11 +93,11 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
     MATCH (m:Message)
     USING INDEX m:Message(sessionId, seq)
     WHERE m.sessionId = s.id AND m.seq > 0 AND m.seq <= upTo
-    MATCH (m)-[:MENTIONS]->(e:Entity)
-    WITH e, m ORDER BY m.seq
+    MATCH (m)-[r:MENTIONS]->(e:Entity)
+    WITH e, m, r ORDER BY m.seq
     WITH e, min(m.at) AS firstSeenAt, max(m.at) AS lastSeenAt, count(*) AS mentions,
-         collect(DISTINCT m.channel) AS channels
-    RETURN e {.key, .type, .value, firstSeenAt: firstSeenAt.epochMillis,
+         collect(DISTINCT m.channel) AS channels, collect(r.value)[0] AS sealed
+    RETURN e {.key, .type, value: coalesce(e.value, sealed), firstSeenAt: firstSeenAt.epochMillis,
               lastSeenAt: lastSeenAt.epochMillis, mentions, channels}
     ORDER BY lastSeenAt DESC, e.key
     LIMIT $entityLimit
@@ -125,7 +125,11 @@ RETURN s {.*, createdAt: s.createdAt.epochMillis, lastActivityAt: s.lastActivity
     USING INDEX m:Message(sessionId, seq)
     WHERE $brief > 0 AND m.sessionId = s.id AND m.seq > upTo - $brief AND m.seq <= upTo
     RETURN m {.id, .seq, .channel, .role, .text, .sentiment, .intents, .entityKeys,
-              at: m.at.epochMillis}
+              at: m.at.epochMillis,
+              sealed: COLLECT {  // a personal entity's value: on the mention, sealed
+                MATCH (m)-[r:MENTIONS]->(e:Entity) WHERE r.value IS NOT NULL
+                RETURN [e.key, r.value]
+              }}
     ORDER BY m.seq
   } AS briefTurns,
   COLLECT {

@@ -11,7 +11,8 @@ RETURN m {
   own: m.userId IN $userIds,
   entities: COLLECT {
     MATCH (m)-[r:MENTIONS]->(e:Entity)
-    RETURN {key: e.key, type: e.type, value: e.value, text: r.text} ORDER BY r.start
+    RETURN {key: e.key, type: e.type, value: coalesce(r.value, e.value), text: r.text}
+    ORDER BY r.start
   },
   intents: COLLECT { MATCH (m)-[x:EXPRESSES]->(i:Intent) RETURN i.name ORDER BY i.name }
 } AS message

@@ -25,7 +25,7 @@ CALL (m) {
 }
 CALL (m) {
   MATCH (m)-[r:MENTIONS]->(e:Entity)
-  SET r.text = null
+  SET r.text = null, r.value = null
   WITH r, e WHERE e.type IN ['EMAIL', 'PHONE']
   DELETE r
   RETURN collect(e.key) AS personal

@@ -33,7 +33,8 @@ CALL (m, row) {
   MERGE (e:Entity {key: mention.key})
     ON CREATE SET e.type = mention.type, e.value = mention.value,
                   e.createdAt = datetime({epochMillis: mention.at})
-  CREATE (m)-[:MENTIONS {start: mention.start, end: mention.end, text: mention.text}]->(e)
+  CREATE (m)-[:MENTIONS {start: mention.start, end: mention.end, text: mention.text,
+                         value: mention.sealedValue}]->(e)
 }
 CALL (m, row) {
   UNWIND row.expressed AS intent

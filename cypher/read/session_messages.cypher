@@ -15,7 +15,7 @@ RETURN m {
   receivedAt: m.receivedAt.epochMillis,
   entities: COLLECT {
     MATCH (m)-[r:MENTIONS]->(e:Entity)
-    RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+    RETURN e {.key, .type, value: coalesce(r.value, e.value), start: r.start, end: r.end, text: r.text} ORDER BY r.start
   },
   expressed: COLLECT {
     MATCH (m)-[x:EXPRESSES]->(i:Intent)

@@ -12,7 +12,8 @@ WHERE m.userId = userId AND m.at IS NOT NULL AND m.role = 'USER'
 RETURN m {.id, .seq, .sessionId, .channel, .text, at: m.at.epochMillis,
   mentions: COLLECT {
     MATCH (m)-[r:MENTIONS]->(e:Entity)
-    RETURN {type: e.type, value: e.value, start: r.start, end: r.end} ORDER BY r.start
+    RETURN {type: e.type, value: coalesce(r.value, e.value), start: r.start, end: r.end}
+    ORDER BY r.start
   }
 } AS message
 ORDER BY message.at, message.seq

@@ -9,7 +9,7 @@ RETURN rank,
      at: m.at.epochMillis, receivedAt: m.receivedAt.epochMillis,
      entities: COLLECT {
        MATCH (m)-[r:MENTIONS]->(e:Entity)
-       RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+       RETURN e {.key, .type, value: coalesce(r.value, e.value), start: r.start, end: r.end, text: r.text} ORDER BY r.start
      },
      expressed: COLLECT {
        MATCH (m)-[x:EXPRESSES]->(i:Intent)
@@ -26,7 +26,7 @@ RETURN rank,
               at: n.at.epochMillis, receivedAt: n.receivedAt.epochMillis,
               entities: COLLECT {
                 MATCH (n)-[r:MENTIONS]->(e:Entity)
-                RETURN e {.key, .type, .value, start: r.start, end: r.end, text: r.text} ORDER BY r.start
+                RETURN e {.key, .type, value: coalesce(r.value, e.value), start: r.start, end: r.end, text: r.text} ORDER BY r.start
               },
               expressed: COLLECT {
                 MATCH (n)-[x:EXPRESSES]->(i:Intent)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.errors import ConflictError, NotFoundError
-from graph.domain.records import json_value, to_millis
+from graph.domain.records import entity_text, json_value, to_millis
 from graph.store.database import StatementError
 from graph.store.users import get_user
 
@@ -170,6 +170,10 @@ async def _session_messages(
                 omitted += 1  # another participant's words in a shared thread: theirs, not ours
                 continue
             message["metadata"] = json_value(message.get("metadata"))
+            message["entities"] = [  # a personal entity's value and text open for its person
+                e | {"value": entity_text(e["value"]), "text": entity_text(e["text"])}
+                for e in message.get("entities") or []
+            ]
             messages.append(message)
         if len(page) < EXPORT_PAGE:
             return messages, omitted

@@ -61,6 +61,8 @@ class Turn:
     sentiment: float | None = None
     intents: tuple[str, ...] = ()  # most confident first
     entity_keys: tuple[str, ...] = ()  # TYPE:normalized
+    # a personal entity's value by its key (stored as a hash with encryption on)
+    entity_values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,10 @@ def _channel_path(turns: Sequence[Turn]) -> list[str]:
 def _entities(turns: Sequence[Turn]) -> list[BriefEntity]:
     latest: dict[str, BriefEntity] = {}
     for turn in turns:
+        values = dict(turn.entity_values)
         for key in turn.entity_keys:
             entity_type, _, value = key.partition(":")
+            value = values.get(key, value)
             latest.pop(entity_type, None)  # re-inserted: the dict keeps latest-mention order
             latest[entity_type] = BriefEntity(key, entity_type, value, turn)
     return sorted(latest.values(), key=lambda e: (-e.message.seq, e.type))

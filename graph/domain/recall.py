@@ -135,6 +135,9 @@ class Question:
     time: tuple[datetime, datetime] | None = None  # the time it names ("last May")
     # its keyword terms (enrichment/terms.py; without question words and the time phrase)
     terms: tuple[str, ...] = ()
+    # the value of each of `entities` as the question names it (a personal entity's key is
+    # stored as its hash, graph/domain/sealed.py)
+    entity_values: dict[str, str] = field(default_factory=dict)
     # "USER" for "what did I say" or a question naming the person, "AGENT" for "what did you
     # say" or one naming an agent who handled their sessions (`named_speaker`)
     speaker: str | None = None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph.domain.callers import CallerRole
-from graph.domain.sealed import clear_text
+from graph.domain.sealed import ENTITY, clear_text
 
 
 def native_time(value: Any) -> datetime | None:
@@ -28,6 +28,12 @@ def to_millis(value: datetime) -> int:
     """An aware datetime as epoch milliseconds: how writes pass times to Cypher, which builds the
     DateTime itself (`datetime({epochMillis: ...})`) — far cheaper than the driver packing one."""
     return int(value.timestamp() * 1000)
+
+
+def entity_text(text: str | None) -> str:
+    """A mention's value or text as stored, opened when sealed; "" when it does not open (its
+    person erased) or is absent."""
+    return clear_text(text, ENTITY) or ""
 
 
 def json_value(text: str | None) -> Any:
@@ -118,7 +124,15 @@ class MentionRecord:
 
     @classmethod
     def from_map(cls, row: dict[str, Any]) -> MentionRecord:
-        return cls(row["key"], row["type"], row["value"], row["start"], row["end"], row["text"])
+        """`value` and `text` open when sealed (a personal entity's, graph/domain/sealed.py)."""
+        return cls(
+            row["key"],
+            row["type"],
+            entity_text(row["value"]),
+            row["start"],
+            row["end"],
+            entity_text(row["text"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,7 @@ class ContextEntityRecord:
         return cls(
             row["key"],
             row["type"],
-            row["value"],
+            entity_text(row["value"]),
             native_time(row["firstSeenAt"]),  # type: ignore[arg-type]
             native_time(row["lastSeenAt"]),  # type: ignore[arg-type]
             row["mentions"],

@@ -16,7 +16,6 @@ the session plan, reserved seq ranges) and read best in the order they run.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from graph.domain.session_planning import (
     Routable,
     plan_sessions,
 )
+from graph.keys.personal import Sealing
 from graph.live.events import publish_ingested
 from graph.pipeline.enrich import message_fields, relationship_rows
 from graph.pipeline.prepare import PreparedEvents, prepare_events
@@ -180,13 +180,13 @@ async def _write(
     now: datetime,
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
-    seal: Callable[[str, str, str], str] | None = None,
+    sealing: Sealing | None = None,
 ) -> list[IngestedEvent]:
     sessions = await tx.rows(
         "ingest/advance_sessions",
         sessions=_session_rows(events, session_ids),
         now=to_millis(now),
-        withOwners=seal is not None,
+        withOwners=sealing is not None,
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     owners = {r["id"]: r["ownerId"] for r in sessions}
@@ -215,10 +215,15 @@ async def _write(
             next_seq[session_id] += 1
             annotation = annotations.get(event.index)
             mentions, expressed = relationship_rows(message_id, annotation, event.at)
+            fields = message_fields(annotation)
+            if sealing is not None and mentions:  # personal entities: hashed keys, sealed values
+                fields["entityKeys"], mentions = sealing.mentions(
+                    owners[session_id], fields["entityKeys"], mentions
+                )
             messages.append(
                 row
                 | {"id": message_id, "seq": seq, "text": source.text}
-                | message_fields(annotation)
+                | fields
                 | {"mentions": mentions, "expressed": expressed}
                 | {"outbound": _outbound(source.outbound)}
             )
@@ -237,7 +242,12 @@ async def _write(
         await tx.rows("ingest/create_events", events=others)
     if attribute_writes:
         await merge_event_attributes(
-            tx, attribute_writes, rules, to_millis(now), users=owners, seal=seal
+            tx,
+            attribute_writes,
+            rules,
+            to_millis(now),
+            users=owners,
+            seal=sealing.attribute if sealing is not None else None,
         )
     return results
 
@@ -255,7 +265,7 @@ async def _ingest_tx(
     window: timedelta,
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
-    seal: Callable[[str, str, str], str] | None = None,
+    sealing: Sealing | None = None,
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
     prepared = await _prepare(tx, batch)
@@ -300,7 +310,7 @@ async def _ingest_tx(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
-        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules, seal)
+        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules, sealing)
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []
@@ -341,7 +351,7 @@ async def store_events(
     for attempt in range(CONSTRAINT_RACE_RETRIES):
         try:
             results = await db.write_tx(
-                _ingest_tx, batch, window, annotations, policies, db.attribute_sealing
+                _ingest_tx, batch, window, annotations, policies, db.sealing
             )
             break
         except ConstraintViolation:

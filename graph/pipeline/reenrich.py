@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from enrichment.embeddings import in_context
 from graph.domain.records import native_time
+from graph.keys.personal import Sealing
 from graph.pipeline.enrich import (
     annotate,
     embed,
@@ -32,21 +33,27 @@ if TYPE_CHECKING:
 
 
 async def _rewrite(
-    tx: Tx, page: list[dict[str, Any]], annotations: list[Annotation | None]
+    tx: Tx,
+    page: list[dict[str, Any]],
+    annotations: list[Annotation | None],
+    sealing: Sealing | None = None,
 ) -> None:
-    rows = [
-        {"id": row["id"]} | message_fields(annotation)
-        for row, annotation in zip(page, annotations, strict=True)
-    ]
-    await tx.execute("recall/drop_message_blocks", ids=[row["id"] for row in page])
-    record = await tx.single("enrichment/replace_annotations", messages=rows)
-    previous_keys = record["entityKeys"] if record else []
+    rows: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
     intents: list[dict[str, Any]] = []
     for row, annotation in zip(page, annotations, strict=True):
+        fields = message_fields(annotation)
         more_mentions, more_intents = relationship_rows(row["id"], annotation, row["at"])
+        if sealing is not None and more_mentions and row["ownerId"] is not None:
+            fields["entityKeys"], more_mentions = sealing.mentions(
+                row["ownerId"], fields["entityKeys"], more_mentions
+            )
+        rows.append({"id": row["id"]} | fields)
         mentions += more_mentions
         intents += more_intents
+    await tx.execute("recall/drop_message_blocks", ids=[row["id"] for row in page])
+    record = await tx.single("enrichment/replace_annotations", messages=rows)
+    previous_keys = record["entityKeys"] if record else []
     await write_relationships(tx, mentions, intents)
     if previous_keys:
         await tx.execute("enrichment/delete_orphan_entities", keys=previous_keys)
@@ -75,14 +82,21 @@ async def reenrich(
             limit=page_size,
             outdatedOnly=outdated_only,
             version=enricher.version,
+            withOwners=db.sealing is not None,
         )
         if not records:
             return done
         page = [
-            {"id": r["id"], "text": r["text"] or "", "at": native_time(r["at"])} for r in records
+            {
+                "id": r["id"],
+                "text": r["text"] or "",
+                "at": native_time(r["at"]),
+                "ownerId": r["ownerId"],
+            }
+            for r in records
         ]
         annotations = await annotate(enricher, [p["text"] for p in page], [p["at"] for p in page])
-        await db.write_tx(_rewrite, page, annotations)
+        await db.write_tx(_rewrite, page, annotations, db.sealing)
         done += len(page)
         after_at, after_id = page[-1]["at"], page[-1]["id"]
         if progress:

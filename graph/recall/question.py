@@ -19,6 +19,7 @@ from graph.domain.recall import (
     named_speaker,
     question_terms,
 )
+from graph.domain.sealed import entity_key
 from graph.domain.time_phrases import time_phrase
 from graph.pipeline.enrich import annotate, embed_question
 
@@ -57,9 +58,12 @@ async def enrich_question(
     (annotation,), embedded = await asyncio.gather(
         annotate(enricher, [question.text], [now]), embed_question(embedder, question.text)
     )
+    mentions = annotation.mentions if annotation else []
     return replace(
         question,
-        entities=frozenset(m.key for m in annotation.mentions) if annotation else frozenset(),
+        # as stored: a personal entity by its keyed hash when encryption is on
+        entities=frozenset(entity_key(m.key) for m in mentions),
+        entity_values={entity_key(m.key): m.value for m in mentions},
         intents=frozenset(i.name for i in annotation.intents) if annotation else frozenset(),
         vector=tuple(embedded[1].tolist()) if embedded else None,
     )

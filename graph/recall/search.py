@@ -38,6 +38,7 @@ from graph.domain.records import (
     RecallRecord,
     json_value,
 )
+from graph.domain.sealed import is_hashed
 from graph.recall.history import History, read_history
 from graph.recall.request import RecallRequest
 from graph.store.context import ContextSelector, identity_key_of, nothing_selected
@@ -375,7 +376,7 @@ async def answer(
     """The `request.limit` best messages of what was gathered, with their neighbours."""
     ranked = rank(gathered, question, now, weights)[: request.limit]
     hits = await _hits(db, ranked, request.neighbors)
-    return RecallRecord(hits, _entities(gathered.history, question.entities, hits))
+    return RecallRecord(hits, _entities(gathered.history, question, hits))
 
 
 async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[RecallHitRecord]:
@@ -396,13 +397,16 @@ async def _hits(db: Database, ranked: list[Ranked], neighbors: int) -> list[Reca
 
 
 def _entities(
-    history: History, asked: frozenset[str], hits: list[RecallHitRecord]
+    history: History, question: Question, hits: list[RecallHitRecord]
 ) -> list[ContextEntityRecord]:
     """The question's entities found in the history, then those the hits mention, each with
-    where and when the history mentions it."""
-    wanted: list[str] = [k for k in sorted(asked)]
+    where and when the history mentions it (a personal entity's value as the question or a hit
+    names it: its key is a hash)."""
+    wanted: list[str] = [k for k in sorted(question.entities)]
+    values = dict(question.entity_values)
     for hit in hits:
         wanted += [m.key for m in hit.message.entities]
+        values |= {m.key: m.value for m in hit.message.entities if is_hashed(m.key)}
     order = list(dict.fromkeys(wanted))
     seen: dict[str, list[int]] = defaultdict(list)
     keys = set(order)
@@ -422,7 +426,7 @@ def _entities(
             ContextEntityRecord(
                 key,
                 kind,
-                value,
+                values.get(key, "") if is_hashed(key) else value,
                 _instant(history.ats[mentions[0]]),
                 _instant(history.ats[mentions[-1]]),
                 len(mentions),

@@ -20,6 +20,7 @@ from graph.domain.records import (
     SentimentPoint,
     SessionRecord,
     UserRecord,
+    entity_text,
     json_value,
     native_time,
 )
@@ -193,6 +194,7 @@ def _brief(row: Row, steps: Sequence[re.Pattern[str]]) -> BriefRecord:
             sentiment=m["sentiment"],
             intents=tuple(m["intents"] or ()),
             entity_keys=tuple(m["entityKeys"] or ()),
+            entity_values=tuple((key, entity_text(value)) for key, value in m["sealed"]),
         )
         for m in row["briefTurns"]
     ]

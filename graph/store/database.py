@@ -41,7 +41,7 @@ from neo4j.exceptions import (
 import cypher
 from graph.domain.errors import Neo4jUnavailableError
 from graph.domain.records import Table
-from graph.keys.attributes import AttributeSealer, sealer_for
+from graph.keys.personal import PersonalSealer, Sealing, sealer_for
 from graph.live.bus import EventBus, InProcessBus
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Database:
     live: EventBus = field(default_factory=InProcessBus)  # committed changes, for subscribers
     # per-person encryption (THREADLINE_ENCRYPTION): attribute values are sealed before they
     # are written (`attribute_sealing`); None: written in clear
-    sealer: AttributeSealer | None = None
+    sealer: PersonalSealer | None = None
 
     @property
     def attribute_sealing(self) -> Callable[[str, str, str], str] | None:
@@ -152,6 +152,15 @@ class Database:
         person who owns it unless the key is declared not personal — or None with encryption
         off (writers then need not know whose a value is)."""
         return self.sealer.seal if self.sealer is not None else None
+
+    @property
+    def sealing(self) -> Sealing | None:
+        """How attribute values and a message's entity keys and mentions are stored (personal
+        entities keyed by their hash, values and texts sealed for the session's owner), or None
+        with encryption off."""
+        if self.sealer is None:
+            return None
+        return Sealing(self.sealer.seal, self.sealer.seal_mentions)
 
     @classmethod
     def connect(

@@ -12,7 +12,7 @@ from graph.domain.facts import (
     attribute_facts,
     mention_facts,
 )
-from graph.domain.records import native_time
+from graph.domain.records import entity_text, native_time
 
 if TYPE_CHECKING:
     from enrichment.patterns import FactRules
@@ -31,7 +31,7 @@ def statements_of(row: dict[str, Any], types: frozenset[str]) -> list[Statement]
             channel=row["channel"],
             at=native_time(row["at"]),  # type: ignore[arg-type]
             type=m["type"],
-            value=m["value"],
+            value=entity_text(m["value"]),
             start=m["start"],
             end=m["end"],
             text=row["text"] or "",

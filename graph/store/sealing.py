@@ -1,16 +1,22 @@
 """Existing stores sealed in place: after THREADLINE_ENCRYPTION is turned on, `threadline
 migrate` seals every attribute value and recorded change still in clear (written before), page by
-page in (owner, key) order. Resumable: what is sealed is skipped, so running it again after an
-interruption finishes the job; a value written meanwhile is never overwritten (the write-back
-checks the value is still the clear one read)."""
+page in (owner, key) order, and moves every personal entity still keyed in clear (EMAIL:a@b.com)
+to its keyed hash, each mention's value and text sealed for the owner of its session. Resumable:
+what is sealed is skipped, so running it again after an interruption finishes the job; a value
+written meanwhile is never overwritten (the write-back checks the value is still the clear one
+read)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from graph.domain.sealed import ENTITY, HASHED
+from graph.store.recall_blocks import drop_blocks
 
 if TYPE_CHECKING:
-    from graph.store.database import Database
+    from graph.keys.personal import PersonalSealer
+    from graph.store.database import Database, Row
 
 PAGE = 1_000  # attributes per page (with their recorded changes)
 
@@ -47,3 +53,55 @@ async def seal_stored_attributes(
         if progress is not None:
             progress(seen, sealed)
     return sealed
+
+
+async def seal_stored_entities(
+    db: Database,
+    progress: Callable[[int], None] | None = None,
+    page: int = 200,
+    keys: list[str] | None = None,
+) -> int:
+    """Move the personal entities still keyed in clear (of `keys` only, or every one) to their
+    keyed hash, their mentions' values and texts sealed; how many entities were moved.
+    `progress(entities moved)` after each page. A mention in a session without an owner
+    (nobody's key) is left, and its entity with it. Nothing to do when encryption is off."""
+    sealer = db.sealer
+    if sealer is None:
+        return 0
+    moved = 0
+    for kind in sorted(sealer.personal_types):
+        prefix, after = f"{kind}:", ""
+        while rows := await db.read(
+            "keys/clear_entities",
+            prefix=prefix,
+            hashed=prefix + HASHED,
+            after=after,
+            limit=page,
+            keys=keys,
+        ):
+            entities = [_sealed_entity(sealer, row) for row in rows]
+            [done] = await db.write("keys/seal_entities", entities=entities)
+            await drop_blocks(db, list(done["sessionIds"]))
+            moved += len(rows)
+            after = rows[-1]["key"]
+            if progress is not None:
+                progress(moved)
+    return moved
+
+
+def _sealed_entity(sealer: PersonalSealer, row: Row) -> dict[str, Any]:
+    seal = sealer.keyring.seal
+    return {
+        "oldKey": row["key"],
+        "newKey": sealer.entity_key(row["key"]),
+        "mentions": [
+            {
+                "messageId": m["messageId"],
+                "start": m["start"],
+                "value": seal(m["owner"], row["value"], ENTITY),
+                "text": seal(m["owner"], m["text"], ENTITY) if m["text"] else m["text"],
+            }
+            for m in row["mentions"]
+            if m["owner"] is not None
+        ],
+    }

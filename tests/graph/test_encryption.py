@@ -6,23 +6,30 @@ only noise for that person."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from enrichment.patterns import load_conversation_rules
+from enrichment.pipeline import Enricher
 from graph.compliance import gdpr
 from graph.config import Settings
 from graph.domain.attribute_policies import MergePolicy
 from graph.domain.events import EventInput
-from graph.domain.sealed import open_with
+from graph.domain.sealed import entity_key, open_with
 from graph.keys.envelope import SealError, is_sealed, key_id_of
 from graph.keys.keyring import Keyring
 from graph.local.provision import Neo4jTarget
 from graph.pipeline.ingest import ingest_events
+from graph.pipeline.reenrich import reenrich
+from graph.recall.request import RecallRequest
+from graph.recall.service import recall
 from graph.store.attributes import (
     AttributeWrite,
     Owner,
@@ -33,8 +40,8 @@ from graph.store.attributes import (
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
-from graph.store.sealing import seal_stored_attributes
-from graph.store.sessions import get_session
+from graph.store.sealing import seal_stored_attributes, seal_stored_entities
+from graph.store.sessions import get_session, search_sessions
 from graph.store.triggers import session_states
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -137,9 +144,9 @@ def _sealed_in(folder: Path) -> set[str]:
     return found
 
 
-def _opened(keyring: Keyring, value: str) -> str | None:
+def _opened(keyring: Keyring, value: str, context: str = "attribute") -> str | None:
     try:
-        return keyring.open(value, "attribute")
+        return keyring.open(value, context)
     except SealError:
         return None
 
@@ -226,3 +233,129 @@ async def test_migrate_seals_what_was_written_in_clear(
     assert await session_attributes(sealed_db, session_id) == {"plan": "basic", "tier": "x"}
     assert (await user_attributes(sealed_db, session.user_id))["level"] == "gold"
     assert await seal_stored_attributes(sealed_db, owners=owners) == 0  # again: nothing left
+
+
+async def test_migrate_moves_personal_entities_written_in_clear_to_their_hash(
+    db: Database, sealed_db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    email = f"ben.{uid}@mail.com"
+    stored = await ingest_events(
+        db,
+        [EventInput(f"{uid}-{n}", "web", f"v-{uid}", text=f"mail {email} ({n})") for n in (1, 2)],
+        rules_enricher,
+    )
+    session_id = stored.results[0].session_id
+    clear = [m for m in await _raw_mentions(db, session_id) if m["type"] == "EMAIL"]
+    assert [m["key"] for m in clear] == [f"EMAIL:{email}"] * 2
+
+    seen: list[int] = []
+    moved = await seal_stored_entities(sealed_db, seen.append, keys=[f"EMAIL:{email}"])
+    assert moved == 1
+    assert seen == [1]
+    after = [m for m in await _raw_mentions(db, session_id) if m["type"] == "EMAIL"]
+    hashed = entity_key(f"EMAIL:{email}")
+    assert [m["key"] for m in after] == [hashed] * 2
+    assert all(is_sealed(str(m["sealed"])) for m in after)
+    assert all(is_sealed(str(m["text"])) for m in after)
+    assert all(hashed in list(m["messageKeys"]) for m in after)  # type: ignore[call-overload]
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (e:Entity {key: $k}) RETURN count(e) AS n", k=f"EMAIL:{email}", database_=db.name
+    )
+    assert records[0]["n"] == 0  # the clear entity is gone
+    context = await get_context(sealed_db, ContextSelector(session_id=session_id), 5)
+    assert [e.value for e in context.entities if e.type == "EMAIL"] == [email]
+    again = await seal_stored_entities(sealed_db, keys=[f"EMAIL:{email}"])
+    assert again == 0  # resumable: nothing left
+
+
+async def _raw_mentions(db: Database, session_id: str) -> list[dict[str, object]]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (m:Message)-[r:MENTIONS]->(e:Entity) WHERE m.sessionId = $s "
+        "RETURN e.key AS key, e.type AS type, e.value AS value, r.value AS sealed, "
+        "r.text AS text, m.entityKeys AS messageKeys",
+        s=session_id,
+        database_=db.name,
+    )
+    return [dict(r) for r in records]
+
+
+async def test_personal_entities_are_keyed_by_hash_and_sealed_and_still_found(
+    sealed_db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    """An email in a message: its entity is `EMAIL:~<keyed hash>` with no value, the mention's
+    value and text sealed for the person; an order id stays in clear. Recall, searchSessions,
+    context, the brief and the person's export still name the email; after erasure the sealed
+    mention does not open."""
+    db = sealed_db
+    email = f"ana.{uid}@mail.com"
+    text = f"please write to {email} about order A-{uid[-4:]}1"
+    stored = await ingest_events(
+        db, [EventInput(f"{uid}-1", "web", f"v-{uid}", text=text)], rules_enricher
+    )
+    session_id = stored.results[0].session_id
+    user_id = str(stored.results[0].user_id)
+
+    raw = {m["type"]: m for m in await _raw_mentions(db, session_id)}
+    personal, order = raw["EMAIL"], raw["ORDER_ID"]
+    assert str(personal["key"]).startswith("EMAIL:~")
+    assert personal["value"] is None
+    assert is_sealed(str(personal["sealed"]))
+    assert is_sealed(str(personal["text"]))
+    assert email not in str(personal)
+    assert uid not in str(personal["key"])
+    assert str(order["key"]).startswith("ORDER_ID:A")
+    assert order["sealed"] is None
+    assert personal["key"] in list(order["messageKeys"])  # type: ignore[call-overload]
+    assert entity_key(f"EMAIL:{email}") == personal["key"]  # one keyed hash for lookups
+
+    context = await get_context(
+        db, ContextSelector(session_id=session_id), 5, brief_steps=load_conversation_rules().steps
+    )
+    [mention] = [e for e in context.messages[-1].entities if e.type == "EMAIL"]
+    assert (mention.value, mention.text) == (email, email)
+    assert [e.value for e in context.entities if e.type == "EMAIL"] == [email]
+    assert context.brief is not None
+    assert [e.value for e in context.brief.entities if e.type == "EMAIL"] == [email]
+    found = await search_sessions(db, entity_keys=[entity_key(f"EMAIL:{email}")])
+    assert [s.id for s in found] == [session_id]
+
+    answer = await recall(
+        db,
+        ContextSelector(user_id=user_id),
+        RecallRequest(f"what did I say about {email}?"),
+        enricher=rules_enricher,
+        embedder=None,
+    )
+    assert answer.hits
+    assert answer.hits[0].message.text == text
+    assert f"entity:{personal['key']}" in answer.hits[0].signals
+    assert [e.value for e in answer.entities if e.type == "EMAIL"] == [email]
+
+    exported = await gdpr.export_user(db, user_id)
+    [exported_message] = exported["user"]["sessions"][0]["messages"]
+    assert email in [e["value"] for e in exported_message["entities"]]
+
+    await gdpr.erase_user(db, user_id)
+    assert db.sealer is not None
+    assert _opened(db.sealer.keyring, str(personal["sealed"]), "entity") is None
+
+
+async def test_reenrichment_keeps_personal_entities_sealed(
+    sealed_db: Database, rules_enricher: Enricher, uid: str
+) -> None:
+    """Re-enriching a stored message writes its personal entities as ingest does: by hash,
+    sealed for the session's owner."""
+    db = sealed_db
+    email = f"cy.{uid}@mail.com"
+    moment = datetime(1999, 1, 1, tzinfo=UTC) + timedelta(minutes=random.randrange(10**6))
+    event = EventInput(f"{uid}-1", "web", f"v-{uid}", text=f"it is {email}", occurred_at=moment)
+    stored = await ingest_events(db, [event], rules_enricher)
+    session_id = stored.results[0].session_id
+    before = [m for m in await _raw_mentions(db, session_id) if m["type"] == "EMAIL"]
+    assert await reenrich(db, rules_enricher, moment, moment + timedelta(seconds=1)) == 1
+    after = [m for m in await _raw_mentions(db, session_id) if m["type"] == "EMAIL"]
+    assert [m["key"] for m in after] == [m["key"] for m in before] == [entity_key(f"EMAIL:{email}")]
+    assert is_sealed(str(after[0]["sealed"]))
+    assert after[0]["sealed"] != before[0]["sealed"]  # sealed anew (a fresh nonce)
+    [message] = (await get_context(db, ContextSelector(session_id=session_id), 5)).messages
+    assert [e.value for e in message.entities if e.type == "EMAIL"] == [email]

@@ -267,9 +267,9 @@ def test_the_settings_name_an_aws_kms_master_key(kms_endpoint: str, tmp_path: Pa
 def test_attribute_sealing_keeps_declared_keys_clear_and_reads_a_tampered_value_as_null(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from graph.keys.attributes import AttributeSealer
+    from graph.keys.personal import PersonalSealer
 
-    sealer = AttributeSealer(_keyring(tmp_path), ("tier", "vip_*"))
+    sealer = PersonalSealer(_keyring(tmp_path), ("tier", "vip_*"))
     assert sealer.seal("usr_a", "tier", '"gold"') == '"gold"'
     assert sealer.seal("usr_a", "vip_level", "3") == "3"
     sealed = sealer.seal("usr_a", "email", '"ana@example.com"')
