@@ -20,7 +20,7 @@ import argparse
 import logging
 import sys
 
-from api.cli import admin, agents, analytics, keys, local, server, store
+from api.cli import admin, agents, analytics, keys, local, recipients, server, store
 from api.cli.local import cmd_neo4j
 from api.cli.support import show_defaults, with_local_neo4j
 from graph.config import Settings
@@ -42,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     admin.register(commands)
     admin.register_gdpr(commands)
     admin.register_export(commands)
+    recipients.register(commands)
     keys.register(commands)
     analytics.register(commands)
     local.register_demo(commands)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from api.cli.recipients import add_recipient_option, export_output
 from api.cli.support import has_uri, parse_time, with_database
 
 if TYPE_CHECKING:
@@ -109,7 +111,21 @@ def cmd_export_user(args: argparse.Namespace, settings: Settings) -> int:
     async def run(db: Database) -> dict[str, Any]:
         return await export_user(db, args.user_id)
 
-    print(json.dumps(with_database(settings, run), ensure_ascii=False, indent=2))
+    exported = json.dumps(with_database(settings, run), ensure_ascii=False, indent=2)
+    return _write_export(args, lambda out: out.write(exported + "\n"))
+
+
+def _write_export(args: argparse.Namespace, write: Callable[[Any], object]) -> int:
+    """Write an export where `--output` says (stdout by default), sealed for `--recipient-key`
+    when given; exit 2 with one line for a key that is not one."""
+    from graph.keys.recipient import RecipientKeyError
+
+    try:
+        with export_output(getattr(args, "output", None), args.recipient_key) as out:
+            write(out)
+    except RecipientKeyError as error:
+        print(f"threadline: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -138,6 +154,8 @@ def register_gdpr(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     erase.set_defaults(run=cmd_erase_user)
     export = commands.add_parser("export-user", help="a person's data as JSON (portability)")
     export.add_argument("user_id")
+    export.add_argument("--output", "-o", help="a file (default: stdout)")
+    add_recipient_option(export)
     export.set_defaults(run=cmd_export_user)
     retention = commands.add_parser("retention", help="apply message retention once")
     actions = retention.add_subparsers(dest="action", required=True)
@@ -156,24 +174,23 @@ def cmd_export_analytics(args: argparse.Namespace, settings: Settings) -> int:
         return _export_private(args, settings)
     since = parse_time(args.since) if args.since else None
     until = parse_time(args.until) if args.until else None
-    output = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    counted = [0]
 
-    async def run(db: Database) -> int:
-        count = 0
-        async for row in export_messages(
-            db, since, until, anonymize=args.anonymize, pseudonym_key=settings.pseudonym_key
-        ):
-            output.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-        return count
+    def write(output: Any) -> None:
+        async def run(db: Database) -> None:
+            async for row in export_messages(
+                db, since, until, anonymize=args.anonymize, pseudonym_key=settings.pseudonym_key
+            ):
+                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+                counted[0] += 1
 
-    try:
-        count = with_database(settings, run)
-    finally:
-        if output is not sys.stdout:
-            output.close()
+        with_database(settings, run)
+
+    if (status := _write_export(args, write)) != 0:
+        return status
     kind = "anonymized" if args.anonymize else "NOT anonymized"
-    print(f"exported {count} messages ({kind})", file=sys.stderr)
+    sealed = ", sealed for the recipient" if args.recipient_key else ""
+    print(f"exported {counted[0]} messages ({kind}{sealed})", file=sys.stderr)
     return 0
 
 
@@ -187,11 +204,10 @@ def _export_private(args: argparse.Namespace, settings: Settings) -> int:
     given = params_of(args.param)
     answer = private_answer(settings, args.private, given, args.epsilon, args.consumer)
     lines = [json.dumps(dict(zip(answer.columns, row, strict=True))) for row in answer.rows]
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as output:
-            output.writelines(line + "\n" for line in lines)
-    else:
-        print("\n".join(lines))
+    if (
+        status := _write_export(args, lambda out: out.write("".join(f"{line}\n" for line in lines)))
+    ) != 0:
+        return status
     print(f"exported {len(lines)} groups (differentially private)", file=sys.stderr)
     return 0
 
@@ -217,4 +233,5 @@ def register_export(commands: argparse._SubParsersAction[argparse.ArgumentParser
     export.add_argument("--epsilon", type=float)
     export.add_argument("--consumer", help="who the export is shared with (its privacy budget)")
     export.add_argument("--param", action="append", help="key=value for --private (repeatable)")
+    add_recipient_option(export)
     export.set_defaults(run=cmd_export_analytics)

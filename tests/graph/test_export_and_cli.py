@@ -97,6 +97,23 @@ def test_cli_keys_export_and_erase(
     assert main(["export-user", user]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert exported["user"]["id"] == user
+
+    # sealed for a recipient: only their private key opens it
+    private, public = tmp_path / "partner.key", tmp_path / "partner.pub"
+    assert main(["export-key", "new", str(private), str(public)]) == 0
+    sealed, opened = tmp_path / "user.tlx", tmp_path / "user.json"
+    assert main(["export-user", user, "--recipient-key", str(public), "-o", str(sealed)]) == 0
+    assert user.encode() not in sealed.read_bytes()
+    assert main(["export-open", str(sealed), "--key", str(private), "-o", str(opened)]) == 0
+    assert json.loads(opened.read_text())["user"] == exported["user"]
+    sealed_lines = tmp_path / "data.tlx"
+    assert main([*args, "--recipient-key", str(public), "-o", str(sealed_lines)]) == 0
+    assert main(["export-open", str(sealed_lines), "--key", str(private), "-o", str(opened)]) == 0
+    assert opened.read_text() == output.read_text()
+    capsys.readouterr()
+    assert main(["export-open", str(sealed), "--key", str(public)]) == 2  # not the private key
+    assert main(["export-user", user, "--recipient-key", str(private)]) == 2
+    assert "public key" in capsys.readouterr().err
     assert main(["erase-user", user, "--actor", "cli-test"]) == 0
     counts = json.loads(capsys.readouterr().out)
     assert counts["messages"] == 1
