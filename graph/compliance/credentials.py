@@ -29,7 +29,7 @@ from graph.domain.errors import (
     NotFoundError,
     UnauthenticatedError,
 )
-from graph.domain.events import CHANNEL_PATTERN
+from graph.domain.events import CHANNEL_PATTERN, identity_key
 from graph.domain.records import ApiKeyRecord, native_time, to_millis
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class EndUser:
 
     @property
     def identity_key(self) -> str:
-        return f"{self.channel}:{self.external_user_id}"
+        return identity_key(self.channel, self.external_user_id)
 
 
 @dataclass(frozen=True)
@@ -367,7 +367,7 @@ def issue_user_token(
     now = int(time.time())
     expires = now + ttl_seconds
     # the subject names the identity without spelling it out (it is what the audit records)
-    identity = hashlib.sha256(f"{channel}:{external_user_id}".encode()).hexdigest()[:20]
+    identity = hashlib.sha256(identity_key(channel, external_user_id).encode()).hexdigest()[:20]
     claims = {
         "sub": f"user:{identity}",
         "role": CallerRole.USER.value,

@@ -34,6 +34,12 @@ class Speaker(StrEnum):
     SYSTEM = "SYSTEM"
 
 
+def identity_key(channel: str, external_id: str) -> str:
+    """The key of a channel identity, `channel:externalId` — the one place it is spelled, for
+    every lookup (ingest, resolveIdentity, linkIdentity, continuation, user tokens, context)."""
+    return f"{channel}:{external_id}"
+
+
 def dedup_key(channel: str, external_user_id: str, event_id: str) -> str:
     """`channel:len(externalUserId):externalUserId:eventId` (`cypher/admin/backfill_dedup_keys`
     builds the same text for events stored before the key existed)."""
@@ -49,7 +55,7 @@ def same_person_keys(channel: str, external_id: str) -> list[str]:
     """Identity keys on other channels that are the same person as `channel:external_id`."""
     if channel not in PHONE_NUMBER_CHANNELS or not external_id.startswith("+"):
         return []
-    return [f"{other}:{external_id}" for other in PHONE_NUMBER_CHANNELS if other != channel]
+    return [identity_key(other, external_id) for other in PHONE_NUMBER_CHANNELS if other != channel]
 
 
 @dataclass
@@ -71,7 +77,7 @@ class EventInput:
 
     @property
     def identity_key(self) -> str:
-        return f"{self.channel}:{self.external_user_id}"
+        return identity_key(self.channel, self.external_user_id)
 
     @property
     def dedup_key(self) -> str:

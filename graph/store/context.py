@@ -11,6 +11,7 @@ from graph.domain.brief import WINDOW as BRIEF_WINDOW
 from graph.domain.brief import BriefRecord, Turn, build_brief
 from graph.domain.context import ContextRecord
 from graph.domain.errors import BadInputError, LimitExceededError, NotFoundError
+from graph.domain.events import identity_key
 from graph.domain.records import (
     ContextEntityRecord,
     ContextIntentRecord,
@@ -62,7 +63,7 @@ def identity_key_of(selector: ContextSelector) -> str | None:
         return None
     if selector.channel is None or selector.external_user_id is None:
         raise BadInputError("channel and externalUserId go together", field="channel")
-    return f"{selector.channel}:{selector.external_user_id}"
+    return identity_key(selector.channel, selector.external_user_id)
 
 
 def nothing_selected(selector: ContextSelector, identity_key: str | None) -> NotFoundError:

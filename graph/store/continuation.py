@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from graph.domain.errors import BadInputError, InvalidTokenError
-from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH
+from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH, identity_key
 from graph.domain.records import MergeRecord, SessionRecord, native_time, to_millis
 from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
@@ -99,7 +99,7 @@ async def _resume_tx(
     if claimed["expiresAt"] <= to_millis(now):
         raise InvalidTokenError("continuation token expired", field="token", reason="EXPIRED")
     user_id = claimed["userId"]
-    key = f"{channel}:{external_id}"
+    key = identity_key(channel, external_id)
     evidence = f"continuation token for session {claimed['sessionId']}"
     attached = await tx.one(
         "continuation/attach_identity",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from graph.domain.errors import BadInputError, ConflictError, NotFoundError
-from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH
+from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH, identity_key
 from graph.domain.records import IdentityRecord, UserRecord, native_time
 from graph.store.merges import check_provenance
 
@@ -35,7 +35,7 @@ async def get_user(db: Database, user_id: str) -> UserRecord | None:
 
 async def resolve_identity(db: Database, channel: str, external_id: str) -> str | None:
     """The id of the user known on `channel` as `external_id`, if any."""
-    records = await db.read("read/resolve_identity", key=f"{channel}:{external_id}")
+    records = await db.read("read/resolve_identity", key=identity_key(channel, external_id))
     return str(records[0]["id"]) if records else None
 
 
@@ -58,7 +58,7 @@ async def link_identity(
     records = await db.write(
         "users/link_identity",
         userId=user_id,
-        key=f"{channel}:{external_id}",
+        key=identity_key(channel, external_id),
         channel=channel,
         externalId=external_id,
         now=datetime.now(UTC),
