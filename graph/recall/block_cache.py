@@ -6,8 +6,9 @@ blocks raise `recallUpTo`, so a pair names one content. recall/history sends the
 
 Bounded twice: by size (the blocks' packed bytes, least recently used first out) and by age (an
 entry older than `max_age` is read again) — an erased person's sessions leave scope at once and
-their blocks leave this cache within `max_age` at most. Each API process keeps its own; Neo4j
-stays the record."""
+their blocks are not used after `max_age` and leave memory within ~1.1 x it (a put sweeps).
+Each API process keeps its own; Neo4j stays the record. The same cache, generic, keeps the
+histories put together from the blocks (graph/recall/history.py: ASSEMBLED)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class VersionedCache(Generic[K, T]):
         self._entries: OrderedDict[K, _Entry[T]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._swept = clock()
 
     def configure(self, max_bytes: int, max_age: float) -> None:
         """New bounds (`threadline serve`: THREADLINE_RECALL_CACHE_MB, _SECONDS); emptied."""
@@ -89,11 +91,21 @@ class VersionedCache(Generic[K, T]):
         with self._lock:
             if (old := self._entries.pop(key, None)) is not None:
                 self._size -= old.size
-            self._entries[key] = _Entry(version, blocks, size, self._clock())
+            now = self._clock()
+            self._entries[key] = _Entry(version, blocks, size, now)
             self._size += size
             while self._size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= evicted.size
+            if now - self._swept > self.max_age / 10:
+                self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Drop what is older than `max_age` (at most every tenth of it: one pass over the
+        entries), so an erased person's values leave memory, not only use, within ~1.1 x it."""
+        self._swept = now
+        for key in [k for k, e in self._entries.items() if now - e.stored_at > self.max_age]:
+            self._size -= self._entries.pop(key).size
 
     def clear(self) -> None:
         with self._lock:

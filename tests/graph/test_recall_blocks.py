@@ -533,3 +533,10 @@ def test_the_block_cache_is_bounded_by_size_and_age() -> None:
     assert cache.known(["big"]) == {}
     now[0] = 61.0
     assert cache.known(["s1", "s3"]) == {}  # too old: read again
+    assert cache.get("s1", "1:1") is None
+    assert cache.size == 80  # still held until a sweep
+    cache.put("s4", "1:1", (block,), 10)  # a put sweeps (at most every max_age / 10)
+    assert cache.size == 10  # the old ones left memory, not only use
+    now[0] = 62.0
+    cache.put("s5", "1:1", (block,), 10)
+    assert cache.size == 20
