@@ -16,6 +16,7 @@ from typing import Any
 from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.outbox import Destination
 from graph.domain.platform_ids import id_problem
+from graph.domain.sealed import identities_hashed, stored_identity_key
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
 # what an attribute key may be, wherever attributes are written (events, set*Attributes)
@@ -36,13 +37,18 @@ class Speaker(StrEnum):
 
 def identity_key(channel: str, external_id: str) -> str:
     """The key of a channel identity, `channel:externalId` — the one place it is spelled, for
-    every lookup (ingest, resolveIdentity, linkIdentity, continuation, user tokens, context)."""
-    return f"{channel}:{external_id}"
+    every lookup (ingest, resolveIdentity, linkIdentity, continuation, user tokens, context);
+    with encryption on, `channel:~<keyed hash>` (graph/domain/sealed.py)."""
+    return stored_identity_key(f"{channel}:{external_id}")
 
 
 def dedup_key(channel: str, external_user_id: str, event_id: str) -> str:
     """`channel:len(externalUserId):externalUserId:eventId` (`cypher/admin/backfill_dedup_keys`
-    builds the same text for events stored before the key existed)."""
+    builds the same text for events stored before the key existed); with encryption on, the
+    identity's hashed key and the event id (`channel:~<hash>:eventId`: the hash has a fixed
+    length and no colon, so the key stays unambiguous)."""
+    if identities_hashed():
+        return f"{identity_key(channel, external_user_id)}:{event_id}"
     return f"{channel}:{len(external_user_id)}:{external_user_id}:{event_id}"
 
 

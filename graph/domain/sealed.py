@@ -13,21 +13,34 @@ from collections.abc import Callable
 SEALED_PREFIX = "tl1."
 ATTRIBUTE = "attribute"  # what an attribute value is sealed as (its authenticated context)
 ENTITY = "entity"  # what a personal entity's value and mention text are sealed as
+IDENTITY = "identity"  # what an identity's external id is sealed as
 HASHED = "~"  # a personal entity key's value part starts with it: TYPE:~<keyed hash>
 
 _opener: Callable[[str, str], str | None] | None = None
 _entity_key: Callable[[str], str] | None = None
+_identity_key: Callable[[str], str] | None = None
 
 
 def open_with(
     opener: Callable[[str, str], str | None] | None,
     entity_key: Callable[[str], str] | None = None,
+    identity_key: Callable[[str], str] | None = None,
 ) -> None:
     """Set (or clear) how sealed values open — `opener(value, context)` — and how a clear
-    entity key becomes its stored form."""
+    entity key and identity key become their stored forms."""
     # one keyring per process, set by the composition root
-    global _opener, _entity_key
-    _opener, _entity_key = opener, entity_key
+    global _opener, _entity_key, _identity_key
+    _opener, _entity_key, _identity_key = opener, entity_key, identity_key
+
+
+def stored_identity_key(key: str) -> str:
+    """An identity key (`channel:externalId`) as stored: `channel:~<keyed hash>` when encryption
+    is on, as given otherwise."""
+    return _identity_key(key) if _identity_key is not None else key
+
+
+def identities_hashed() -> bool:
+    return _identity_key is not None
 
 
 def entity_key(key: str) -> str:

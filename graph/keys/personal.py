@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.config import Settings
-from graph.domain.sealed import ATTRIBUTE, ENTITY, HASHED, open_with
+from graph.domain.sealed import ATTRIBUTE, ENTITY, HASHED, IDENTITY, open_with
 from graph.keys.configured import keyring_for
 from graph.keys.envelope import SealError
 from graph.keys.keyring import Keyring
@@ -42,6 +42,7 @@ class Sealing:
 
     attribute: Callable[[str, str, str], str]
     mentions: MentionSealing
+    identity: Callable[[str, str], str]  # seal(user_id, external id)
 
 
 class PersonalSealer:
@@ -64,6 +65,17 @@ class PersonalSealer:
         if not separator or kind not in self.personal_types or value.startswith(HASHED):
             return key
         return f"{kind}:{HASHED}{self.keyring.lookup(ENTITY, key)}"
+
+    def identity_key(self, key: str) -> str:
+        """A channel identity's key as stored: `channel:~<keyed hash of channel:externalId>`."""
+        channel, separator, external = key.partition(":")
+        if not separator or external.startswith(HASHED):
+            return key
+        return f"{channel}:{HASHED}{self.keyring.lookup(IDENTITY, key)}"
+
+    def seal_identity(self, user_id: str, external_id: str) -> str:
+        """An identity's external id, sealed for the user it identifies."""
+        return self.keyring.seal(user_id, external_id, IDENTITY)
 
     def seal_mentions(
         self, owner: str, entity_keys: list[str], mentions: list[dict[str, Any]]
@@ -104,5 +116,5 @@ def sealer_for(settings: Settings) -> PersonalSealer | None:
         tuple(settings.clear_attribute_keys),
         frozenset(settings.personal_entity_types),
     )
-    open_with(sealer.open, sealer.entity_key)
+    open_with(sealer.open, sealer.entity_key, sealer.identity_key)
     return sealer

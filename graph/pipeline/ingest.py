@@ -60,8 +60,9 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
-def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
-    """One row per sender, in key order (users are locked in this order: no deadlock)."""
+def _identity_rows(events: list[ValidEvent], sealing: bool = False) -> list[dict[str, Any]]:
+    """One row per sender, in key order (users are locked in this order: no deadlock); with
+    `sealing`, no external id in clear (ingest/seal_identities writes it sealed for its user)."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         source = event.source
@@ -70,7 +71,7 @@ def _identity_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
             {
                 "key": source.identity_key,
                 "channel": source.channel,
-                "externalId": source.external_user_id,
+                "externalId": None if sealing else source.external_user_id,
                 "at": to_millis(event.at),
                 "sessionId": source.session_id,
                 "newUserId": new_id("usr"),
@@ -103,12 +104,12 @@ class _Prepared:
     state: GraphState
 
 
-async def _prepare(tx: Tx, batch: list[ValidEvent]) -> _Prepared:
+async def _prepare(tx: Tx, batch: list[ValidEvent], sealing: Sealing | None = None) -> _Prepared:
     """Lock the senders' users and the threads, and read all that session planning needs."""
     explicit = sorted({e.source.session_id for e in batch if e.source.session_id is not None})
     [row] = await tx.rows(
         "ingest/prepare",
-        identities=_identity_rows(batch),
+        identities=_identity_rows(batch, sealing is not None),
         threads=_thread_rows(batch),
         dedupKeys=sorted({e.source.dedup_key for e in batch}),
         sessionIds=explicit,
@@ -135,7 +136,15 @@ async def _prepare(tx: Tx, batch: list[ValidEvent]) -> _Prepared:
         )
         for r in row["stored"]
     }
-    return _Prepared({r["key"]: r["userId"] for r in row["users"]}, replayed, state)
+    users = {r["key"]: r["userId"] for r in row["users"]}
+    if sealing is not None:  # each sender's external id, sealed for the user it identifies
+        externals = {e.source.identity_key: e.source.external_user_id for e in batch}
+        rows = [
+            {"key": key, "sealed": sealing.identity(user_id, externals[key])}
+            for key, user_id in sorted(users.items())
+        ]
+        await tx.execute("ingest/seal_identities", identities=rows)
+    return _Prepared(users, replayed, state)
 
 
 def _check_explicit_sessions(events: list[ValidEvent], state: GraphState) -> None:
@@ -268,7 +277,7 @@ async def _ingest_tx(
     sealing: Sealing | None = None,
 ) -> list[IngestedEvent]:
     now = datetime.now(UTC)
-    prepared = await _prepare(tx, batch)
+    prepared = await _prepare(tx, batch, sealing)
     users, replayed = prepared.users, prepared.replayed
     fresh: list[ValidEvent] = []
     seen: set[str] = set(replayed)

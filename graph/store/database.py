@@ -160,7 +160,7 @@ class Database:
         with encryption off."""
         if self.sealer is None:
             return None
-        return Sealing(self.sealer.seal, self.sealer.seal_mentions)
+        return Sealing(self.sealer.seal, self.sealer.seal_mentions, self.sealer.seal_identity)
 
     @classmethod
     def connect(
