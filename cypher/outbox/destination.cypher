@@ -1,5 +1,5 @@
-// Where a reply on $channel in session $sessionId goes: the last USER message there (its sender
-// and metadata) and the session's platform threads on that channel, latest first. No row when the
+// Where a reply on $channel in session $sessionId goes: the last USER message there (its sender,
+// the sender identity's external id — sealed with encryption on — and metadata) and the session's platform threads on that channel, latest first. No row when the
 // session does not exist; lastUser null when no user wrote on that channel.
 MATCH (s:Session {id: $sessionId})
 CALL (s) {
@@ -8,7 +8,9 @@ CALL (s) {
   WHERE m.sessionId = s.id AND m.seq > 0 AND m.channel = coalesce($channel, s.lastChannel)
     AND m.role = 'USER'
   WITH m ORDER BY m.seq DESC LIMIT 1
-  RETURN m {.identityKey, .metadata} AS lastUser
+  RETURN m {.identityKey, .metadata,
+            externalId: COLLECT { MATCH (i:Identity {key: m.identityKey}) RETURN i.externalId }[0]}
+         AS lastUser
 }
 RETURN s.id AS id, coalesce($channel, s.lastChannel) AS channel, lastUser,
   COLLECT {

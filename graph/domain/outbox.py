@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from graph.domain.sealed import IDENTITY, clear_text
+
 
 class DeliveryStatus(StrEnum):
     QUEUED = "QUEUED"
@@ -76,12 +78,12 @@ class Destination:
 
 
 def destination(
-    channel: str, identity_key: str, metadata_json: str | None, threads: list[str]
+    channel: str, recipient: str, metadata_json: str | None, threads: list[str]
 ) -> Destination:
-    """The destination of a reply from the last user message on the channel (its identity key
-    and metadata) and the session's threads there (native ids, latest first): the thread that
-    pairs with the user (`business:user` forms) when there is one, else the latest."""
-    recipient = identity_key.split(":", 1)[1]
+    """The destination of a reply from the last user message on the channel (its sender's
+    external id and metadata) and the session's threads there (native ids, latest first): the
+    thread that pairs with the user (`business:user` forms) when there is one, else the
+    latest."""
     paired = [t for t in threads if t.endswith(f":{recipient}")]
     candidates = paired or threads
     thread = candidates[0] if candidates else None
@@ -118,7 +120,7 @@ class OutboxItem:
             message_id=row["messageId"],
             session_id=row["sessionId"],
             channel=row["channel"],
-            recipient=row["recipient"],
+            recipient=clear_text(row["recipient"], IDENTITY) or "",  # sealed with encryption on
             thread=target.get("thread"),
             reply_to=target.get("replyTo") or {},
             text=row["text"] or "",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph.domain.callers import CallerRole
-from graph.domain.sealed import ENTITY, clear_text
+from graph.domain.sealed import ENTITY, IDENTITY, clear_text
 
 
 def native_time(value: Any) -> datetime | None:
@@ -58,7 +58,7 @@ class IdentityRecord:
         return cls(
             row["key"],
             row["channel"],
-            row["externalId"],
+            clear_text(row["externalId"], IDENTITY) or "",  # sealed with encryption on
             native_time(row.get("createdAt")),
             row.get("linkedBy"),
             row.get("evidence"),

@@ -234,7 +234,7 @@ async def _write(
                 | {"id": message_id, "seq": seq, "text": source.text}
                 | fields
                 | {"mentions": mentions, "expressed": expressed}
-                | {"outbound": _outbound(source.outbound)}
+                | {"outbound": _outbound(source.outbound, sealing, owners.get(session_id))}
             )
         else:
             others.append(row)
@@ -261,11 +261,17 @@ async def _write(
     return results
 
 
-def _outbound(target: Destination | None) -> dict[str, Any] | None:
-    """The Outbox item of a reply to send (`sendMessage`), written with its message."""
+def _outbound(
+    target: Destination | None, sealing: Sealing | None, owner: str | None
+) -> dict[str, Any] | None:
+    """The Outbox item of a reply to send (`sendMessage`), written with its message; with
+    encryption on, its recipient (a phone number, an address) sealed for the session's owner."""
     if target is None:
         return None
-    return {"id": new_id("out"), "recipient": target.recipient, "destination": target.as_json()}
+    recipient = target.recipient
+    if sealing is not None and owner is not None:
+        recipient = sealing.identity(owner, recipient)
+    return {"id": new_id("out"), "recipient": recipient, "destination": target.as_json()}
 
 
 async def _ingest_tx(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from graph.domain.errors import BadInputError, InvalidTokenError
 from graph.domain.events import CHANNEL_PATTERN, MAX_ID_LENGTH, identity_key
 from graph.domain.records import MergeRecord, SessionRecord, native_time, to_millis
+from graph.keys.personal import Sealing
 from graph.live.bus import LiveEventKind
 from graph.live.events import publish_merge
 from graph.store.merges import merge_in_tx
@@ -87,7 +88,12 @@ async def purge_expired_tokens(db: Database, now: datetime | None = None) -> int
 
 
 async def _resume_tx(
-    tx: Tx, token: str, channel: str, external_id: str, now: datetime
+    tx: Tx,
+    token: str,
+    channel: str,
+    external_id: str,
+    now: datetime,
+    sealing: Sealing | None = None,
 ) -> tuple[str, MergeRecord | None]:
     """Redeem the token; returns the session to continue and the merge it made, if any."""
     digest = token_hash(token)
@@ -106,7 +112,7 @@ async def _resume_tx(
         userId=user_id,
         key=key,
         channel=channel,
-        externalId=external_id,
+        externalId=sealing.identity(user_id, external_id) if sealing else external_id,
         now=to_millis(now),
         actor=ACTOR,
         evidence=evidence,
@@ -129,7 +135,9 @@ async def resume_session(
         raise BadInputError(f"externalId must be 1..{MAX_ID_LENGTH} characters", field="externalId")
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise InvalidTokenError("not a continuation token", field="token", reason="UNKNOWN")
-    session_id, merge = await db.write_tx(_resume_tx, token, channel, external_id, clock())
+    session_id, merge = await db.write_tx(
+        _resume_tx, token, channel, external_id, clock(), db.sealing
+    )
     if merge is not None:
         publish_merge(db.live, merge, LiveEventKind.MERGE)
     records = await db.write("read/session", id=session_id)

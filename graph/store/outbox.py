@@ -24,6 +24,7 @@ from graph.domain.outbox import (
     destination,
 )
 from graph.domain.records import native_time, to_millis
+from graph.domain.sealed import IDENTITY, clear_text
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -51,9 +52,11 @@ async def destination_for(db: Database, session_id: str, channel: str | None) ->
             "the user has not written there",
             field="channel",
         )
-    return destination(
-        target, row["lastUser"]["identityKey"], row["lastUser"]["metadata"], row["threads"]
-    )
+    last = row["lastUser"]
+    # the sender's external id: on their identity (sealed with encryption on), or, for an
+    # identity since erased or moved, the message's own key in clear
+    recipient = clear_text(last["externalId"], IDENTITY) or last["identityKey"].split(":", 1)[1]
+    return destination(target, recipient, last["metadata"], row["threads"])
 
 
 PULLED_CHANNELS = ("phone",)  # the platform asks for replies (TwiML at each turn of a call)

@@ -60,7 +60,7 @@ async def link_identity(
         userId=user_id,
         key=identity_key(channel, external_id),
         channel=channel,
-        externalId=external_id,
+        externalId=_stored_external_id(db, user_id, external_id),
         now=datetime.now(UTC),
         actor=actor,
         evidence=evidence,
@@ -78,3 +78,10 @@ async def link_identity(
     if user is None:  # erased meanwhile
         raise NotFoundError(f"no user {user_id!r}", field="userId")
     return user
+
+
+def _stored_external_id(db: Database, user_id: str, external_id: str) -> str:
+    """An identity's external id as stored: sealed for its user with encryption on (a merged
+    user's survivor still opens it: erasure destroys the keys of everyone merged in)."""
+    sealing = db.sealing
+    return sealing.identity(user_id, external_id) if sealing is not None else external_id

@@ -21,7 +21,7 @@ from enrichment.pipeline import Enricher
 from graph.compliance import gdpr
 from graph.config import Settings
 from graph.domain.attribute_policies import MergePolicy
-from graph.domain.events import EventInput
+from graph.domain.events import EventInput, identity_key
 from graph.domain.sealed import entity_key, open_with
 from graph.keys.envelope import SealError, is_sealed, key_id_of
 from graph.keys.keyring import Keyring
@@ -40,6 +40,7 @@ from graph.store.attributes import (
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
+from graph.store.outbox import destination_for
 from graph.store.sealing import seal_stored_attributes, seal_stored_entities
 from graph.store.sessions import get_session, search_sessions
 from graph.store.triggers import session_states
@@ -359,3 +360,42 @@ async def test_reenrichment_keeps_personal_entities_sealed(
     assert after[0]["sealed"] != before[0]["sealed"]  # sealed anew (a fresh nonce)
     [message] = (await get_context(db, ContextSelector(session_id=session_id), 5)).messages
     assert [e.value for e in message.entities if e.type == "EMAIL"] == [email]
+
+
+async def test_identities_are_keyed_by_hash_and_their_external_ids_sealed(
+    sealed_db: Database, uid: str
+) -> None:
+    """With encryption on, a channel identity is `channel:~<keyed hash>`, its external id sealed
+    for its user, and messages and dedup keys carry the hash; lookups by (channel, external id)
+    still find the person, a replay is still a duplicate, and a reply goes to the clear
+    address."""
+    db = sealed_db
+    phone = f"+1555{uid[-7:].rjust(7, '0')}"
+    first = EventInput(f"{uid}-1", "sms", phone, text="hi there")
+    stored = await ingest_events(db, [first])
+    result = stored.results[0]
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (i:Identity)-[:IDENTIFIES]->(:User {id: $u}) "
+        "RETURN i.key AS key, i.externalId AS external, "
+        "COLLECT { MATCH (m:Message {id: $m}) RETURN [m.identityKey, m.dedupKey] }[0] AS message",
+        u=result.user_id,
+        m=result.message_id,
+        database_=db.name,
+    )
+    [row] = records
+    assert str(row["key"]).startswith("sms:~")
+    assert phone not in str(row["key"])
+    assert is_sealed(str(row["external"]))
+    assert row["message"][0] == row["key"]
+    assert phone not in str(row["message"][1])
+    assert row["key"] == identity_key("sms", phone)
+
+    replay = await ingest_events(db, [first])
+    assert replay.results[0].duplicate
+    context = await get_context(db, ContextSelector(channel="sms", external_user_id=phone), 5)
+    assert context.session is not None
+    assert context.session.id == result.session_id
+    [identity] = [i for i in context.user.identities if i.channel == "sms"]
+    assert identity.external_id == phone
+    target = await destination_for(db, result.session_id, "sms")
+    assert target.recipient == phone
