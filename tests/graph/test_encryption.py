@@ -348,7 +348,7 @@ async def test_reenrichment_keeps_personal_entities_sealed(
     sealed for the session's owner."""
     db = sealed_db
     email = f"cy.{uid}@mail.com"
-    moment = datetime(1999, 1, 1, tzinfo=UTC) + timedelta(minutes=random.randrange(10**6))
+    moment = datetime(2008, 1, 1, tzinfo=UTC) + timedelta(minutes=random.randrange(10**6))
     event = EventInput(f"{uid}-1", "web", f"v-{uid}", text=f"it is {email}", occurred_at=moment)
     stored = await ingest_events(db, [event], rules_enricher)
     session_id = stored.results[0].session_id
