@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from graph.compliance.pseudonyms import Pseudonymizer
 from graph.domain.errors import ConflictError, NotFoundError
 from graph.domain.records import entity_text, json_value, to_millis
+from graph.domain.sealed import IDENTITY, clear_text
 from graph.store.database import StatementError
 from graph.store.users import get_user
 
@@ -220,6 +221,10 @@ async def export_user(db: Database, user_id: str) -> dict[str, Any]:
     user_ids: list[str] = user["userIds"]
     user["attributes"] = _attributes(user["attributes"])
     user["attributeHistory"] = _history(user["attributeHistory"])
+    user["identities"] = [  # the person's own copy: external ids in clear
+        dict(i) | {"externalId": clear_text(i["externalId"], IDENTITY)}
+        for i in user.get("identities") or []
+    ]
     sessions = []
     for stored in user["sessions"]:
         session = dict(stored)

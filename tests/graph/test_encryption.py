@@ -399,3 +399,5 @@ async def test_identities_are_keyed_by_hash_and_their_external_ids_sealed(
     assert identity.external_id == phone
     target = await destination_for(db, result.session_id, "sms")
     assert target.recipient == phone
+    exported = await gdpr.export_user(db, str(result.user_id))
+    assert [i["externalId"] for i in exported["user"]["identities"]] == [phone]
