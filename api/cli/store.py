@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from graph.store.schema import migrate
-    from graph.store.sealing import seal_stored_attributes, seal_stored_entities
+    from graph.store.sealing import (
+        seal_stored_attributes,
+        seal_stored_entities,
+        seal_stored_identities,
+    )
 
     if not has_uri(settings):
         return 2
@@ -56,6 +60,15 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"personal entities moved to their hash: {with_database(settings, move)}",
             file=sys.stderr,
+        )
+
+        async def rekey(db: Database) -> int:
+            return await seal_stored_identities(
+                db, progress=lambda n: print(f"  {n} identities", file=sys.stderr)
+            )
+
+        print(
+            f"identities re-keyed by their hash: {with_database(settings, rekey)}", file=sys.stderr
         )
     return 0
 

@@ -105,3 +105,41 @@ def _sealed_entity(sealer: PersonalSealer, row: Row) -> dict[str, Any]:
             if m["owner"] is not None
         ],
     }
+
+
+async def seal_stored_identities(
+    db: Database,
+    progress: Callable[[int], None] | None = None,
+    page: int = 200,
+    keys: list[str] | None = None,
+) -> int:
+    """Re-key the identities still keyed in clear (of `keys` only, or every one) by their keyed
+    hash, their external ids sealed for their user, with their people's messages, events (keys
+    and dedup keys) and reply recipients; how many identities. An identity without a user is
+    left. Nothing to do when encryption is off."""
+    sealer = db.sealer
+    if sealer is None:
+        return 0
+    moved, after = 0, ""
+    while rows := await db.read("keys/clear_identities", after=after, limit=page, keys=keys):
+        identities = [
+            {
+                "oldKey": row["key"],
+                "newKey": sealer.identity_key(row["key"]),
+                "sealed": sealer.seal_identity(row["userId"], row["externalId"]),
+                "recipient": sealer.seal_identity(row["userId"], row["externalId"]),
+                "people": list(row["people"]),
+                "sessionIds": list(row["sessionIds"]),
+                "channel": row["channel"],
+                "externalId": row["externalId"],
+            }
+            for row in rows
+            if row["userId"] is not None and row["externalId"] is not None
+        ]
+        if identities:
+            await db.write("keys/rekey_identities", identities=identities)
+        moved += len(identities)
+        after = rows[-1]["key"]
+        if progress is not None:
+            progress(moved)
+    return moved

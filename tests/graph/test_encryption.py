@@ -41,7 +41,11 @@ from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
 from graph.store.outbox import destination_for
-from graph.store.sealing import seal_stored_attributes, seal_stored_entities
+from graph.store.sealing import (
+    seal_stored_attributes,
+    seal_stored_entities,
+    seal_stored_identities,
+)
 from graph.store.sessions import get_session, search_sessions
 from graph.store.triggers import session_states
 
@@ -401,3 +405,42 @@ async def test_identities_are_keyed_by_hash_and_their_external_ids_sealed(
     assert target.recipient == phone
     exported = await gdpr.export_user(db, str(result.user_id))
     assert [i["externalId"] for i in exported["user"]["identities"]] == [phone]
+
+
+async def test_migrate_rekeys_identities_written_in_clear(
+    db: Database, sealed_db: Database, uid: str
+) -> None:
+    phone = f"+1666{uid[-7:].rjust(7, '0')}"
+    first = EventInput(f"{uid}-1", "sms", phone, text="written before encryption")
+    sealer = sealed_db.sealer
+    assert sealer is not None
+    open_with(None)  # identity keys are hashed process-wide: written as before encryption
+    try:
+        stored = await ingest_events(db, [first])
+    finally:
+        open_with(sealer.open, sealer.entity_key, sealer.identity_key)
+    result = stored.results[0]
+    clear_key = f"sms:{phone}"
+    seen: list[int] = []
+    assert await seal_stored_identities(sealed_db, seen.append, keys=[clear_key]) == 1
+    assert seen == [1]
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (m:Message {id: $m}) MATCH (i:Identity)-[:IDENTIFIES]->(:User {id: $u}) "
+        "RETURN m.identityKey AS messageKey, m.dedupKey AS dedup, i.key AS key, "
+        "i.externalId AS external",
+        m=result.message_id,
+        u=result.user_id,
+        database_=db.name,
+    )
+    [row] = records
+    hashed = identity_key("sms", phone)  # sealed_db's keyring is the one in use
+    assert row["key"] == row["messageKey"] == hashed
+    assert row["dedup"] == f"{hashed}:{uid}-1"
+    assert is_sealed(str(row["external"]))
+    replay = await ingest_events(sealed_db, [first])
+    assert replay.results[0].duplicate  # a retry after the migration is still a retry
+    context = await get_context(
+        sealed_db, ContextSelector(channel="sms", external_user_id=phone), 5
+    )
+    assert context.session.id == result.session_id
+    assert await seal_stored_identities(sealed_db, keys=[clear_key]) == 0
