@@ -1,5 +1,5 @@
 // Re-key identities written in clear ($identities: {oldKey, newKey, sealed, people, sessionIds,
-// channel, externalId, recipient}, from keys/clear_identities): the identity keyed by its hash
+// channel, externalId}, from keys/clear_identities): the identity keyed by its hash
 // with its external id sealed; its people's messages and events carry the new key and dedup key
 // (`<new key>:<eventId>`, graph.domain.events.dedup_key); their replies' Outbox recipients on
 // that channel sealed.
@@ -28,7 +28,7 @@ CALL (row) {
   MATCH (o:Outbox)
   USING INDEX o:Outbox(sessionId)
   WHERE o.sessionId = sessionId AND o.channel = row.channel AND o.recipient = row.externalId
-  SET o.recipient = row.recipient
+  SET o.recipient = row.sealed  // the same external id, sealed for the same person
   RETURN count(*) AS replies
 }
 RETURN sum(messages) AS messages, sum(events) AS events, sum(replies) AS replies

@@ -127,7 +127,6 @@ async def seal_stored_identities(
                 "oldKey": row["key"],
                 "newKey": sealer.identity_key(row["key"]),
                 "sealed": sealer.seal_identity(row["userId"], row["externalId"]),
-                "recipient": sealer.seal_identity(row["userId"], row["externalId"]),
                 "people": list(row["people"]),
                 "sessionIds": list(row["sessionIds"]),
                 "channel": row["channel"],
