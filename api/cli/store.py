@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,45 +31,42 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         seal_stored_attributes,
         seal_stored_entities,
         seal_stored_identities,
+        seal_stored_outbox,
+        seal_stored_threads,
     )
 
     if not has_uri(settings):
         return 2
     count = with_database(settings, migrate)
     print(f"schema applied: {count} statements", file=sys.stderr)
-    if settings.encryption:  # values written before encryption was on are sealed in place
+    if not settings.encryption:
+        return 0
+    # values written before encryption was on are sealed in place
 
-        def sealing(seen: int, sealed: int) -> None:
-            end = "\r" if sys.stderr.isatty() else "\n"
-            print(
-                f"  sealing: {seen} attributes read, {sealed} values sealed",
-                end=end,
-                file=sys.stderr,
-            )
-
-        async def seal(db: Database) -> int:
-            return await seal_stored_attributes(db, progress=sealing)
-
-        print(f"attribute values sealed: {with_database(settings, seal)}", file=sys.stderr)
-
-        async def move(db: Database) -> int:
-            return await seal_stored_entities(
-                db, progress=lambda n: print(f"  {n} personal entities", file=sys.stderr)
-            )
-
+    def sealing(seen: int, sealed: int) -> None:
+        end = "\r" if sys.stderr.isatty() else "\n"
         print(
-            f"personal entities moved to their hash: {with_database(settings, move)}",
-            file=sys.stderr,
+            f"  sealing: {seen} attributes read, {sealed} values sealed", end=end, file=sys.stderr
         )
 
-        async def rekey(db: Database) -> int:
-            return await seal_stored_identities(
-                db, progress=lambda n: print(f"  {n} identities", file=sys.stderr)
-            )
+    async def seal(db: Database) -> int:
+        return await seal_stored_attributes(db, progress=sealing)
 
-        print(
-            f"identities re-keyed by their hash: {with_database(settings, rekey)}", file=sys.stderr
-        )
+    print(f"attribute values sealed: {with_database(settings, seal)}", file=sys.stderr)
+    passes: list[tuple[str, str, Callable[..., Awaitable[int]]]] = [
+        ("personal entities moved to their hash", "personal entities", seal_stored_entities),
+        ("identities re-keyed by their hash", "identities", seal_stored_identities),
+        ("platform threads re-keyed by their hash", "threads", seal_stored_threads),
+        ("replies' recipients and destinations sealed", "replies", seal_stored_outbox),
+    ]
+    for done, unit, run in passes:
+
+        async def one_pass(
+            db: Database, run: Callable[..., Awaitable[int]] = run, unit: str = unit
+        ) -> int:
+            return await run(db, progress=lambda n: print(f"  {n} {unit}", file=sys.stderr))
+
+        print(f"{done}: {with_database(settings, one_pass)}", file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,8 @@
 //    each identity and user write lock is taken, so one person's batches (and a merge moving
 //    their identities) resolve in turn;
 // 2. the batch's platform threads, locked, with the session each is mapped to;
+//    (`sealed`: whether the identity's external id / the thread's native id is stored — with
+//    encryption on, both are created without one and ingest/seal_identifiers writes it sealed)
 // 3. replayed events by (channel, sender, eventId) (read under those locks, so a concurrent retry
 //    sees the first copy);
 // 4. sessions named explicitly: status and owner;
@@ -33,7 +35,7 @@ CALL () {
                   link.evidence = CASE WHEN sameNumber THEN head(row.aliases) END
   SET u._lock = true
   REMOVE u._lock
-  RETURN collect({key: row.key, userId: u.id}) AS users
+  RETURN collect({key: row.key, userId: u.id, sealed: i.externalId IS NOT NULL}) AS users
 }
 CALL () {
   UNWIND $threads AS row
@@ -45,7 +47,8 @@ CALL () {
   WITH t, row
   OPTIONAL MATCH (t)-[:IN]->(s:Session)
   OPTIONAL MATCH (s)<-[:HAS_SESSION]-(owner:User)
-  RETURN collect({key: row.key, sessionId: s.id, status: s.status, ownerId: owner.id}) AS threads
+  RETURN collect({key: row.key, sessionId: s.id, status: s.status, ownerId: owner.id,
+                  sealed: t.nativeId IS NOT NULL}) AS threads
 }
 CALL () {
   UNWIND $dedupKeys AS dedupKey

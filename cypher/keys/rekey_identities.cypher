@@ -1,9 +1,9 @@
-// Re-key identities written in clear ($identities: {oldKey, newKey, sealed, people, sessionIds,
-// channel, externalId}, from keys/clear_identities): the identity keyed by its hash
-// with its external id sealed; its people's messages and events carry the new key and dedup key
-// (`<new key>:<eventId>`, graph.domain.events.dedup_key); their replies' Outbox recipients on
-// that channel sealed.
-UNWIND $identities AS row
+// Re-key identities written in clear ($rows: {oldKey, newKey, sealed, people, sessionIds},
+// from keys/clear_identities): the identity keyed by its hash with its external id sealed; its
+// people's messages and events carry the new key and dedup key (`<new key>:<eventId>`,
+// graph.domain.events.dedup_key); a link made because another channel knew the same phone
+// number names this identity as its evidence: by the new key. (Outbox items: keys/seal_outbox.)
+UNWIND $rows AS row
 MATCH (i:Identity {key: row.oldKey})
 SET i.key = row.newKey, i.externalId = row.sealed
 WITH row
@@ -24,11 +24,10 @@ CALL (row) {
   RETURN count(*) AS events
 }
 CALL (row) {
-  UNWIND row.sessionIds AS sessionId
-  MATCH (o:Outbox)
-  USING INDEX o:Outbox(sessionId)
-  WHERE o.sessionId = sessionId AND o.channel = row.channel AND o.recipient = row.externalId
-  SET o.recipient = row.sealed  // the same external id, sealed for the same person
-  RETURN count(*) AS replies
+  UNWIND row.people AS userId
+  MATCH (:User {id: userId})<-[link:IDENTIFIES]-(:Identity)
+  WHERE link.evidence = row.oldKey
+  SET link.evidence = row.newKey
+  RETURN count(*) AS links
 }
-RETURN sum(messages) AS messages, sum(events) AS events, sum(replies) AS replies
+RETURN sum(messages) AS messages, sum(events) AS events, sum(links) AS links

@@ -1,5 +1,6 @@
 // Where a reply on $channel in session $sessionId goes: the last USER message there (its sender,
-// the sender identity's external id — sealed with encryption on — and metadata) and the session's platform threads on that channel, latest first. No row when the
+// the sender identity's external id — sealed with encryption on — and metadata) and the
+// session's platform threads on that channel (native ids, sealed too), latest first. No row when the
 // session does not exist; lastUser null when no user wrote on that channel.
 MATCH (s:Session {id: $sessionId})
 CALL (s) {

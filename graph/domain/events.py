@@ -16,7 +16,7 @@ from typing import Any
 from graph.domain.errors import BadInputError, LimitExceededError
 from graph.domain.outbox import Destination
 from graph.domain.platform_ids import id_problem
-from graph.domain.sealed import identities_hashed, stored_identity_key
+from graph.domain.sealed import identities_hashed, stored_identity_key, stored_thread_key
 
 CHANNEL_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
 # what an attribute key may be, wherever attributes are written (events, set*Attributes)
@@ -40,6 +40,12 @@ def identity_key(channel: str, external_id: str) -> str:
     every lookup (ingest, resolveIdentity, linkIdentity, continuation, user tokens, context);
     with encryption on, `channel:~<keyed hash>` (graph/domain/sealed.py)."""
     return stored_identity_key(f"{channel}:{external_id}")
+
+
+def thread_key(channel: str, thread_id: str) -> str:
+    """The key of a platform thread, `channel:threadId`; with encryption on, `channel:~<keyed
+    hash>` (a WhatsApp thread id is the customer's number, an email's its root Message-ID)."""
+    return stored_thread_key(f"{channel}:{thread_id}")
 
 
 def dedup_key(channel: str, external_user_id: str, event_id: str) -> str:
@@ -94,7 +100,7 @@ class EventInput:
 
     @property
     def thread_key(self) -> str | None:
-        return f"{self.channel}:{self.thread_id}" if self.thread_id is not None else None
+        return thread_key(self.channel, self.thread_id) if self.thread_id is not None else None
 
 
 @dataclass(frozen=True)

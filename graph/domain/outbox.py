@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from graph.domain.sealed import IDENTITY, clear_text
+from graph.domain.sealed import IDENTITY, THREAD, clear_text
 
 
 class DeliveryStatus(StrEnum):
@@ -114,7 +114,7 @@ class OutboxItem:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxItem:
-        target = json.loads(row["destination"] or "{}")
+        target = json.loads(clear_text(row["destination"], THREAD) or "{}")  # sealed when on
         return cls(
             id=row["id"],
             message_id=row["messageId"],

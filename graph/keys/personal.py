@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.config import Settings
-from graph.domain.sealed import ATTRIBUTE, ENTITY, HASHED, IDENTITY, open_with
+from graph.domain.sealed import ATTRIBUTE, ENTITY, HASHED, IDENTITY, THREAD, open_with
 from graph.keys.configured import keyring_for
 from graph.keys.envelope import SealError
 from graph.keys.keyring import Keyring
@@ -43,6 +43,7 @@ class Sealing:
     attribute: Callable[[str, str, str], str]
     mentions: MentionSealing
     identity: Callable[[str, str], str]  # seal(user_id, external id)
+    thread: Callable[[str, str], str]  # seal(user_id, platform thread id or reply destination)
 
 
 class PersonalSealer:
@@ -68,14 +69,30 @@ class PersonalSealer:
 
     def identity_key(self, key: str) -> str:
         """A channel identity's key as stored: `channel:~<keyed hash of channel:externalId>`."""
-        channel, separator, external = key.partition(":")
-        if not separator or external.startswith(HASHED):
+        return self._channel_key(IDENTITY, key)
+
+    def thread_key(self, key: str) -> str:
+        """A platform thread's key as stored: `channel:~<keyed hash of channel:threadId>`."""
+        return self._channel_key(THREAD, key)
+
+    def _channel_key(self, context: str, key: str) -> str:
+        channel, separator, native = key.partition(":")
+        if not separator or native.startswith(HASHED):
             return key
-        return f"{channel}:{HASHED}{self.keyring.lookup(IDENTITY, key)}"
+        return f"{channel}:{HASHED}{self.keyring.lookup(context, key)}"
 
     def seal_identity(self, user_id: str, external_id: str) -> str:
         """An identity's external id, sealed for the user it identifies."""
         return self.keyring.seal(user_id, external_id, IDENTITY)
+
+    def seal_thread(self, user_id: str, text: str) -> str:
+        """A platform thread's native id (or a reply's destination), sealed for the user whose
+        conversation it carries."""
+        return self.keyring.seal(user_id, text, THREAD)
+
+    def install(self) -> None:
+        """Make sealed values readable, and keys hashed, in this process."""
+        open_with(self.open, self.entity_key, self.identity_key, self.thread_key)
 
     def seal_mentions(
         self, owner: str, entity_keys: list[str], mentions: list[dict[str, Any]]
@@ -116,5 +133,5 @@ def sealer_for(settings: Settings) -> PersonalSealer | None:
         tuple(settings.clear_attribute_keys),
         frozenset(settings.personal_entity_types),
     )
-    open_with(sealer.open, sealer.entity_key, sealer.identity_key)
+    sealer.install()
     return sealer

@@ -62,7 +62,7 @@ def new_id(prefix: str) -> str:
 
 def _identity_rows(events: list[ValidEvent], sealing: bool = False) -> list[dict[str, Any]]:
     """One row per sender, in key order (users are locked in this order: no deadlock); with
-    `sealing`, no external id in clear (ingest/seal_identities writes it sealed for its user)."""
+    `sealing`, no external id in clear (ingest/seal_identifiers writes it sealed for its user)."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         source = event.source
@@ -81,7 +81,8 @@ def _identity_rows(events: list[ValidEvent], sealing: bool = False) -> list[dict
     return [rows[key] for key in sorted(rows)]
 
 
-def _thread_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
+def _thread_rows(events: list[ValidEvent], sealing: bool = False) -> list[dict[str, Any]]:
+    """One row per platform thread, in key order; with `sealing`, no native id in clear."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         if (key := event.source.thread_key) is not None:
@@ -90,7 +91,7 @@ def _thread_rows(events: list[ValidEvent]) -> list[dict[str, Any]]:
                 {
                     "key": key,
                     "channel": event.source.channel,
-                    "nativeId": event.source.thread_id,
+                    "nativeId": None if sealing else event.source.thread_id,
                     "at": to_millis(event.at),
                 },
             )
@@ -110,7 +111,7 @@ async def _prepare(tx: Tx, batch: list[ValidEvent], sealing: Sealing | None = No
     [row] = await tx.rows(
         "ingest/prepare",
         identities=_identity_rows(batch, sealing is not None),
-        threads=_thread_rows(batch),
+        threads=_thread_rows(batch, sealing is not None),
         dedupKeys=sorted({e.source.dedup_key for e in batch}),
         sessionIds=explicit,
     )
@@ -137,14 +138,45 @@ async def _prepare(tx: Tx, batch: list[ValidEvent], sealing: Sealing | None = No
         for r in row["stored"]
     }
     users = {r["key"]: r["userId"] for r in row["users"]}
-    if sealing is not None:  # each sender's external id, sealed for the user it identifies
-        externals = {e.source.identity_key: e.source.external_user_id for e in batch}
-        rows = [
-            {"key": key, "sealed": sealing.identity(user_id, externals[key])}
-            for key, user_id in sorted(users.items())
-        ]
-        await tx.execute("ingest/seal_identities", identities=rows)
+    if sealing is not None:
+        await _seal_new_identifiers(tx, batch, row, users, sealing)
     return _Prepared(users, replayed, state)
+
+
+async def _seal_new_identifiers(
+    tx: Tx,
+    batch: list[ValidEvent],
+    prepared: dict[str, Any],
+    users: dict[str, str],
+    sealing: Sealing,
+) -> None:
+    """The external ids of the identities and the native ids of the threads that prepare just
+    created without them, sealed for the user each belongs to (a thread: its first sender's)."""
+    new_identities = {r["key"] for r in prepared["users"] if not r["sealed"]}
+    new_threads = {r["key"] for r in prepared["threads"] if not r["sealed"]}
+    if not new_identities and not new_threads:
+        return
+    identities: dict[str, dict[str, str]] = {}
+    threads: dict[str, dict[str, str]] = {}
+    for event in batch:
+        source = event.source
+        key, user_id = source.identity_key, users[source.identity_key]
+        if key in new_identities and key not in identities:
+            identities[key] = {
+                "key": key,
+                "sealed": sealing.identity(user_id, source.external_user_id),
+            }
+        thread = source.thread_key  # set exactly when thread_id is
+        if thread is not None and thread in new_threads and thread not in threads:
+            threads[thread] = {
+                "key": thread,
+                "sealed": sealing.thread(user_id, source.thread_id or ""),
+            }
+    await tx.execute(
+        "ingest/seal_identifiers",
+        identities=[identities[k] for k in sorted(identities)],
+        threads=[threads[k] for k in sorted(threads)],
+    )
 
 
 def _check_explicit_sessions(events: list[ValidEvent], state: GraphState) -> None:
@@ -265,13 +297,14 @@ def _outbound(
     target: Destination | None, sealing: Sealing | None, owner: str | None
 ) -> dict[str, Any] | None:
     """The Outbox item of a reply to send (`sendMessage`), written with its message; with
-    encryption on, its recipient (a phone number, an address) sealed for the session's owner."""
+    encryption on, its recipient (a phone number, an address) and its destination (the
+    platform thread, an email's Message-IDs) sealed for the session's owner."""
     if target is None:
         return None
-    recipient = target.recipient
+    recipient, where = target.recipient, target.as_json()
     if sealing is not None and owner is not None:
-        recipient = sealing.identity(owner, recipient)
-    return {"id": new_id("out"), "recipient": recipient, "destination": target.as_json()}
+        recipient, where = sealing.identity(owner, recipient), sealing.thread(owner, where)
+    return {"id": new_id("out"), "recipient": recipient, "destination": where}
 
 
 async def _ingest_tx(

@@ -160,7 +160,8 @@ class Database:
         with encryption off."""
         if self.sealer is None:
             return None
-        return Sealing(self.sealer.seal, self.sealer.seal_mentions, self.sealer.seal_identity)
+        sealer = self.sealer
+        return Sealing(sealer.seal, sealer.seal_mentions, sealer.seal_identity, sealer.seal_thread)
 
     @classmethod
     def connect(

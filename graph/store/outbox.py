@@ -24,7 +24,7 @@ from graph.domain.outbox import (
     destination,
 )
 from graph.domain.records import native_time, to_millis
-from graph.domain.sealed import IDENTITY, clear_text
+from graph.domain.sealed import IDENTITY, THREAD, clear_text
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -56,7 +56,8 @@ async def destination_for(db: Database, session_id: str, channel: str | None) ->
     # the sender's external id: on their identity (sealed with encryption on), or, for an
     # identity since erased or moved, the message's own key in clear
     recipient = clear_text(last["externalId"], IDENTITY) or last["identityKey"].split(":", 1)[1]
-    return destination(target, recipient, last["metadata"], row["threads"])
+    threads = [clear_text(t, THREAD) for t in row["threads"]]  # native ids, sealed when on
+    return destination(target, recipient, last["metadata"], [t for t in threads if t is not None])
 
 
 PULLED_CHANNELS = ("phone",)  # the platform asks for replies (TwiML at each turn of a call)
@@ -147,7 +148,7 @@ async def session_outbox(db: Database, session_id: str, limit: int = 50) -> list
             id=r["item"]["id"],
             message_id=r["item"]["messageId"],
             channel=r["item"]["channel"],
-            recipient=r["item"]["recipient"],
+            recipient=clear_text(r["item"]["recipient"], IDENTITY) or "",  # sealed when on
             status=r["item"]["status"],
             attempts=int(r["item"]["attempts"]),
             created_at=native_time(r["item"]["createdAt"]),  # type: ignore[arg-type]

@@ -1,7 +1,9 @@
 """Existing stores sealed in place: after THREADLINE_ENCRYPTION is turned on, `threadline
 migrate` seals every attribute value and recorded change still in clear (written before), page by
 page in (owner, key) order, and moves every personal entity still keyed in clear (EMAIL:a@b.com)
-to its keyed hash, each mention's value and text sealed for the owner of its session. Resumable:
+to its keyed hash, each mention's value and text sealed for the owner of its session; channel
+identities and platform threads move to their keyed hash too (their external and native ids
+sealed), and the recipients and destinations of replies (Outbox items) are sealed. Resumable:
 what is sealed is skipped, so running it again after an interruption finishes the job; a value
 written meanwhile is never overwritten (the write-back checks the value is still the clear one
 read)."""
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from graph.domain.sealed import ENTITY, HASHED
+from graph.domain.sealed import ENTITY, HASHED, SEALED_PREFIX
 from graph.store.recall_blocks import drop_blocks
 
 if TYPE_CHECKING:
@@ -114,31 +116,116 @@ async def seal_stored_identities(
     keys: list[str] | None = None,
 ) -> int:
     """Re-key the identities still keyed in clear (of `keys` only, or every one) by their keyed
-    hash, their external ids sealed for their user, with their people's messages, events (keys
-    and dedup keys) and reply recipients; how many identities. An identity without a user is
-    left. Nothing to do when encryption is off."""
+    hash, their external ids sealed for their user, with their people's messages and events
+    (keys and dedup keys) and the links that name them as evidence; how many identities. An
+    identity without a user is left. Nothing to do when encryption is off."""
     sealer = db.sealer
     if sealer is None:
         return 0
-    moved, after = 0, ""
-    while rows := await db.read("keys/clear_identities", after=after, limit=page, keys=keys):
-        identities = [
+
+    def rekeyed(rows: list[Row]) -> list[dict[str, Any]]:
+        return [
             {
                 "oldKey": row["key"],
                 "newKey": sealer.identity_key(row["key"]),
                 "sealed": sealer.seal_identity(row["userId"], row["externalId"]),
                 "people": list(row["people"]),
                 "sessionIds": list(row["sessionIds"]),
-                "channel": row["channel"],
-                "externalId": row["externalId"],
             }
             for row in rows
             if row["userId"] is not None and row["externalId"] is not None
         ]
-        if identities:
-            await db.write("keys/rekey_identities", identities=identities)
-        moved += len(identities)
+
+    pages = "keys/clear_identities", "keys/rekey_identities"
+    return await _rekey_by_pages(db, pages, rekeyed, progress, page, keys)
+
+
+async def seal_stored_threads(
+    db: Database,
+    progress: Callable[[int], None] | None = None,
+    page: int = 200,
+    keys: list[str] | None = None,
+) -> int:
+    """Re-key the platform threads still keyed in clear (of `keys` only, or every one) by their
+    keyed hash, their native ids sealed for the owner of their session; how many threads."""
+    sealer = db.sealer
+    if sealer is None:
+        return 0
+
+    def rekeyed(rows: list[Row]) -> list[dict[str, Any]]:
+        return [
+            {
+                "oldKey": row["key"],
+                "newKey": sealer.thread_key(row["key"]),
+                "sealed": sealer.seal_thread(row["userId"], row["nativeId"])
+                if row["userId"] is not None and row["nativeId"] is not None
+                else None,
+            }
+            for row in rows
+        ]
+
+    pages = "keys/clear_threads", "keys/rekey_threads"
+    return await _rekey_by_pages(db, pages, rekeyed, progress, page, keys)
+
+
+async def _rekey_by_pages(
+    db: Database,
+    statements: tuple[str, str],
+    rekeyed: Callable[[list[Row]], list[dict[str, Any]]],
+    progress: Callable[[int], None] | None,
+    page: int,
+    keys: list[str] | None,
+) -> int:
+    """Read pages of what is keyed in clear (`statements[0]`, in key order after `$after`) and
+    write each page's new keys (`statements[1]`, `$rows`); how many rows were re-keyed."""
+    read, write = statements
+    moved, after = 0, ""
+    while rows := await db.read(read, after=after, limit=page, keys=keys):
+        if changed := rekeyed(rows):
+            await db.write(write, rows=changed)
+        moved += len(changed)
         after = rows[-1]["key"]
         if progress is not None:
             progress(moved)
     return moved
+
+
+async def seal_stored_outbox(
+    db: Database,
+    progress: Callable[[int], None] | None = None,
+    page: int = PAGE,
+    session_ids: list[str] | None = None,
+) -> int:
+    """Seal the recipients and destinations of Outbox items still in clear (of `session_ids`
+    only, or every one) for the owner of their session; how many items. An item whose session
+    has no owner left is skipped."""
+    sealer = db.sealer
+    if sealer is None:
+        return 0
+    sealed, after = 0, ""
+    while rows := await db.read(
+        "keys/clear_outbox", after=after, limit=page, sessionIds=session_ids
+    ):
+        items = [_sealed_item(sealer, row) for row in rows if row["userId"] is not None]
+        if items:
+            await db.write("keys/seal_outbox", items=items)
+        sealed += len(items)
+        after = rows[-1]["id"]
+        if progress is not None:
+            progress(sealed)
+    return sealed
+
+
+def _sealed_item(sealer: PersonalSealer, row: Row) -> dict[str, Any]:
+    def seal(value: str | None, how: Callable[[str, str], str]) -> str | None:
+        if value is None or value.startswith(SEALED_PREFIX):
+            return value
+        return how(row["userId"], value)
+
+    return {
+        "id": row["id"],
+        "recipient": seal(row["recipient"], sealer.seal_identity),
+        "destination": seal(row["destination"], sealer.seal_thread),
+        "clearRecipient": row["recipient"],
+        "clearDestination": row["destination"],
+    }

@@ -21,7 +21,8 @@ from enrichment.pipeline import Enricher
 from graph.compliance import gdpr
 from graph.config import Settings
 from graph.domain.attribute_policies import MergePolicy
-from graph.domain.events import EventInput, identity_key
+from graph.domain.events import EventInput, Speaker, identity_key, thread_key
+from graph.domain.outbox import Destination
 from graph.domain.sealed import entity_key, open_with
 from graph.keys.envelope import SealError, is_sealed, key_id_of
 from graph.keys.keyring import Keyring
@@ -40,11 +41,13 @@ from graph.store.attributes import (
 from graph.store.context import ContextSelector, get_context
 from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
-from graph.store.outbox import destination_for
+from graph.store.outbox import claim_due, destination_for, session_outbox
 from graph.store.sealing import (
     seal_stored_attributes,
     seal_stored_entities,
     seal_stored_identities,
+    seal_stored_outbox,
+    seal_stored_threads,
 )
 from graph.store.sessions import get_session, search_sessions
 from graph.store.triggers import session_states
@@ -418,7 +421,7 @@ async def test_migrate_rekeys_identities_written_in_clear(
     try:
         stored = await ingest_events(db, [first])
     finally:
-        open_with(sealer.open, sealer.entity_key, sealer.identity_key)
+        sealer.install()
     result = stored.results[0]
     clear_key = f"sms:{phone}"
     seen: list[int] = []
@@ -444,3 +447,121 @@ async def test_migrate_rekeys_identities_written_in_clear(
     )
     assert context.session.id == result.session_id
     assert await seal_stored_identities(sealed_db, keys=[clear_key]) == 0
+
+
+async def _raw_thread(db: Database, session_id: str) -> dict[str, str]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (t:Thread)-[:IN]->(:Session {id: $s}) RETURN t.key AS key, t.nativeId AS nativeId",
+        s=session_id,
+        database_=db.name,
+    )
+    [row] = records
+    return {"key": str(row["key"]), "nativeId": str(row["nativeId"])}
+
+
+async def _raw_outbox(db: Database, session_id: str) -> list[tuple[str, str]]:
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (o:Outbox {sessionId: $s}) RETURN o.recipient AS recipient, o.destination AS where",
+        s=session_id,
+        database_=db.name,
+    )
+    return [(str(r["recipient"]), str(r["where"])) for r in records]
+
+
+def _reply(uid: str, session_id: str, target: Destination) -> EventInput:
+    return EventInput(
+        f"{uid}-reply",
+        target.channel,
+        target.recipient,
+        session_id=session_id,
+        role=Speaker.AGENT,
+        text="your parcel is on its way",
+        outbound=target,
+    )
+
+
+async def test_platform_threads_are_keyed_by_hash_and_replies_sealed(
+    sealed_db: Database, uid: str
+) -> None:
+    """A WhatsApp thread id holds the customer's number: with encryption on the Thread is keyed
+    `whatsapp:~<keyed hash>` with its native id sealed, the reply's Outbox item keeps recipient
+    and destination sealed, and the conversation still continues in its session and the reply
+    still goes to the clear thread."""
+    db = sealed_db
+    number = f"4477{uid[-8:]}"
+    thread = f"{int(uid[-8:], 16)}:{number}"
+    first = EventInput(f"{uid}-1", "whatsapp", number, thread_id=thread, text="where is it?")
+    session_id = (await ingest_events(db, [first])).results[0].session_id
+    raw = await _raw_thread(db, session_id)
+    assert raw["key"] == thread_key("whatsapp", thread)
+    assert raw["key"].startswith("whatsapp:~")
+    assert number not in raw["key"]
+    assert is_sealed(raw["nativeId"])
+
+    later = EventInput(f"{uid}-2", "whatsapp", number, thread_id=thread, text="still waiting")
+    assert (await ingest_events(db, [later])).results[0].session_id == session_id
+    target = await destination_for(db, session_id, "whatsapp")
+    assert (target.recipient, target.thread) == (number, thread)
+
+    await ingest_events(db, [_reply(uid, session_id, target)])
+    [(recipient, where)] = await _raw_outbox(db, session_id)
+    assert is_sealed(recipient)
+    assert is_sealed(where)
+    assert number not in recipient + where
+    [record] = await session_outbox(db, session_id)
+    assert record.recipient == number
+    [item] = [i for i in await claim_due(db, 500) if i.session_id == session_id]
+    assert (item.recipient, item.thread) == (number, thread)
+
+
+async def test_migrate_rekeys_threads_links_and_replies_written_in_clear(
+    db: Database, sealed_db: Database, uid: str
+) -> None:
+    """A store written in clear — a WhatsApp thread, a reply waiting in the Outbox, an SMS
+    number that joined the person known by it on the phone channel — is moved to keyed hashes
+    and sealed values by the migration; the conversation continues in its session after it."""
+    number = f"+4478{uid[-8:].translate(str.maketrans('abcdef', '123456'))}"
+    thread = f"{int(uid[-8:], 16)}:{number[1:]}"
+    first = EventInput(f"{uid}-1", "whatsapp", number[1:], thread_id=thread, text="hello")
+    call = EventInput(f"{uid}-c", "phone", number, text="calling about my parcel")
+    text = EventInput(f"{uid}-s", "sms", number, text="and texting too")
+    sealer = sealed_db.sealer
+    assert sealer is not None
+    open_with(None)  # keys are hashed process-wide: written as before encryption
+    try:
+        session_id = (await ingest_events(db, [first])).results[0].session_id
+        target = await destination_for(db, session_id, "whatsapp")
+        await ingest_events(db, [_reply(uid, session_id, target)])
+        caller = (await ingest_events(db, [call])).results[0].user_id
+        assert (await ingest_events(db, [text])).results[0].user_id == caller
+    finally:
+        sealer.install()
+    clear_thread, phone_key, sms_key = f"whatsapp:{thread}", f"phone:{number}", f"sms:{number}"
+    assert await seal_stored_threads(sealed_db, keys=[clear_thread]) == 1
+    assert await seal_stored_outbox(sealed_db, session_ids=[session_id]) == 1
+    await seal_stored_identities(sealed_db, keys=[phone_key, sms_key])
+
+    raw = await _raw_thread(db, session_id)
+    assert raw["key"] == thread_key("whatsapp", thread)
+    assert is_sealed(raw["nativeId"])
+    [(recipient, where)] = await _raw_outbox(db, session_id)
+    assert is_sealed(recipient)
+    assert is_sealed(where)
+    [item] = [i for i in await claim_due(db, 500) if i.session_id == session_id]
+    assert (item.recipient, item.thread) == (number[1:], thread)
+    records, _, _ = await db.driver.execute_query(
+        "MATCH (i:Identity)-[r:IDENTIFIES]->(:User {id: $u}) WHERE r.evidence IS NOT NULL "
+        "RETURN i.key AS key, r.evidence AS evidence",
+        u=caller,
+        database_=db.name,
+    )
+    [link] = records
+    assert (link["key"], link["evidence"]) == (
+        identity_key("sms", number),
+        identity_key("phone", number),
+    )
+    later = EventInput(f"{uid}-2", "whatsapp", number[1:], thread_id=thread, text="any news?")
+    assert (await ingest_events(sealed_db, [later])).results[0].session_id == session_id
+    assert (await destination_for(sealed_db, session_id, "whatsapp")).thread == thread
+    assert await seal_stored_threads(sealed_db, keys=[clear_thread]) == 0
+    assert await seal_stored_outbox(sealed_db, session_ids=[session_id]) == 0
