@@ -1,7 +1,7 @@
 """The master key of the person keys (graph/keys/):
 
 threadline master-key init      # the local master key file, made if missing (make serve runs it)
-threadline master-key rotate    # a new master key version, then every data key re-wrapped by it
+threadline master-key rotate    # a new master key version; the key-encryption keys re-wrapped
 threadline master-key rewrap    # re-wrap what is left (after an interruption, or a new KMS key)
 """
 
@@ -45,7 +45,8 @@ def cmd_master_key(args: argparse.Namespace, settings: Settings) -> int:
         print(f"threadline: {error}", file=sys.stderr)
         return 2
     print(
-        f"{done.rewrapped} of {done.seen} data keys re-wrapped by {master.current_id}",
+        f"{done.rewrapped} of {done.seen} keys re-wrapped (key-encryption keys by "
+        f"{master.current_id}, data keys from before them under a key-encryption key)",
         file=sys.stderr,
     )
     return 0
@@ -55,6 +56,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     master = commands.add_parser("master-key", help="the master key of the person keys")
     actions = master.add_subparsers(dest="action", required=True)
     actions.add_parser("init", help="make the local master key file if missing")
-    actions.add_parser("rotate", help="a new master key version; every data key re-wrapped")
-    actions.add_parser("rewrap", help="re-wrap the data keys not yet wrapped by the current key")
+    actions.add_parser(
+        "rotate", help="a new master key version; the key-encryption keys re-wrapped by it"
+    )
+    actions.add_parser("rewrap", help="re-wrap what the current master key has not wrapped yet")
     master.set_defaults(run=cmd_master_key)

@@ -1,7 +1,8 @@
 """The keys of everyone, as the rest of the code sees them: seal a person's value, open a sealed
-value, find a value by its keyed hash, destroy a person's keys. Data keys are unwrapped by the
-master key once and kept in memory for `cache_seconds` (a destroyed key may stay that long in
-another process's memory, never on disk). The secret of the lookup hashes is one more data key
+value, find a value by its keyed hash, destroy a person's keys. Data keys are wrapped by a
+key-encryption key (graph/keys/kek.py, itself wrapped by the master key), unwrapped once and
+kept in memory for `cache_seconds` (a destroyed key may stay that long in another process's
+memory, never on disk). The secret of the lookup hashes is one more data key
 in the key store (owner `LOOKUP_OWNER`, never destroyed), so every process shares it."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from graph.keys.envelope import SealError, key_id_of, lookup_hash, open_sealed, seal
+from graph.keys.kek import WRAPPED_BY_KEK, KeyEncryptionKeys, is_kek_id
 from graph.keys.master import MasterKey
 from graph.keys.store import KeyStore, create_key
 
@@ -35,6 +37,7 @@ class Keyring:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.master, self.store = master, store
+        self.wrapper = KeyEncryptionKeys(master, store)  # asks the master key once per KEK
         self.cache_seconds, self._clock = cache_seconds, clock
         self._keys: dict[str, _Held] = {}  # data key id -> key
         self._current: dict[str, str] = {}  # owner -> their data key id
@@ -69,7 +72,7 @@ class Keyring:
                     missing.append(key_id)
         if missing:
             for key_id, wrapped in self.store.wrapped(missing).items():
-                key = self.master.unwrap(key_id, wrapped)
+                key = self.wrapper.unwrap(key_id, wrapped)
                 found[key_id] = key
                 with self._lock:
                     self._keys[key_id] = _Held(key, now)
@@ -98,9 +101,9 @@ class Keyring:
         found = self.store.wrapped_for(owner)
         if found is not None:
             key_id, wrapped = found
-            key = self.master.unwrap(key_id, wrapped)
+            key = self.wrapper.unwrap(key_id, wrapped)
         else:
-            key_id, key = create_key(self.store, self.master, owner)
+            key_id, key = create_key(self.store, self.wrapper, owner)
         with self._lock:
             self._current[owner] = key_id
             self._keys[key_id] = _Held(key, self._clock())
@@ -122,17 +125,25 @@ def rewrap_all(
     page: int = 500,
     progress: Callable[[Rewrapped], None] | None = None,
 ) -> Rewrapped:
-    """Re-wrap every data key not wrapped by the master key's current version (after a
-    rotation), in id order from `after`: the data never changes, only its keys' wrapping.
-    Resumable: a key already wrapped by the current version is skipped, so running it again
-    after an interruption finishes the job."""
+    """After a rotation, re-wrap every key-encryption key not wrapped by the master key's
+    current version, and move every data key still wrapped by the master key itself (written
+    before KEKs) under a KEK; in id order from `after`. The data never changes, only its keys'
+    wrapping. Resumable: what is already wrapped so is skipped, so running it again after an
+    interruption finishes the job."""
+    keks = KeyEncryptionKeys(master, store)
     seen = rewrapped = 0
     last = after
     while rows := store.page(last, page):
         for key_id, wrapped in rows:
-            if wrapped.master_key_id != master.current_id:
+            if is_kek_id(key_id):
+                stale = wrapped.master_key_id != master.current_id
+                wrapper: MasterKey = master
+            else:
+                stale = not wrapped.master_key_id.startswith(WRAPPED_BY_KEK)
+                wrapper = keks
+            if stale:
                 key = master.unwrap(key_id, wrapped)
-                if store.replace_wrapped(key_id, wrapped, master.wrap(key_id, key)):
+                if store.replace_wrapped(key_id, wrapped, wrapper.wrap(key_id, key)):
                     rewrapped += 1
         seen += len(rows)
         last = rows[-1][0]

@@ -49,6 +49,26 @@ def _aad(master_key_id: str, data_key_id: str) -> bytes:
     return f"threadline-data-key\x00{master_key_id}\x00{data_key_id}".encode()
 
 
+def aes_wrap(key: bytes, wrapper_id: str, data_key_id: str, data_key: bytes) -> WrappedKey:
+    """`data_key` wrapped in process by AES-256-GCM under `key` (the wrapping key `wrapper_id`),
+    both ids authenticated with it."""
+    nonce = os.urandom(NONCE_BYTES)
+    blob = nonce + AESGCM(key).encrypt(nonce, data_key, _aad(wrapper_id, data_key_id))
+    return WrappedKey(wrapper_id, blob)
+
+
+def aes_unwrap(key: bytes, data_key_id: str, wrapped: WrappedKey) -> bytes:
+    """What `aes_wrap` wrapped; MasterKeyError when it was not wrapped by `key` for this id."""
+    nonce, sealed = wrapped.blob[:NONCE_BYTES], wrapped.blob[NONCE_BYTES:]
+    try:
+        data_key = AESGCM(key).decrypt(nonce, sealed, _aad(wrapped.master_key_id, data_key_id))
+    except InvalidTag as error:
+        raise MasterKeyError(f"data key {data_key_id!r} does not unwrap") from error
+    if len(data_key) != KEY_BYTES:
+        raise MasterKeyError(f"data key {data_key_id!r} is not {KEY_BYTES} bytes")
+    return data_key
+
+
 class LocalMasterKey:
     """Master keys in a JSON file readable by its owner only (0600), outside Neo4j's data
     directory: `{"format", "current", "keys": {id: base64 key}}`. For development and tests;
@@ -79,10 +99,7 @@ class LocalMasterKey:
         return key_id
 
     def wrap(self, data_key_id: str, data_key: bytes) -> WrappedKey:
-        nonce = os.urandom(NONCE_BYTES)
-        key = self._keys[self._current]
-        blob = nonce + AESGCM(key).encrypt(nonce, data_key, _aad(self._current, data_key_id))
-        return WrappedKey(self._current, blob)
+        return aes_wrap(self._keys[self._current], self._current, data_key_id, data_key)
 
     def unwrap(self, data_key_id: str, wrapped: WrappedKey) -> bytes:
         key = self._keys.get(wrapped.master_key_id)
@@ -91,14 +108,7 @@ class LocalMasterKey:
                 f"{self.path} has no master key {wrapped.master_key_id!r} (the one that wrapped "
                 f"data key {data_key_id!r}): the wrong key file?"
             )
-        nonce, sealed = wrapped.blob[:NONCE_BYTES], wrapped.blob[NONCE_BYTES:]
-        try:
-            data_key = AESGCM(key).decrypt(nonce, sealed, _aad(wrapped.master_key_id, data_key_id))
-        except InvalidTag as error:
-            raise MasterKeyError(f"data key {data_key_id!r} does not unwrap") from error
-        if len(data_key) != KEY_BYTES:
-            raise MasterKeyError(f"data key {data_key_id!r} is not {KEY_BYTES} bytes")
-        return data_key
+        return aes_unwrap(key, data_key_id, wrapped)
 
 
 class AwsKmsMasterKey:

@@ -1,5 +1,5 @@
 """`threadline master-key`: the local master key file made once (what `make serve` runs),
-rotation re-wrapping every data key, and a missing master key said in one line."""
+rotation re-wrapping the key-encryption key, and a missing master key said in one line."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def test_init_rotate_and_a_missing_master_key(
     sealed = keyring.seal("usr_a", "ana@example.com", "attribute:email")
     capsys.readouterr()
     assert main(["master-key", "rotate"]) == 0
-    assert "2 of 2 data keys re-wrapped" in capsys.readouterr().err  # usr_a's and the lookup's
+    # usr_a's key, the lookup secret's, and the key-encryption key that wraps them: only it
+    assert "1 of 3 keys re-wrapped" in capsys.readouterr().err
     assert keyring_for(Settings()).open(sealed, "attribute:email") == "ana@example.com"
 
     monkeypatch.setenv("THREADLINE_MASTER_KEY", f"file:{tmp_path / 'absent.json'}")

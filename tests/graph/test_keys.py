@@ -225,11 +225,49 @@ def test_a_keyring_refuses_a_master_key_that_did_not_wrap_its_keys(tmp_path: Pat
         _keyring(tmp_path)  # a new key file: the stored keys do not unwrap
 
 
-def test_rotation_rewraps_every_key_and_resumes_after_an_interruption(tmp_path: Path) -> None:
-    keyring = _keyring(tmp_path)
-    sealed = {f"usr_{n}": keyring.seal(f"usr_{n}", f"value {n}", "c") for n in range(25)}
-    master = LocalMasterKey(tmp_path / "master.json")
+class CountingMaster:
+    """A master key that counts how often it is asked (a KMS bills, and blocks, per call)."""
+
+    def __init__(self, master: LocalMasterKey) -> None:
+        self.master, self.wraps, self.unwraps = master, 0, 0
+
+    @property
+    def current_id(self) -> str:
+        return self.master.current_id
+
+    def wrap(self, data_key_id: str, data_key: bytes) -> WrappedKey:
+        self.wraps += 1
+        return self.master.wrap(data_key_id, data_key)
+
+    def unwrap(self, data_key_id: str, wrapped: WrappedKey) -> bytes:
+        self.unwraps += 1
+        return self.master.unwrap(data_key_id, wrapped)
+
+
+def test_the_master_key_is_asked_once_per_process_not_once_per_person(tmp_path: Path) -> None:
+    master = CountingMaster(LocalMasterKey.create(tmp_path / "master.json"))
     store = SqliteKeyStore(tmp_path / "data-keys.sqlite")
+    writer = Keyring(master, store)
+    sealed = [writer.seal(f"usr_{n}", f"value {n}", "c") for n in range(30)]
+    assert (master.wraps, master.unwraps) == (1, 0)  # the key-encryption key, made once
+    wrappings = {w.master_key_id for _, w in store.page("", 100)}
+    assert wrappings == {master.current_id, writer.wrapper.current_id}
+
+    reader_master = CountingMaster(LocalMasterKey(tmp_path / "master.json"))
+    reader = Keyring(reader_master, SqliteKeyStore(tmp_path / "data-keys.sqlite"), cache_seconds=0)
+    assert [reader.open(v, "c") for v in sealed] == [f"value {n}" for n in range(30)]
+    assert [reader.open(v, "c") for v in sealed[:3]] == ["value 0", "value 1", "value 2"]
+    assert (reader_master.wraps, reader_master.unwraps) == (0, 1)  # another process: once
+
+
+def test_rotation_rewraps_the_kek_moves_old_keys_under_it_and_resumes(tmp_path: Path) -> None:
+    master = LocalMasterKey.create(tmp_path / "master.json")
+    store = SqliteKeyStore(tmp_path / "data-keys.sqlite")
+    for n in range(5):  # data keys wrapped by the master key itself, as before KEKs
+        create_key(store, master, f"usr_old{n}")
+    keyring = _keyring(tmp_path)
+    owners = [f"usr_old{n}" for n in range(5)] + [f"usr_{n}" for n in range(20)]
+    sealed = {owner: keyring.seal(owner, f"value of {owner}", "c") for owner in owners}
     new_version = master.rotate()
 
     def interrupt(progress: Rewrapped) -> None:
@@ -239,10 +277,16 @@ def test_rotation_rewraps_every_key_and_resumes_after_an_interruption(tmp_path: 
     with pytest.raises(KeyboardInterrupt):
         rewrap_all(master, store, page=10, progress=interrupt)
     done = rewrap_all(master, store, page=10)  # run again: what is left
-    assert (done.seen, done.rewrapped) == (26, 16)  # 25 people and the lookup secret
-    assert {w.master_key_id for _, w in store.page("", 100)} == {new_version}
+    assert done.seen == 27  # 25 people, the lookup secret, the KEK
+    by_id = dict(store.page("", 100))
+    keks = {key_id for key_id in by_id if key_id.startswith("kek")}
+    assert {by_id[k].master_key_id for k in keks} == {new_version}
+    assert {w.master_key_id for k, w in by_id.items() if k not in keks} == {
+        f"kek:{kek}" for kek in keks
+    }
+    assert rewrap_all(master, store).rewrapped == 0
     reopened = _keyring(tmp_path)
-    assert all(reopened.open(v, "c") == f"value {k[4:]}" for k, v in sealed.items())
+    assert all(reopened.open(v, "c") == f"value of {k}" for k, v in sealed.items())
 
 
 def test_the_settings_name_an_aws_kms_master_key(kms_endpoint: str, tmp_path: Path) -> None:
