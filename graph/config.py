@@ -106,8 +106,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["EMAIL", "PHONE", "PERSON", "ACCOUNT_NUMBER", "ADDRESS"]
     )
     master_key: str | None = None
-    key_store: Path | None = None
+    key_store: str | None = None  # a file path, or dynamodb:TABLE (graph/keys/configured.py)
     aws_kms_endpoint: str | None = None  # a KMS other than AWS's own (a local one in tests)
+    aws_dynamodb_endpoint: str | None = None  # likewise for a DynamoDB key store
     key_cache_seconds: float = Field(default=60.0, ge=0)
     # recall blocks each API process keeps unpacked (graph/recall/block_cache.py): at most this
     # many MB of them (packed size), each at most this old; the histories put together from
@@ -275,7 +276,10 @@ class Settings(BaseSettings):
         return self.cache_dir / "keys"
 
     def key_store_path(self) -> Path:
-        return self.key_store or self.key_folder() / "data-keys.sqlite"
+        """The key store's file (when it is not a DynamoDB table)."""
+        if self.key_store:
+            return Path(self.key_store).expanduser()
+        return self.key_folder() / "data-keys.sqlite"
 
     def model_folder(self) -> Path:
         """Where the ONNX embedding models are (THREADLINE_MODELS_DIR, or under the cache)."""

@@ -18,10 +18,9 @@ if TYPE_CHECKING:
 
 
 def cmd_master_key(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.keys.configured import create_master_key_file, master_key_for
+    from graph.keys.configured import create_master_key_file, key_store_for, master_key_for
     from graph.keys.keyring import rewrap_all
     from graph.keys.master import LocalMasterKey, MasterKeyError
-    from graph.keys.store import SqliteKeyStore
 
     try:
         if args.action == "init":
@@ -38,7 +37,7 @@ def cmd_master_key(args: argparse.Namespace, settings: Settings) -> int:
                 )
                 return 2
             print(f"new master key version {master.rotate()}", file=sys.stderr)
-        store = SqliteKeyStore(settings.key_store_path())
+        store = key_store_for(settings)
         show = progress_bar(store.count())
         done = rewrap_all(master, store, progress=lambda p: show(p.seen))
     except MasterKeyError as error:

@@ -8,9 +8,9 @@ from pathlib import Path
 from graph.config import Settings
 from graph.keys.keyring import Keyring
 from graph.keys.master import AwsKmsMasterKey, LocalMasterKey, MasterKey, MasterKeyError
-from graph.keys.store import SqliteKeyStore
+from graph.keys.store import KeyStore, SqliteKeyStore
 
-FILE, AWS_KMS = "file:", "aws-kms:"
+FILE, AWS_KMS, DYNAMODB = "file:", "aws-kms:", "dynamodb:"
 
 
 def master_key_file(settings: Settings) -> Path | None:
@@ -45,5 +45,17 @@ def keyring_for(settings: Settings) -> Keyring:
     """The keyring of the settings; MasterKeyError (one line) when the master key is missing,
     unreadable or not the one that wrapped the stored keys."""
     master = master_key_for(settings)
-    store = SqliteKeyStore(settings.key_store_path())
-    return Keyring(master, store, cache_seconds=settings.key_cache_seconds)
+    return Keyring(master, key_store_for(settings), cache_seconds=settings.key_cache_seconds)
+
+
+def key_store_for(settings: Settings) -> KeyStore:
+    """The key store the settings name: a DynamoDB table every instance of a fleet shares
+    (`dynamodb:TABLE`), else a SQLite file (one host, or hosts sharing a volume)."""
+    named = settings.key_store or ""
+    if named.startswith(DYNAMODB):
+        from graph.keys.dynamodb_store import DynamoDbKeyStore
+
+        return DynamoDbKeyStore(
+            named.removeprefix(DYNAMODB), endpoint_url=settings.aws_dynamodb_endpoint
+        )
+    return SqliteKeyStore(settings.key_store_path())

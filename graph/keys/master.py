@@ -119,13 +119,7 @@ class AwsKmsMasterKey:
 
     def __init__(self, key_id: str, *, endpoint_url: str | None = None, client: Any = None) -> None:
         if client is None:
-            try:
-                import boto3
-            except ImportError as error:
-                raise MasterKeyError(
-                    "an AWS KMS master key needs boto3: pip install 'threadline[aws]'"
-                ) from error
-            client = boto3.client("kms", endpoint_url=endpoint_url)
+            client = aws_client("kms", endpoint_url, "an AWS KMS master key")
         self._client, self._key_id = client, key_id
         try:
             described = client.describe_key(KeyId=key_id)["KeyMetadata"]
@@ -155,6 +149,15 @@ class AwsKmsMasterKey:
         except Exception as error:
             raise MasterKeyError(f"data key {data_key_id!r} does not unwrap: {error}") from error
         return bytes(answer["Plaintext"])
+
+
+def aws_client(service: str, endpoint_url: str | None, needed_by: str) -> Any:
+    """A boto3 client (the usual AWS credentials and region); MasterKeyError without boto3."""
+    try:
+        import boto3
+    except ImportError as error:
+        raise MasterKeyError(f"{needed_by} needs boto3: pip install 'threadline[aws]'") from error
+    return boto3.client(service, endpoint_url=endpoint_url)
 
 
 def _context(data_key_id: str) -> dict[str, str]:

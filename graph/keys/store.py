@@ -6,7 +6,7 @@ be kept long in backups: its own backups expire within the erasure deadline.
 `SqliteKeyStore` is one file (`THREADLINE_KEY_STORE`, by default beside the local master key),
 written with SQLite's `secure_delete` (a deleted key's bytes are overwritten, not left in a free
 page) and a write-ahead log emptied after every destruction. One API host, or hosts sharing a
-volume; a fleet shares one through a network key store (planned: DynamoDB beside AWS KMS)."""
+volume; a fleet shares a DynamoDB table (graph/keys/dynamodb_store.py)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ class KeyStore(Protocol):
     def count(self) -> int: ...
 
     def page(self, after: str, limit: int) -> list[tuple[str, WrappedKey]]:
-        """Keys in id order after `after` (master-key rotation walks them)."""
+        """Keys in the store's own stable order, after the key `after` ("": from the start):
+        master-key rotation walks them, and resumes from the last one it saw."""
         ...
 
     def replace_wrapped(self, key_id: str, old: WrappedKey, new: WrappedKey) -> bool:

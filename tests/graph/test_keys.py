@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,6 @@ from graph.keys.envelope import (
 from graph.keys.keyring import Keyring, Rewrapped, rewrap_all
 from graph.keys.master import AwsKmsMasterKey, LocalMasterKey, MasterKeyError, WrappedKey
 from graph.keys.store import SqliteKeyStore, create_key
-from graph.local.neo4j_server import free_port
 
 
 def test_a_sealed_value_opens_only_under_its_key_and_context() -> None:
@@ -126,32 +125,12 @@ def test_rewrapping_swaps_only_a_key_nobody_changed_since(tmp_path: Path) -> Non
     store.close()
 
 
-@pytest.fixture
-def kms_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """moto's KMS server on loopback (no AWS account, no network)."""
-    from moto.server import ThreadedMotoServer
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-def test_an_aws_kms_master_key_wraps_and_unwraps(kms_endpoint: str) -> None:
+def test_an_aws_kms_master_key_wraps_and_unwraps(aws_endpoint: str) -> None:
     import boto3
 
-    kms = boto3.client("kms", endpoint_url=kms_endpoint)
+    kms = boto3.client("kms", endpoint_url=aws_endpoint)
     first = kms.create_key(Description="threadline test")["KeyMetadata"]["KeyId"]
-    master = AwsKmsMasterKey(first, endpoint_url=kms_endpoint)
+    master = AwsKmsMasterKey(first, endpoint_url=aws_endpoint)
     data_key = new_data_key()
     wrapped = master.wrap("dk1", data_key)
     assert first in wrapped.master_key_id
@@ -161,15 +140,15 @@ def test_an_aws_kms_master_key_wraps_and_unwraps(kms_endpoint: str) -> None:
 
     # rotation: a new KMS key wraps from now on; the old one still unwraps what it wrapped
     second = kms.create_key(Description="threadline test, rotated")["KeyMetadata"]["KeyId"]
-    rotated = AwsKmsMasterKey(second, endpoint_url=kms_endpoint)
+    rotated = AwsKmsMasterKey(second, endpoint_url=aws_endpoint)
     assert rotated.unwrap("dk1", wrapped) == data_key
     assert second in rotated.wrap("dk1", data_key).master_key_id
 
     with pytest.raises(MasterKeyError, match="AWS KMS key"):
-        AwsKmsMasterKey("no-such-key", endpoint_url=kms_endpoint)
+        AwsKmsMasterKey("no-such-key", endpoint_url=aws_endpoint)
     kms.disable_key(KeyId=first)
     with pytest.raises(MasterKeyError, match="not enabled"):
-        AwsKmsMasterKey(first, endpoint_url=kms_endpoint)
+        AwsKmsMasterKey(first, endpoint_url=aws_endpoint)
     assert WrappedKey(wrapped.master_key_id, wrapped.blob) == wrapped
 
 
@@ -289,16 +268,16 @@ def test_rotation_rewraps_the_kek_moves_old_keys_under_it_and_resumes(tmp_path: 
     assert all(reopened.open(v, "c") == f"value of {k}" for k, v in sealed.items())
 
 
-def test_the_settings_name_an_aws_kms_master_key(kms_endpoint: str, tmp_path: Path) -> None:
+def test_the_settings_name_an_aws_kms_master_key(aws_endpoint: str, tmp_path: Path) -> None:
     import boto3
 
     from graph.config import Settings
     from graph.keys.configured import keyring_for
 
-    kms = boto3.client("kms", endpoint_url=kms_endpoint)
+    kms = boto3.client("kms", endpoint_url=aws_endpoint)
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     settings = Settings(
-        master_key=f"aws-kms:{key_id}", aws_kms_endpoint=kms_endpoint, cache_dir=tmp_path
+        master_key=f"aws-kms:{key_id}", aws_kms_endpoint=aws_endpoint, cache_dir=tmp_path
     )
     keyring = keyring_for(settings)
     assert isinstance(keyring.master, AwsKmsMasterKey)
