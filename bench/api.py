@@ -83,13 +83,19 @@ async def post(
 
 
 async def ingest_batch(
-    http: aiohttp.ClientSession, users: int, length: int, prefix: str, attributes_every: int = 0
+    http: aiohttp.ClientSession,
+    users: int,
+    length: int,
+    prefix: str,
+    attributes_every: int = 0,
+    threads: bool = False,
 ) -> dict[str, Any]:
     """Preload the store through the API in batches of 100 (4 concurrent posters, each sending
     its next batch as soon as the last one is answered) and time it."""
     start_ms = int(time.time() * 1000) - 86_400_000
     talks = {
-        u: conversation(u, length, prefix, start_ms + u, attributes_every) for u in range(users)
+        u: conversation(u, length, prefix, start_ms + u, attributes_every, threads)
+        for u in range(users)
     }
     first = [e for u in range(users) for e in talks[u] if "sessionId" not in e]
     second = [e for u in range(users) for e in talks[u] if "sessionId" in e]

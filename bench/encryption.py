@@ -1,14 +1,18 @@
-"""What sealing attribute values costs (THREADLINE_ENCRYPTION), A/B in one run: the same writes
+"""What sealing personal data costs (THREADLINE_ENCRYPTION), A/B in one run: the same writes
 and reads through a server with encryption off and one with it on (a local master key made for
 the run), alternated, against one Neo4j.
 
     .venv/bin/python -m bench.encryption [--rounds 3] [--users 200] [--duration 6] [--warmup 4]
 
 Each round starts each server in turn (off first) and measures
-  ingest-batch  events/s in batches of 100 (4 posters; --users new people, 20 events each,
-                every 4th event setting three session attributes: what encryption seals)
-  context-1     context(lastMessages: 20) with the session's attributes at 1 client, over
-                people that server stored (sealed ones for the server with encryption on): p50
+  ingest-batch  events/s in batches of 100 (4 posters; --users new people, 20 events each on
+                two channels, each on its platform thread, every 4th event setting three
+                session attributes: identities, threads and attribute values are what
+                encryption seals; the texts hold emails, phone numbers and names, personal
+                entities sealed as the server enriches them)
+  context-1     context(lastMessages: 20) with the session's attributes, the person's entities
+                and identities at 1 client, over people that server stored (sealed ones for
+                the server with encryption on): p50
 Medians over the rounds, and on / off, are printed (bench/results/encryption.json has every
 round). Target (issue #32): on is at most 10 % slower. Neo4j comes from NEO4J_URI or is
 provisioned like the tests do.
@@ -39,7 +43,8 @@ MESSAGES = 20
 ATTRIBUTES_EVERY = 4
 CONTEXT = (
     "query($c: String!, $e: String!) { context(channel: $c, externalUserId: $e, lastMessages: 20) "
-    "{ session { id seq channels } messages { seq channel role text at } attributes } }"
+    "{ session { id seq channels } messages { seq channel role text at } attributes "
+    "entities { key value } user { identities { channel externalId } } } }"
 )
 
 
@@ -54,15 +59,20 @@ async def one_server(
     server = start_server(target, port, extra_env=env)
     try:
         async with await admin_client(target, settings, port) as http:
-            batch = await ingest_batch(http, args.users, MESSAGES, prefix, ATTRIBUTES_EVERY)
+            batch = await ingest_batch(
+                http, args.users, MESSAGES, prefix, ATTRIBUTES_EVERY, threads=True
+            )
             identities = identities_of(args.users, MESSAGES, prefix)
             rng = random.Random(1)  # noqa: S311 - load pattern, not a secret
 
             async def read(n: int) -> None:
                 channel, external = rng.choice(identities)
                 data = await post(http, CONTEXT, {"c": channel, "e": external})
-                if "email" not in data["context"]["attributes"]:
-                    raise RuntimeError(f"no attributes read back: {data}")
+                read_back = data["context"]
+                if "email" not in read_back["attributes"] or external not in [
+                    i["externalId"] for i in read_back["user"]["identities"]
+                ]:
+                    raise RuntimeError(f"no attributes or identity read back: {data}")
 
             await closed_loop(1, args.warmup, read)
             context = (await closed_loop(1, args.duration, read)).row("context", 1)

@@ -57,13 +57,19 @@ CHANNELS = ["web", "mobile", "whatsapp", "email", "sms", "messenger"]
 
 
 def conversation(
-    user: int, length: int, prefix: str, start_ms: int, attributes_every: int = 0
+    user: int,
+    length: int,
+    prefix: str,
+    start_ms: int,
+    attributes_every: int = 0,
+    threads: bool = False,
 ) -> list[dict[str, object]]:
     """One user's conversation as GraphQL `EventInput` variables: it starts on one channel and
     switches channel halfway. Events after the switch carry `"sessionId": None`: the caller fills
     in the session the first half landed in, as an app continuing a web chat does. With
     `attributes_every` n, every n-th event also sets session attributes (a contact, an address,
-    the cart: what encryption seals)."""
+    the cart: what encryption seals); with `threads`, every event names its platform thread
+    (the person's id on the channel, as a WhatsApp conversation is: encryption seals it too)."""
     rng = random.Random(user * 7919 + length)  # noqa: S311 - a reproducible corpus
     first, second = rng.sample(CHANNELS, 2)
     events: list[dict[str, object]] = []
@@ -84,6 +90,8 @@ def conversation(
                 "address": f"{user % 300 + 1} Elm Street, flat {n}, Springfield",
                 "cart": [f"SKU-{rng.randrange(1000, 9999)}"],
             }
+        if threads:
+            event["threadId"] = event["externalUserId"]
         if switched:
             event["sessionId"] = None
         events.append(event)

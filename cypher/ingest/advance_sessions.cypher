@@ -2,7 +2,21 @@
 // and record activity: last activity time and channel (whose timers apply), channels used,
 // IDLE -> ACTIVE (recorded as a Transition caused by `activity`, so a point-in-time read knows
 // the status then). With $withOwners (encryption on), each session's owner: whose key seals its
-// attribute values.
+// attribute values. First, with encryption on, the external ids of the batch's new identities and
+// the native ids of its new platform threads (ingest/prepare made them without), each sealed for
+// the person it belongs to ($identities, $threads: {key, sealed}; empty otherwise).
+CALL () {
+  UNWIND $identities AS row
+  MATCH (i:Identity {key: row.key})
+  WHERE i.externalId IS NULL
+  SET i.externalId = row.sealed
+}
+CALL () {
+  UNWIND $threads AS row
+  MATCH (t:Thread {key: row.key})
+  WHERE t.nativeId IS NULL
+  SET t.nativeId = row.sealed
+}
 UNWIND $sessions AS row
 MATCH (s:Session {id: row.id})
 SET s.seq = s.seq + row.count,

@@ -5,7 +5,7 @@
 //    their identities) resolve in turn;
 // 2. the batch's platform threads, locked, with the session each is mapped to;
 //    (`sealed`: whether the identity's external id / the thread's native id is stored — with
-//    encryption on, both are created without one and ingest/seal_identifiers writes it sealed)
+//    encryption on, both are created without one and ingest/advance_sessions writes it sealed)
 // 3. replayed events by (channel, sender, eventId) (read under those locks, so a concurrent retry
 //    sees the first copy);
 // 4. sessions named explicitly: status and owner;

@@ -99,6 +99,10 @@ class DynamoDbKeyStore:
             ExpressionAttributeValues={":id": {"S": key_id}, ":ids": {"SS": [key_id]}},
         )
 
+    def add_many(self, keys: list[tuple[str, str, WrappedKey]]) -> None:
+        for key_id, owner, wrapped in keys:  # each needs its owner's item updated too
+            self.add(key_id, owner, wrapped)
+
     def destroy(self, owners: Iterable[str]) -> int:
         destroyed = 0
         for owner in sorted(set(owners)):

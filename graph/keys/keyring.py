@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from graph.keys.envelope import SealError, key_id_of, lookup_hash, open_sealed, seal
+from graph.keys.envelope import SealError, key_id_of, lookup_hash, new_data_key, open_sealed, seal
 from graph.keys.kek import WRAPPED_BY_KEK, KeyEncryptionKeys, is_kek_id
 from graph.keys.master import MasterKey
-from graph.keys.store import KeyStore, create_key
+from graph.keys.store import KeyStore, create_key, new_key_id
 
 LOOKUP_OWNER = "threadline:lookup"  # not a user id: those start with usr_
 DEFAULT_CACHE_SECONDS = 60.0
@@ -92,6 +92,29 @@ class Keyring:
                 self._current.pop(owner, None)
             self._keys.clear()  # every process forgets within cache_seconds; this one at once
         return destroyed
+
+    def prepare(self, owners: Iterable[str]) -> None:
+        """Make the data keys of those of `owners` who have none, stored together (one write
+        to the key store for a batch of new people, rather than one each)."""
+        with self._lock:
+            unknown = sorted({o for o in owners if o not in self._current})
+        if not unknown:
+            return
+        absent = [
+            (owner, new_key_id(), new_data_key())
+            for owner in unknown
+            if self.store.wrapped_for(owner) is None
+        ]
+        if not absent:
+            return
+        self.store.add_many(
+            [(key_id, owner, self.wrapper.wrap(key_id, key)) for owner, key_id, key in absent]
+        )
+        now = self._clock()
+        with self._lock:
+            for owner, key_id, key in absent:
+                self._current[owner] = key_id
+                self._keys[key_id] = _Held(key, now)
 
     def _owner_key(self, owner: str) -> tuple[str, bytes]:
         with self._lock:

@@ -16,8 +16,9 @@ triggers, brief, facts and exports work on the clear values."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,8 @@ from graph.keys.envelope import SealError
 from graph.keys.keyring import Keyring
 
 log = logging.getLogger("threadline.keys")
+
+CHANNEL_KEYS_KEPT = 16_384  # recent identity and thread keys, hashed (~3 MB)
 
 # seal(owner, entity keys, MENTIONS rows) -> (keys, rows) as stored (PersonalSealer.seal_mentions)
 MentionSealing = Callable[
@@ -44,6 +47,7 @@ class Sealing:
     mentions: MentionSealing
     identity: Callable[[str, str], str]  # seal(user_id, external id)
     thread: Callable[[str, str], str]  # seal(user_id, platform thread id or reply destination)
+    prepare: Callable[[Iterable[str]], None]  # the keys of these people, made together if new
 
 
 class PersonalSealer:
@@ -54,6 +58,8 @@ class PersonalSealer:
         personal_types: frozenset[str] = frozenset(),
     ) -> None:
         self.keyring, self.clear_keys, self.personal_types = keyring, clear_keys, personal_types
+        # an event's identity and thread keys are asked for many times while it is ingested
+        self._channel_keys = functools.lru_cache(maxsize=CHANNEL_KEYS_KEPT)(self._channel_key)
 
     def seal(self, user_id: str, key: str, text: str) -> str:
         if any(fnmatch.fnmatchcase(key, pattern) for pattern in self.clear_keys):
@@ -69,11 +75,11 @@ class PersonalSealer:
 
     def identity_key(self, key: str) -> str:
         """A channel identity's key as stored: `channel:~<keyed hash of channel:externalId>`."""
-        return self._channel_key(IDENTITY, key)
+        return self._channel_keys(IDENTITY, key)
 
     def thread_key(self, key: str) -> str:
         """A platform thread's key as stored: `channel:~<keyed hash of channel:threadId>`."""
-        return self._channel_key(THREAD, key)
+        return self._channel_keys(THREAD, key)
 
     def _channel_key(self, context: str, key: str) -> str:
         channel, separator, native = key.partition(":")

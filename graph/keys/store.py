@@ -44,6 +44,10 @@ class KeyStore(Protocol):
 
     def add(self, key_id: str, owner: str, wrapped: WrappedKey) -> None: ...
 
+    def add_many(self, keys: list[tuple[str, str, WrappedKey]]) -> None:
+        """Several (key id, owner, wrapped key) at once."""
+        ...
+
     def destroy(self, owners: Iterable[str]) -> int:
         """Delete every key of these owners, for good; how many there were."""
         ...
@@ -110,6 +114,22 @@ class SqliteKeyStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (key_id, owner, wrapped.master_key_id, wrapped.blob, _now()),
             )
+
+    def add_many(self, keys: list[tuple[str, str, WrappedKey]]) -> None:
+        """In one transaction: one sync to disk for a batch of new people."""
+        now = _now()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO data_keys (id, owner, master_key_id, wrapped, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(k, owner, w.master_key_id, w.blob, now) for k, owner, w in keys],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def destroy(self, owners: Iterable[str]) -> int:
         owners = sorted(set(owners))

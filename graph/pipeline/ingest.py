@@ -16,7 +16,7 @@ the session plan, reserved seq ranges) and read best in the order they run.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ def new_id(prefix: str) -> str:
 
 def _identity_rows(events: list[ValidEvent], sealing: bool = False) -> list[dict[str, Any]]:
     """One row per sender, in key order (users are locked in this order: no deadlock); with
-    `sealing`, no external id in clear (ingest/seal_identifiers writes it sealed for its user)."""
+    `sealing`, no external id in clear (ingest/advance_sessions writes it sealed for its user)."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         source = event.source
@@ -103,6 +103,16 @@ class _Prepared:
     users: dict[str, str]  # identity key -> user id
     replayed: dict[str, IngestedEvent]
     state: GraphState
+    sealed: _Sealed = field(default_factory=lambda: _Sealed([], []))
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """The ids prepare stored without (encryption on), sealed: `{key, sealed}` rows that
+    ingest/advance_sessions writes."""
+
+    identities: list[dict[str, str]]
+    threads: list[dict[str, str]]
 
 
 async def _prepare(tx: Tx, batch: list[ValidEvent], sealing: Sealing | None = None) -> _Prepared:
@@ -138,24 +148,21 @@ async def _prepare(tx: Tx, batch: list[ValidEvent], sealing: Sealing | None = No
         for r in row["stored"]
     }
     users = {r["key"]: r["userId"] for r in row["users"]}
-    if sealing is not None:
-        await _seal_new_identifiers(tx, batch, row, users, sealing)
-    return _Prepared(users, replayed, state)
+    if sealing is None:
+        return _Prepared(users, replayed, state)
+    return _Prepared(users, replayed, state, _seal_new_identifiers(batch, row, users, sealing))
 
 
-async def _seal_new_identifiers(
-    tx: Tx,
-    batch: list[ValidEvent],
-    prepared: dict[str, Any],
-    users: dict[str, str],
-    sealing: Sealing,
-) -> None:
+def _seal_new_identifiers(
+    batch: list[ValidEvent], prepared: dict[str, Any], users: dict[str, str], sealing: Sealing
+) -> _Sealed:
     """The external ids of the identities and the native ids of the threads that prepare just
     created without them, sealed for the user each belongs to (a thread: its first sender's)."""
     new_identities = {r["key"] for r in prepared["users"] if not r["sealed"]}
     new_threads = {r["key"] for r in prepared["threads"] if not r["sealed"]}
     if not new_identities and not new_threads:
-        return
+        return _Sealed([], [])
+    sealing.prepare({users[key] for key in new_identities})  # new people's keys, made at once
     identities: dict[str, dict[str, str]] = {}
     threads: dict[str, dict[str, str]] = {}
     for event in batch:
@@ -172,10 +179,8 @@ async def _seal_new_identifiers(
                 "key": thread,
                 "sealed": sealing.thread(user_id, source.thread_id or ""),
             }
-    await tx.execute(
-        "ingest/seal_identifiers",
-        identities=[identities[k] for k in sorted(identities)],
-        threads=[threads[k] for k in sorted(threads)],
+    return _Sealed(
+        [identities[k] for k in sorted(identities)], [threads[k] for k in sorted(threads)]
     )
 
 
@@ -222,12 +227,15 @@ async def _write(
     annotations: dict[int, Annotation | None],
     rules: list[PolicyRule],
     sealing: Sealing | None = None,
+    sealed: _Sealed | None = None,
 ) -> list[IngestedEvent]:
     sessions = await tx.rows(
         "ingest/advance_sessions",
         sessions=_session_rows(events, session_ids),
         now=to_millis(now),
         withOwners=sealing is not None,
+        identities=sealed.identities if sealed is not None else [],
+        threads=sealed.threads if sealed is not None else [],
     )
     next_seq = {r["id"]: r["base"] + 1 for r in sessions}
     owners = {r["id"]: r["ownerId"] for r in sessions}
@@ -358,7 +366,9 @@ async def _ingest_tx(
                 "ingest/add_participants",
                 rows=[{"userId": u, "sessionId": s} for u, s in sorted(plan.participants)],
             )
-        stored = await _write(tx, fresh, users, plan.session_ids, now, annotations, rules, sealing)
+        stored = await _write(
+            tx, fresh, users, plan.session_ids, now, annotations, rules, sealing, prepared.sealed
+        )
         for event, result in zip(fresh, stored, strict=True):
             written[event.source.dedup_key] = result
     results: list[IngestedEvent] = []

@@ -161,7 +161,13 @@ class Database:
         if self.sealer is None:
             return None
         sealer = self.sealer
-        return Sealing(sealer.seal, sealer.seal_mentions, sealer.seal_identity, sealer.seal_thread)
+        return Sealing(
+            sealer.seal,
+            sealer.seal_mentions,
+            sealer.seal_identity,
+            sealer.seal_thread,
+            sealer.keyring.prepare,
+        )
 
     @classmethod
     def connect(

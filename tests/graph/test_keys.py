@@ -301,3 +301,26 @@ def test_attribute_sealing_keeps_declared_keys_clear_and_reads_a_tampered_value_
     tampered = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
     assert sealer.open(tampered, "attribute") is None
     assert "does not open" in caplog.text
+
+
+def test_new_peoples_keys_are_made_together_and_nobody_gets_a_second(tmp_path: Path) -> None:
+    keyring = _keyring(tmp_path)
+    other = _keyring(tmp_path)  # another process, which already knows usr_known
+    known = key_id_of(other.seal("usr_known", "x", "c"))
+    before = keyring.store.count()
+    added: list[int] = []
+    add_many = keyring.store.add_many
+
+    def counted(keys: list[tuple[str, str, WrappedKey]]) -> None:
+        added.append(len(keys))
+        add_many(keys)
+
+    keyring.store.add_many = counted  # type: ignore[method-assign]
+    keyring.prepare([f"usr_{n}" for n in range(20)] + ["usr_known"])
+    assert added == [20]  # one write for the batch; usr_known keeps the key it has
+    assert keyring.store.count() == before + 20
+    assert key_id_of(keyring.seal("usr_known", "y", "c")) == known
+    sealed = keyring.seal("usr_7", "value", "c")
+    assert other.open(sealed, "c") == "value"
+    keyring.prepare(["usr_7", "usr_known"])
+    assert added == [20]  # nothing new to make
