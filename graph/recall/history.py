@@ -422,11 +422,12 @@ async def read_history(
         "recall/history", sessionIds=session_ids, model=model, known=known, reread=[]
     )
     sessions = record["sessions"]
-    if assembled is not None and _Filter(request).everything:
+    wanted = _Filter(request)
+    if assembled is not None and wanted.everything:
         whole = _from_assembled(sessions, model, cache, assembled)
         if whole is not None:
             return _newest(whole) if len(whole) > MAX_HISTORY else whole
-    assembly = _Assembly(_Filter(request), model)
+    assembly = _Assembly(wanted, model)
     stale = assembly.add(sessions, cache)
     if stale:
         [again] = await db.read(

@@ -103,7 +103,12 @@ def _json_text(value: str) -> object:
 def keyword_scores(history: History, question: Question) -> dict[str, float]:
     """BM25 of each message holding one of the question's terms, over the person's history
     alone (graph/domain/recall.py: keyword_scores is the same sum over id sets)."""
-    rows, values = keyword_rows(history, question)
+    return _by_id(history, *keyword_rows(history, question))
+
+
+def _by_id(
+    history: History, rows: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+) -> dict[str, float]:
     ids = history.ids
     return dict(zip([ids[i] for i in rows.tolist()], values.tolist(), strict=True))
 
@@ -162,9 +167,7 @@ async def gather(
     (`read_question`: keywords, the embedding model)."""
     history = await read_history(db, session_ids, request, question.model)
     rows, values = keyword_rows(history, question)
-    ids = history.ids
-    keyword = dict(zip([ids[i] for i in rows.tolist()], values.tolist(), strict=True))
-    return Gathered(history, keyword, rows, values)
+    return Gathered(history, _by_id(history, rows, values), rows, values)
 
 
 def evidence_for(gathered: Gathered, question: Question) -> Evidence:
