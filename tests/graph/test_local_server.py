@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from neo4j import GraphDatabase
 
@@ -50,7 +52,9 @@ def test_find_java_picks_a_version_neo4j_runs_on() -> None:
 
 @pytest.mark.integration
 @pytest.mark.skipif(not java_available(), reason="needs a JDK 17/21 and Maven")
-def test_cli_starts_reports_and_stops_a_persistent_server(tmp_path: Path) -> None:
+def test_cli_starts_reports_stops_and_restarts_a_persistent_server_with_its_browser(
+    tmp_path: Path,
+) -> None:
     data_dir = str(tmp_path / "neo4j")
     started = threadline("neo4j", "start", "--data-dir", data_dir)
     try:
@@ -80,30 +84,15 @@ def test_cli_starts_reports_and_stops_a_persistent_server(tmp_path: Path) -> Non
     assert stopped.returncode == 0
     assert threadline("neo4j", "status", "--data-dir", data_dir).returncode == 1
 
-    restarted = threadline("neo4j", "start", "--data-dir", data_dir)
+    # started again, with the Neo4j Browser this time (one server start serves both checks)
+    restarted = threadline("neo4j", "start", "--browser", "--data-dir", data_dir)
     try:
         assert restarted.stdout == started.stdout  # the port is reused when free
         with GraphDatabase.driver(uri) as driver:
             records, _, _ = driver.execute_query("MATCH (m:Marker) RETURN m.name AS name")
         assert [r["name"] for r in records] == ["kept"]
-    finally:
-        threadline("neo4j", "stop", "--data-dir", data_dir)
-
-
-@pytest.mark.integration
-@pytest.mark.skipif(not java_available(), reason="needs a JDK 17/21 and Maven")
-def test_neo4j_browser_is_served_with_browser(tmp_path: Path) -> None:
-    import re
-
-    import httpx
-
-    data_dir = str(tmp_path / "neo4j")
-    started = threadline("neo4j", "start", "--browser", "--data-dir", data_dir)
-    try:
-        assert started.returncode == 0, started.stderr
-        assert started.stdout.startswith("NEO4J_URI=bolt://127.0.0.1:")
-        found = re.search(r"Neo4j Browser: (http://127\.0\.0\.1:\d+/browser/)", started.stderr)
-        assert found, started.stderr
+        found = re.search(r"Neo4j Browser: (http://127\.0\.0\.1:\d+/browser/)", restarted.stderr)
+        assert found, restarted.stderr
         page = httpx.get(found.group(1), timeout=30)
         assert page.status_code == 200, page.text[:300]
         assert "<title>Neo4j Browser" in page.text
