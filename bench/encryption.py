@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from neo4j import AsyncGraphDatabase
+
 from bench.api import identities_of, ingest_batch, post
 from bench.load import closed_loop
 from bench.output import write_results
@@ -48,6 +50,15 @@ CONTEXT = (
 )
 
 
+STORE_MODE = (Path(__file__).resolve().parent / "store_mode.cypher").read_text()
+
+
+async def declare_store_mode(target: Neo4jTarget, sealed: bool) -> None:
+    """The store recorded as the next server serves it (serve refuses a mismatch)."""
+    async with AsyncGraphDatabase.driver(target.uri, auth=target.auth) as driver:
+        await driver.execute_query(STORE_MODE, sealed=sealed, database_=target.database)
+
+
 async def one_server(
     args: argparse.Namespace,
     settings: Settings,
@@ -55,6 +66,7 @@ async def one_server(
     env: dict[str, str],
     prefix: str,
 ) -> dict[str, Any]:
+    await declare_store_mode(target, env["THREADLINE_ENCRYPTION"] == "true")
     port = free_port()
     server = start_server(target, port, extra_env=env)
     try:
@@ -97,11 +109,14 @@ async def run(
     }
     prefix = f"enc{int(time.time())}"
     rows = []
-    for round_ in range(args.rounds):
-        for label, env in servers.items():
-            row = await one_server(args, settings, target, env, f"{prefix}{label}{round_}")
-            rows.append({"encryption": label, "round": round_} | row)
-            print(rows[-1], flush=True)
+    try:
+        for round_ in range(args.rounds):
+            for label, env in servers.items():
+                row = await one_server(args, settings, target, env, f"{prefix}{label}{round_}")
+                rows.append({"encryption": label, "round": round_} | row)
+                print(rows[-1], flush=True)
+    finally:
+        await declare_store_mode(target, sealed=False)  # the store as it was: written in clear
     return rows
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.cli.support import (
     EXIT_CANNOT_LISTEN,
@@ -17,6 +17,9 @@ from api.cli.support import (
     with_database,
 )
 from graph.config import Settings
+
+if TYPE_CHECKING:
+    from graph.store.database import Database
 
 
 def _embeddings_problem(settings: Settings) -> str | None:
@@ -47,6 +50,18 @@ def _keys_problem(settings: Settings) -> str | None:
     return None
 
 
+def _store_mode_problem(settings: Settings) -> str | None:
+    """A store sealed served with encryption off, or one written in clear served with it on
+    (graph/store/sealing.py): one line, before anything starts."""
+    from graph.store.sealing import encryption_mode_problem
+
+    async def check(db: Database) -> str | None:
+        return await encryption_mode_problem(db, settings.encryption)
+
+    problem = with_database(settings, check)
+    return f"error: {problem}" if problem else None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -60,6 +75,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if problem := (
         _serve_usage_problem(args, settings)
         or _keys_problem(settings)
+        or _store_mode_problem(settings)
         or _embeddings_problem(settings)
     ):
         print(problem, file=sys.stderr)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from graph.store.schema import migrate
     from graph.store.sealing import (
+        record_sealed,
         seal_stored_attributes,
         seal_stored_entities,
         seal_stored_identities,
@@ -67,6 +68,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
             return await run(db, progress=lambda n: print(f"  {n} {unit}", file=sys.stderr))
 
         print(f"{done}: {with_database(settings, one_pass)}", file=sys.stderr)
+    with_database(settings, record_sealed)
+    print(
+        "the store is recorded as sealed: serve it with THREADLINE_ENCRYPTION=true", file=sys.stderr
+    )
     return 0
 
 

@@ -24,3 +24,4 @@ CREATE CONSTRAINT trigger_firing_id IF NOT EXISTS FOR (n:TriggerFiring) REQUIRE 
 CREATE CONSTRAINT trigger_delivery_id IF NOT EXISTS FOR (n:TriggerDelivery) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT dashboard_session_hash IF NOT EXISTS FOR (n:DashboardSession) REQUIRE n.hash IS UNIQUE;
 CREATE CONSTRAINT privacy_budget_consumer IF NOT EXISTS FOR (n:PrivacyBudget) REQUIRE n.consumer IS UNIQUE;
+CREATE CONSTRAINT store_mode_id IF NOT EXISTS FOR (n:StoreMode) REQUIRE n.id IS UNIQUE;

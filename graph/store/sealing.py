@@ -229,3 +229,31 @@ def _sealed_item(sealer: PersonalSealer, row: Row) -> dict[str, Any]:
         "clearRecipient": row["recipient"],
         "clearDestination": row["destination"],
     }
+
+
+async def encryption_mode_problem(db: Database, encryption: bool) -> str | None:
+    """Why this store must not be served with THREADLINE_ENCRYPTION `encryption`, or None.
+    Identities are looked up by their keyed hash with encryption on and by their clear key
+    with it off: a store written one way and served the other would meet every returning
+    person as a new one. A store without identities is recorded as sealed by the first server
+    with encryption on; a store written in clear becomes sealed through `threadline migrate`."""
+    [mode] = await db.read("keys/store_mode")
+    if encryption and not mode["sealed"]:
+        if mode["hasIdentities"]:
+            return (
+                "THREADLINE_ENCRYPTION is on but this store was written with it off: run "
+                "`threadline migrate` with THREADLINE_ENCRYPTION=true first (it seals what is "
+                "stored, then records the store as sealed)"
+            )
+        await db.write("keys/record_sealed")
+    if not encryption and mode["sealed"]:
+        return (
+            "this store is sealed (written with THREADLINE_ENCRYPTION on): serve it with "
+            "THREADLINE_ENCRYPTION=true and its master key"
+        )
+    return None
+
+
+async def record_sealed(db: Database) -> None:
+    """After `threadline migrate` sealed everything: the store is served sealed from now on."""
+    await db.write("keys/record_sealed")

@@ -6,6 +6,7 @@ only noise for that person."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import shutil
@@ -43,6 +44,8 @@ from graph.store.database import Database
 from graph.store.history import attribute_history, now_millis
 from graph.store.outbox import claim_due, destination_for, session_outbox
 from graph.store.sealing import (
+    encryption_mode_problem,
+    record_sealed,
     seal_stored_attributes,
     seal_stored_entities,
     seal_stored_identities,
@@ -565,3 +568,63 @@ async def test_migrate_rekeys_threads_links_and_replies_written_in_clear(
     assert (await destination_for(sealed_db, session_id, "whatsapp")).thread == thread
     assert await seal_stored_threads(sealed_db, keys=[clear_thread]) == 0
     assert await seal_stored_outbox(sealed_db, session_ids=[session_id]) == 0
+
+
+async def test_a_store_is_served_the_way_it_was_written(
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Identities are looked up by their keyed hash with encryption on and by their clear key
+    with it off: a store written in clear (this one holds identities) is refused to a server
+    with encryption on until `migrate` seals it and records it; a sealed store is refused to a
+    server with encryption off — one line each, before the server starts."""
+    from api.cli import main
+
+    refused = await encryption_mode_problem(db, encryption=True)
+    assert refused is not None
+    assert "threadline migrate" in refused
+    assert await encryption_mode_problem(db, encryption=False) is None
+    try:
+        await record_sealed(db)  # what `threadline migrate` does once everything is sealed
+        assert await encryption_mode_problem(db, encryption=True) is None
+        sealed_off = await encryption_mode_problem(db, encryption=False)
+        assert sealed_off is not None
+        assert "THREADLINE_ENCRYPTION=true" in sealed_off
+        monkeypatch.setenv("NEO4J_URI", settings.neo4j_uri or "")
+        monkeypatch.setenv("THREADLINE_CACHE_DIR", str(tmp_path))
+        monkeypatch.setenv("THREADLINE_ENCRYPTION", "false")
+        capsys.readouterr()
+        assert await asyncio.to_thread(main, ["serve", "--port", "0"]) == 2
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith("error: this store is sealed")
+    finally:  # the shared test store goes back to unrecorded: other servers here run in clear
+        await db.driver.execute_query(
+            "MATCH (m:StoreMode {id: 'threadline'}) DETACH DELETE m", database_=db.name
+        )
+
+
+class _EmptyStore:
+    """What encryption_mode_problem reads of a store without identities or record (a new
+    deployment), and what it writes."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    async def read(self, name: str, **params: object) -> list[dict[str, object]]:
+        return [{"sealed": "keys/record_sealed" in self.written or None, "hasIdentities": False}]
+
+    async def write(self, name: str, **params: object) -> list[dict[str, object]]:
+        self.written.append(name)
+        return []
+
+
+async def test_a_new_store_served_with_encryption_on_is_recorded_as_sealed() -> None:
+    store = _EmptyStore()
+    assert await encryption_mode_problem(store, encryption=True) is None  # type: ignore[arg-type]
+    assert store.written == ["keys/record_sealed"]
+    refused = await encryption_mode_problem(store, encryption=False)  # type: ignore[arg-type]
+    assert refused is not None
+    assert "sealed" in refused
