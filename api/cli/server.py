@@ -75,7 +75,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if problem := (
         _serve_usage_problem(args, settings)
         or _keys_problem(settings)
-        or _store_mode_problem(settings)
         or _embeddings_problem(settings)
     ):
         print(problem, file=sys.stderr)
@@ -99,6 +98,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     sock = listening_socket(args.host, args.port)
     if sock is None:
         return EXIT_CANNOT_LISTEN
+    # the store is needed from here on (the schema is applied at start): written as served?
+    if problem := _store_mode_problem(settings):
+        sock.close()
+        print(problem, file=sys.stderr)
+        return 2
     url = f"{scheme}://{args.host}:{sock.getsockname()[1]}/graphql"
     if args.workers == 1:
         print(f"Threadline on {url}", file=sys.stderr)
