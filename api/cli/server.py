@@ -7,19 +7,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from api.cli.support import (
     EXIT_CANNOT_LISTEN,
     has_uri,
     listening_socket,
     run_uvicorn,
+    store_mode_problem,
     with_database,
 )
 from graph.config import Settings
-
-if TYPE_CHECKING:
-    from graph.store.database import Database
 
 
 def _embeddings_problem(settings: Settings) -> str | None:
@@ -48,18 +46,6 @@ def _keys_problem(settings: Settings) -> str | None:
     except MasterKeyError as error:
         return f"error: {error}"
     return None
-
-
-def _store_mode_problem(settings: Settings) -> str | None:
-    """A store sealed served with encryption off, or one written in clear served with it on
-    (graph/store/sealing.py): one line, before anything starts."""
-    from graph.store.sealing import encryption_mode_problem
-
-    async def check(db: Database) -> str | None:
-        return await encryption_mode_problem(db, settings.encryption)
-
-    problem = with_database(settings, check)
-    return f"error: {problem}" if problem else None
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,7 +85,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if sock is None:
         return EXIT_CANNOT_LISTEN
     # the store is needed from here on (the schema is applied at start): written as served?
-    if problem := _store_mode_problem(settings):
+    if problem := store_mode_problem(settings):
         sock.close()
         print(problem, file=sys.stderr)
         return 2

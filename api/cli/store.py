@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.cli.support import has_uri, parse_time, with_database
+from api.cli.support import has_uri, parse_time, store_mode_problem, with_database
 from graph.config import Settings
 
 if TYPE_CHECKING:
@@ -180,6 +180,9 @@ def cmd_ingest_email(args: argparse.Namespace, settings: Settings) -> int:
     from graph.pipeline.ingest import ingest_events
 
     if not has_uri(settings):
+        return 2
+    if problem := store_mode_problem(settings):
+        print(problem, file=sys.stderr)
         return 2
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     events, skipped = [], 0

@@ -150,6 +150,18 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
     return asyncio.run(run())
 
 
+def store_mode_problem(settings: Settings) -> str | None:
+    """A sealed store about to be written with encryption off, or one written in clear with it
+    on (graph/store/sealing.py): the one line to stop with, or None."""
+    from graph.store.sealing import encryption_mode_problem
+
+    async def check(db: Database) -> str | None:
+        return await encryption_mode_problem(db, settings.encryption)
+
+    problem = with_database(settings, check)
+    return f"error: {problem}" if problem else None
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 time from the command line (UTC when it has no offset)."""
     value = datetime.fromisoformat(text)

@@ -580,7 +580,8 @@ async def test_a_store_is_served_the_way_it_was_written(
     """Identities are looked up by their keyed hash with encryption on and by their clear key
     with it off: a store written in clear (this one holds identities) is refused to a server
     with encryption on until `migrate` seals it and records it; a sealed store is refused to a
-    server with encryption off — one line each, before the server starts."""
+    server with encryption off (and to `threadline ingest-email`) — one line each, before
+    anything is served or written."""
     from api.cli import main
 
     refused = await encryption_mode_problem(db, encryption=True)
@@ -599,6 +600,11 @@ async def test_a_store_is_served_the_way_it_was_written(
         monkeypatch.setenv("THREADLINE_ENCRYPTION", "false")
         capsys.readouterr()
         assert await asyncio.to_thread(main, ["serve", "--port", "0"]) == 2
+        errors = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error:")]
+        assert [e.split(" (")[0] for e in errors] == ["error: this store is sealed"]
+        mail = tmp_path / "one.eml"  # the CLI writer refuses too, before reading anything
+        mail.write_text("From: a@example.com\nMessage-ID: <m1@example.com>\n\nhello\n")
+        assert await asyncio.to_thread(main, ["ingest-email", str(mail)]) == 2
         errors = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error:")]
         assert [e.split(" (")[0] for e in errors] == ["error: this store is sealed"]
     finally:  # the shared test store goes back to unrecorded: other servers here run in clear
