@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from graph.keys.envelope import SealError, key_id_of, lookup_hash, new_data_key, open_sealed, seal
-from graph.keys.kek import WRAPPED_BY_KEK, KeyEncryptionKeys, is_kek_id
+from graph.keys.kek import KEK_OWNER, WRAPPED_BY_KEK, KeyEncryptionKeys, is_kek_id
 from graph.keys.master import MasterKey
 from graph.keys.store import KeyStore, create_key, new_key_id
 
@@ -85,7 +85,7 @@ class Keyring:
     def destroy(self, owners: Iterable[str]) -> int:
         """Destroy every data key of these owners (erasure): what they sealed never opens again,
         in the store or in any copy of it. How many keys there were."""
-        owners = [o for o in set(owners) if o != LOOKUP_OWNER]
+        owners = [o for o in set(owners) if o not in (LOOKUP_OWNER, KEK_OWNER)]  # nobody's
         destroyed = self.store.destroy(owners)
         with self._lock:
             for owner in owners:
