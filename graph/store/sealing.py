@@ -119,25 +119,8 @@ async def seal_stored_identities(
     hash, their external ids sealed for their user, with their people's messages and events
     (keys and dedup keys) and the links that name them as evidence; how many identities. An
     identity without a user is left. Nothing to do when encryption is off."""
-    sealer = db.sealer
-    if sealer is None:
-        return 0
-
-    def rekeyed(rows: list[Row]) -> list[dict[str, Any]]:
-        return [
-            {
-                "oldKey": row["key"],
-                "newKey": sealer.identity_key(row["key"]),
-                "sealed": sealer.seal_identity(row["userId"], row["externalId"]),
-                "people": list(row["people"]),
-                "sessionIds": list(row["sessionIds"]),
-            }
-            for row in rows
-            if row["userId"] is not None and row["externalId"] is not None
-        ]
-
     pages = "keys/clear_identities", "keys/rekey_identities"
-    return await _rekey_by_pages(db, pages, rekeyed, progress, page, keys)
+    return await _rekey_by_pages(db, pages, _rekeyed_identities, progress, page, keys)
 
 
 async def seal_stored_threads(
@@ -148,40 +131,55 @@ async def seal_stored_threads(
 ) -> int:
     """Re-key the platform threads still keyed in clear (of `keys` only, or every one) by their
     keyed hash, their native ids sealed for the owner of their session; how many threads."""
-    sealer = db.sealer
-    if sealer is None:
-        return 0
-
-    def rekeyed(rows: list[Row]) -> list[dict[str, Any]]:
-        return [
-            {
-                "oldKey": row["key"],
-                "newKey": sealer.thread_key(row["key"]),
-                "sealed": sealer.seal_thread(row["userId"], row["nativeId"])
-                if row["userId"] is not None and row["nativeId"] is not None
-                else None,
-            }
-            for row in rows
-        ]
-
     pages = "keys/clear_threads", "keys/rekey_threads"
-    return await _rekey_by_pages(db, pages, rekeyed, progress, page, keys)
+    return await _rekey_by_pages(db, pages, _rekeyed_threads, progress, page, keys)
+
+
+def _rekeyed_identities(sealer: PersonalSealer, rows: list[Row]) -> list[dict[str, Any]]:
+    return [
+        {
+            "oldKey": row["key"],
+            "newKey": sealer.identity_key(row["key"]),
+            "sealed": sealer.seal_identity(row["userId"], row["externalId"]),
+            "people": list(row["people"]),
+            "sessionIds": list(row["sessionIds"]),
+        }
+        for row in rows
+        if row["userId"] is not None and row["externalId"] is not None
+    ]
+
+
+def _rekeyed_threads(sealer: PersonalSealer, rows: list[Row]) -> list[dict[str, Any]]:
+    return [
+        {
+            "oldKey": row["key"],
+            "newKey": sealer.thread_key(row["key"]),
+            "sealed": sealer.seal_thread(row["userId"], row["nativeId"])
+            if row["userId"] is not None and row["nativeId"] is not None
+            else None,
+        }
+        for row in rows
+    ]
 
 
 async def _rekey_by_pages(
     db: Database,
     statements: tuple[str, str],
-    rekeyed: Callable[[list[Row]], list[dict[str, Any]]],
+    rekeyed: Callable[[PersonalSealer, list[Row]], list[dict[str, Any]]],
     progress: Callable[[int], None] | None,
     page: int,
     keys: list[str] | None,
 ) -> int:
     """Read pages of what is keyed in clear (`statements[0]`, in key order after `$after`) and
-    write each page's new keys (`statements[1]`, `$rows`); how many rows were re-keyed."""
+    write each page's new keys (`statements[1]`, `$rows`); how many rows were re-keyed. Nothing
+    to do when encryption is off."""
+    sealer = db.sealer
+    if sealer is None:
+        return 0
     read, write = statements
     moved, after = 0, ""
     while rows := await db.read(read, after=after, limit=page, keys=keys):
-        if changed := rekeyed(rows):
+        if changed := rekeyed(sealer, rows):
             await db.write(write, rows=changed)
         moved += len(changed)
         after = rows[-1]["key"]

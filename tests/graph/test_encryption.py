@@ -11,7 +11,8 @@ import random
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,6 +74,19 @@ async def sealed_db(settings: Settings, tmp_path: Path) -> AsyncIterator[Databas
     finally:
         open_with(None)
         await db.close()
+
+
+@contextmanager
+def written_in_clear(sealed_db: Database) -> Iterator[None]:
+    """Writes as before encryption was turned on: identity, thread and entity keys are hashed
+    process-wide (graph/domain/sealed.py), so the hashing is off inside, back on after."""
+    sealer = sealed_db.sealer
+    assert sealer is not None
+    open_with(None)
+    try:
+        yield
+    finally:
+        sealer.install()
 
 
 async def _raw_values(db: Database, owner: str) -> dict[str, list[str]]:
@@ -418,13 +432,8 @@ async def test_migrate_rekeys_identities_written_in_clear(
 ) -> None:
     phone = f"+1666{uid[-7:].rjust(7, '0')}"
     first = EventInput(f"{uid}-1", "sms", phone, text="written before encryption")
-    sealer = sealed_db.sealer
-    assert sealer is not None
-    open_with(None)  # identity keys are hashed process-wide: written as before encryption
-    try:
+    with written_in_clear(sealed_db):
         stored = await ingest_events(db, [first])
-    finally:
-        sealer.install()
     result = stored.results[0]
     clear_key = f"sms:{phone}"
     seen: list[int] = []
@@ -528,17 +537,12 @@ async def test_migrate_rekeys_threads_links_and_replies_written_in_clear(
     first = EventInput(f"{uid}-1", "whatsapp", number[1:], thread_id=thread, text="hello")
     call = EventInput(f"{uid}-c", "phone", number, text="calling about my parcel")
     text = EventInput(f"{uid}-s", "sms", number, text="and texting too")
-    sealer = sealed_db.sealer
-    assert sealer is not None
-    open_with(None)  # keys are hashed process-wide: written as before encryption
-    try:
+    with written_in_clear(sealed_db):
         session_id = (await ingest_events(db, [first])).results[0].session_id
         target = await destination_for(db, session_id, "whatsapp")
         await ingest_events(db, [_reply(uid, session_id, target)])
         caller = (await ingest_events(db, [call])).results[0].user_id
         assert (await ingest_events(db, [text])).results[0].user_id == caller
-    finally:
-        sealer.install()
     clear_thread, phone_key, sms_key = f"whatsapp:{thread}", f"phone:{number}", f"sms:{number}"
     assert await seal_stored_threads(sealed_db, keys=[clear_thread]) == 1
     assert await seal_stored_outbox(sealed_db, session_ids=[session_id]) == 1
